@@ -1,0 +1,26 @@
+"""symconv: closed-form output shapes and parameter counts of neural networks, in your symbols.
+
+>>> import symconv
+>>> d = symconv.derive("sizes H\\ninput (H, H, 1)\\nMaxPooling2D(2)\\nMaxPooling2D(2)")
+>>> d.layers[-1].output_shape
+(floor(H/4), floor(H/4), 1)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import SymconvError
+
+if TYPE_CHECKING:
+    from .model import Derivation
+
+__all__ = ["SymconvError", "derive"]
+__version__ = "0.1.0"
+
+
+def derive(text_or_path, subs=None) -> Derivation:  # type: ignore[no-untyped-def]
+    """See `symconv.api.derive`."""
+    from .api import derive as _derive
+
+    return _derive(text_or_path, subs)

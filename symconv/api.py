@@ -1,0 +1,59 @@
+"""The library API: `derive(text_or_path, subs=...)`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from .errors import Source, SymconvError
+from .model import Derivation
+
+MAX_FILE_BYTES = 1_000_000
+
+
+def load(text_or_path: str | Path, path: str | None = None) -> Source:
+    """A Source from .arch text, or from a file when given a Path or a name ending in .arch."""
+    if isinstance(text_or_path, Path) or (
+            isinstance(text_or_path, str) and "\n" not in text_or_path
+            and text_or_path.endswith(".arch")):
+        file = Path(text_or_path)
+        try:
+            data = file.read_bytes()
+        except OSError as err:
+            raise SymconvError("SC001", f"cannot read {file}: {err.strerror}",
+                               source=Source("", str(file))) from None
+        if len(data) > MAX_FILE_BYTES:
+            raise SymconvError("SC110", f"file is larger than {MAX_FILE_BYTES:,} bytes",
+                               source=Source("", str(file)))
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise SymconvError("SC001", f"not UTF-8 text (byte {err.start})",
+                               source=Source("", str(file))) from None
+        return Source(text, path or str(file))
+    return Source(str(text_or_path), path or "<string>")
+
+
+def derive(text_or_path: str | Path, subs: Mapping[str, int] | None = None) -> Derivation:
+    """Derive a network's shapes and parameter counts.
+
+    >>> d = derive("input (60, 1)\\nConv1D(7, kernel_size=40)")
+    >>> d.layers[0].output_shape, d.layers[0].params
+    ((21, 7), 287)
+
+    Without `subs` every declared size stays symbolic; with `subs`, the named sizes (and the
+    declared defaults of the others) are substituted and every condition re-checked.
+    """
+    return derive_source(load(text_or_path), subs)
+
+
+def derive_source(source: Source, subs: Mapping[str, int] | None = None) -> Derivation:
+    """`derive` for a Source already read."""
+    from .parse import parse
+    from .propagate import derive_program
+    from .substitute import substitute
+
+    derivation = derive_program(parse(source))
+    if subs is not None:
+        derivation = substitute(derivation, subs)
+    return derivation

@@ -1,0 +1,147 @@
+"""The maths every window operation shares, kept in one canonical form.
+
+Every extent symconv builds is ``floor(N/D) + B`` (N, B integer-valued, D a positive integer), or
+a Min/Max of such forms, or an opaque integer expression (treated as ``floor(X/1) + 0``). Window
+operations compose in that form in O(1) per layer, so stacked pools print as one floor.
+
+Identities used, each for integers N, q, m and positive integers D, s (tested in
+tests/test_extent.py against plain integer evaluation, negative values included):
+
+1. ``floor(floor(y)/s) = floor(y/s)`` for real y           (nested floors collapse)
+2. ``floor(N/D) + q = floor((N + D*q)/D)``                   (offsets move in and out)
+3. ``floor((N + D*m)/D) = floor(N/D) + m``                   (whole multiples of D move out)
+4. ``floor((X + D - 1)/D) = ceiling(X/D)`` for integer X     (printing only)
+5. ``f(Min(a, b)) = Min(f(a), f(b))`` for non-decreasing f   (ceil-mode corrections pass through)
+
+Non-identities are never applied: ``D*floor(X/D)`` stays as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Add, Expr, Integer, Max, Min, ceiling, floor
+
+
+@dataclass(frozen=True)
+class FloorForm:
+    """``floor(num/den) + offset``."""
+
+    num: Expr
+    den: Expr
+    offset: Expr
+
+    def expr(self) -> Expr:
+        return _build(self.num, self.den, self.offset)
+
+
+def decompose(e: Expr) -> FloorForm:
+    """Read an extent as ``floor(num/den) + offset`` (an opaque one has den = 1)."""
+    terms = Add.make_args(e)
+    rounded = [t for t in terms if isinstance(t, (floor, ceiling))]
+    if len(rounded) == 1:
+        rest = Add(*[t for t in terms if t is not rounded[0]])
+        parts = _fraction(rounded[0])
+        if parts is not None and rest.is_integer:
+            num, den = parts
+            return FloorForm(num, den, rest)
+    return FloorForm(e, Integer(1), Integer(0))
+
+
+def _fraction(term: floor | ceiling) -> tuple[Expr, Expr] | None:
+    num, den = sympy.fraction(sympy.together(term.args[0]))
+    if not (num.is_integer and den.is_integer and den.is_positive):
+        return None
+    if isinstance(term, ceiling):  # ceiling(X/D) = floor((X + D - 1)/D)
+        num = num + den - 1
+    return num, den
+
+
+def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
+    """The normal form of ``floor(num/den) + offset``: whole multiples of den moved out, then
+    the shortest of the equal forms (identity 4) chosen for printing."""
+    kept = []
+    for term in Add.make_args(sympy.expand(num)):
+        quotient = term / den
+        if quotient.is_integer:
+            offset += quotient
+        elif term.is_Integer and den.is_Integer:
+            whole, rest = divmod(int(term), int(den))
+            offset += whole
+            kept.append(Integer(rest))
+        else:
+            kept.append(term)
+    num = Add(*kept)
+    if den == 1 or num == 0:
+        return num + offset
+    candidates = [
+        floor(num / den) + offset,
+        floor(sympy.expand(num + den * offset) / den),
+        ceiling(sympy.expand(num - den + 1) / den) + offset,
+        ceiling(sympy.expand(num + den * offset - den + 1) / den),
+    ]
+    costs = [sympy.count_ops(c) for c in candidates]
+    return candidates[costs.index(min(costs))]
+
+
+def _monotone(e: Expr, f) -> Expr:  # type: ignore[no-untyped-def]
+    """Apply a non-decreasing extent map through Min/Max (identity 5)."""
+    if isinstance(e, (Min, Max)):
+        return type(e)(*[_monotone(a, f) for a in e.args])
+    return f(e)
+
+
+def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1)) -> Expr:
+    """``floor((extent + add)/stride) + plus``, composed into the extent's canonical form."""
+
+    def one(e: Expr) -> Expr:
+        form = decompose(e)
+        num = form.num + form.den * (form.offset + add)
+        return _build(num, form.den * stride, plus)
+
+    return _monotone(extent, one)
+
+
+def window(extent: Expr, span: Expr, stride: Expr, pad_total: Expr) -> Expr:
+    """Floor-mode window count: ``floor((L + pad_total - span)/stride) + 1``."""
+    return affine_floor(extent, pad_total - span, stride)
+
+
+def ceil_window(extent: Expr, span: Expr, stride: Expr, pad: Expr) -> Expr:
+    """PyTorch's ceil-mode pooling count with `pad` on each side.
+
+    ``ceil((L + 2p - span)/s) + 1``, less one when the last window would start in the right
+    padding; in closed form ``min(floor((L + 2p - span + s - 1)/s), floor((L + p - 1)/s)) + 1``.
+    Both terms share L and s, so the smaller constant decides whenever its sign is known.
+    """
+    first = 2 * pad - span + stride - 1
+    second = pad - 1
+    gap = sympy.expand(first - second)
+    if gap.is_nonnegative:
+        return affine_floor(extent, second, stride)
+    if gap.is_nonpositive:
+        return affine_floor(extent, first, stride)
+    return Min(affine_floor(extent, first, stride), affine_floor(extent, second, stride))
+
+
+def ceil_div(extent: Expr, stride: Expr) -> Expr:
+    """``ceiling(L/s)``: Keras 'same' padding."""
+    return affine_floor(extent, stride - 1, stride, Integer(0))
+
+
+def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
+    """The condition ``extent >= bound`` with floors removed: floor(N/D) + B >= m ⇔ N >= D(m - B)."""
+    if isinstance(extent, Min):
+        return sympy.And(*[at_least(a, bound) for a in extent.args])
+    if isinstance(extent, Max):
+        return sympy.Or(*[at_least(a, bound) for a in extent.args])
+    form = decompose(extent)
+    rhs = form.den * (bound - form.offset)
+    lhs = []
+    for term in Add.make_args(sympy.expand(form.num)):
+        if term.could_extract_minus_sign() or term.is_Number:
+            rhs -= term
+        else:
+            lhs.append(term)
+    return sympy.Ge(Add(*lhs), rhs)

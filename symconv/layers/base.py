@@ -1,0 +1,202 @@
+"""What every layer function receives and returns, and the one registry they live in.
+
+A layer is a small pure function ``fn(call) -> LayerOutput``. `Call` gives it the input shape and
+its arguments, bound by the framework's own positional order and defaults, with typed readers that
+raise positioned errors; `LayerOutput` is data: the output shape, the weight tensors (parameter
+counts are derived from them) and the conditions under which the result is valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import sympy
+from sympy import Expr, Integer
+
+from ..errors import Span, SymconvError, did_you_mean
+from ..values import Arg
+
+REQUIRED = object()  # default of a parameter that must be given
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: object = REQUIRED
+
+
+@dataclass(frozen=True)
+class Weight:
+    """A weight tensor with the framework's own name. `buffer`: a PyTorch buffer, not a parameter."""
+
+    name: str
+    shape: tuple[Expr, ...]
+    trainable: bool = True
+    buffer: bool = False
+
+    @property
+    def size(self) -> Expr:
+        return sympy.Mul(*self.shape) if self.shape else Integer(1)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A condition the layer's result depends on, with the reason in words."""
+
+    condition: sympy.Basic
+    reason: str
+    layer: str = ""
+    span: Span | None = None
+
+
+@dataclass
+class LayerOutput:
+    shape: tuple[Expr, ...]
+    weights: tuple[Weight, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+LayerFn = Callable[["Call"], LayerOutput]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    convention: str
+    type: str
+    params: tuple[Param, ...]
+    fn: LayerFn
+    doc: str
+    family: str
+
+
+class Call:
+    """One layer call being derived: bound arguments, the input shape, typed argument readers."""
+
+    def __init__(self, spec: LayerSpec, name: str, inputs: tuple[Expr, ...],
+                 args: Mapping[str, Arg], span: Span) -> None:
+        self.spec, self.name, self.input, self.span = spec, name, inputs, span
+        self._args = args
+        self.requires: list[Requirement] = []
+
+    # -- reading arguments -------------------------------------------------------------
+    def given(self, name: str) -> bool:
+        return name in self._args
+
+    def raw(self, name: str) -> object:
+        """The argument as plain Python/sympy values (tuples unpacked), or its default."""
+        if name in self._args:
+            return self._args[name].python
+        return self._default(name)
+
+    def span_of(self, name: str) -> Span:
+        return self._args[name].span if name in self._args else self.span
+
+    def _default(self, name: str) -> object:
+        for p in self.spec.params:
+            if p.name == name:
+                return p.default
+        raise KeyError(name)  # a bug in a layer function, not a user error
+
+    def fail(self, message: str, arg: str | None = None, hint: str | None = None,
+             code: str = "SC104") -> SymconvError:
+        span = self.span_of(arg) if arg else self.span
+        return SymconvError(code, f"{self.spec.type} '{self.name}': {message}", span, hint=hint)
+
+    def integer(self, name: str, minimum: int | None = 1, value: object = None) -> Expr:
+        """A whole-number argument (a number or an expression in sizes), checked against minimum."""
+        v = self.raw(name) if value is None else value
+        if isinstance(v, bool) or not isinstance(v, Expr):
+            raise self.fail(f"'{name}' must be a whole number, not {_show(v)}", name)
+        if v.is_integer is not True:
+            raise self.fail(f"'{name}' must be a whole number, not {v}", name,
+                            hint="use // for whole division of sizes" if v.free_symbols else None)
+        if minimum is not None:
+            self.require(sympy.Ge(v, minimum), f"'{name}' must be at least {minimum}", arg=name)
+        return v
+
+    def integers(self, name: str, rank: int, minimum: int | None = 1) -> tuple[Expr, ...]:
+        """An int or a tuple of `rank` ints (kernel sizes, strides, …)."""
+        v = self.raw(name)
+        if isinstance(v, tuple):
+            if len(v) != rank:
+                raise self.fail(f"'{name}' needs {rank} values, got {len(v)}", name)
+            return tuple(self.integer(name, minimum, x) for x in v)
+        return (self.integer(name, minimum, v),) * rank
+
+    def optional_integer(self, name: str, minimum: int | None = 1) -> Expr | None:
+        return None if self.raw(name) is None else self.integer(name, minimum)
+
+    def choice(self, name: str, options: tuple[str, ...], fold_case: bool = False) -> str:
+        v = self.raw(name)
+        if not isinstance(v, str):
+            raise self.fail(f"'{name}' must be one of {_alternatives(options)}, not {_show(v)}",
+                            name)
+        key = v.lower() if fold_case else v
+        if key not in options:
+            raise self.fail(f"'{name}' must be one of {_alternatives(options)}, not {v!r}", name,
+                            hint=did_you_mean(v, options))
+        return key
+
+    def flag(self, name: str) -> bool:
+        v = self.raw(name)
+        if not isinstance(v, bool):
+            raise self.fail(f"'{name}' must be True or False, not {_show(v)}", name)
+        return v
+
+    def real(self, name: str, low: float | None = None, high: float | None = None,
+             inclusive_high: bool = False) -> Expr:
+        v = self.raw(name)
+        if isinstance(v, bool) or not isinstance(v, Expr) or not v.is_number:
+            raise self.fail(f"'{name}' must be a number, not {_show(v)}", name)
+        ok = (low is None or v >= low) and (
+            high is None or (v <= high if inclusive_high else v < high))
+        if not ok:
+            upper = "]" if inclusive_high else ")"
+            raise self.fail(f"'{name}' must be in [{low}, {high}{upper}, not {v}", name)
+        return v
+
+    # -- conditions --------------------------------------------------------------------
+    def require(self, condition: sympy.Basic, reason: str, arg: str | None = None,
+                code: str = "SC202") -> None:
+        """Record a validity condition; one that is false for every size is an error now."""
+        if condition is sympy.true:
+            return
+        if condition is sympy.false:
+            raise self.fail(reason, arg, code=code)
+        self.requires.append(Requirement(condition, reason, self.name, self.span_of(arg or "")))
+
+    def input_rank(self, rank: int, what: str) -> None:
+        if len(self.input) != rank:
+            raise self.fail(
+                f"expects {what} (rank {rank} without the batch axis), got shape "
+                f"{_shape(self.input)} of rank {len(self.input)}", code="SC201")
+
+
+def _show(v: object) -> str:
+    return "a tuple" if isinstance(v, tuple) else repr(v) if isinstance(v, str) else str(v)
+
+
+def _alternatives(options: tuple[str, ...]) -> str:
+    return ", ".join(repr(o) for o in options)
+
+
+def _shape(shape: tuple[Expr, ...]) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+# -- the registry ----------------------------------------------------------------------
+REGISTRY: dict[str, dict[str, LayerSpec]] = {"keras": {}, "torch": {}}
+
+KERAS_COMMON = (Param("name", None), Param("dtype", None), Param("trainable", True),
+                Param("autocast", True), Param("input_shape", None))
+TORCH_COMMON = (Param("name", None), Param("device", None), Param("dtype", None))
+
+
+def register(convention: str, type_: str, params: tuple[Param, ...], fn: LayerFn,
+             doc: str, family: str, common: tuple[Param, ...] | None = None) -> None:
+    """Add a layer; `common` replaces the base-class keywords every layer of the convention
+    takes (Keras: name, dtype, trainable, …)."""
+    if common is None:
+        common = KERAS_COMMON if convention == "keras" else TORCH_COMMON
+    REGISTRY[convention][type_] = LayerSpec(convention, type_, params + common, fn, doc, family)

@@ -1,0 +1,44 @@
+"""Helpers shared by the layer families of both conventions."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Expr
+
+from .. import extent
+from .base import Call
+
+
+def positive_extents(call: Call, shape: tuple[Expr, ...], axes: range | tuple[int, ...],
+                     reason: str) -> None:
+    """Require every extent on `axes` to be at least 1."""
+    for axis in axes:
+        call.require(extent.at_least(shape[axis], 1), reason)
+
+
+def divisible(call: Call, value: Expr, by: Expr, reason: str, arg: str | None = None) -> None:
+    call.require(sympy.Eq(sympy.Mod(value, by), 0), reason, arg)
+
+
+def product(values: tuple[Expr, ...] | list[Expr]) -> Expr:
+    return sympy.Mul(*values) if values else sympy.Integer(1)
+
+
+def all_one(values: tuple[Expr, ...]) -> sympy.Basic:
+    return sympy.And(*[sympy.Eq(v, 1) for v in values])
+
+
+# Keras 3.15's activation identifiers (keras.activations.ALL_OBJECTS_DICT).
+KERAS_ACTIVATIONS = (
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+    "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
+    "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
+    "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink",
+    "threshold",
+)
+
+
+def keras_activation(call: Call, name: str = "activation") -> None:
+    """Check a Keras activation argument (None or a known identifier)."""
+    if call.raw(name) is not None:
+        call.choice(name, KERAS_ACTIVATIONS)

@@ -1,0 +1,59 @@
+"""Pieces every renderer shares: cells for shapes and counts, the requirements list."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Expr
+
+from ..model import Derivation, LayerRecord
+from .printing import pretty
+
+BATCH = {"keras": "None", "torch": "N"}
+
+
+def shape_cell(shape: tuple[Expr, ...], convention: str, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
+    return "(" + ", ".join([BATCH[convention], *(fmt(e) for e in shape)]) + ")"
+
+
+def count_cell(value: Expr, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
+    if isinstance(value, sympy.Integer):
+        return f"{int(value):,}"
+    return fmt(value)
+
+
+def layer_label(layer: LayerRecord) -> str:
+    return f"{layer.name} ({layer.type})"
+
+
+def memory(count: Expr, bytes_per_value: int = 4) -> str | None:
+    """keras.src.utils.summary_utils.readable_memory_size for float32 weights."""
+    if not isinstance(count, sympy.Integer):
+        return None
+    size = float(int(count) * bytes_per_value)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size / 1024 < 1:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"
+
+
+def requirement_lines(d: Derivation, fmt=pretty) -> list[str]:  # type: ignore[no-untyped-def]
+    """'name: condition  (reason)' for every open condition, in layer order, without repeats."""
+    seen: set[str] = set()
+    lines = []
+    for req in d.requires:
+        text = fmt(req.condition)
+        if text in seen:
+            continue
+        seen.add(text)
+        lines.append(f"{req.layer}: {text}  ({req.reason})")
+    return lines
+
+
+def title(d: Derivation) -> str:
+    name = d.network or "network"
+    free = d.free_sizes
+    sizes = f"; symbolic in {', '.join(free)}" if free else ""
+    given = ", ".join(f"{k}={v}" for k, v in d.subs.items())
+    given = f"; {given}" if given else ""
+    return f'Model: "{name}" ({d.convention} convention{given}{sizes})'

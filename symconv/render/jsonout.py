@@ -1,0 +1,60 @@
+"""JSON output: numbers as JSON integers, formulas as strings in sympy syntax."""
+
+from __future__ import annotations
+
+import json
+
+import sympy
+
+from ..model import Derivation, LayerRecord
+from .printing import show
+
+
+def _value(e: sympy.Basic) -> int | str:
+    return int(e) if isinstance(e, sympy.Integer) else show(e)
+
+
+def _requires(reqs) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    return [{"condition": show(r.condition), "reason": r.reason, "layer": r.layer} for r in reqs]
+
+
+def _layer(layer: LayerRecord, torch: bool) -> dict[str, object]:
+    out: dict[str, object] = {
+        "name": layer.name,
+        "type": layer.type,
+        "line": layer.span.line,
+        "output_shape": [_value(e) for e in layer.output_shape],
+        "params": _value(layer.params),
+        "trainable": _value(layer.trainable),
+        "non_trainable": _value(layer.non_trainable),
+        "weights": {w.name: [_value(e) for e in w.shape] for w in layer.weights if not w.buffer},
+    }
+    if torch:
+        out["buffers"] = _value(layer.buffers)
+        out["buffer_shapes"] = {w.name: [_value(e) for e in w.shape]
+                                for w in layer.weights if w.buffer}
+    out["requires"] = _requires(layer.requires)
+    return out
+
+
+def to_dict(d: Derivation) -> dict[str, object]:
+    torch = d.convention == "torch"
+    totals: dict[str, object] = {"params": _value(d.params), "trainable": _value(d.trainable),
+                                 "non_trainable": _value(d.non_trainable)}
+    if torch:
+        totals["buffers"] = _value(d.buffers)
+    return {
+        "network": d.network,
+        "convention": d.convention,
+        "sizes": list(d.sizes),
+        "subs": dict(d.subs),
+        "input": [_value(e) for e in d.input_shape],
+        "output_shape": [_value(e) for e in d.output_shape],
+        "layers": [_layer(layer, torch) for layer in d.layers],
+        "totals": totals,
+        "requires": _requires(d.requires),
+    }
+
+
+def render_json(d: Derivation) -> str:
+    return json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,32 @@
+"""Markdown output: a GitHub table, formulas in code spans."""
+
+from __future__ import annotations
+
+from ..model import Derivation
+from .common import count_cell, requirement_lines, shape_cell, title
+
+
+def _cell(text: str) -> str:
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def render_markdown(d: Derivation) -> str:
+    torch = d.convention == "torch"
+    head = "| Layer | Type | Output shape | Params |" + (" Buffers |" if torch else "")
+    rule = "|---|---|---|---:|" + ("---:|" if torch else "")
+    lines = [f"**{title(d)}**", "", head, rule]
+    for layer in d.layers:
+        row = (f"| {layer.name} | {layer.type} | {_cell(shape_cell(layer.output_shape, d.convention))}"
+               f" | {_cell(count_cell(layer.params))} |")
+        if torch:
+            row += f" {_cell(count_cell(layer.buffers))} |"
+        lines.append(row)
+    lines += ["", f"- Total params: {_cell(count_cell(d.params))}",
+              f"- Trainable params: {_cell(count_cell(d.trainable))}",
+              f"- Non-trainable params: {_cell(count_cell(d.non_trainable))}"]
+    if torch:
+        lines.append(f"- Buffers (not parameters): {_cell(count_cell(d.buffers))}")
+    reqs = requirement_lines(d)
+    if reqs:
+        lines += ["", "Valid when:", ""] + [f"- {_cell(r)}" for r in reqs]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,52 @@
+"""The default output: a table like Keras's `model.summary()`, with formulas where sizes remain."""
+
+from __future__ import annotations
+
+from ..model import Derivation
+from .common import count_cell, layer_label, memory, requirement_lines, shape_cell, title
+
+
+def _box(rows: list[list[str]], header: list[str], right: set[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str], left: str, mid: str, end: str) -> str:
+        parts = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(cells, widths))]
+        return left + " " + f" {mid} ".join(parts) + " " + end
+
+    def rule(left: str, fill: str, mid: str, end: str) -> str:
+        return left + mid.join(fill * (w + 2) for w in widths) + end
+
+    out = [rule("┏", "━", "┳", "┓"), line(header, "┃", "┃", "┃"), rule("┡", "━", "╇", "┩")]
+    for i, row in enumerate(rows):
+        if i:
+            out.append(rule("├", "─", "┼", "┤"))
+        out.append(line(row, "│", "│", "│"))
+    out.append(rule("└", "─", "┴", "┘"))
+    return out
+
+
+def _total(label: str, value) -> str:  # type: ignore[no-untyped-def]
+    size = memory(value)
+    return f" {label}: {count_cell(value)}" + (f" ({size})" if size else "")
+
+
+def render_table(d: Derivation) -> str:
+    torch = d.convention == "torch"
+    header = ["Layer (type)", "Output Shape", "Param #"] + (["Buffers"] if torch else [])
+    rows = []
+    for layer in d.layers:
+        row = [layer_label(layer), shape_cell(layer.output_shape, d.convention),
+               count_cell(layer.params)]
+        if torch:
+            row.append(count_cell(layer.buffers))
+        rows.append(row)
+    lines = [title(d), *_box(rows, header, right={2, 3})]
+    lines += [_total("Total params", d.params), _total("Trainable params", d.trainable),
+              _total("Non-trainable params", d.non_trainable)]
+    if torch:
+        lines.append(f" Buffers (not parameters): {count_cell(d.buffers)}")
+    reqs = requirement_lines(d)
+    if reqs:
+        lines += ["", "Valid when:"] + [f"  {r}" for r in reqs]
+    return "\n".join(lines) + "\n"

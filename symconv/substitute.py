@@ -1,0 +1,68 @@
+"""Stage 4: put numbers in for sizes, re-check every recorded condition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+import sympy
+from sympy import Expr
+
+from . import symbols
+from .errors import SymconvError, did_you_mean
+from .layers.base import Requirement, Weight
+from .model import Derivation, LayerRecord
+
+
+def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = True) -> Derivation:
+    """The derivation with `values` (and, with `use_defaults`, the declared defaults of sizes
+    not named) substituted. A condition that becomes false is an error naming the layer."""
+    for name, value in values.items():
+        if name not in d.sizes:
+            raise SymconvError("SC302", f"'{name}' is not a declared size", None, d.source,
+                               hint=did_you_mean(name, d.sizes)
+                               or f"declared sizes: {', '.join(d.sizes) or 'none'}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SymconvError("SC302", f"'{name}' must be a whole number ≥ 1, not {value}",
+                               None, d.source)
+    chosen = {**d.defaults, **values} if use_defaults else dict(values)
+    chosen = {k: v for k, v in chosen.items() if k not in d.subs}
+    if not chosen:
+        return d
+    mapping = {symbols.size(k): sympy.Integer(v) for k, v in chosen.items()}
+    layers = tuple(_layer(layer, mapping, d) for layer in d.layers)
+    return replace(d, input_shape=_shape(d.input_shape, mapping), layers=layers,
+                   subs={**d.subs, **chosen})
+
+
+def _shape(shape: tuple[Expr, ...], mapping: Mapping[sympy.Symbol, Expr]) -> tuple[Expr, ...]:
+    return tuple(e.xreplace(mapping) for e in shape)
+
+
+def _layer(layer: LayerRecord, mapping: Mapping[sympy.Symbol, Expr], d: Derivation) -> LayerRecord:
+    requires = []
+    for req in layer.requires:
+        cond = req.condition.xreplace(mapping)
+        if cond is sympy.false:
+            raise _broken(layer, req, mapping, d)
+        if cond is not sympy.true:
+            requires.append(replace(req, condition=cond))
+    weights = tuple(Weight(w.name, _shape(w.shape, mapping), w.trainable, w.buffer)
+                    for w in layer.weights)
+    return replace(layer, input_shape=_shape(layer.input_shape, mapping),
+                   output_shape=_shape(layer.output_shape, mapping), weights=weights,
+                   requires=tuple(requires))
+
+
+def _broken(layer: LayerRecord, req: Requirement, mapping: Mapping[sympy.Symbol, Expr],
+            d: Derivation) -> SymconvError:
+    from .render.printing import show
+
+    used = sorted(str(s) for s in req.condition.free_symbols)
+    values = ", ".join(f"{s} = {mapping[symbols.size(s)]}" for s in used
+                       if symbols.size(s) in mapping)
+    return SymconvError(
+        "SC301", f"{layer.type} '{layer.name}': {req.reason}", layer.span, d.source,
+        notes=[f"requires {show(req.condition)}" + (f", but {values}" if values else "")],
+        hint="choose sizes that satisfy every condition `symconv derive` lists under "
+             "'requires'")

@@ -1,0 +1,109 @@
+"""Evaluate IR values against the declared sizes: the only place user text becomes sympy.
+
+Numbers are built as `sympy.Integer`/`sympy.Rational` from Python ints and fractions, names are
+looked up among the declared symbols, and operators are applied by sympy itself; nothing is ever
+passed through `sympify`, `parse_expr` or `eval`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from . import ir
+from .errors import Span, SymconvError, did_you_mean
+
+MAX_DIGITS = 40  # integer literals and results of ** beyond this many digits are refused
+MAX_EXPONENT = 64
+
+
+@dataclass(frozen=True)
+class Arg:
+    """An evaluated value and where it was written."""
+
+    value: object  # sympy.Expr, str, bool, None or tuple[Arg, ...]
+    span: Span
+
+    @property
+    def python(self) -> object:
+        """The value with tuples unpacked into plain tuples of values."""
+        if isinstance(self.value, tuple):
+            return tuple(a.python for a in self.value)
+        return self.value
+
+
+def evaluate(value: ir.Value, scope: Mapping[str, sympy.Expr]) -> Arg:
+    """Turn an IR value into an `Arg`, with names resolved in `scope`."""
+    if isinstance(value, ir.Num):
+        return Arg(_number(value), value.span)
+    if isinstance(value, (ir.Str, ir.Const)):
+        return Arg(value.value, value.span)
+    if isinstance(value, ir.Name):
+        if value.id not in scope:
+            raise SymconvError(
+                "SC103", f"'{value.id}' is not declared", value.span,
+                hint=did_you_mean(value.id, sorted(scope))
+                or f"declare it first: `sizes {value.id}`",
+            )
+        return Arg(scope[value.id], value.span)
+    if isinstance(value, ir.Tuple):
+        return Arg(tuple(evaluate(v, scope) for v in value.items), value.span)
+    if isinstance(value, ir.Neg):
+        return Arg(-_numeric(evaluate(value.operand, scope)), value.span)
+    left = _numeric(evaluate(value.left, scope))
+    right = _numeric(evaluate(value.right, scope))
+    return Arg(_apply(value.op, left, right, value.span), value.span)
+
+
+def _number(num: ir.Num) -> sympy.Expr:
+    if isinstance(num.value, int):
+        if len(str(num.value)) > MAX_DIGITS:
+            raise SymconvError("SC110", f"integer literal longer than {MAX_DIGITS} digits",
+                               num.span)
+        return sympy.Integer(num.value)
+    frac = Fraction(num.value)
+    if len(str(frac.numerator)) > MAX_DIGITS or len(str(frac.denominator)) > MAX_DIGITS:
+        raise SymconvError("SC110", f"number longer than {MAX_DIGITS} digits", num.span)
+    return sympy.Rational(frac.numerator, frac.denominator)
+
+
+def _numeric(arg: Arg) -> sympy.Expr:
+    if isinstance(arg.value, sympy.Expr):
+        return arg.value
+    kind = "a tuple" if isinstance(arg.value, tuple) else repr(arg.value)
+    raise SymconvError("SC104", f"arithmetic on {kind}", arg.span,
+                       hint="only numbers and declared sizes take + - * / // % **")
+
+
+def _apply(op: str, a: sympy.Expr, b: sympy.Expr, span: Span) -> sympy.Expr:
+    if op in ("/", "//", "%") and b.is_zero:
+        raise SymconvError("SC104", "division by zero", span)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return a / b
+    if op == "//":
+        return sympy.floor(a / b)
+    if op == "%":
+        return sympy.Mod(a, b)
+    return _power(a, b, span)
+
+
+def _power(base: sympy.Expr, exponent: sympy.Expr, span: Span) -> sympy.Expr:
+    if not (exponent.is_Integer and 0 <= int(exponent) <= MAX_EXPONENT):
+        raise SymconvError(
+            "SC110", f"exponent must be a whole number from 0 to {MAX_EXPONENT}", span,
+            hint="symbolic and fractional exponents are not supported",
+        )
+    if base.is_Number:
+        digits = abs(float(sympy.log(abs(base), 10))) * int(exponent) if base not in (0, 1, -1) else 0
+        if digits > MAX_DIGITS:
+            raise SymconvError("SC110", f"result has more than {MAX_DIGITS} digits", span)
+    return base ** exponent
