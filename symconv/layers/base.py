@@ -163,7 +163,9 @@ class Call:
         if condition is sympy.true:
             return
         if condition is sympy.false:
-            raise self.fail(reason, arg, code=code)
+            err = self.fail(reason, arg, code=code)
+            err.notes.append(f"input shape {_shape(self.input)} (batch axis left out)")
+            raise err
         self.requires.append(Requirement(condition, reason, self.name, self.span_of(arg or "")))
 
     def input_rank(self, rank: int, what: str) -> None:

@@ -1,0 +1,142 @@
+"""The canonical floor forms of symconv.extent, checked against plain integer arithmetic.
+
+Each chain of window operations is evaluated two ways: step by step with Python integers (the
+frameworks' own formulas) and through symconv's composed closed form; they must agree for every
+integer tried, negative ones included (the identities hold for all integers).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sympy
+
+from symconv import extent
+from symconv.render.printing import show
+
+X = sympy.Symbol("X", integer=True)  # any integer: the identities claim all of them
+XS = range(-60, 400)
+
+
+def _floor_div(a: int, b: int) -> int:
+    return a // b
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -((-a) // b)
+
+
+def _step(kind: str, L: int, k: int, s: int, p: int) -> int:
+    if kind == "window":
+        return _floor_div(L + 2 * p - k, s) + 1
+    if kind == "same":
+        return _ceil_div(L, s)
+    # PyTorch ceil mode (ATen pooling_output_shape)
+    out = _ceil_div(L + 2 * p - k, s) + 1
+    if (out - 1) * s >= L + p:
+        out -= 1
+    return out
+
+
+def _symbolic(kind: str, e: sympy.Expr, k: int, s: int, p: int) -> sympy.Expr:
+    if kind == "window":
+        return extent.window(e, sympy.Integer(k), sympy.Integer(s), sympy.Integer(2 * p))
+    if kind == "same":
+        return extent.ceil_div(e, sympy.Integer(s))
+    return extent.ceil_window(e, sympy.Integer(k), sympy.Integer(s), sympy.Integer(p))
+
+
+def _chains(n: int, seed: int) -> list[list[tuple[str, int, int, int]]]:
+    rng = random.Random(seed)
+    chains = []
+    for _ in range(n):
+        chain = []
+        for _ in range(rng.randint(1, 6)):
+            kind = rng.choice(["window", "same", "ceil"])
+            k, s = rng.randint(1, 7), rng.randint(1, 4)
+            p = rng.randint(0, k // 2)
+            chain.append((kind, k, s, p))
+        chains.append(chain)
+    return chains
+
+
+CHAINS = _chains(150, seed=2026)
+
+
+@pytest.mark.parametrize("chain", CHAINS, ids=lambda c: "-".join(f"{a[0]}{a[1:]}" for a in c))
+def test_composed_form_equals_stepwise_integers(chain: list[tuple[str, int, int, int]]) -> None:
+    e: sympy.Expr = X
+    for kind, k, s, p in chain:
+        e = _symbolic(kind, e, k, s, p)
+    for x in XS:
+        expected = x
+        for kind, k, s, p in chain:
+            expected = _step(kind, expected, k, s, p)
+        assert e.xreplace({X: x}) == expected, (x, e)
+
+
+@pytest.mark.parametrize("chain", CHAINS[:60], ids=lambda c: "-".join(f"{a[0]}{a[1:]}" for a in c))
+def test_composed_form_has_at_most_one_floor_per_branch(chain) -> None:  # type: ignore[no-untyped-def]
+    e: sympy.Expr = X
+    for kind, k, s, p in chain:
+        e = _symbolic(kind, e, k, s, p)
+    branches = e.args if isinstance(e, (sympy.Min, sympy.Max)) else (e,)
+    for b in branches:
+        assert len(b.atoms(sympy.floor, sympy.ceiling)) <= 1, e
+
+
+@pytest.mark.parametrize("chain", CHAINS[:60], ids=lambda c: "-".join(f"{a[0]}{a[1:]}" for a in c))
+def test_at_least_is_exact(chain) -> None:  # type: ignore[no-untyped-def]
+    e: sympy.Expr = X
+    for kind, k, s, p in chain:
+        e = _symbolic(kind, e, k, s, p)
+    for bound in (0, 1, 3):
+        cond = extent.at_least(e, sympy.Integer(bound))
+        for x in range(-30, 200, 7):
+            assert bool(cond.xreplace({X: x})) == (int(e.xreplace({X: x})) >= bound), (x, cond)
+
+
+def test_printed_form_reads_back_as_the_same_function() -> None:
+    # Test-only parse of symconv's own output; user text never goes through sympify.
+    for chain in CHAINS[:40]:
+        e: sympy.Expr = X
+        for kind, k, s, p in chain:
+            e = _symbolic(kind, e, k, s, p)
+        back = sympy.parse_expr(show(e), local_dict={"X": X})
+        for x in range(-20, 120, 3):
+            assert back.xreplace({X: x}) == e.xreplace({X: x})
+
+
+@pytest.mark.parametrize("k,s,p", [(2, 2, 1), (3, 2, 1), (3, 2, 0), (2, 1, 1), (5, 3, 2)])
+def test_ceil_mode_last_window_rule(k: int, s: int, p: int) -> None:
+    e = extent.ceil_window(X, sympy.Integer(k), sympy.Integer(s), sympy.Integer(p))
+    for L in range(max(1, k - 2 * p), 60):
+        assert e.xreplace({X: L}) == _step("ceil", L, k, s, p)
+    # the case many tools get wrong (CONVENTIONS.md): L=5, k=2, s=2, p=1 gives 3
+    if (k, s, p) == (2, 2, 1):
+        assert e.xreplace({X: 5}) == 3
+
+
+def test_readable_forms() -> None:
+    H = sympy.Symbol("H", integer=True, positive=True)
+    e = H
+    for _ in range(5):
+        e = extent.ceil_div(e, sympy.Integer(2))
+    assert show(e) == "ceiling(H/32)"
+    e = H
+    for _ in range(5):
+        e = extent.window(e, sympy.Integer(2), sympy.Integer(2), sympy.Integer(0))
+    assert show(e) == "floor(H/32)"
+    K, S = (sympy.Symbol(n, integer=True, positive=True) for n in "KS")
+    assert show(extent.window(H, K, S, sympy.Integer(0))) == "floor((H - K)/S) + 1"
+    assert show(extent.ceil_div(H, S)) == "ceiling(H/S)"
+
+
+def test_symbolic_ceil_mode_keeps_both_branches() -> None:
+    H, K = (sympy.Symbol(n, integer=True, positive=True) for n in "HK")
+    e = extent.ceil_window(H, K, sympy.Integer(2), sympy.Integer(0))
+    assert isinstance(e, sympy.Min)
+    for h in range(1, 40):
+        for k in range(1, h + 1):
+            assert e.xreplace({H: h, K: k}) == _step("ceil", h, k, 2, 0)
