@@ -35,7 +35,6 @@ class Source:
 # Stable error codes: (code, short title). README's error table lists the same.
 CODES: dict[str, str] = {
     "SC001": "cannot read file",
-    "SC002": "bad command-line value",
     "SC100": "syntax error",
     "SC101": "unknown layer",
     "SC102": "layer of the other convention",

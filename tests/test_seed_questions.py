@@ -71,3 +71,28 @@ Dense(10)
 def test_three_pools_compose_to_one_floor() -> None:
     d = symconv.derive("sizes H, W\ninput (H, W, 3)\n" + "MaxPooling2D(2)\n" * 3)
     assert str(d.layers[-1].output_shape[0]) == "floor(H/8)"
+
+
+def test_same_cnn_two_frameworks_two_answers() -> None:
+    # ../shared/CONVENTIONS.md, checked there against Keras 3.15 and PyTorch: 127,242 / 127,114.
+    keras = symconv.derive("""
+input (28, 28, 1)
+Conv2D(32, 3)
+MaxPooling2D(2)
+Conv2D(64, 3, padding="same")
+BatchNormalization()
+Flatten()
+Dense(10)
+""")
+    torch = symconv.derive("""
+convention torch
+input (1, 28, 28)
+Conv2d(1, 32, 3)
+MaxPool2d(2)
+Conv2d(32, 64, 3, padding=1)
+BatchNorm2d(64)
+Flatten()
+Linear(64 * 13 * 13, 10)
+""")
+    assert (int(keras.params), int(keras.non_trainable)) == (127242, 128)
+    assert (int(torch.params), int(torch.buffers)) == (127114, 129)

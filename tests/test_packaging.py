@@ -1,0 +1,40 @@
+"""A non-editable install, run from another directory, finds the grammar inside the package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_wheel_ships_grammar_and_runs_elsewhere(tmp_path: Path) -> None:
+    pytest.importorskip("hatchling")
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "-w", str(wheels), str(ROOT)], check=True,
+                   capture_output=True, timeout=300)
+    (wheel,) = wheels.glob("symconv-*.whl")
+    import zipfile
+
+    assert "symconv/grammar/arch.lark" in zipfile.ZipFile(wheel).namelist()
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True,
+                   timeout=300)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "net.arch").write_text("sizes L\ninput (L, 300)\nConv1D(111, 5)\n")
+    done = subprocess.run([str(python), "-m", "symconv", "derive", "net.arch", "--subs", "L=9"],
+                          cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "166,611" in done.stdout
+    where = subprocess.run([str(python), "-c", "import symconv; print(symconv.__file__)"],
+                           cwd=elsewhere, capture_output=True, text=True, check=True).stdout
+    assert str(ROOT) not in where
