@@ -6,7 +6,7 @@ import sympy
 from sympy import Expr
 
 from .. import extent
-from .base import Call
+from .base import Call, Weight
 
 
 def positive_extents(call: Call, shape: tuple[Expr, ...], axes: range | tuple[int, ...],
@@ -28,13 +28,14 @@ def all_one(values: tuple[Expr, ...]) -> sympy.Basic:
     return sympy.And(*[sympy.Eq(v, 1) for v in values])
 
 
-# Keras 3.15's activation identifiers (keras.activations.ALL_OBJECTS_DICT).
+# Keras 3.15's activation identifiers (keras.activations.ALL_OBJECTS_DICT), less "threshold":
+# activations.get accepts it, but it needs `threshold` and `default_value`, so every call fails
+# ("threshold() missing 2 required positional arguments").
 KERAS_ACTIVATIONS = (
     "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
     "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
     "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
     "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink",
-    "threshold",
 )
 
 
@@ -42,3 +43,17 @@ def keras_activation(call: Call, name: str = "activation") -> None:
     """Check a Keras activation argument (None or a known identifier)."""
     if call.raw(name) is not None:
         call.choice(name, KERAS_ACTIVATIONS)
+
+
+def keras_lora(call: Call, kernel: Weight, out: Expr) -> list[Weight]:
+    """Keras 3 LoRA (`lora_rank` r, Dense and BaseConv.enable_lora): a rank of None or 0 leaves
+    the kernel alone; otherwise the kernel is frozen and two trainable factors are added,
+    lora_kernel_a (*kernel shape but the last axis, r) and lora_kernel_b (r, out)."""
+    rank = call.optional_integer("lora_rank", 0)
+    if rank is None or rank.is_zero:
+        return [kernel]
+    if call.raw("kernel_constraint") is not None:
+        raise call.fail("LoRA is incompatible with kernel constraints", "lora_rank")
+    return [Weight(kernel.name, kernel.shape, trainable=False),
+            Weight("lora_kernel_a", (*kernel.shape[:-1], rank)),
+            Weight("lora_kernel_b", (rank, out))]

@@ -6,17 +6,19 @@ from __future__ import annotations
 from sympy import Integer
 
 from .base import Call, LayerOutput, Param, Weight, register
-from .common import KERAS_ACTIVATIONS, keras_activation, product
+from .common import KERAS_ACTIVATIONS, keras_activation, keras_lora, product
 
 
 def dense(call: Call) -> LayerOutput:
-    """Dense acts on the last axis: (…, n) → (…, units); kernel (n, units), bias (units,)."""
+    """Dense acts on the last axis: (…, n) → (…, units); kernel (n, units), bias (units,);
+    with `lora_rank` r the kernel is frozen and lora_kernel_a (n, r), lora_kernel_b (r, units)
+    are added."""
     if len(call.input) < 1:
         raise call.fail("expects an input of rank at least 1", code="SC201")
     units = call.integer("units")
     keras_activation(call)
     n = call.input[-1]
-    weights = [Weight("kernel", (n, units))]
+    weights = keras_lora(call, Weight("kernel", (n, units)), units)
     if call.flag("use_bias"):
         weights.append(Weight("bias", (units,)))
     return LayerOutput((*call.input[:-1], units), tuple(weights))
@@ -52,16 +54,23 @@ def spatial_dropout(rank: int):  # type: ignore[no-untyped-def]
 
 
 def activation(call: Call) -> LayerOutput:
-    """Activation: shape unchanged; the name must be a Keras activation."""
-    call.choice("activation", KERAS_ACTIVATIONS)
+    """Activation: shape unchanged; the name must be a Keras activation, or None (linear, as
+    keras.activations.get(None))."""
+    keras_activation(call)
     return LayerOutput(call.input)
 
 
-def elementwise(*checks: tuple[str, float | None]):  # type: ignore[no-untyped-def]
+def elementwise(*checks: tuple[str, float | None, bool]):  # type: ignore[no-untyped-def]
     def keras_elementwise(call: Call) -> LayerOutput:
-        """An element-wise activation layer: shape unchanged, no weights."""
-        for name, low in checks:
-            if call.raw(name) is not None:
+        """An element-wise activation layer: shape unchanged, no weights. Each check is
+        (argument, lowest value, whether None is allowed), as the layer's constructor checks
+        them (Keras 3.15 ReLU: max_value None or ≥ 0, negative_slope and threshold ≥ 0 and
+        not None; LeakyReLU: negative_slope ≥ 0 and not None)."""
+        for name, low, nullable in checks:
+            if call.raw(name) is None:
+                if not nullable:
+                    raise call.fail(f"'{name}' must be a number, not None", name)
+            else:
                 call.real(name, low)
         return LayerOutput(call.input)
 
@@ -69,8 +78,13 @@ def elementwise(*checks: tuple[str, float | None]):  # type: ignore[no-untyped-d
 
 
 def softmax(call: Call) -> LayerOutput:
-    """Softmax: shape unchanged; `axis` must name an axis of the input."""
-    _axis(call, "axis")
+    """Softmax: shape unchanged; `axis` must name an axis of the batched input, the batch axis
+    included (Keras 3.15 normalises over it without complaint)."""
+    rank = len(call.input) + 1
+    value = call.integer("axis", None)
+    if not value.is_Integer or not -rank <= int(value) < rank:
+        raise call.fail(f"'axis' = {value} is out of range for an input of rank {rank}", "axis",
+                        hint=f"axes run from -{rank} to {rank - 1}, the batch axis is 0")
     return LayerOutput(call.input)
 
 
@@ -86,15 +100,18 @@ def _axis(call: Call, name: str) -> int:
 
 def batch_norm(call: Call) -> LayerOutput:
     """BatchNormalization: gamma, beta trainable (C each, by scale/center); moving_mean and
-    moving_variance non-trainable (C each): 4·C with both flags on."""
+    moving_variance non-trainable (C each): 4·C with both flags on. `renorm` adds three more
+    non-trainable C-vectors, moving_stddev, renorm_mean and renorm_stddev (Keras 3.15 build)."""
     c = call.input[_axis(call, "axis")]
     weights = []
     if call.flag("scale"):
         weights.append(Weight("gamma", (c,)))
     if call.flag("center"):
         weights.append(Weight("beta", (c,)))
-    weights += [Weight("moving_mean", (c,), trainable=False),
-                Weight("moving_variance", (c,), trainable=False)]
+    stats = ["moving_mean", "moving_variance"]
+    if call.flag("renorm"):
+        stats += ["moving_stddev", "renorm_mean", "renorm_stddev"]
+    weights += [Weight(name, (c,), trainable=False) for name in stats]
     return LayerOutput(call.input, tuple(weights))
 
 
@@ -121,10 +138,12 @@ register("keras", "Activation", (Param("activation"),), activation,
          "Keras Activation: shape unchanged", "activation")
 register("keras", "ReLU", (Param("max_value", None), Param("negative_slope", Integer(0)),
                            Param("threshold", Integer(0))),
-         elementwise(("max_value", 0), ("negative_slope", 0)), "Keras ReLU: shape unchanged",
-         "activation")
+         elementwise(("max_value", 0, True), ("negative_slope", 0, False),
+                     ("threshold", 0, False)),
+         "Keras ReLU: shape unchanged", "activation")
 register("keras", "LeakyReLU", (Param("negative_slope", Integer(3) / 10),),
-         elementwise(("negative_slope", 0)), "Keras LeakyReLU: shape unchanged", "activation")
+         elementwise(("negative_slope", 0, False)), "Keras LeakyReLU: shape unchanged",
+         "activation")
 register("keras", "ELU", (Param("alpha", Integer(1)),), elementwise(),
          "Keras ELU: shape unchanged", "activation")
 register("keras", "Softmax", (Param("axis", Integer(-1)),), softmax,

@@ -15,7 +15,7 @@ from sympy import Expr, Integer, Or
 
 from .. import extent
 from .base import Call, LayerOutput, Param, Weight, register
-from .common import all_one, divisible, keras_activation, positive_extents
+from .common import all_one, divisible, keras_activation, keras_lora, positive_extents
 
 TOO_SMALL = "computed output size would be zero or negative"
 
@@ -41,7 +41,9 @@ def _join(spatial: tuple[Expr, ...], channels: Expr, first: bool) -> tuple[Expr,
 
 def conv(rank: int):  # type: ignore[no-untyped-def]
     def keras_conv(call: Call) -> LayerOutput:
-        """Conv{rank}D: kernel (*k, C_in/groups, filters), bias (filters,)."""
+        """Conv{rank}D: kernel (*k, C_in/groups, filters), bias (filters,); with `lora_rank` r
+        the kernel is frozen and lora_kernel_a (*k, C_in/groups, r), lora_kernel_b (r, filters)
+        are added."""
         spatial, c_in, first = _split(call, rank)
         filters = call.integer("filters")
         k = call.integers("kernel_size", rank)
@@ -62,7 +64,7 @@ def conv(rank: int):  # type: ignore[no-untyped-def]
             positive_extents(call, out, range(rank), TOO_SMALL)
         else:
             out = tuple(extent.ceil_div(L, si) for L, si in zip(spatial, s))
-        weights = [Weight("kernel", (*k, c_in / groups, filters))]
+        weights = keras_lora(call, Weight("kernel", (*k, c_in / groups, filters)), filters)
         if use_bias:
             weights.append(Weight("bias", (filters,)))
         return LayerOutput(_join(out, filters, first), tuple(weights))
@@ -99,13 +101,17 @@ def global_pool(rank: int):  # type: ignore[no-untyped-def]
 
 
 def _pad_pairs(call: Call, rank: int) -> tuple[tuple[Expr, Expr], ...]:
-    """ZeroPadding's `padding`: an int, one value per axis, or a (before, after) pair per axis.
+    """ZeroPadding's `padding`: an int, one value per axis, or a (before, after) pair per axis;
+    1-D takes only an int or one (left, right) pair, never nested ones.
     Keras 3.15 lets a single int for 2-D be negative (it crops); everything else must be ≥ 0."""
     v = call.raw("padding")
     if not isinstance(v, tuple):
         p = call.integer("padding", None if rank == 2 else 0)
         return ((p, p),) * rank
-    if rank == 1 and len(v) == 2 and not any(isinstance(x, tuple) for x in v):
+    if rank == 1:
+        if len(v) != 2 or any(isinstance(x, tuple) for x in v):
+            raise call.fail("'padding' must be an int or a tuple of 2 ints (left, right)",
+                            "padding")
         return ((call.integer("padding", 0, v[0]), call.integer("padding", 0, v[1])),)
     if len(v) != rank:
         raise call.fail(f"'padding' needs {rank} entries, got {len(v)}", "padding")

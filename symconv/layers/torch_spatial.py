@@ -76,19 +76,27 @@ def _padding_mode_limits(call: Call, spatial: tuple[Expr, ...], p: tuple[Expr, .
 
 def pool(rank: int, kind: str):  # type: ignore[no-untyped-def]
     def torch_pool(call: Call) -> LayerOutput:
-        """{kind}Pool{rank}d: no weights; stride=None means stride = kernel_size."""
+        """{kind}Pool{rank}d: no weights; stride=None means stride = kernel_size. AvgPool3d
+        also needs L ≥ k on each axis, padding notwithstanding."""
         c, spatial = _feature_map(call, rank)
         k = call.integers("kernel_size", rank)
         s = k if call.raw("stride") is None else call.integers("stride", rank)
         p = call.integers("padding", rank, 0)
         d = call.integers("dilation", rank) if kind == "Max" else (Integer(1),) * rank
         ceil_mode = call.flag("ceil_mode")
+        _divisor(call, kind, rank)
         out = []
         for L, ki, si, pi, di in zip(spatial, k, s, p, d):
             span = di * (ki - 1) + 1
             # ATen checks the raw kernel, whatever the dilation (measured on torch 2.13).
             call.require(sympy.Le(2 * pi, ki), "pad should be at most half of kernel size",
                          "padding")
+            if kind == "Avg" and rank == 3:
+                # avg_pool3d's shape check also wants the unpadded input to hold the kernel
+                # (ATen pool3d_shape_check, check_input_size=true): "input image (T: 2 H: 6
+                # W: 6) smaller than kernel size (kT: 3 kH: 3 kW: 3)", even with padding=1.
+                call.require(sympy.Ge(L, ki), "input image smaller than kernel size",
+                             "kernel_size")
             make = extent.ceil_window if ceil_mode else extent.window
             out.append(make(L, span, si, pi if ceil_mode else 2 * pi))
         positive_extents(call, tuple(out), range(rank), TOO_SMALL)
@@ -97,15 +105,30 @@ def pool(rank: int, kind: str):  # type: ignore[no-untyped-def]
     return torch_pool
 
 
+def _divisor(call: Call, kind: str, rank: int) -> None:
+    """AvgPool2d/3d's divisor_override: None, or any whole number but 0 ("divisor must be not
+    zero" at forward, torch 2.13; negative ones are accepted)."""
+    if kind == "Avg" and rank > 1 and call.raw("divisor_override") is not None:
+        divisor = call.integer("divisor_override", None)
+        call.require(sympy.Ne(divisor, 0), "divisor must be not zero", "divisor_override")
+
+
 def adaptive_pool(rank: int):  # type: ignore[no-untyped-def]
     def torch_adaptive_pool(call: Call) -> LayerOutput:
-        """Adaptive{Avg,Max}Pool{rank}d: the requested size; None keeps the input's extent."""
+        """Adaptive{Avg,Max}Pool{rank}d: the requested size, 0 allowed (an empty output, as
+        torch 2.13 gives); None inside a tuple keeps the input's extent (2-D and 3-D only: the
+        1-D functions take a tuple of ints, and a bare None has no len())."""
         c, spatial = _feature_map(call, rank)
         size = call.raw("output_size")
+        if size is None:
+            raise call.fail("'output_size' must be a whole number or a tuple, not None",
+                            "output_size")
         items = size if isinstance(size, tuple) else (size,) * rank
         if len(items) != rank:
             raise call.fail(f"'output_size' needs {rank} values, got {len(items)}", "output_size")
-        out = tuple(L if v is None else call.integer("output_size", 1, v)
+        if rank == 1 and items[0] is None:
+            raise call.fail("'output_size' of a 1-D adaptive pool cannot be None", "output_size")
+        out = tuple(L if v is None else call.integer("output_size", 0, v)
                     for L, v in zip(spatial, items))
         return LayerOutput((c, *out))
 
@@ -113,14 +136,16 @@ def adaptive_pool(rank: int):  # type: ignore[no-untyped-def]
 
 
 def zero_pad2d(call: Call) -> LayerOutput:
-    """ZeroPad2d: (left, right, top, bottom); negative values crop."""
+    """ZeroPad2d: (left, right, top, bottom); negative values crop. A 2-tuple (left, right)
+    pads W only: torch keeps a tuple as given and F.pad reads pairs from the last axis back."""
     c, (h, w) = _feature_map(call, 2)
     v = call.raw("padding")
     if isinstance(v, tuple):
-        if len(v) != 4:
-            raise call.fail(f"'padding' needs 4 values (left, right, top, bottom), got {len(v)}",
-                            "padding")
-        left, right, top, bottom = (call.integer("padding", None, x) for x in v)
+        if len(v) not in (2, 4):
+            raise call.fail(f"'padding' needs 4 values (left, right, top, bottom) or 2 (left, "
+                            f"right), got {len(v)}", "padding")
+        values = (*v, Integer(0), Integer(0))[:4]  # (left, right) → (left, right, 0, 0)
+        left, right, top, bottom = (call.integer("padding", None, x) for x in values)
     else:
         left = right = top = bottom = call.integer("padding", None)
     out = (c, h + top + bottom, w + left + right)
