@@ -49,6 +49,9 @@ def conv(rank: int):  # type: ignore[no-untyped-def]
         if padding == "same":
             call.require(all_one(s), "padding='same' is not supported for strided convolutions",
                          "padding")
+            # total pad d·(k − 1), the larger half on the right: that half meets the limits
+            _padding_mode_limits(call, spatial, tuple(
+                di * (ki - 1) - sympy.floor(di * (ki - 1) / 2) for ki, di in zip(k, d)))
             out = spatial
         else:
             p = (Integer(0),) * rank if padding == "valid" else call.integers("padding", rank, 0)
@@ -65,6 +68,8 @@ def conv(rank: int):  # type: ignore[no-untyped-def]
 
 
 def _padding_mode_limits(call: Call, spatial: tuple[Expr, ...], p: tuple[Expr, ...]) -> None:
+    """F.pad's limits for a non-zero padding_mode, `p` the larger pad of each axis: reflect
+    needs p < L, circular p ≤ L (torch 2.13; replicate has none)."""
     mode = call.raw("padding_mode")
     for L, pi in zip(spatial, p):
         if mode == "reflect":
