@@ -2,7 +2,7 @@
 
 Numbers are built as `sympy.Integer`/`sympy.Rational` from Python ints and fractions, names are
 looked up among the declared symbols, and operators are applied by sympy itself; nothing is ever
-passed through `sympify`, `parse_expr` or `eval`.
+passed through a string-to-code parser.
 """
 
 from __future__ import annotations
