@@ -179,7 +179,7 @@ def _layer(call: ir.LayerCall, convention: str, scope: Mapping[str, Expr],
     spec = _spec(call, convention)
     args = _bind(spec, call, scope)
     name = namer.name(spec, args.get("name"), call.span)
-    ctx = Call(spec, name, shape, args, call.span)
+    ctx = Call(spec, name, (shape,), args, call.span)
     out = spec.fn(ctx)
     weights = out.weights
     if convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):

@@ -505,3 +505,16 @@ def cases(convention: str) -> list[Case]:
             if len(seen) == n:
                 break
     return out
+
+
+def _catalog() -> None:
+    """The catalog's later families keep their generators in files of their own."""
+    from cases_keras_catalog import GENERATORS as keras_more
+    from cases_torch_catalog import GENERATORS as torch_more
+
+    for key, value in {**keras_more, **torch_more}.items():
+        assert key not in GENERATORS, f"two generators for {key}"
+        GENERATORS[key] = value
+
+
+_catalog()

@@ -68,15 +68,36 @@ class LayerSpec:
     fn: LayerFn
     doc: str
     family: str
+    arity: tuple[int, int | None] = (1, 1)  # fewest and most input tensors (None: no limit)
+
+
+@dataclass(frozen=True)
+class SubLayer:
+    """A layer passed as an argument (Keras Bidirectional(LSTM(8)), TimeDistributed(Dense(4))),
+    derived on the shape the wrapper gives it."""
+
+    type: str
+    name: str
+    output: LayerOutput
+    requires: tuple[Requirement, ...]
+
+
+# Set by the derive stage: (argument, input shape, wrapper call) -> SubLayer. Layer functions stay
+# pure; they reach the binding machinery only through `Call.sublayer`.
+SubLayerHook = Callable[[Arg, tuple[Expr, ...], "Call"], SubLayer]
 
 
 class Call:
     """One layer call being derived: bound arguments, the input shape, typed argument readers."""
 
-    def __init__(self, spec: LayerSpec, name: str, inputs: tuple[Expr, ...],
-                 args: Mapping[str, Arg], span: Span) -> None:
-        self.spec, self.name, self.input, self.span = spec, name, inputs, span
+    def __init__(self, spec: LayerSpec, name: str, inputs: tuple[tuple[Expr, ...], ...],
+                 args: Mapping[str, Arg], span: Span,
+                 sublayer_hook: SubLayerHook | None = None) -> None:
+        self.spec, self.name, self.span = spec, name, span
+        self.inputs = inputs  # every input tensor's shape, in call order
+        self.input = inputs[0]  # the first (for most layers, the only) one
         self._args = args
+        self._sublayer_hook = sublayer_hook
         self.requires: list[Requirement] = []
 
     # -- reading arguments -------------------------------------------------------------
@@ -156,6 +177,15 @@ class Call:
             raise self.fail(f"'{name}' must be in [{low}, {high}{upper}, not {v}", name)
         return v
 
+    def sublayer(self, name: str, shape: tuple[Expr, ...]) -> SubLayer:
+        """The layer given as argument `name`, derived on `shape`; its conditions are this
+        layer's conditions too."""
+        if name not in self._args or self._sublayer_hook is None:
+            raise self.fail(f"'{name}' must be a layer, e.g. {name}=LSTM(8)", name)
+        sub = self._sublayer_hook(self._args[name], shape, self)
+        self.requires.extend(sub.requires)
+        return sub
+
     # -- conditions --------------------------------------------------------------------
     def require(self, condition: sympy.Basic, reason: str, arg: str | None = None,
                 code: str = "SC202") -> None:
@@ -196,9 +226,11 @@ TORCH_COMMON = (Param("name", None), Param("device", None), Param("dtype", None)
 
 
 def register(convention: str, type_: str, params: tuple[Param, ...], fn: LayerFn,
-             doc: str, family: str, common: tuple[Param, ...] | None = None) -> None:
+             doc: str, family: str, common: tuple[Param, ...] | None = None,
+             arity: tuple[int, int | None] = (1, 1)) -> None:
     """Add a layer; `common` replaces the base-class keywords every layer of the convention
-    takes (Keras: name, dtype, trainable, …)."""
+    takes (Keras: name, dtype, trainable, …); `arity` the fewest and most input tensors."""
     if common is None:
         common = KERAS_COMMON if convention == "keras" else TORCH_COMMON
-    REGISTRY[convention][type_] = LayerSpec(convention, type_, params + common, fn, doc, family)
+    REGISTRY[convention][type_] = LayerSpec(convention, type_, params + common, fn, doc, family,
+                                            arity)
