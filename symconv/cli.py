@@ -41,6 +41,14 @@ def _subs(text: str) -> dict[str, int]:
     return out
 
 
+def _depth(text: str) -> int | None:
+    if text == "all":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("expected a whole number ≥ 1 or 'all'")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Closed-form output shapes and parameter "
                      "counts of neural networks, as Keras and PyTorch compute them.")
@@ -51,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28",
                         help="substitute sizes (defaults declared in `sizes` fill the rest)")
     derive.add_argument("--format", "-f", choices=FORMAT_NAMES, default="table")
+    derive.add_argument("--depth", type=_depth, default=1, metavar="N|all",
+                        help="show blocks nested N levels deep as one row each, with their "
+                        "subtotals (default 1: the network's own blocks); 'all' lists every layer")
     return parser
 
 
@@ -74,7 +85,7 @@ def _derive(args: argparse.Namespace) -> str:
     from .api import derive_source
 
     derivation = derive_source(_read(args.file), args.subs)
-    return derivation.render(args.format)
+    return derivation.render(args.format, args.depth)
 
 
 def main(argv: list[str] | None = None) -> int:

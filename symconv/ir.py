@@ -59,7 +59,33 @@ class Tuple:
     span: Span
 
 
-Value = Num | Str | Const | Name | BinOp | Neg | Tuple
+@dataclass(frozen=True)
+class Compare:
+    op: str  # one of == != < <= > >=
+    left: Value
+    right: Value
+    span: Span
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # "and", "or" or "not" (one operand)
+    operands: tuple[Value, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class CallExpr:
+    """`f(args)`: a layer or block made (f a name), or applied to tensors (f itself a call, or a
+    shared layer's name)."""
+
+    func: Value
+    positional: tuple[Value, ...]
+    keywords: tuple[Keyword, ...]
+    span: Span  # the called name, or the opening parenthesis of an application
+
+
+Value = Num | Str | Const | Name | BinOp | Neg | Tuple | Compare | BoolOp | CallExpr
 
 
 @dataclass(frozen=True)
@@ -70,17 +96,66 @@ class Keyword:
 
 
 @dataclass(frozen=True)
-class LayerCall:
-    type: str
-    positional: tuple[Value, ...]
-    keywords: tuple[Keyword, ...]
-    span: Span  # the layer's type name
-
-
-@dataclass(frozen=True)
 class SizeDecl:
     name: str
     default: Value | None
+    span: Span
+
+
+# -- statements ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputItem:
+    name: str | None  # `input x: (C, H, W)`; None for `input (C, H, W)`
+    shape: Value | None  # None inside a block: `input x, skip` names the block's inputs
+    span: Span
+
+
+@dataclass(frozen=True)
+class Input:
+    items: tuple[InputItem, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Output:
+    values: tuple[Value, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Assign:
+    """`target = value`, `shared target = value` or a bare `value` (target None)."""
+
+    target: str | None
+    value: Value
+    span: Span
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class Repeat:
+    count: Value
+    body: tuple[Statement, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class If:
+    branches: tuple[tuple[Value, tuple[Statement, ...]], ...]  # (condition, body), in order
+    orelse: tuple[Statement, ...]
+    span: Span
+
+
+Statement = Input | Output | Assign | Repeat | If
+
+
+@dataclass(frozen=True)
+class Block:
+    name: str
+    params: tuple[SizeDecl, ...]
+    body: tuple[Statement, ...]
     span: Span
 
 
@@ -91,6 +166,5 @@ class Program:
     convention: str | None
     convention_span: Span | None
     sizes: tuple[SizeDecl, ...]
-    input: Value | None
-    input_span: Span | None
-    layers: tuple[LayerCall, ...]
+    blocks: tuple[Block, ...]
+    body: tuple[Statement, ...]

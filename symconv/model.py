@@ -35,16 +35,26 @@ def _implies(stronger: Requirement, weaker: Requirement, earlier: bool) -> bool:
     return a.lhs == b.lhs and gap.is_number is True and bool(gap > 0)
 
 
+Shape = tuple[Expr, ...]
+
+
 @dataclass(frozen=True)
 class LayerRecord:
+    """One application of a layer. `path`: the enclosing block instances, outermost first;
+    `shares`: set when this applies a shared layer again (its weights are counted once, at the
+    first application)."""
+
     name: str
     type: str
     span: Span
-    input_shape: tuple[Expr, ...]
-    output_shape: tuple[Expr, ...]
+    input_shape: Shape
+    output_shape: Shape
     weights: tuple[Weight, ...]
     requires: tuple[Requirement, ...]
     notes: tuple[str, ...] = ()
+    input_shapes: tuple[Shape, ...] = ()
+    path: tuple[str, ...] = ()
+    shares: str | None = None
 
     @property
     def trainable(self) -> Expr:
@@ -64,6 +74,21 @@ class LayerRecord:
 
 
 @dataclass(frozen=True)
+class BlockRecord:
+    """One instance of a block: `first`..`last` index its layer records in `Derivation.layers`
+    (nested blocks' layers included)."""
+
+    name: str
+    type: str
+    span: Span
+    path: tuple[str, ...]  # the instance names from the outermost block to this one
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
 class Derivation:
     """A derived network. `subs` holds the sizes substituted so far (name → value)."""
 
@@ -72,9 +97,12 @@ class Derivation:
     convention: str
     sizes: tuple[str, ...]
     defaults: dict[str, int]
-    input_shape: tuple[Expr, ...]
+    input_shape: Shape
     layers: tuple[LayerRecord, ...]
     subs: dict[str, int] = field(default_factory=dict)
+    inputs: tuple[tuple[str, Shape], ...] = ()  # every network input, by name
+    outputs: tuple[Shape, ...] = ()  # the network's outputs (the last tensor by default)
+    blocks: tuple[BlockRecord, ...] = ()
 
     @property
     def requires(self) -> tuple[Requirement, ...]:
@@ -85,8 +113,35 @@ class Derivation:
                      if not any(_implies(o, r, i < j) for i, o in enumerate(every) if i != j))
 
     @property
-    def output_shape(self) -> tuple[Expr, ...]:
+    def output_shape(self) -> Shape:
+        if self.outputs:
+            return self.outputs[0]
         return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    def block_layers(self, block: BlockRecord) -> tuple[LayerRecord, ...]:
+        return self.layers[block.first:block.last + 1]
+
+    def rows(self, depth: int | None = 1) -> list[LayerRecord | BlockRecord]:
+        """Layers in order; a block `depth` levels down (1: a block of the network itself) is
+        one row, its layers folded in (None: every layer, no block rows)."""
+        if depth is None:
+            return list(self.layers)
+        blocks = {b.path: b for b in self.blocks}
+        out: list[LayerRecord | BlockRecord] = []
+        shown: set[tuple[str, ...]] = set()
+        for layer in self.layers:
+            if len(layer.path) < depth:
+                out.append(layer)
+                continue
+            key = layer.path[:depth]
+            if key not in shown:
+                shown.add(key)
+                out.append(blocks[key])
+        return out
+
+    def subtotal(self, block: BlockRecord, what: str = "params") -> Expr:
+        """A block instance's parameters (or trainable, non_trainable, buffers)."""
+        return _sum([getattr(layer, what) for layer in self.block_layers(block)])
 
     @property
     def params(self) -> Expr:
@@ -119,11 +174,12 @@ class Derivation:
 
         return to_dict(self)
 
-    def render(self, fmt: str = "table") -> str:
-        """This derivation as 'table', 'json', 'markdown' or 'latex' text."""
+    def render(self, fmt: str = "table", depth: int | None = 1) -> str:
+        """This derivation as 'table', 'json', 'markdown' or 'latex' text; `depth` folds
+        blocks in the table and Markdown (see `rows`)."""
         from .render import FORMATS
 
-        return FORMATS[fmt](self)
+        return FORMATS[fmt](self, depth)
 
     def _repr_markdown_(self) -> str:
         return self.render("markdown")

@@ -2,42 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
+from lark.indenter import DedentError, Indenter
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import ir
 from .errors import Source, Span, SymconvError
 
-_OPEN = {"LPAR"}
-_CLOSE = {"RPAR"}
 
 
-class _JoinBracketedLines:
-    """Postlexer: a newline inside parentheses continues the statement, as in Python, and
-    blank or comment-only lines produce no statement separator of their own."""
+class _Indenter(Indenter):
+    """Python's rules: indentation opens and closes blocks; inside parentheses a newline
+    continues the statement."""
 
-    always_accept = ("_NL",)
+    NL_type = "_NL"
+    OPEN_PAREN_types = ["LPAR"]
+    CLOSE_PAREN_types = ["RPAR"]
+    INDENT_type = "_INDENT"
+    DEDENT_type = "_DEDENT"
+    tab_len = 8
 
-    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        depth, at_line_start = 0, True
-        for token in stream:
-            if token.type == "_NL":
-                if depth or at_line_start:
-                    continue
-                at_line_start = True
-            else:
-                at_line_start = False
-                if token.type in _OPEN:
-                    depth += 1
-                elif token.type in _CLOSE:
-                    depth = max(0, depth - 1)
-            yield token
+    def handle_NL(self, token: Token):  # type: ignore[no-untyped-def]
+        try:
+            yield from super().handle_NL(token)
+        except DedentError:
+            raise _BadDedent(token.end_line or 1, (token.end_column or 1)) from None
+
+
+class _BadDedent(Exception):
+    def __init__(self, line: int, column: int) -> None:
+        self.line, self.column = line, column
 
 
 def _grammar_text() -> str:
@@ -53,7 +52,7 @@ def _parser() -> Lark:
     return Lark(
         _grammar_text(),
         parser="lalr",
-        postlex=_JoinBracketedLines(),
+        postlex=_Indenter(),
         propagate_positions=True,
         maybe_placeholders=False,
         cache=True,
@@ -119,15 +118,28 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
         tok, value = children
         return ir.Keyword(str(tok), value, _tspan(tok))
 
+    def compare(self, meta, children):
+        left, op, right = children
+        return ir.Compare(str(op), left, right, _span(meta))
+
+    def _boolop(op: str):  # type: ignore[misc]
+        def build(self, meta, children):
+            return ir.BoolOp(op, tuple(children), _span(meta))
+
+        return build
+
+    or_, and_, not_ = _boolop("or"), _boolop("and"), _boolop("not")
+
     def arguments(self, meta, children):
         return list(children)
 
-    def layer(self, meta, children):
-        tok, *rest = children
-        args = rest[0] if rest else []
+    def call(self, meta, children):
+        func, *rest = children
+        args = rest[0] if rest and rest[0] is not None else []
         positional = tuple(a for a in args if not isinstance(a, ir.Keyword))
         keywords = tuple(a for a in args if isinstance(a, ir.Keyword))
-        return ("layer", ir.LayerCall(str(tok), positional, keywords, _tspan(tok)), _tspan(tok))
+        span = func.span if isinstance(func, ir.Name) else _span(meta)
+        return ir.CallExpr(func, positional, keywords, span)
 
     def size_decl(self, meta, children):
         tok, *default = children
@@ -142,8 +154,64 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
     def convention(self, meta, children):
         return ("convention", str(children[0]), _tspan(children[0]))
 
+    def named_input(self, meta, children):
+        tok, shape = children
+        return ir.InputItem(str(tok), shape, _tspan(tok))
+
+    def bare_input(self, meta, children):
+        (value,) = children
+        if isinstance(value, ir.Name):  # a block's `input x`, or a one-axis shape at the top
+            return ir.InputItem(value.id, None, value.span)
+        return ir.InputItem(None, value, value.span)
+
     def input(self, meta, children):  # noqa: A003
-        return ("input", children[0], _span(meta))
+        return ir.Input(tuple(children), _span(meta))
+
+    def output(self, meta, children):
+        return ir.Output(tuple(children), _span(meta))
+
+    def shared(self, meta, children):
+        tok, value = children
+        return ir.Assign(str(tok), value, _tspan(tok), shared=True)
+
+    def assign(self, meta, children):
+        tok, value = children
+        return ir.Assign(str(tok), value, _tspan(tok))
+
+    def apply(self, meta, children):
+        (value,) = children
+        return ir.Assign(None, value, value.span)
+
+    def suite(self, meta, children):
+        return tuple(children)
+
+    def params(self, meta, children):
+        return tuple(children)
+
+    def block(self, meta, children):
+        tok, *rest = children
+        params = rest[0] if len(rest) == 2 and rest[0] is not None else ()
+        return ("block", ir.Block(str(tok), params, rest[-1], _tspan(tok)), _tspan(tok))
+
+    def repeat(self, meta, children):
+        count, body = children
+        return ir.Repeat(count, body, _span(meta))
+
+    def elif_clause(self, meta, children):
+        return ("elif", children[0], children[1])
+
+    def else_clause(self, meta, children):
+        return ("else", children[0])
+
+    def if_stmt(self, meta, children):
+        branches = [(children[0], children[1])]
+        orelse: tuple = ()
+        for clause in children[2:]:
+            if clause[0] == "elif":
+                branches.append((clause[1], clause[2]))
+            else:
+                orelse = clause[1]
+        return ir.If(tuple(branches), orelse, _span(meta))
 
     def start(self, meta, children):
         return list(children)
@@ -182,8 +250,9 @@ def _syntax_error(err: UnexpectedInput, source: Source, parser: Lark) -> Symconv
         expected = _expected(parser, set(err.expected))
         if expected:
             hint = f"expected one of: {expected}"
-        if tok.type == "LPAR":
-            hint = "only layers can be called, one per line: `Conv2D(32, 3)`"
+        if tok.type == "_INDENT":
+            message = "unexpected indent"
+            hint = "only the statements of a block, repeat or if are indented"
     return SymconvError("SC100", message, Span(line, column), source, hint)
 
 
@@ -195,17 +264,53 @@ def parse(source: Source) -> ir.Program:
         tree = parser.parse(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as err:
         raise _syntax_error(err, source, parser) from None
+    except _BadDedent as err:
+        raise SymconvError("SC100", "unindent does not match any outer indentation level",
+                           Span(err.line, err.column), source,
+                           "indent each block's statements by the same amount") from None
     statements = _ToIR().transform(tree)
     return _assemble(statements, source)
 
 
-def _assemble(statements: list[tuple[str, object, Span]], source: Source) -> ir.Program:
+def _top_level_only(body: tuple[object, ...], source: Source) -> None:
+    """network, convention, sizes and block definitions belong to the top level."""
+    for statement in body:
+        if isinstance(statement, tuple):
+            kind, _, span = statement
+            raise SymconvError("SC100", f"'{kind}' is only allowed at the top level", span, source,
+                               "write it unindented, outside any block, repeat or if")
+        for nested in _bodies(statement):
+            _top_level_only(nested, source)
+
+
+def _bodies(statement: object) -> list[tuple[object, ...]]:
+    if isinstance(statement, ir.Repeat):
+        return [statement.body]
+    if isinstance(statement, ir.If):
+        return [body for _, body in statement.branches] + [statement.orelse]
+    if isinstance(statement, ir.Block):
+        return [statement.body]
+    return []
+
+
+def _assemble(statements: list[object], source: Source) -> ir.Program:
     seen: dict[str, Span] = {}
     found: dict[str, object] = {}
-    layers: list[ir.LayerCall] = []
-    for kind, value, span in statements:
-        if kind == "layer":
-            layers.append(value)  # type: ignore[arg-type]
+    blocks: dict[str, ir.Block] = {}
+    body: list[ir.Statement] = []
+    for statement in statements:
+        if not isinstance(statement, tuple):
+            _top_level_only((statement,), source)
+            body.append(statement)  # type: ignore[arg-type]
+            continue
+        kind, value, span = statement
+        if kind == "block":
+            _top_level_only((value,), source)
+            if value.name in blocks:  # type: ignore[attr-defined]
+                first = blocks[value.name].span  # type: ignore[attr-defined]
+                raise SymconvError("SC107", f"block '{value.name}' is defined twice", span,  # type: ignore[attr-defined]
+                                   source, f"the first is on line {first.line}")
+            blocks[value.name] = value  # type: ignore[attr-defined,index]
             continue
         if kind in seen:
             first = seen[kind]
@@ -220,7 +325,6 @@ def _assemble(statements: list[tuple[str, object, Span]], source: Source) -> ir.
         convention=found.get("convention"),  # type: ignore[arg-type]
         convention_span=seen.get("convention"),
         sizes=found.get("sizes", ()),  # type: ignore[arg-type]
-        input=found.get("input"),  # type: ignore[arg-type]
-        input_span=seen.get("input"),
-        layers=tuple(layers),
+        blocks=tuple(blocks.values()),
+        body=tuple(body),
     )

@@ -1,51 +1,442 @@
-"""Stage 3: walk the program's layers, bind their arguments and call the registry.
+"""Stage 3: run the program: tensors flow through layers, merges and blocks; every layer
+application is derived by its registry function.
 
-The layer functions are pure; this module owns naming, argument binding, the convention's
-vocabulary and the error positions.
+The layer functions are pure; this module owns the graph (named tensors, the current tensor,
+blocks, repeat, if, shared layers), naming, argument binding and error positions.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import sympy
 from sympy import Expr
 
 from . import ir, symbols
-from .errors import Source, Span, SymconvError, did_you_mean
+from .errors import Span, SymconvError, did_you_mean
 from .layers import REGISTRY, Call, LayerSpec
-from .layers.base import REQUIRED
-from .model import Derivation, LayerRecord
-from .values import Arg, evaluate
+from .layers.base import REQUIRED, SubLayer
+from .model import BlockRecord, Derivation, LayerRecord, Shape
+from .values import Arg, Deferred, evaluate, truth
 
 CONVENTIONS = ("keras", "torch")
 DEFAULT_CONVENTION = "keras"
+MAX_APPLICATIONS = 100_000  # layer and block applications in one derivation
+MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
+_SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
+_ELEMENTWISE = {"keras": {"+": "add", "-": "subtract", "*": "multiply"},
+                "torch": {"+": "add", "-": "sub", "*": "mul"}}
 
 
 def derive_program(program: ir.Program) -> Derivation:
     """Derive every layer of a parsed program, symbolically."""
     try:
-        return _derive(program)
+        return _Deriver(program).run()
     except SymconvError as err:
         raise err.located(program.source) from None
 
 
-def _derive(program: ir.Program) -> Derivation:
-    convention = _convention(program)
-    scope, defaults = _sizes(program)
-    shape = input_shape = _input(program, scope)
-    records: list[LayerRecord] = []
-    namer = _Namer(convention)
-    for call in program.layers:
-        record = _layer(call, convention, scope, shape, namer)
-        records.append(record)
-        shape = record.output_shape
-    return Derivation(program.source, program.name, convention, tuple(scope), defaults,
-                      input_shape, tuple(records))
+@dataclass
+class Tensor:
+    shape: Shape
+    origin: str  # the layer or input that made it, for messages
 
 
+@dataclass
+class Shared:
+    """`shared enc = Dense(64)`: one layer object, applied as `enc(x)`; weights counted once."""
+
+    spec: LayerSpec
+    args: dict[str, Arg]
+    name: str
+    span: Span
+    first: LayerRecord | None = None
+
+
+@dataclass
+class Frame:
+    """The top level or one block instance."""
+
+    values: dict[str, object]  # declared sizes and the block's arguments
+    path: tuple[str, ...] = ()
+    in_block: bool = False
+    tensors: dict[str, Tensor] = field(default_factory=dict)
+    shared: dict[str, Shared] = field(default_factory=dict)
+    current: Tensor | None = None
+    outputs: list[Tensor] = field(default_factory=list)
+    index: int = 0  # PyTorch's container index for the next unnamed module
+
+
+class _Deriver:
+    def __init__(self, program: ir.Program) -> None:
+        self.program = program
+        self.convention = _convention(program)
+        self.blocks = {b.name: b for b in program.blocks}
+        self.records: list[LayerRecord] = []
+        self.block_records: list[BlockRecord] = []
+        self.inputs: list[tuple[str, Shape]] = []
+        self.keras_counts: dict[str, int] = {}
+        self.taken: dict[str, Span] = {}
+        self.reserved: dict[int, str] = {}
+        self.applications = 0
+        self.depth = 0
+        self.repeating = 0
+
+    def run(self) -> Derivation:
+        scope, defaults = _sizes(self.program)
+        for block in self.program.blocks:
+            _check_block(block, scope, self.convention)
+        top = Frame(dict(scope))
+        self.globals = dict(scope)
+        self.body(self.program.body, top)
+        if not self.inputs:
+            raise SymconvError("SC108", "no input shape", Span(1, 1),
+                               hint="declare it before the layers, e.g. `input (H, W, 3)`")
+        outputs = top.outputs or ([top.current] if top.current else [])
+        return Derivation(self.program.source, self.program.name, self.convention,
+                          tuple(scope), defaults, self.inputs[0][1], tuple(self.records),
+                          inputs=tuple(self.inputs), outputs=tuple(t.shape for t in outputs),
+                          blocks=tuple(self.block_records))
+
+    # -- statements ----------------------------------------------------------------------
+    def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
+        for statement in statements:
+            if isinstance(statement, ir.Assign):
+                self.assign(statement, frame)
+            elif isinstance(statement, ir.Input):
+                self.input(statement, frame)
+            elif isinstance(statement, ir.Output):
+                self.output(statement, frame)
+            elif isinstance(statement, ir.Repeat):
+                self.repeating += 1
+                for _ in range(_repeat_count(statement, frame)):
+                    self.body(statement.body, frame)
+                self.repeating -= 1
+            else:
+                self.body(_branch(statement, frame), frame)
+
+    def input(self, statement: ir.Input, frame: Frame) -> None:
+        if frame.in_block:
+            raise SymconvError("SC104", "a block's `input` line must come first in the block",
+                               statement.span)
+        for item in statement.items:
+            shape_value = item.shape
+            if shape_value is None and item.name in frame.values:
+                shape_value = ir.Name(item.name, item.span)  # `input L`: a one-axis shape
+                item = ir.InputItem(None, shape_value, item.span)
+            if shape_value is None:
+                raise SymconvError("SC108", f"input '{item.name}' needs a shape", item.span,
+                                   hint=f"e.g. `input {item.name}: (H, W, 3)`")
+            name = item.name or "input"
+            if any(n == name for n, _ in self.inputs):
+                raise SymconvError("SC107", f"input '{name}' is declared twice", item.span,
+                                   hint="give each input its own name: `input x: (...)`")
+            shape = _input_shape(shape_value, frame.values)
+            self.inputs.append((name, shape))
+            self.bind_tensor(name, Tensor(shape, name), frame, item.span)
+
+    def output(self, statement: ir.Output, frame: Frame) -> None:
+        if frame.in_block and len(statement.values) != 1:
+            raise SymconvError("SC104", "a block has one output", statement.span)
+        frame.outputs = [self.tensor(v, frame) for v in statement.values]
+
+    def assign(self, statement: ir.Assign, frame: Frame) -> None:
+        if statement.shared:
+            self.declare_shared(statement, frame)
+            return
+        tensor = self.tensor(statement.value, frame)
+        if statement.target is not None:
+            self.bind_tensor(statement.target, tensor, frame, statement.span)
+        frame.current = tensor
+
+    def bind_tensor(self, name: str, tensor: Tensor, frame: Frame, span: Span) -> None:
+        if name in frame.values or name in frame.shared or name in self.blocks:
+            what = ("a shared layer" if name in frame.shared else "a block"
+                    if name in self.blocks else "a size or block argument")
+            raise SymconvError("SC107", f"'{name}' is already {what}", span,
+                               hint="give the tensor another name")
+        frame.tensors[name] = tensor
+        frame.current = tensor
+
+    def declare_shared(self, statement: ir.Assign, frame: Frame) -> None:
+        value, name = statement.value, statement.target or ""
+        if not (isinstance(value, ir.CallExpr) and isinstance(value.func, ir.Name)
+                and value.func.id not in self.blocks):
+            raise SymconvError("SC104", "a shared layer is made by a layer call, e.g. "
+                               "`shared enc = Dense(64)`", statement.span)
+        if name in frame.values or name in frame.tensors or name in frame.shared:
+            raise SymconvError("SC107", f"'{name}' is already declared", statement.span)
+        spec = self.spec(value.func.id, value.func.span)
+        args = self.bind(spec, value, frame)
+        given = args.get("name")
+        layer_name = self.layer_name(spec, given, value.span, frame, default=name)
+        frame.shared[name] = Shared(spec, args, layer_name, value.span)
+
+    # -- tensor expressions --------------------------------------------------------------
+    def tensor(self, node: ir.Value, frame: Frame) -> Tensor:
+        if isinstance(node, ir.Name):
+            if node.id in frame.tensors:
+                return frame.tensors[node.id]
+            raise _not_a_tensor(node, frame)
+        if isinstance(node, ir.BinOp) and node.op in _ELEMENTWISE[self.convention]:
+            spec = REGISTRY[self.convention][_ELEMENTWISE[self.convention][node.op]]
+            tensors = [self.tensor(node.left, frame), self.tensor(node.right, frame)]
+            return self.apply(spec, {}, node.span, tensors, frame)
+        if isinstance(node, ir.CallExpr):
+            return self.call(node, frame)
+        raise SymconvError("SC104", "expected a layer, a block or a tensor here", node.span,
+                           hint="e.g. `Conv2D(32, 3)`, `y = Dense(10)(x)` or `z = add(x, y)`")
+
+    def tensors(self, values: tuple[ir.Value, ...], frame: Frame) -> list[Tensor]:
+        """Tensor arguments; one tuple stands for a list, as in `Add()([a, b])`."""
+        if len(values) == 1 and isinstance(values[0], ir.Tuple):
+            values = values[0].items
+        return [self.tensor(v, frame) for v in values]
+
+    def current(self, frame: Frame, span: Span) -> Tensor:
+        if frame.current is None:
+            raise SymconvError("SC108", "no input shape", span,
+                               hint="declare it before the layers, e.g. `input (H, W, 3)`")
+        return frame.current
+
+    def call(self, node: ir.CallExpr, frame: Frame) -> Tensor:
+        func = node.func
+        if isinstance(func, ir.Name):
+            if func.id in frame.shared:
+                if node.keywords:
+                    raise SymconvError("SC106", "a shared layer is applied to tensors only",
+                                       node.keywords[0].span)
+                given = self.tensors(node.positional, frame) if node.positional else None
+                return self.apply_shared(frame.shared[func.id], given or
+                                         [self.current(frame, node.span)], node.span, frame)
+            if func.id in self.blocks:
+                return self.block(self.blocks[func.id], node, None, frame)
+            spec = self.spec(func.id, func.span)
+            if spec.family == "functional":
+                tensors = self.tensors(node.positional, frame)
+                config = replace(node, positional=())
+                return self.apply(spec, self.bind(spec, config, frame), node.span, tensors, frame)
+            tensors = [self.current(frame, node.span)]
+            return self.apply(spec, self.bind(spec, node, frame), node.span, tensors, frame)
+        if isinstance(func, ir.CallExpr) and isinstance(func.func, ir.Name):
+            if node.keywords:
+                raise SymconvError("SC106", "a layer is applied to tensors only",
+                                   node.keywords[0].span)
+            tensors = self.tensors(node.positional, frame)
+            if func.func.id in self.blocks:
+                return self.block(self.blocks[func.func.id], func, tensors, frame)
+            spec = self.spec(func.func.id, func.func.span)
+            if spec.family == "functional":
+                raise SymconvError("SC104", f"'{spec.type}' is a function: call it on the "
+                                   f"tensors, `{spec.type}(a, b)`", func.span)
+            return self.apply(spec, self.bind(spec, func, frame), func.span, tensors, frame)
+        raise SymconvError("SC104", "only layers, blocks and shared layers can be called",
+                           node.span)
+
+    # -- layers ----------------------------------------------------------------------------
+    def spec(self, type_: str, span: Span) -> LayerSpec:
+        table = REGISTRY[self.convention]
+        if type_ in table:
+            return table[type_]
+        other = "torch" if self.convention == "keras" else "keras"
+        if type_ in REGISTRY[other]:
+            raise SymconvError(
+                "SC102", f"'{type_}' is a {_label(other)} layer, but this file uses the "
+                f"{_label(self.convention)} convention", span,
+                hint=f"write `convention {other}` at the top, or use the "
+                f"{_label(self.convention)} name{_equivalent(type_, self.convention)}")
+        raise SymconvError("SC101", f"unknown {_label(self.convention)} layer '{type_}'", span,
+                           hint=did_you_mean(type_, sorted(table) + sorted(self.blocks))
+                           or "README lists the supported layers")
+
+    def bind(self, spec: LayerSpec, call: ir.CallExpr, frame: Frame) -> dict[str, Arg]:
+        names = [p.name for p in spec.params]
+        if len(call.positional) > len(names):
+            raise SymconvError("SC106", f"{spec.type}() takes at most {len(names)} positional "
+                               "arguments", call.positional[len(names)].span)
+        bound = {p.name: evaluate(v, frame.values) for p, v in zip(spec.params, call.positional)}
+        for kw in call.keywords:
+            if kw.name not in names:
+                raise SymconvError("SC106", f"{spec.type}() got an unexpected argument "
+                                   f"'{kw.name}'", kw.span, hint=did_you_mean(kw.name, names))
+            if kw.name in bound:
+                raise SymconvError("SC106", f"{spec.type}() got two values for '{kw.name}'",
+                                   kw.span)
+            bound[kw.name] = evaluate(kw.value, frame.values)
+        for p in spec.params:
+            if p.default is REQUIRED and p.name not in bound:
+                raise SymconvError("SC105", f"{spec.type}() is missing the argument '{p.name}'",
+                                   call.span, hint=f"e.g. {spec.type}({p.name}=…)")
+        return bound
+
+    def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
+              frame: Frame, name: str | None = None, shared: Shared | None = None) -> Tensor:
+        self.count(span)
+        _check_arity(spec, tensors, span)
+        if name is None:
+            self.reserve_sublayer_names(args, frame)
+            name = self.layer_name(spec, args.get("name"), span, frame)
+        shapes = tuple(t.shape for t in tensors)
+        ctx = Call(spec, name, shapes, args, span, self.sublayer)
+        out = spec.fn(ctx)
+        weights = out.weights
+        if self.convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):
+            weights = tuple(replace(w, trainable=False) for w in weights)
+        shares = None
+        if shared is not None and shared.first is not None:
+            _same_weights(shared, weights, ctx)
+            weights, shares = (), shared.first.name
+        record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
+                             weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares)
+        if shared is not None and shared.first is None:
+            shared.first = record
+        self.records.append(record)
+        return Tensor(out.shape, name)
+
+    def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
+                     frame: Frame) -> Tensor:
+        return self.apply(shared.spec, shared.args, span, tensors, frame, name=shared.name,
+                          shared=shared)
+
+    def sublayer(self, arg: Arg, shape: Shape, wrapper: Call) -> SubLayer:
+        """Call.sublayer's hook: derive a layer given as an argument on `shape`."""
+        value = arg.value
+        if not (isinstance(value, Deferred) and isinstance(value.call.func, ir.Name)
+                and value.call.func.id in REGISTRY[self.convention]):
+            raise wrapper.fail("expects a layer here, e.g. LSTM(8)", code="SC104")
+        call = value.call
+        spec = self.spec(call.func.id, call.func.span)  # type: ignore[union-attr]
+        args = self.bind(spec, call, Frame(dict(value.scope)))
+        name = self.reserved.get(id(value)) or _given_name(args) or _snake_case(spec.type)
+        ctx = Call(spec, name, (shape,), args, call.span, self.sublayer)
+        return SubLayer(spec.type, name, spec.fn(ctx), tuple(ctx.requires))
+
+    def reserve_sublayer_names(self, args: Mapping[str, Arg], frame: Frame) -> None:
+        """Keras names a layer when it is made, so `Bidirectional(LSTM(8))` names the LSTM
+        first ('lstm', then 'bidirectional')."""
+        if self.convention != "keras":
+            return
+        for arg in args.values():
+            value = arg.value
+            if isinstance(value, Deferred) and isinstance(value.call.func, ir.Name):
+                given = [kw for kw in value.call.keywords if kw.name == "name"]
+                if not given and value.call.func.id in REGISTRY["keras"]:
+                    self.reserved[id(value)] = self.keras_auto(value.call.func.id)
+
+    # -- blocks ----------------------------------------------------------------------------
+    def block(self, block: ir.Block, call: ir.CallExpr, tensors: list[Tensor] | None,
+              frame: Frame) -> Tensor:
+        self.count(call.span)
+        if self.depth >= MAX_BLOCK_DEPTH:
+            raise SymconvError("SC110", f"blocks nested more than {MAX_BLOCK_DEPTH} deep "
+                               f"(does '{block.name}' call itself?)", call.span)
+        values, given = self.block_arguments(block, call, frame)
+        local = self.instance_name(block, given, call.span, frame)
+        inner = Frame(values, frame.path + (local,), in_block=True)
+        body = block.body
+        declared = body[0].items if body and isinstance(body[0], ir.Input) else None
+        if declared is not None:
+            body = body[1:]
+        if tensors is None:
+            tensors = [self.current(frame, call.span)]
+        _bind_block_inputs(block, declared, tensors, inner, call.span)
+        first = len(self.records)
+        self.depth += 1
+        self.body(body, inner)
+        self.depth -= 1
+        out = inner.outputs[0] if inner.outputs else inner.current
+        assert out is not None
+        name = _SEPARATOR[self.convention].join(inner.path)
+        self.block_records.append(BlockRecord(
+            name, block.name, call.span, inner.path, tuple(t.shape for t in tensors), out.shape,
+            first, len(self.records) - 1))
+        return Tensor(out.shape, name)
+
+    def block_arguments(self, block: ir.Block, call: ir.CallExpr,
+                        frame: Frame) -> tuple[dict[str, object], Arg | None]:
+        names = [p.name for p in block.params]
+        if len(call.positional) > len(names):
+            raise SymconvError("SC106", f"{block.name}() takes at most {len(names)} positional "
+                               "arguments", call.positional[len(names)].span)
+        bound = {n: evaluate(v, frame.values) for n, v in zip(names, call.positional)}
+        given = None
+        for kw in call.keywords:
+            if kw.name == "name":
+                given = evaluate(kw.value, frame.values)
+                continue
+            if kw.name not in names:
+                raise SymconvError("SC106", f"{block.name}() got an unexpected argument "
+                                   f"'{kw.name}'", kw.span, hint=did_you_mean(kw.name, names))
+            if kw.name in bound:
+                raise SymconvError("SC106", f"{block.name}() got two values for '{kw.name}'",
+                                   kw.span)
+            bound[kw.name] = evaluate(kw.value, frame.values)
+        values: dict[str, object] = dict(self.globals)
+        for p in block.params:
+            if p.name in bound:
+                values[p.name] = bound[p.name].value
+            elif p.default is not None:
+                values[p.name] = evaluate(p.default, values).value
+            else:
+                raise SymconvError("SC105", f"{block.name}() is missing the argument "
+                                   f"'{p.name}'", call.span, hint=f"e.g. {block.name}({p.name}=…)")
+        return values, given
+
+    # -- names -----------------------------------------------------------------------------
+    def keras_auto(self, type_: str) -> str:
+        """keras.src.backend.common.global_state's uniquified snake_case names."""
+        base = _snake_case(type_)
+        count = self.keras_counts.get(base, 0)
+        self.keras_counts[base] = count + 1
+        return f"{base}_{count}" if count else base
+
+    def layer_name(self, spec: LayerSpec, given: Arg | None, span: Span, frame: Frame,
+                   default: str | None = None) -> str:
+        """Keras: the given name (after the enclosing block names) or a global snake_case one;
+        PyTorch: the given name or the container index, after the block names."""
+        index, frame.index = frame.index, frame.index + (spec.family != "functional")
+        if given is not None:
+            local, at = _name_value(given), given.span
+        elif default is not None and self.convention == "torch":
+            local, at = default, span
+        elif self.convention == "keras" or spec.family == "functional":
+            return self.take(self.keras_auto(spec.type), span)
+        else:
+            local, at = str(index), span
+        return self.take(_SEPARATOR[self.convention].join((*frame.path, local)), at)
+
+    def instance_name(self, block: ir.Block, given: Arg | None, span: Span,
+                      frame: Frame) -> str:
+        index, frame.index = frame.index, frame.index + 1
+        if given is not None:
+            local = _name_value(given)
+        elif self.convention == "keras":
+            local = self.keras_auto(block.name)
+        else:
+            local = str(index)
+        self.take(_SEPARATOR[self.convention].join((*frame.path, local)), span, block=True)
+        return local
+
+    def take(self, name: str, span: Span, block: bool = False) -> str:
+        if name in self.taken:
+            advice = ("; inside `repeat`, leave layers unnamed" if self.repeating
+                      else "; all layer names must be unique")
+            raise SymconvError("SC107", f"{'block' if block else 'layer'} name '{name}' is "
+                               "used twice", span,
+                               hint=f"first used on line {self.taken[name].line}{advice}")
+        self.taken[name] = span
+        return name
+
+    def count(self, span: Span) -> None:
+        self.applications += 1
+        if self.applications > MAX_APPLICATIONS:
+            raise SymconvError("SC110", f"more than {MAX_APPLICATIONS:,} layer and block "
+                               "applications", span, hint="is a `repeat` count too large?")
+
+
+# -- helpers -------------------------------------------------------------------------------
 def _convention(program: ir.Program) -> str:
     name = program.convention or DEFAULT_CONVENTION
     if name not in CONVENTIONS:
@@ -70,12 +461,74 @@ def _sizes(program: ir.Program) -> tuple[dict[str, Expr], dict[str, int]]:
     return scope, defaults
 
 
-def _input(program: ir.Program, scope: Mapping[str, Expr]) -> tuple[Expr, ...]:
-    if program.input is None:
-        span = program.layers[0].span if program.layers else Span(1, 1)
-        raise SymconvError("SC108", "no input shape", span,
-                           hint="declare it before the layers, e.g. `input (H, W, 3)`")
-    arg = evaluate(program.input, scope)
+def _check_block(block: ir.Block, sizes: Mapping[str, Expr], convention: str) -> None:
+    seen: set[str] = set()
+    for p in block.params:
+        if p.name in seen or p.name == "name":
+            why = "is reserved for the instance name" if p.name == "name" else "appears twice"
+            raise SymconvError("SC107", f"block parameter '{p.name}' {why}", p.span)
+        seen.add(p.name)
+        if p.name in sizes:
+            raise SymconvError("SC107", f"block parameter '{p.name}' hides the size "
+                               f"'{p.name}'", p.span, hint="rename the parameter")
+    if block.name in REGISTRY[convention]:
+        raise SymconvError("SC107", f"block '{block.name}' has the name of a layer",
+                           block.span, hint="rename the block")
+
+
+def _bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | None,
+                       tensors: list[Tensor], frame: Frame, span: Span) -> None:
+    if declared is None:
+        if len(tensors) != 1:
+            raise SymconvError("SC201", f"block '{block.name}' takes one tensor, got "
+                               f"{len(tensors)}", span,
+                               hint="name several inputs on the block's first line: "
+                               "`input x, skip`")
+        frame.current = tensors[0]
+        return
+    for item in declared:
+        if item.shape is not None or item.name is None:
+            raise SymconvError("SC104", "a block's inputs take their shapes from the call",
+                               item.span, hint="write only their names: `input x, skip`")
+    if len(declared) != len(tensors):
+        raise SymconvError("SC201", f"block '{block.name}' takes {len(declared)} tensors, got "
+                           f"{len(tensors)}", span)
+    for item, tensor in zip(declared, tensors):
+        if item.name in frame.values:
+            raise SymconvError("SC107", f"input '{item.name}' hides a size or block argument",
+                               item.span)
+        frame.tensors[item.name] = tensor  # type: ignore[index]
+    frame.current = tensors[-1] if len(tensors) == 1 else tensors[0]
+
+
+def _repeat_count(statement: ir.Repeat, frame: Frame) -> int:
+    arg = evaluate(statement.count, frame.values)
+    value = arg.value
+    if not (isinstance(value, sympy.Integer) and value >= 0):
+        raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {value}",
+                           arg.span, hint="pass the number as a block argument, or give the size "
+                           "a number with --subs" if isinstance(value, sympy.Expr) else None)
+    if value > MAX_APPLICATIONS:
+        raise SymconvError("SC110", f"repeat count {value} is more than "
+                           f"{MAX_APPLICATIONS:,}", arg.span)
+    return int(value)
+
+
+def _branch(statement: ir.If, frame: Frame) -> tuple[ir.Statement, ...]:
+    for condition, body in statement.branches:
+        arg = evaluate(condition, frame.values)
+        value = truth(arg)
+        if not isinstance(value, bool):
+            raise SymconvError("SC104", "this condition depends on sizes left symbolic", arg.span,
+                               notes=[f"it reads {value}"],
+                               hint="decide it with a block argument, or give the sizes numbers")
+        if value:
+            return body
+    return statement.orelse
+
+
+def _input_shape(value: ir.Value, scope: Mapping[str, object]) -> Shape:
+    arg = evaluate(value, scope)
     items = arg.value if isinstance(arg.value, tuple) else (arg,)
     shape = []
     for item in items:
@@ -89,35 +542,49 @@ def _input(program: ir.Program, scope: Mapping[str, Expr]) -> tuple[Expr, ...]:
     return tuple(shape)
 
 
-class _Namer:
-    """Layer names as the framework gives them: Keras's snake_case with _1, _2…; PyTorch's
-    nn.Sequential indices."""
+def _check_arity(spec: LayerSpec, tensors: list[Tensor], span: Span) -> None:
+    low, high = spec.arity
+    n = len(tensors)
+    if n < low or (high is not None and n > high):
+        want = f"{low}" if low == high else f"at least {low}" if high is None else \
+            f"{low} to {high}"
+        how = (f"`{spec.type}(a, b)`" if spec.family == "functional"
+               else f"`{spec.type}(...)(a, b)`")
+        raise SymconvError("SC201", f"{spec.type} takes {want} tensor{'s' if want != '1' else ''}"
+                           f", got {n}", span, hint=how if low > 1 else None)
 
-    def __init__(self, convention: str) -> None:
-        self.convention = convention
-        self.counts: dict[str, int] = {}
-        self.index = 0
-        self.taken: dict[str, Span] = {}
 
-    def name(self, spec: LayerSpec, given: Arg | None, span: Span) -> str:
-        index, self.index = self.index, self.index + 1
-        if given is not None:
-            if not isinstance(given.value, str) or not given.value:
-                raise SymconvError("SC104", "'name' must be a non-empty string", given.span)
-            name, at = given.value, given.span
-        elif self.convention == "keras":
-            base = _snake_case(spec.type)
-            count = self.counts.get(base, 0)
-            self.counts[base] = count + 1
-            name, at = (f"{base}_{count}" if count else base), span
-        else:
-            name, at = str(index), span
-        if name in self.taken:
-            raise SymconvError("SC107", f"layer name '{name}' is used twice", at,
-                               hint=f"first used on line {self.taken[name].line}; "
-                               "all layer names must be unique")
-        self.taken[name] = at
-        return name
+def _same_weights(shared: Shared, weights: tuple, ctx: Call) -> None:  # type: ignore[type-arg]
+    assert shared.first is not None
+    for old, new in zip(shared.first.weights, weights):
+        for a, b in zip(old.shape, new.shape):
+            ctx.require(sympy.Eq(a, b), f"a shared layer's weights keep their shape: "
+                        f"'{old.name}' was made {_shape_text(old.shape)}", code="SC203")
+
+
+def _shape_text(shape: Shape) -> str:
+    return "(" + ", ".join(str(e) for e in shape) + ")"
+
+
+def _not_a_tensor(node: ir.Name, frame: Frame) -> SymconvError:
+    if node.id in frame.shared:
+        return SymconvError("SC104", f"'{node.id}' is a shared layer, not a tensor", node.span,
+                            hint=f"apply it: `{node.id}(x)`")
+    if node.id in frame.values:
+        return SymconvError("SC104", f"'{node.id}' is a size, not a tensor", node.span)
+    return SymconvError("SC103", f"'{node.id}' is not a tensor", node.span,
+                        hint=did_you_mean(node.id, sorted(frame.tensors))
+                        or f"name a tensor first: `{node.id} = Conv2D(...)`")
+
+
+def _name_value(given: Arg) -> str:
+    if not isinstance(given.value, str) or not given.value:
+        raise SymconvError("SC104", "'name' must be a non-empty string", given.span)
+    return given.value
+
+
+def _given_name(args: Mapping[str, Arg]) -> str | None:
+    return _name_value(args["name"]) if "name" in args else None
 
 
 def _snake_case(name: str) -> str:
@@ -125,21 +592,6 @@ def _snake_case(name: str) -> str:
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def _spec(call: ir.LayerCall, convention: str) -> LayerSpec:
-    table = REGISTRY[convention]
-    if call.type in table:
-        return table[call.type]
-    other = "torch" if convention == "keras" else "keras"
-    if call.type in REGISTRY[other]:
-        raise SymconvError("SC102", f"'{call.type}' is a {_label(other)} layer, but this file "
-                           f"uses the {_label(convention)} convention", call.span,
-                           hint=f"write `convention {other}` at the top, or use the "
-                           f"{_label(convention)} name{_equivalent(call.type, convention)}")
-    raise SymconvError("SC101", f"unknown {_label(convention)} layer '{call.type}'", call.span,
-                       hint=did_you_mean(call.type, sorted(table))
-                       or "README lists the supported layers")
 
 
 def _label(convention: str) -> str:
@@ -151,38 +603,3 @@ def _equivalent(type_: str, convention: str) -> str:
 
     found = equivalent(type_, convention)
     return f" ({found})" if found else ""
-
-
-def _bind(spec: LayerSpec, call: ir.LayerCall, scope: Mapping[str, Expr]) -> dict[str, Arg]:
-    names = [p.name for p in spec.params]
-    if len(call.positional) > len(names):
-        extra = call.positional[len(names)]
-        raise SymconvError("SC106", f"{spec.type}() takes at most {len(names)} positional "
-                           "arguments", extra.span)
-    bound = {p.name: evaluate(v, scope) for p, v in zip(spec.params, call.positional)}
-    for kw in call.keywords:
-        if kw.name not in names:
-            raise SymconvError("SC106", f"{spec.type}() got an unexpected argument '{kw.name}'",
-                               kw.span, hint=did_you_mean(kw.name, names))
-        if kw.name in bound:
-            raise SymconvError("SC106", f"{spec.type}() got two values for '{kw.name}'", kw.span)
-        bound[kw.name] = evaluate(kw.value, scope)
-    for p in spec.params:
-        if p.default is REQUIRED and p.name not in bound:
-            raise SymconvError("SC105", f"{spec.type}() is missing the argument '{p.name}'",
-                               call.span, hint=f"e.g. {spec.type}({p.name}=…)")
-    return bound
-
-
-def _layer(call: ir.LayerCall, convention: str, scope: Mapping[str, Expr],
-           shape: tuple[Expr, ...], namer: _Namer) -> LayerRecord:
-    spec = _spec(call, convention)
-    args = _bind(spec, call, scope)
-    name = namer.name(spec, args.get("name"), call.span)
-    ctx = Call(spec, name, (shape,), args, call.span)
-    out = spec.fn(ctx)
-    weights = out.weights
-    if convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):
-        weights = tuple(replace(w, trainable=False) for w in weights)
-    return LayerRecord(name, spec.type, call.span, shape, out.shape, weights,
-                       tuple(ctx.requires), out.notes)

@@ -31,7 +31,12 @@ def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = Tr
         return d
     mapping = {symbols.size(k): sympy.Integer(v) for k, v in chosen.items()}
     layers = tuple(_layer(layer, mapping, d) for layer in d.layers)
+    blocks = tuple(replace(b, output_shape=_shape(b.output_shape, mapping),
+                           input_shapes=tuple(_shape(s, mapping) for s in b.input_shapes))
+                   for b in d.blocks)
     return replace(d, input_shape=_shape(d.input_shape, mapping), layers=layers,
+                   inputs=tuple((n, _shape(s, mapping)) for n, s in d.inputs),
+                   outputs=tuple(_shape(s, mapping) for s in d.outputs), blocks=blocks,
                    subs={**d.subs, **chosen})
 
 
@@ -50,6 +55,7 @@ def _layer(layer: LayerRecord, mapping: Mapping[sympy.Symbol, Expr], d: Derivati
     weights = tuple(Weight(w.name, _shape(w.shape, mapping), w.trainable, w.buffer)
                     for w in layer.weights)
     return replace(layer, input_shape=_shape(layer.input_shape, mapping),
+                   input_shapes=tuple(_shape(s, mapping) for s in layer.input_shapes),
                    output_shape=_shape(layer.output_shape, mapping), weights=weights,
                    requires=tuple(requires))
 

@@ -21,10 +21,23 @@ MAX_EXPONENT = 64
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """A call written as a value, `Bidirectional(LSTM(8))`: derived later, by the layer that
+    takes it, in the scope it was written in."""
+
+    call: ir.CallExpr
+    scope: Mapping[str, object]
+
+    def __str__(self) -> str:
+        func = self.call.func
+        return f"a call of {func.id}" if isinstance(func, ir.Name) else "a call"
+
+
+@dataclass(frozen=True)
 class Arg:
     """An evaluated value and where it was written."""
 
-    value: object  # sympy.Expr, str, bool, None or tuple[Arg, ...]
+    value: object  # sympy.Expr, str, bool, None, Deferred or tuple[Arg, ...]
     span: Span
 
     @property
@@ -35,8 +48,9 @@ class Arg:
         return self.value
 
 
-def evaluate(value: ir.Value, scope: Mapping[str, sympy.Expr]) -> Arg:
-    """Turn an IR value into an `Arg`, with names resolved in `scope`."""
+def evaluate(value: ir.Value, scope: Mapping[str, object]) -> Arg:
+    """Turn an IR value into an `Arg`, with names resolved in `scope` (declared sizes as
+    symbols, block arguments as the values they were given)."""
     if isinstance(value, ir.Num):
         return Arg(_number(value), value.span)
     if isinstance(value, (ir.Str, ir.Const)):
@@ -53,9 +67,66 @@ def evaluate(value: ir.Value, scope: Mapping[str, sympy.Expr]) -> Arg:
         return Arg(tuple(evaluate(v, scope) for v in value.items), value.span)
     if isinstance(value, ir.Neg):
         return Arg(-_numeric(evaluate(value.operand, scope)), value.span)
-    left = _numeric(evaluate(value.left, scope))
-    right = _numeric(evaluate(value.right, scope))
+    if isinstance(value, ir.CallExpr):
+        return Arg(Deferred(value, scope), value.span)
+    if isinstance(value, ir.Compare):
+        return Arg(compare(value.op, evaluate(value.left, scope), evaluate(value.right, scope)),
+                   value.span)
+    if isinstance(value, ir.BoolOp):
+        return Arg(_logic(value, scope), value.span)
+    left_arg, right_arg = evaluate(value.left, scope), evaluate(value.right, scope)
+    if value.op == "+" and isinstance(left_arg.value, str) and isinstance(right_arg.value, str):
+        return Arg(left_arg.value + right_arg.value, value.span)  # layer names: prefix + "_bn"
+    left, right = _numeric(left_arg), _numeric(right_arg)
     return Arg(_apply(value.op, left, right, value.span), value.span)
+
+
+_RELATIONS = {"==": sympy.Eq, "!=": sympy.Ne, "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt,
+              ">=": sympy.Ge}
+
+
+def compare(op: str, left: Arg, right: Arg) -> object:
+    """A comparison: True/False when decided, else a sympy relation (sizes left symbolic)."""
+    a, b = left.value, right.value
+    if isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr):
+        return _decided(_RELATIONS[op](a, b))
+    if op in ("==", "!="):
+        same = type(a) is type(b) and a == b
+        return same if op == "==" else not same
+    raise SymconvError("SC104", f"cannot order {_kind(a)} and {_kind(b)}", left.span)
+
+
+def _logic(value: ir.BoolOp, scope: Mapping[str, object]) -> object:
+    items = [truth(evaluate(v, scope)) for v in value.operands]
+    if value.op == "not":
+        return _decided(sympy.Not(items[0]))
+    combine = sympy.And if value.op == "and" else sympy.Or
+    return _decided(combine(*items))
+
+
+def truth(arg: Arg) -> object:
+    """A value as a condition: a bool, or a sympy relation still to be decided."""
+    v = arg.value
+    if isinstance(v, (bool, sympy.logic.boolalg.Boolean)) and not isinstance(v, sympy.Expr):
+        return v
+    raise SymconvError("SC104", f"a condition must be True, False or a comparison, not {_kind(v)}",
+                       arg.span, hint="compare it, e.g. `stride != 1`")
+
+
+def _decided(value: object) -> object:
+    if value is sympy.true:
+        return True
+    if value is sympy.false:
+        return False
+    return value
+
+
+def _kind(v: object) -> str:
+    if isinstance(v, tuple):
+        return "a tuple"
+    if isinstance(v, str):
+        return repr(v)
+    return str(v)
 
 
 def _number(num: ir.Num) -> sympy.Expr:
@@ -73,7 +144,7 @@ def _number(num: ir.Num) -> sympy.Expr:
 def _numeric(arg: Arg) -> sympy.Expr:
     if isinstance(arg.value, sympy.Expr):
         return arg.value
-    kind = "a tuple" if isinstance(arg.value, tuple) else repr(arg.value)
+    kind = _kind(arg.value)
     raise SymconvError("SC104", f"arithmetic on {kind}", arg.span,
                        hint="only numbers and declared sizes take + - * / // % **")
 

@@ -10,7 +10,7 @@ from .latex import render_latex
 from .markdown import render_markdown
 from .table import render_table
 
-FORMATS: dict[str, Callable[[Derivation], str]] = {
+FORMATS: dict[str, Callable[[Derivation, int | None], str]] = {
     "table": render_table,
     "json": render_json,
     "markdown": render_markdown,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
-from ..model import Derivation, LayerRecord
+from ..model import BlockRecord, Derivation, LayerRecord
 from .printing import pretty
 
 BATCH = {"keras": "None", "torch": "N"}
@@ -21,8 +21,21 @@ def count_cell(value: Expr, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
     return fmt(value)
 
 
-def layer_label(layer: LayerRecord) -> str:
+def layer_label(layer: LayerRecord | BlockRecord) -> str:
     return f"{layer.name} ({layer.type})"
+
+
+def row_counts(d: Derivation, row: LayerRecord | BlockRecord) -> tuple[Expr, Expr]:
+    """(parameters, buffers) of a layer, or the subtotals of a folded block."""
+    if isinstance(row, BlockRecord):
+        return d.subtotal(row), d.subtotal(row, "buffers")
+    return row.params, row.buffers
+
+
+def param_cell(d: Derivation, row: LayerRecord | BlockRecord, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
+    if isinstance(row, LayerRecord) and row.shares:
+        return f"shared ({row.shares})"
+    return count_cell(row_counts(d, row)[0], fmt)
 
 
 def memory(count: Expr, bytes_per_value: int = 4) -> str | None:

@@ -6,7 +6,7 @@ import json
 
 import sympy
 
-from ..model import Derivation, LayerRecord
+from ..model import BlockRecord, Derivation, LayerRecord
 from .printing import show
 
 
@@ -34,7 +34,18 @@ def _layer(layer: LayerRecord, torch: bool) -> dict[str, object]:
         out["buffer_shapes"] = {w.name: [_value(e) for e in w.shape]
                                 for w in layer.weights if w.buffer}
     out["requires"] = _requires(layer.requires)
+    if layer.path:
+        out["block"] = ".".join(layer.path)
+    if layer.shares:
+        out["shares_weights_with"] = layer.shares
     return out
+
+
+def _block(d: Derivation, block: BlockRecord) -> dict[str, object]:
+    return {"name": block.name, "type": block.type, "line": block.span.line,
+            "output_shape": [_value(e) for e in block.output_shape],
+            "params": _value(d.subtotal(block)),
+            "layers": [layer.name for layer in d.block_layers(block)]}
 
 
 def to_dict(d: Derivation) -> dict[str, object]:
@@ -49,12 +60,15 @@ def to_dict(d: Derivation) -> dict[str, object]:
         "sizes": list(d.sizes),
         "subs": dict(d.subs),
         "input": [_value(e) for e in d.input_shape],
+        "inputs": {name: [_value(e) for e in shape] for name, shape in d.inputs},
         "output_shape": [_value(e) for e in d.output_shape],
+        "outputs": [[_value(e) for e in shape] for shape in d.outputs],
         "layers": [_layer(layer, torch) for layer in d.layers],
+        "blocks": [_block(d, block) for block in d.blocks],
         "totals": totals,
         "requires": _requires(d.requires),
     }
 
 
-def render_json(d: Derivation) -> str:
+def render_json(d: Derivation, depth: int | None = None) -> str:
     return json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n"

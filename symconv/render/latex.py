@@ -25,7 +25,7 @@ def _label(name: str, type_: str) -> str:
     return rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
 
 
-def render_latex(d: Derivation) -> str:
+def render_latex(d: Derivation, depth: int | None = None) -> str:
     lines = [f"% symconv: {escape(d.network or 'network')} ({d.convention} convention)",
              r"% needs \usepackage{amsmath,booktabs}", r"\begin{align*}"]
     rows = [rf"  {_label(layer.name, layer.type)} &:\ {_shape(layer.output_shape)}"

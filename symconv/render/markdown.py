@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from ..model import Derivation
-from .common import count_cell, requirement_lines, shape_cell, title
+from .common import count_cell, param_cell, requirement_lines, row_counts, shape_cell, title
 
 
 def _cell(text: str) -> str:
     return "`" + text.replace("|", "\\|") + "`"
 
 
-def render_markdown(d: Derivation) -> str:
+def render_markdown(d: Derivation, depth: int | None = 1) -> str:
     torch = d.convention == "torch"
     head = "| Layer | Type | Output shape | Params |" + (" Buffers |" if torch else "")
     rule = "|---|---|---|---:|" + ("---:|" if torch else "")
     lines = [f"**{title(d)}**", "", head, rule]
-    for layer in d.layers:
+    for layer in d.rows(depth):
         row = (f"| {layer.name} | {layer.type} | {_cell(shape_cell(layer.output_shape, d.convention))}"
-               f" | {_cell(count_cell(layer.params))} |")
+               f" | {_cell(param_cell(d, layer))} |")
         if torch:
-            row += f" {_cell(count_cell(layer.buffers))} |"
+            row += f" {_cell(count_cell(row_counts(d, layer)[1]))} |"
         lines.append(row)
     lines += ["", f"- Total params: {_cell(count_cell(d.params))}",
               f"- Trainable params: {_cell(count_cell(d.trainable))}",

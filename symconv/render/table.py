@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..model import Derivation
-from .common import count_cell, layer_label, memory, requirement_lines, shape_cell, title
+from .common import (count_cell, layer_label, memory, param_cell, requirement_lines, row_counts,
+                     shape_cell, title)
 
 
 def _box(rows: list[list[str]], header: list[str], right: set[int]) -> list[str]:
@@ -31,15 +32,15 @@ def _total(label: str, value) -> str:  # type: ignore[no-untyped-def]
     return f" {label}: {count_cell(value)}" + (f" ({size})" if size else "")
 
 
-def render_table(d: Derivation) -> str:
+def render_table(d: Derivation, depth: int | None = 1) -> str:
     torch = d.convention == "torch"
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Buffers"] if torch else [])
     rows = []
-    for layer in d.layers:
+    for layer in d.rows(depth):
         row = [layer_label(layer), shape_cell(layer.output_shape, d.convention),
-               count_cell(layer.params)]
+               param_cell(d, layer)]
         if torch:
-            row.append(count_cell(layer.buffers))
+            row.append(count_cell(row_counts(d, layer)[1]))
         rows.append(row)
     lines = [title(d), *_box(rows, header, right={2, 3})]
     lines += [_total("Total params", d.params), _total("Trainable params", d.trainable),
