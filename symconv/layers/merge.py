@@ -61,7 +61,7 @@ def _axis(call: Call, name: str, rank: int) -> int:
     """An axis of the batched input (rank+1 axes), as a batch-less index; the batch axis is
     refused."""
     raw = call.raw(name)
-    if isinstance(raw, bool) or not isinstance(raw, sympy.Integer):
+    if isinstance(raw, bool) or not isinstance(raw, (int, sympy.Integer)):
         raise call.fail(f"'{name}' must be a whole number, not {raw}", name)
     value = int(raw)
     if not -(rank + 1) <= value <= rank:
@@ -122,7 +122,7 @@ def dot(call: Call) -> LayerOutput:
 
 
 def _dot_axis(call: Call, value: object, rank: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, sympy.Integer):
+    if isinstance(value, bool) or not isinstance(value, (int, sympy.Integer)):
         raise call.fail(f"'axes' must be whole numbers, not {value}", "axes")
     if int(value) < 0:
         return int(value) % rank
