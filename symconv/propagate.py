@@ -506,8 +506,9 @@ def _repeat_count(statement: ir.Repeat, frame: Frame) -> int:
     value = arg.value
     if not (isinstance(value, sympy.Integer) and value >= 0):
         raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {value}",
-                           arg.span, hint="pass the number as a block argument, or give the size "
-                           "a number with --subs" if isinstance(value, sympy.Expr) else None)
+                           arg.span, hint="sizes stay symbolic while the network is derived: "
+                           "write the number, or pass it to a block as an argument"
+                           if isinstance(value, sympy.Expr) else None)
     if value > MAX_APPLICATIONS:
         raise SymconvError("SC110", f"repeat count {value} is more than "
                            f"{MAX_APPLICATIONS:,}", arg.span)
@@ -521,7 +522,8 @@ def _branch(statement: ir.If, frame: Frame) -> tuple[ir.Statement, ...]:
         if not isinstance(value, bool):
             raise SymconvError("SC104", "this condition depends on sizes left symbolic", arg.span,
                                notes=[f"it reads {value}"],
-                               hint="decide it with a block argument, or give the sizes numbers")
+                               hint="sizes stay symbolic while the network is derived: decide it "
+                               "with a block argument (a number, a string, True or False)")
         if value:
             return body
     return statement.orelse
@@ -549,7 +551,7 @@ def _check_arity(spec: LayerSpec, tensors: list[Tensor], span: Span) -> None:
         want = f"{low}" if low == high else f"at least {low}" if high is None else \
             f"{low} to {high}"
         how = (f"`{spec.type}(a, b)`" if spec.family == "functional"
-               else f"`{spec.type}(...)(a, b)`")
+               else f"`{spec.type}()(a, b)`")
         raise SymconvError("SC201", f"{spec.type} takes {want} tensor{'s' if want != '1' else ''}"
                            f", got {n}", span, hint=how if low > 1 else None)
 

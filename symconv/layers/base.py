@@ -194,7 +194,9 @@ class Call:
             return
         if condition is sympy.false:
             err = self.fail(reason, arg, code=code)
-            err.notes.append(f"input shape {_shape(self.input)} (batch axis left out)")
+            shapes = " and ".join(_shape(s) for s in self.inputs)
+            what = "shapes" if len(self.inputs) > 1 else "shape"
+            err.notes.append(f"input {what} {shapes} (batch axis left out)")
             raise err
         self.requires.append(Requirement(condition, reason, self.name, self.span_of(arg or "")))
 
