@@ -93,4 +93,6 @@ def test_no_module_turns_text_into_code() -> None:
         for word in banned:
             for line in text.splitlines():
                 code = line.split("#", 1)[0]
+                # `def eval(cls, …)` defines a sympy Function's evaluation rule; it reads no text
+                code = code.replace("def eval(cls", "")
                 assert word not in code.replace("_eval(", "").replace(".S(", ""), (path, line)
