@@ -12,6 +12,9 @@ tests/test_extent.py against plain integer evaluation, negative values included)
 3. ``floor((N + D*m)/D) = floor(N/D) + m``                   (whole multiples of D move out)
 4. ``floor((X + D - 1)/D) = ceiling(X/D)`` for integer X     (printing only)
 5. ``f(Min(a, b)) = Min(f(a), f(b))`` for non-decreasing f   (ceil-mode corrections pass through)
+6. ``D*floor(N/D) = N - (N mod D)``                          (conditions only: a skip after a
+   pool and an upsampling, ``2*floor(H/2) = H``, reads ``H mod 2 = 0``)
+7. ``c*floor(y) >= m  ⇔  floor(y) >= ceiling(m/c)`` for a positive integer c and integer m
 
 Non-identities are never applied: ``D*floor(X/D)`` stays as it is.
 """
@@ -130,12 +133,56 @@ def ceil_div(extent: Expr, stride: Expr) -> Expr:
     return affine_floor(extent, stride - 1, stride, Integer(0))
 
 
+def _scaled_floor(e: Expr) -> tuple[Expr, Expr, Expr, Expr] | None:
+    """Read ``e`` as ``c*floor(num/den) + rest`` (c a whole number ≠ 0, rest free of floors)."""
+    found, rest = None, []
+    for term in Add.make_args(e):
+        coeff, factor = term.as_coeff_Mul()
+        if isinstance(factor, (floor, ceiling)) and coeff.is_Integer:
+            if found is not None:
+                return None
+            found = (coeff, factor)
+        else:
+            rest.append(term)
+    if found is None:
+        return None
+    parts = _fraction(found[1])
+    remainder = Add(*rest)
+    if parts is None or not remainder.is_integer or remainder.has(floor, ceiling):
+        return None
+    return found[0], parts[0], parts[1], remainder
+
+
+def equal(a: Expr, b: Expr) -> sympy.Basic:
+    """The condition ``a = b`` on two extents, readable (identity 6): true or false when it is
+    so for every size, ``N mod D = k`` when one side is ``D*floor(N/D) + B`` and the other
+    differs from ``N + B`` by a constant."""
+    diff = sympy.expand(a - b)
+    if diff == 0:
+        return sympy.true
+    if diff.is_number:
+        return sympy.false
+    for x, y in ((a, b), (b, a)):
+        found = _scaled_floor(x)
+        if found is None or found[0] != found[2]:
+            continue
+        _, num, den, rest = found
+        k = sympy.expand(num + rest - y)  # x = num - (num mod den) + rest
+        if k.is_Integer and den.is_Integer:
+            return sympy.Eq(sympy.Mod(num, den), k) if 0 <= k < den else sympy.false
+    return sympy.Eq(a, b)
+
+
 def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
     """The condition ``extent >= bound`` with floors removed: floor(N/D) + B >= m ⇔ N >= D(m - B)."""
     if isinstance(extent, Min):
         return sympy.And(*[at_least(a, bound) for a in extent.args])
     if isinstance(extent, Max):
         return sympy.Or(*[at_least(a, bound) for a in extent.args])
+    scaled = _scaled_floor(extent)
+    if scaled is not None and scaled[0] > 1 and (bound - scaled[3]).is_Integer:
+        c, num, den, rest = scaled  # identity 7
+        return at_least(floor(num / den), ceiling((bound - rest) / c))
     form = decompose(extent)
     rhs = form.den * (bound - form.offset)
     lhs = []

@@ -67,6 +67,7 @@ class Frame:
     current: Tensor | None = None
     outputs: list[Tensor] = field(default_factory=list)
     index: int = 0  # PyTorch's container index for the next unnamed module
+    calls: dict[str, int] = field(default_factory=dict)  # torch functions used so far, by name
 
 
 class _Deriver:
@@ -401,8 +402,12 @@ class _Deriver:
             local, at = _name_value(given), given.span
         elif default is not None and self.convention == "torch":
             local, at = default, span
-        elif self.convention == "keras" or spec.family == "functional":
+        elif self.convention == "keras":
             return self.take(self.keras_auto(spec.type), span)
+        elif spec.family == "functional":  # not a module: add, add_1, … in each block
+            count = frame.calls.get(spec.type, 0)
+            frame.calls[spec.type] = count + 1
+            local, at = (f"{spec.type}_{count}" if count else spec.type), span
         else:
             local, at = str(index), span
         return self.take(_SEPARATOR[self.convention].join((*frame.path, local)), at)

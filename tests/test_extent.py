@@ -140,3 +140,35 @@ def test_symbolic_ceil_mode_keeps_both_branches() -> None:
     for h in range(1, 40):
         for k in range(1, h + 1):
             assert e.xreplace({H: h, K: k}) == _step("ceil", h, k, 2, 0)
+
+
+def _truth(condition: sympy.Basic, h: int) -> bool:
+    return bool(condition.subs(H, h)) if condition not in (sympy.true, sympy.false) \
+        else condition is sympy.true
+
+
+H = sympy.Symbol("H", integer=True, positive=True)
+SCALED = [(c, sympy.floor((H + a) / d) + b) for c in (1, 2, 3, 4) for d in (1, 2, 3, 4)
+          for a in (-3, 0, 1, 5) for b in (-1, 0, 2)] + \
+         [(c, sympy.ceiling((H + a) / d)) for c in (2, 4) for d in (2, 4) for a in (-1, 0, 3)]
+
+
+@pytest.mark.parametrize("c,form", SCALED, ids=[f"{c}*({f})" for c, f in SCALED])
+def test_equal_is_exact(c: int, form: sympy.Expr) -> None:
+    """extent.equal (identity 6) against plain integers, on both sides of the equation."""
+    lhs = c * form
+    for rhs in (H, H + 1, H - 2, 2 * H):
+        condition = extent.equal(lhs, rhs)
+        for h in range(1, 60):
+            want = int(lhs.subs(H, h)) == int(rhs.subs(H, h))
+            assert _truth(condition, h) == want, (lhs, rhs, h, condition)
+
+
+@pytest.mark.parametrize("c,form", SCALED, ids=[f"{c}*({f})" for c, f in SCALED])
+def test_at_least_scaled_is_exact(c: int, form: sympy.Expr) -> None:
+    """extent.at_least on c*floor(...) + B (identity 7) against plain integers."""
+    lhs = c * form + 1
+    for bound in (1, 2, 5, 9):
+        condition = extent.at_least(lhs, bound)
+        for h in range(1, 60):
+            assert _truth(condition, h) == (int(lhs.subs(H, h)) >= bound), (lhs, bound, h)

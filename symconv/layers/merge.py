@@ -18,6 +18,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
+from .. import extent
 from .base import Call, LayerOutput, Param, register
 
 Shape = tuple[Expr, ...]
@@ -32,13 +33,14 @@ def _same_rank(call: Call) -> None:
 
 
 def _broadcast_extent(call: Call, a: Expr, b: Expr, axis: int) -> Expr:
-    if a == b:
+    same = extent.equal(a, b)
+    if same is sympy.true:
         return a
     if a == 1:
         return b
     if b == 1:
         return a
-    condition = sympy.Or(sympy.Eq(a, b), sympy.Eq(a, 1), sympy.Eq(b, 1))
+    condition = sympy.Or(same, extent.equal(a, 1), extent.equal(b, 1))
     call.require(condition, f"the inputs' extents on axis {axis + 1} must be equal (or 1)",
                  code="SC203")
     return sympy.Max(a, b)
@@ -87,7 +89,7 @@ def concatenate(arg: str):  # type: ignore[no-untyped-def]
                 if i == axis:
                     out[i] = a + b
                 else:
-                    call.require(sympy.Eq(a, b), f"the inputs must agree on axis {i + 1} "
+                    call.require(extent.equal(a, b), f"the inputs must agree on axis {i + 1} "
                                  f"(all but the {arg} being joined)", code="SC203")
         return LayerOutput(tuple(out))
 
