@@ -1,6 +1,8 @@
 """The layer registry: one small pure function per layer, grouped by family and convention."""
 
-from . import keras_core, keras_spatial, merge, torch_core, torch_spatial  # noqa: F401  (registration)
+from . import (keras_core, keras_spatial, merge, torch_attention, torch_core,  # noqa: F401
+               torch_norm, torch_recurrent, torch_resize, torch_spatial,  # noqa: F401
+               torch_transpose)  # noqa: F401  (registration)
 from .base import REGISTRY, Call, LayerOutput, LayerSpec, Param, Requirement, Weight
 
 __all__ = ["REGISTRY", "Call", "LayerOutput", "LayerSpec", "Param", "Requirement", "Weight"]
