@@ -88,7 +88,7 @@ class _Deriver:
     def run(self) -> Derivation:
         scope, defaults = _sizes(self.program)
         for block in self.program.blocks:
-            _check_block(block, scope, self.convention)
+            _check_block(block, self.convention)
         top = Frame(dict(scope))
         self.globals = dict(scope)
         self.body(self.program.body, top)
@@ -466,16 +466,13 @@ def _sizes(program: ir.Program) -> tuple[dict[str, Expr], dict[str, int]]:
     return scope, defaults
 
 
-def _check_block(block: ir.Block, sizes: Mapping[str, Expr], convention: str) -> None:
+def _check_block(block: ir.Block, convention: str) -> None:
     seen: set[str] = set()
     for p in block.params:
         if p.name in seen or p.name == "name":
             why = "is reserved for the instance name" if p.name == "name" else "appears twice"
             raise SymconvError("SC107", f"block parameter '{p.name}' {why}", p.span)
-        seen.add(p.name)
-        if p.name in sizes:
-            raise SymconvError("SC107", f"block parameter '{p.name}' hides the size "
-                               f"'{p.name}'", p.span, hint="rename the parameter")
+        seen.add(p.name)  # a parameter may shadow a size, as in Python
     if block.name in REGISTRY[convention]:
         raise SymconvError("SC107", f"block '{block.name}' has the name of a layer",
                            block.span, hint="rename the block")
