@@ -1,0 +1,183 @@
+"""The model zoo in examples/, layer by layer, against the same models run in the real
+frameworks (tests/zoo_reference.py: torchvision's layouts in plain torch.nn, keras.applications).
+
+Each model is derived once, symbolically; its closed forms are then substituted at many input
+sizes (square and not, even and odd, large and too small) and compared with a real forward pass
+at each: every layer's output shape (every application of a module used several times), weight
+names and shapes, parameters, buffers / non-trainable weights, the totals and the output. Where
+the framework fails, symconv must fail too, naming the module that failed.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+from collections import Counter  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from functools import lru_cache  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+import pytest  # noqa: E402
+
+import symconv  # noqa: E402
+from symconv.layers import REGISTRY  # noqa: E402
+
+import zoo_reference as zoo  # noqa: E402
+from frameworks import FrameworkError  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SQUARE = [32, 33, 64, 97, 224, 225, 299]
+SIZES = [(s, s) for s in SQUARE] + [(32, 299), (97, 33), (225, 64)]
+
+
+@dataclass(frozen=True)
+class Zoo:
+    file: str
+    convention: str
+    build: Callable[..., Any]  # (H, W) -> model; torch models ignore the sizes
+    sizes: list[tuple[int, int]]
+    functions: frozenset[str] = frozenset()  # records that the framework computes without a module
+    channels: int = 3
+    subs: dict[str, int] = field(default_factory=dict)
+
+
+ZOO = [
+    Zoo("lenet5.arch", "torch", lambda h, w: zoo.lenet5(32, 32),
+        [(32, 32), (33, 35), (35, 32), (36, 36), (31, 32), (28, 28), (64, 64), (12, 12)],
+        channels=1),
+    Zoo("alexnet.arch", "torch", lambda h, w: zoo.alexnet(), SIZES + [(63, 63), (62, 70)],
+        frozenset({"flatten"})),
+    Zoo("resnet18.arch", "torch", lambda h, w: zoo.resnet18(), SIZES + [(1, 1), (2, 5)],
+        frozenset({"flatten"})),
+    Zoo("resnet50.arch", "torch", lambda h, w: zoo.resnet50(), SIZES, frozenset({"flatten"})),
+    Zoo("mobilenetv2_torch.arch", "torch", lambda h, w: zoo.mobilenet_v2(), SIZES,
+        frozenset({"pool", "flatten"})),
+    Zoo("vgg16.arch", "keras", lambda h, w: zoo.vgg16_keras(h, w, True),
+        [(32, 32), (33, 47), (64, 64), (97, 97), (224, 224)]),
+]
+
+
+@lru_cache(maxsize=None)
+def _derived(file: str) -> symconv.Derivation:
+    return symconv.derive(EXAMPLES / file)
+
+
+@lru_cache(maxsize=4)
+def _torch_model(file: str) -> Any:
+    entry = next(z for z in ZOO if z.file == file)
+    return entry.build(0, 0)
+
+
+def _ints(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    return tuple(int(e) for e in shape)
+
+
+def _framework(entry: Zoo, h: int, w: int) -> tuple[dict[str, Any] | None, FrameworkError | None]:
+    try:
+        if entry.convention == "torch":
+            return zoo.torch_layer_facts(_torch_model(entry.file), (entry.channels, h, w)), None
+        return zoo.keras_layer_facts(entry.build(h, w)), None
+    except FrameworkError as err:
+        return None, err
+
+
+def _symconv(entry: Zoo, h: int, w: int) -> tuple[symconv.Derivation | None, str | None]:
+    from symconv.substitute import substitute
+
+    try:
+        return substitute(_derived(entry.file), {"H": h, "W": w, **entry.subs}), None
+    except symconv.SymconvError as err:
+        return None, err.render()
+
+
+def _is_function(record: Any, convention: str) -> bool:
+    return REGISTRY[convention][record.type].family == "functional"
+
+
+def _compare_layers(entry: Zoo, d: symconv.Derivation, facts: dict[str, Any]) -> None:
+    layers = facts["layers"]
+    seen: Counter[str] = Counter()
+    torch = entry.convention == "torch"
+    for record in d.layers:
+        if _is_function(record, entry.convention) or record.name in entry.functions:
+            continue
+        assert record.name in layers, f"{record.name} is not a layer of the framework's model"
+        fact = layers[record.name]
+        k = seen[record.name]
+        seen[record.name] += 1
+        assert _ints(record.output_shape) == fact["output_shapes"][k], \
+            f"{record.name} (application {k + 1}): output shape"
+        if record.shares:
+            continue
+        weights = {w.name: _ints(w.shape) for w in record.weights if not w.buffer}
+        assert weights == fact["weights"], f"{record.name}: weights"
+        assert int(record.params) == fact["params"], f"{record.name}: params"
+        if torch:
+            buffers = {w.name: _ints(w.shape) for w in record.weights if w.buffer}
+            assert buffers == fact["buffer_shapes"], f"{record.name}: buffers"
+        else:
+            assert int(record.non_trainable) == fact["non_trainable"], record.name
+    called = {n for n, f in layers.items() if f.get("leaf", True) and f["output_shapes"]}
+    assert called <= set(seen), f"framework layers symconv lacks: {sorted(called - set(seen))}"
+    for name, count in seen.items():
+        assert count == len(layers[name]["output_shapes"]), f"{name}: number of applications"
+
+
+def _compare_totals(entry: Zoo, d: symconv.Derivation, facts: dict[str, Any]) -> None:
+    assert int(d.params) == facts["params"]
+    assert int(d.trainable) == facts["trainable"]
+    if entry.convention == "torch":
+        assert int(d.buffers) == facts["buffers"]
+    else:
+        assert int(d.non_trainable) == facts["non_trainable"]
+    assert _ints(d.output_shape) == tuple(facts["output_shape"])
+
+
+CASES = [(z, h, w) for z in ZOO for h, w in z.sizes]
+
+
+@pytest.mark.parametrize("entry,h,w", CASES,
+                         ids=[f"{z.file.removesuffix('.arch')}@{h}x{w}" for z, h, w in CASES])
+def test_zoo_model_matches_framework(entry: Zoo, h: int, w: int) -> None:
+    pytest.importorskip("torch")
+    if entry.convention == "keras":
+        pytest.importorskip("keras")
+    facts, err = _framework(entry, h, w)
+    d, refusal = _symconv(entry, h, w)
+    if err is not None:
+        layer = getattr(err, "layer", None)
+        if entry.convention == "keras" and "at least 32" in str(err):
+            pytest.skip(f"keras.applications' own input-size check: {err}")
+        assert refusal is not None, f"symconv accepts {h}×{w}, the framework fails: {err}"
+        if layer:
+            assert f"'{layer}'" in refusal, f"framework fails at {layer}:\n{err}\nsymconv:\n{refusal}"
+        return
+    assert refusal is None, f"symconv refuses {h}×{w}, the framework accepts:\n{refusal}"
+    assert d is not None and facts is not None
+    _compare_layers(entry, d, facts)
+    _compare_totals(entry, d, facts)
+
+
+PUBLISHED = [("lenet5.arch", 32, 61_706), ("alexnet.arch", 224, 61_100_840),
+             ("resnet18.arch", 224, 11_689_512), ("resnet50.arch", 224, 25_557_032),
+             ("mobilenetv2_torch.arch", 224, 3_504_872), ("vgg16.arch", 224, 138_357_544)]
+
+
+@pytest.mark.parametrize("file,size,total", PUBLISHED, ids=[p[0] for p in PUBLISHED])
+def test_published_totals(file: str, size: int, total: int) -> None:
+    """The papers' and frameworks' published counts (tests/zoo_reference.PUBLISHED)."""
+    d = symconv.derive(EXAMPLES / file, subs={"H": size, "W": size})
+    assert int(d.params) == total
+
+
+def test_resnet50_final_extent_is_one_closed_form() -> None:
+    """No tower of nested floors: ⌈H/32⌉ after four stride-2 stages and the stem."""
+    import sympy
+
+    d = _derived("resnet50.arch")
+    layer4 = next(b for b in d.blocks if b.name == "layer4")
+    H = sympy.Symbol("H", integer=True, positive=True)
+    assert layer4.output_shape[1] == sympy.ceiling(H / 32)
