@@ -1,0 +1,220 @@
+"""The torch catalog layers where the generic sweep (test_frameworks.py) cannot show everything:
+
+* sequence layers (RNN, LSTM, GRU, MultiheadAttention, TransformerEncoderLayer) run in their own
+  layout, batch axis second unless batch_first, and unbatched; the answers must agree;
+* MultiheadAttention on three tensors (query, key, value) written as a graph in .arch;
+* Upsample's output size from a float scale, which torch computes in double arithmetic;
+* inputs and arguments that torch accepts only by reading or changing the batch axis, which
+  symconv refuses on purpose, each shown against torch.
+
+Expected values come from running torch, never from symconv's formulas.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")  # before anything imports keras
+
+import random  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+import symconv  # noqa: E402
+
+from frameworks import FrameworkError, torch_facts  # noqa: E402
+from frameworks_torch_more import SEQUENCE_LAYERS, torch_call_facts  # noqa: E402
+from layer_cases import Case, arch, cases  # noqa: E402
+from test_frameworks import derive_error, expected, symconv_facts  # noqa: E402
+
+pytestmark = [pytest.mark.filterwarnings("ignore:dropout option adds dropout:UserWarning"),
+              pytest.mark.filterwarnings("ignore:LSTM with projections:UserWarning"),
+              pytest.mark.filterwarnings("ignore:input's size at dim:UserWarning")]
+
+
+@pytest.fixture(scope="module")
+def need_torch() -> None:
+    pytest.importorskip("torch")
+
+
+def facts_or_error(layer: str, args: Any, kwargs: dict[str, Any], inputs: list[tuple[int, ...]],
+                   **options: Any) -> tuple[dict[str, Any] | None, FrameworkError | None]:
+    try:
+        return torch_call_facts(layer, list(args), kwargs, inputs, **options), None
+    except FrameworkError as err:
+        return None, err
+
+
+def agree(label: str, texts: list[tuple[str, dict[str, int] | None]],
+          facts: dict[str, Any] | None, err: FrameworkError | None) -> None:
+    """symconv refuses what torch refuses, and otherwise gives torch's facts, for every text."""
+    for text, subs in texts:
+        if err is not None:
+            assert derive_error(text, subs) is not None, \
+                f"symconv accepts {label} (subs={subs}), but torch: {err.kind}: {err}"
+            continue
+        try:
+            d = symconv.derive(text, subs=subs)
+        except symconv.SymconvError as e:
+            pytest.fail(f"symconv rejects what torch accepts:\n{text}subs={subs}\n{e}")
+        got = symconv_facts(d.layers[-1], "torch")
+        assert got == expected(facts, "torch"), f"{label} differs\n{text}subs={subs}"  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- sequence layouts
+
+SEQUENCE = [c for c in cases("torch") if c.layer in SEQUENCE_LAYERS]
+
+
+@pytest.mark.parametrize("case", SEQUENCE, ids=[c.id for c in SEQUENCE])
+def test_sequence_layer_in_its_own_layout(case: Case, need_torch: None) -> None:
+    kwargs = dict(case.kwargs)
+    facts, err = facts_or_error(case.layer, case.args, kwargs, [case.input_shape])
+    if len(case.input_shape) == 2:  # (L, F); torch reads a rank-3 unbatched input as batched
+        flat, flat_err = facts_or_error(case.layer, case.args, kwargs, [case.input_shape],
+                                        batch=None)
+        assert (err is None) == (flat_err is None), (err, flat_err)
+        assert flat == facts, "torch's unbatched answer differs from its batched one"
+    agree(case.id, [(case.text(), None), case.symbolic()], facts, err)
+
+
+# --------------------------------------------------------------------------- attention, 3 inputs
+
+QKV = ("q", "k", "v")
+SIZE_NAMES = (("Lq", "Dq"), ("Sk", "Dk"), ("Sv", "Dv"))
+
+
+def mha_case(rng: random.Random) -> tuple[tuple[int, int], dict[str, Any], list[tuple[int, int]]]:
+    heads = rng.choice([1, 2, 4])
+    e = heads * rng.choice([1, 2, 3]) if rng.random() < 0.9 else 5
+    kw: dict[str, Any] = {}
+    for name in ("kdim", "vdim"):
+        kw[name] = rng.choice([None, e, rng.randint(1, 7)])
+    for name, values in (("bias", [True, False]), ("add_bias_kv", [True, False]),
+                         ("add_zero_attn", [True, False]), ("batch_first", [True, False]),
+                         ("dropout", [0.0, 0.1])):
+        if rng.random() < 0.4:
+            kw[name] = rng.choice(values)
+    s = rng.randint(1, 6)
+    k_dim = kw["kdim"] if kw["kdim"] is not None else e
+    v_dim = kw["vdim"] if kw["vdim"] is not None else e
+    shapes = [(rng.randint(1, 6), e if rng.random() < 0.9 else e + 1),
+              (s, k_dim if rng.random() < 0.9 else k_dim + 1),
+              (s if rng.random() < 0.85 else s + 1, v_dim if rng.random() < 0.9 else 1)]
+    return (e, heads), {k: v for k, v in kw.items() if v is not None or rng.random() < 0.5}, shapes
+
+
+def mha_texts(args: tuple[int, int], kwargs: dict[str, Any],
+              shapes: list[tuple[int, int]]) -> list[tuple[str, dict[str, int] | None]]:
+    call = Case("torch", "MultiheadAttention", args, tuple(kwargs.items()), (), ()).call
+    apply = f"{call}({', '.join(QKV)})\n"
+    numeric = ", ".join(f"{n}: {arch(s)}" for n, s in zip(QKV, shapes))
+    symbolic = ", ".join(f"{n}: ({a}, {b})" for n, (a, b) in zip(QKV, SIZE_NAMES))
+    subs = {name: v for names, s in zip(SIZE_NAMES, shapes) for name, v in zip(names, s)}
+    return [(f"convention torch\ninput {numeric}\n{apply}", None),
+            (f"convention torch\nsizes {', '.join(subs)}\ninput {symbolic}\n{apply}", subs)]
+
+
+MHA_CASES = [mha_case(random.Random(f"mha3:{i}")) for i in range(40)]
+
+
+@pytest.mark.parametrize("args,kwargs,shapes", MHA_CASES,
+                         ids=[f"{a}-{k}-{s}" for a, k, s in MHA_CASES])
+def test_multihead_attention_on_query_key_value(args: tuple[int, int], kwargs: dict[str, Any],
+                                                shapes: list[tuple[int, int]],
+                                                need_torch: None) -> None:
+    facts, err = facts_or_error("MultiheadAttention", args, kwargs, shapes)
+    agree(f"MultiheadAttention{args} {kwargs} on {shapes}", mha_texts(args, kwargs, shapes),
+          facts, err)
+
+
+def test_multihead_attention_refuses_two_inputs(need_torch: None) -> None:
+    _, err = facts_or_error("MultiheadAttention", (8, 2), {}, [(5, 8), (6, 8)])
+    assert err is not None and "missing 1 required positional argument" in str(err)
+    text = "convention torch\ninput q: (5, 8), k: (6, 8)\nMultiheadAttention(8, 2)(q, k)\n"
+    e = derive_error(text)
+    assert e is not None and e.code == "SC201"
+
+
+# --------------------------------------------------------------------------- Upsample rounding
+
+def test_upsample_rounds_like_doubles(need_torch: None) -> None:
+    """90 × 0.7 is 63 exactly but 62 in torch: the double nearest 0.7 is below 7/10."""
+    facts = torch_facts("Upsample", [], {"scale_factor": 0.7}, (1, 90))
+    assert facts["output_shape"] == (1, 62)
+    text = "convention torch\nsizes L\ninput (1, L)\nUpsample(scale_factor=0.7)\n"
+    assert symconv.derive(text, subs={"L": 90}).layers[0].output_shape[1] == 62
+    assert symconv.derive(text, subs={"L": 10}).layers[0].output_shape[1] == 7
+
+
+UPSAMPLE = [(L, s, mode) for i in range(60) for rng in [random.Random(f"up:{i}")]
+            for L, s, mode in [(rng.randint(1, 400), rng.choice(
+                [0.7, 1.1, 2.3, 0.3, 1.3, 0.6, 2.9, 0.55, 1.7, 0.35, 1.5, 0.25, 3]),
+                rng.choice(["nearest", "linear", "area"]))]]
+
+
+@pytest.mark.parametrize("L,scale,mode", UPSAMPLE, ids=[f"{L}x{s}-{m}" for L, s, m in UPSAMPLE])
+def test_upsample_scale_sweep(L: int, scale: float, mode: str, need_torch: None) -> None:
+    facts = torch_facts("Upsample", [], {"scale_factor": scale, "mode": mode}, (1, L))
+    call = f"Upsample(scale_factor={scale!r}, mode='{mode}')\n"
+    for text, subs in ((f"convention torch\ninput (1, {L})\n{call}", None),
+                       (f"convention torch\nsizes L\ninput (1, L)\n{call}", {"L": L})):
+        assert symconv_facts(symconv.derive(text, subs=subs).layers[0], "torch") == \
+            expected(facts, "torch"), text
+
+
+# --------------------------------------------------------------------------- refused on purpose
+
+def test_conv_transpose_empty_output_is_refused(need_torch: None) -> None:
+    """(L − 1)·s − 2p + d(k − 1) + op + 1 = 0 here. torch's fallback kernel (batch 1) raises;
+    at batch 2 oneDNN may return an empty tensor instead, depending on threads. symconv refuses
+    0 always."""
+    with pytest.raises(FrameworkError, match="Output size is too small"):
+        torch_call_facts("ConvTranspose1d", [2, 2, 1], {"padding": 1}, [(2, 2)], batch=1)
+    e = derive_error("convention torch\ninput (2, 2)\nConvTranspose1d(2, 2, 1, padding=1)\n")
+    assert e is not None and e.code == "SC202"
+
+
+# (layer call, input shape): torch accepts them, but only by changing the batch axis (its extent,
+# or, for LayerNorm, normalizing across it)
+BATCH_AXIS = [
+    ("Unflatten", (0, (1, 2)), (6, 4)),
+    ("Unflatten", (-3, (2, 1)), (6, 4)),
+    ("LayerNorm", ((2, 3, 4),), (3, 4)),
+    ("ConstantPad1d", ((1, 1, 1, 1), 0.0), (3,)),
+    ("ZeroPad3d", ((1, 1, 1, 1, 1, 1),), (3, 3)),
+]
+
+
+@pytest.mark.parametrize("layer,args,shape", BATCH_AXIS, ids=[f"{x[0]}{x[1]}" for x in BATCH_AXIS])
+def test_arguments_reaching_the_batch_axis_are_refused(layer: str, args: tuple[Any, ...],
+                                                       shape: tuple[int, ...],
+                                                       need_torch: None) -> None:
+    torch_facts(layer, list(args), {}, shape)  # torch accepts
+    text = f"convention torch\ninput {arch(shape)}\n{Case('torch', layer, args, (), (), ()).call}\n"
+    e = derive_error(text)
+    assert e is not None and e.code == "SC201", e
+
+
+# (layer call, input shape one rank short): torch takes them as unbatched, the batch axis of 2
+# read as channels or sequence, and answers; symconv's shapes leave the batch axis out, so the
+# rank is wrong
+UNBATCHED = [
+    ("InstanceNorm2d", (3,), {}, (3, 5)),
+    ("InstanceNorm1d", (2,), {}, (5,)),
+    ("PixelShuffle", (1,), {}, (4, 4)),
+    ("RNN", (3, 4), {"batch_first": True}, (3,)),
+    ("MultiheadAttention", (4, 2), {"batch_first": True}, (4,)),
+    ("TransformerEncoderLayer", (4, 2, 8), {"batch_first": True}, (4,)),
+]
+
+
+@pytest.mark.parametrize("layer,args,kwargs,shape", UNBATCHED,
+                         ids=[f"{x[0]}@{x[3]}" for x in UNBATCHED])
+def test_unbatched_ranks_are_refused(layer: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                                     shape: tuple[int, ...], need_torch: None) -> None:
+    torch_call_facts(layer, list(args), kwargs, [(2, *shape)], batch=None)  # torch accepts
+    call = Case("torch", layer, args, tuple(kwargs.items()), (), ()).call
+    e = derive_error(f"convention torch\ninput {arch(shape)}\n{call}\n")
+    assert e is not None and e.code == "SC201", e
