@@ -114,7 +114,7 @@ def upsample(call: Call) -> LayerOutput:
     out = _upsample_sizes(call, spatial)
     least = 0 if mode == "area" else 1
     for e in out:
-        call.require(sympy.Ge(e, least), "output sizes should be greater than 0"
+        call.require(extent.at_least(e, least), "output sizes should be greater than 0"
                      if least else "output sizes must not be negative", "size")
     return LayerOutput((c, *out))
 
@@ -202,7 +202,8 @@ def unflatten(call: Call) -> LayerOutput:
     axis = int(dim) % rank
     if axis == 0:
         raise call.fail("unflattening the batch axis (dim=0) is not supported", "dim",
-                        hint="symconv shapes leave the batch axis out; use dim=1 or later")
+                        hint="symconv shapes leave the batch axis out; use dim=1 or later",
+                        code="SC201")
     sizes = call.raw("unflattened_size")
     if not isinstance(sizes, tuple):
         raise call.fail("'unflattened_size' must be a tuple of ints", "unflattened_size")
