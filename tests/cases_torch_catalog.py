@@ -4,8 +4,8 @@ the format of layer_cases.GENERATORS: (convention, layer) -> (generator, number 
 The generic harness (tests/frameworks.py) feeds torch zeros((2,) + input_shape), so a generator
 never draws an input that torch would read differently from symconv: an input one rank short,
 which torch takes as unbatched with the batch axis as channels or sequence (InstanceNorm,
-reflection padding of a wrong rank, RNN/attention on rank 1), or arguments that reach into the
-batch axis (Unflatten dim=0, a LayerNorm or ConstantPad over every axis). symconv refuses those on
+PixelShuffle, RNN/attention on rank 1), arguments that reach into the batch axis (Unflatten
+dim=0, a LayerNorm or ConstantPad over every axis), or a ConvTranspose extent of exactly 0. symconv refuses those on
 purpose; tests/test_torch_catalog.py checks that, and runs the recurrent and attention layers in
 their real layouts.
 """

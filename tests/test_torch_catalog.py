@@ -218,3 +218,70 @@ def test_unbatched_ranks_are_refused(layer: str, args: tuple[Any, ...], kwargs: 
     call = Case("torch", layer, args, tuple(kwargs.items()), (), ()).call
     e = derive_error(f"convention torch\ninput {arch(shape)}\n{call}\n")
     assert e is not None and e.code == "SC201", e
+
+
+# --------------------------------------------------------------------------- symbolic arguments
+
+# (arguments as written with sizes, the input, the torch call for given sizes, size values);
+# the generic sweep keeps arguments numeric, these put the sizes into the arguments
+SYMBOLIC = [
+    ("ConvTranspose2d(C, F, K, stride=S, padding=P, output_padding=O, dilation=D)", "(C, H, W)",
+     lambda v: ("ConvTranspose2d", (v["C"], v["F"], v["K"]),
+                {"stride": v["S"], "padding": v["P"], "output_padding": v["O"],
+                 "dilation": v["D"]}, (v["C"], v["H"], v["W"])),
+     [dict(C=2, F=3, K=3, S=2, P=1, O=1, D=1, H=4, W=5),
+      dict(C=1, F=2, K=2, S=1, P=1, O=1, D=2, H=3, W=1),
+      dict(C=2, F=2, K=1, S=1, P=2, O=1, D=1, H=3, W=3),  # O not < S nor < D
+      dict(C=2, F=2, K=1, S=2, P=3, O=1, D=1, H=2, W=2)]),  # extent < 1
+    ("Upsample(scale_factor=S, mode='linear')", "(C, L)",
+     lambda v: ("Upsample", (), {"scale_factor": v["S"], "mode": "linear"}, (v["C"], v["L"])),
+     [dict(C=2, S=3, L=5), dict(C=1, S=1, L=1)]),
+    ("ConstantPad1d((P, -Q), 1.5)", "(C, L)",
+     lambda v: ("ConstantPad1d", ((v["P"], -v["Q"]), 1.5), {}, (v["C"], v["L"])),
+     [dict(C=1, P=2, Q=3, L=4), dict(C=1, P=3, Q=4, L=3), dict(C=2, P=1, Q=2, L=2)]),
+    ("ReflectionPad1d((P, Q))", "(C, L)",
+     lambda v: ("ReflectionPad1d", ((v["P"], v["Q"]),), {}, (v["C"], v["L"])),
+     [dict(C=1, P=2, Q=1, L=3), dict(C=1, P=3, Q=1, L=3)]),
+    ("LSTM(F, H, 2, bidirectional=True, proj_size=P)", "(L, F)",
+     lambda v: ("LSTM", (v["F"], v["H"], 2), {"bidirectional": True, "proj_size": v["P"]},
+                (v["L"], v["F"])),
+     [dict(F=3, H=4, P=2, L=5), dict(F=2, H=3, P=3, L=1)]),
+    ("MultiheadAttention(E, A)", "(L, E)",
+     lambda v: ("MultiheadAttention", (v["E"], v["A"]), {}, (v["L"], v["E"])),
+     [dict(E=6, A=3, L=4), dict(E=6, A=4, L=2)]),
+    ("TransformerEncoderLayer(E, A, F)", "(L, E)",
+     lambda v: ("TransformerEncoderLayer", (v["E"], v["A"], v["F"]), {}, (v["L"], v["E"])),
+     [dict(E=4, A=2, F=6, L=3), dict(E=4, A=3, F=1, L=3)]),
+    ("Embedding(V, E, padding_idx=V - P)", "(L,)",
+     lambda v: ("Embedding", (v["V"], v["E"]), {"padding_idx": v["V"] - v["P"]}, (v["L"],)),
+     [dict(V=5, E=3, P=1, L=4), dict(V=5, E=2, P=6, L=2), dict(V=3, E=2, P=3, L=1)]),
+    ("GroupNorm(G, C)", "(C, L)",
+     lambda v: ("GroupNorm", (v["G"], v["C"]), {}, (v["C"], v["L"])),
+     [dict(G=2, C=4, L=3), dict(G=3, C=4, L=3)]),
+    ("InstanceNorm2d(C)", "(C, H, W)",
+     lambda v: ("InstanceNorm2d", (v["C"],), {}, (v["C"], v["H"], v["W"])),
+     [dict(C=2, H=1, W=2), dict(C=2, H=1, W=1)]),
+    ("PixelShuffle(R)", "(C, H, W)",
+     lambda v: ("PixelShuffle", (v["R"],), {}, (v["C"], v["H"], v["W"])),
+     [dict(R=2, C=8, H=2, W=3), dict(R=2, C=6, H=2, W=3)]),
+    ("Unflatten(1, (A, -1))", "(N, W)",
+     lambda v: ("Unflatten", (1, (v["A"], -1)), {}, (v["N"], v["W"])),
+     [dict(A=3, N=6, W=2), dict(A=4, N=6, W=2)]),
+    ("PReLU(P)", "(C, L)",
+     lambda v: ("PReLU", (v["P"],), {}, (v["C"], v["L"])),
+     [dict(P=1, C=3, L=2), dict(P=3, C=3, L=2), dict(P=2, C=3, L=2)]),
+]
+SYMBOLIC_CASES = [(call, shape, spec, v) for call, shape, spec, values in SYMBOLIC for v in values]
+
+
+@pytest.mark.parametrize("call,shape,spec,values", SYMBOLIC_CASES,
+                         ids=[f"{c}-{'-'.join(map(str, v.values()))}"
+                              for c, _, _, v in SYMBOLIC_CASES])
+def test_sizes_in_arguments(call: str, shape: str, spec: Any, values: dict[str, int],
+                            need_torch: None) -> None:
+    layer, args, kwargs, input_shape = spec(values)
+    dtype = "int64" if layer == "Embedding" else "float32"
+    facts, err = facts_or_error(layer, args, kwargs, [input_shape], input_dtype=dtype)
+    text = f"convention torch\nsizes {', '.join(values)}\ninput {shape}\n{call}\n"
+    agree(f"{call} at {values}", [(text, values)], facts, err)
+    symconv.derive(text)  # the symbolic derivation itself stands

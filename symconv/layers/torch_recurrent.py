@@ -35,7 +35,7 @@ def _proj(call: Call, kind: str, hidden: Expr) -> Expr:
     proj = call.integer("proj_size", 0)
     call.require(sympy.Lt(proj, hidden), "proj_size has to be smaller than hidden_size",
                  "proj_size")
-    if not proj.is_Integer:
+    if proj.is_zero is None:
         raise call.fail(f"'proj_size' must be a number, not {proj}: the weight names depend on "
                         "whether it is 0", "proj_size")
     return proj

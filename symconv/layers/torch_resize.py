@@ -25,7 +25,8 @@ class FloatScaled(sympy.Function):
     """trunc(L ⊗ s): L times the double nearest s, rounded to a double, truncated. This is how
     F.interpolate sizes an output from a float scale (C++ floor(L * scale), or Python
     int(L * scale) with recompute_scale_factor), and it is not floor(L·s) in exact arithmetic:
-    90 × 0.7 gives 62 (the double 0.7 is a little less than 7/10). Evaluates once L is a number."""
+    90 × 0.7 gives 62 (the double 0.7 is a little less than 7/10). Evaluates once L is a number;
+    prints as floor(L*0.7), the float literal marking the double product."""
 
     is_integer = True
 
@@ -38,12 +39,21 @@ class FloatScaled(sympy.Function):
     def _eval_is_nonnegative(self) -> bool | None:  # the extent is a positive size
         return self.args[1].is_nonnegative
 
+    def _parts(self, printer) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+        """(function, extent, scale): trunc and floor agree for a non-negative scale, and
+        floor reads better; the float literal says the product is a double."""
+        name = "floor" if self.args[1] >= 0 else "trunc"
+        return name, printer._print(self.args[0]), repr(float(self.args[1]))
+
     def _sympystr(self, printer) -> str:  # type: ignore[no-untyped-def]
-        return f"trunc({printer._print(self.args[0])}*{float(self.args[1])!r})"
+        name, extent, scale = self._parts(printer)
+        return f"{name}({extent}*{scale})"
 
     def _latex(self, printer) -> str:  # type: ignore[no-untyped-def]
-        return (rf"\operatorname{{trunc}}\left({printer._print(self.args[0])} \cdot "
-                rf"{float(self.args[1])!r}\right)")
+        name, extent, scale = self._parts(printer)
+        if name == "floor":
+            return rf"\left\lfloor {extent} \cdot {scale} \right\rfloor"
+        return rf"\operatorname{{trunc}}\left({extent} \cdot {scale}\right)"
 
 
 def _dyadic(scale: Expr) -> bool:
