@@ -26,6 +26,7 @@ import symconv  # noqa: E402
 from frameworks import FrameworkError, torch_facts  # noqa: E402
 from frameworks_torch_more import SEQUENCE_LAYERS, torch_call_facts  # noqa: E402
 from layer_cases import Case, arch, cases  # noqa: E402
+from cases_torch_catalog import torch_mha  # noqa: E402  (after layer_cases, which imports it)
 from test_frameworks import derive_error, expected, symconv_facts  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings("ignore:dropout option adds dropout:UserWarning"),
@@ -64,7 +65,16 @@ def agree(label: str, texts: list[tuple[str, dict[str, int] | None]],
 
 # --------------------------------------------------------------------------- sequence layouts
 
-SEQUENCE = [c for c in cases("torch") if c.layer in SEQUENCE_LAYERS]
+def _self_attention(i: int) -> Case:
+    rng = random.Random(f"mha1:{i}")
+    args, kwargs, shape = torch_mha(rng)
+    return Case("torch", "MultiheadAttention", args, tuple(kwargs.items()), shape,
+                rng.choice([(0, 1), (0,)]))
+
+
+# the generic sweep's MultiheadAttention cases are refused arguments only (one input tensor)
+SEQUENCE = [c for c in cases("torch") if c.layer in SEQUENCE_LAYERS - {"MultiheadAttention"}]
+SEQUENCE += list({c.id: c for c in map(_self_attention, range(40))}.values())[:30]
 
 
 @pytest.mark.parametrize("case", SEQUENCE, ids=[c.id for c in SEQUENCE])
