@@ -241,7 +241,7 @@ def unflatten(call: Call) -> LayerOutput:
 
 def pixel_shuffle(call: Call) -> LayerOutput:
     """PixelShuffle(r): (…, C, H, W) → (…, C/r², H·r, W·r); C divisible by r²."""
-    *lead, (c, h, w) = _chw(call)
+    lead, (c, h, w) = _chw(call)
     r = call.integer("upscale_factor")
     divisible(call, c, r**2, "the channel axis must be divisible by the square of "
               "upscale_factor", "upscale_factor")
@@ -250,20 +250,20 @@ def pixel_shuffle(call: Call) -> LayerOutput:
 
 def pixel_unshuffle(call: Call) -> LayerOutput:
     """PixelUnshuffle(r): (…, C, H, W) → (…, C·r², H/r, W/r); H and W divisible by r."""
-    *lead, (c, h, w) = _chw(call)
+    lead, (c, h, w) = _chw(call)
     r = call.integer("downscale_factor")
     divisible(call, h, r, "the height must be divisible by downscale_factor", "downscale_factor")
     divisible(call, w, r, "the width must be divisible by downscale_factor", "downscale_factor")
     return LayerOutput((*lead, c * r**2, h / r, w / r))
 
 
-def _chw(call: Call) -> list:  # type: ignore[type-arg]
-    """The input as [*leading axes, (C, H, W)]. Rank 2 is refused: torch would take the batch
-    axis for the channels."""
+def _chw(call: Call) -> tuple[tuple[Expr, ...], tuple[Expr, ...]]:
+    """(leading axes, (C, H, W)). Rank 2 is refused: torch would take the batch axis for the
+    channels."""
     if len(call.input) < 3:
         raise call.fail(f"expects (…, C, H, W) without the batch axis, got rank "
                         f"{len(call.input)}", code="SC201")
-    return [*call.input[:-3], call.input[-3:]]
+    return call.input[:-3], call.input[-3:]
 
 
 def identity(call: Call) -> LayerOutput:
