@@ -15,6 +15,8 @@ tests/test_extent.py against plain integer evaluation, negative values included)
 6. ``D*floor(N/D) = N - (N mod D)``                          (conditions only: a skip after a
    pool and an upsampling, ``2*floor(H/2) = H``, reads ``H mod 2 = 0``)
 7. ``c*floor(y) >= m  ⇔  floor(y) >= ceiling(m/c)`` for a positive integer c and integer m
+8. ``X + (X mod 2) = 2*ceiling(X/2)`` for integer X   (Keras's correct_pad before a stride-2
+   'valid' window: the padded extent is even, and the window halves it exactly)
 
 Non-identities are never applied: ``D*floor(X/D)`` stays as it is.
 """
@@ -40,7 +42,9 @@ class FloorForm:
 
 
 def decompose(e: Expr) -> FloorForm:
-    """Read an extent as ``floor(num/den) + offset`` (an opaque one has den = 1)."""
+    """Read an extent as ``floor(num/den) + offset`` (an opaque one has den = 1); a rounding
+    nested in the numerator is flattened (identities 1 and 2)."""
+    e = _even_up(e)
     terms = Add.make_args(e)
     rounded = [t for t in terms if isinstance(t, (floor, ceiling))]
     if len(rounded) == 1:
@@ -48,8 +52,35 @@ def decompose(e: Expr) -> FloorForm:
         parts = _fraction(rounded[0])
         if parts is not None and rest.is_integer:
             num, den = parts
+            inner = decompose(num) if num.has(floor, ceiling) else None
+            if inner is not None and inner.den != 1:
+                # floor((floor(a/b) + o)/den) = floor((a + b*o)/(b*den))
+                return FloorForm(inner.num + inner.den * inner.offset, inner.den * den, rest)
             return FloorForm(num, den, rest)
     return FloorForm(e, Integer(1), Integer(0))
+
+
+def _even_up(e: Expr) -> Expr:
+    """Identity 8 for ``e = c*(X + k) + c*(X mod 2)`` with k a whole number: ``e`` becomes
+    ``c*(2*ceiling(X/2) + k)``. The two X are compared in canonical form (ceiling(H/2) - 1 and
+    floor((H - 1)/2) are one extent)."""
+    if not e.has(sympy.Mod):
+        return e
+    for t in Add.make_args(e):
+        coeff, mod = t.as_coeff_Mul()
+        if not (isinstance(mod, sympy.Mod) and mod.args[1] == 2 and coeff.is_Integer
+                and coeff > 0):
+            continue
+        x = mod.args[0]
+        rest = sympy.expand((e - t) / coeff)
+        mine, other = decompose(x), decompose(rest)
+        # floor((N + D*m)/D) = floor(N/D) + m: numerators a multiple of D apart are one form
+        k = sympy.expand(other.offset - mine.offset + (other.num - mine.num) / mine.den)
+        if mine.den != 1 and other.den == mine.den and k.is_Integer:
+            return coeff * (2 * ceiling(x / 2) + k)
+        if mine.den == 1 and sympy.expand(rest - x).is_Integer:
+            return coeff * (2 * ceiling(x / 2) + sympy.expand(rest - x))
+    return e
 
 
 def _fraction(term: floor | ceiling) -> tuple[Expr, Expr] | None:
@@ -77,6 +108,9 @@ def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
             kept.append(term)
     num = Add(*kept)
     if den == 1 or num == 0:
+        whole = decompose(offset)  # a nested rounding left whole, flattened
+        if num == 0 and whole.den != 1 and whole.num != offset:
+            return _build(whole.num, whole.den, whole.offset)
         return num + offset
     candidates = [
         floor(num / den) + offset,

@@ -172,3 +172,18 @@ def test_at_least_scaled_is_exact(c: int, form: sympy.Expr) -> None:
         condition = extent.at_least(lhs, bound)
         for h in range(1, 60):
             assert _truth(condition, h) == (int(lhs.subs(H, h)) >= bound), (lhs, bound, h)
+
+
+@pytest.mark.parametrize("a,d", [(a, d) for a in (-2, 0, 1, 3) for d in (1, 2, 3, 4)])
+def test_even_up_and_nested_roundings_are_exact(a: int, d: int) -> None:
+    """Identity 8 (X + X mod 2 = 2*ceiling(X/2)) and flattened nested roundings, through the
+    window a stride-2 'valid' 3-wide convolution applies after Keras's correct_pad."""
+    inner = extent.ceil_div(H + a, d) if d > 1 else H + a
+    same = sympy.floor((H + a + d - 1) / d)  # the same extent, written another way
+    padded = inner + sympy.Mod(same, 2) + 1
+    out = extent.window(padded, 3, 2, 0)
+    assert show(out).count("floor") + show(out).count("ceiling") <= 1, show(out)
+    for h in range(1, 80):
+        x = int(inner.subs(H, h))
+        want = (x + x % 2 + 1 - 3) // 2 + 1
+        assert int(out.subs(H, h)) == want, (h, show(out))

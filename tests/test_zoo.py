@@ -57,6 +57,8 @@ ZOO = [
         frozenset({"pool", "flatten"})),
     Zoo("vgg16.arch", "keras", lambda h, w: zoo.vgg16_keras(h, w, True),
         [(32, 32), (33, 47), (64, 64), (97, 97), (224, 224)]),
+    Zoo("mobilenetv2_keras.arch", "keras", lambda h, w: zoo.mobilenet_v2_keras(h, w, True),
+        [(32, 32), (33, 33), (35, 97), (64, 64), (97, 97), (224, 224), (225, 225), (299, 32)]),
 ]
 
 
@@ -163,7 +165,8 @@ def test_zoo_model_matches_framework(entry: Zoo, h: int, w: int) -> None:
 
 PUBLISHED = [("lenet5.arch", 32, 61_706), ("alexnet.arch", 224, 61_100_840),
              ("resnet18.arch", 224, 11_689_512), ("resnet50.arch", 224, 25_557_032),
-             ("mobilenetv2_torch.arch", 224, 3_504_872), ("vgg16.arch", 224, 138_357_544)]
+             ("mobilenetv2_torch.arch", 224, 3_504_872), ("vgg16.arch", 224, 138_357_544),
+             ("mobilenetv2_keras.arch", 224, 3_538_984)]
 
 
 @pytest.mark.parametrize("file,size,total", PUBLISHED, ids=[p[0] for p in PUBLISHED])
@@ -171,6 +174,25 @@ def test_published_totals(file: str, size: int, total: int) -> None:
     """The papers' and frameworks' published counts (tests/zoo_reference.PUBLISHED)."""
     d = symconv.derive(EXAMPLES / file, subs={"H": size, "W": size})
     assert int(d.params) == total
+
+
+def test_mobilenetv2_keras_statistics_are_non_trainable() -> None:
+    d = symconv.derive(EXAMPLES / "mobilenetv2_keras.arch", subs={"H": 224, "W": 224})
+    assert int(d.non_trainable) == 34_112
+
+
+@pytest.mark.parametrize("file", ["resnet50.arch", "mobilenetv2_keras.arch"])
+def test_final_extent_is_one_closed_form(file: str) -> None:
+    """No tower of nested floors: ⌈H/32⌉ after five stride-2 steps (ResNet-50's stem and
+    stages; MobileNetV2's 'same' convolutions and Keras's parity-dependent padding)."""
+    import sympy
+
+    d = _derived(file)
+    H = sympy.Symbol("H", integer=True, positive=True)
+    axis = 1 if d.convention == "torch" else 0
+    spatial = [r.output_shape[axis] for r in d.layers if len(r.output_shape) == 3
+               and r.output_shape[axis].free_symbols]
+    assert spatial[-1] == sympy.ceiling(H / 32)
 
 
 def test_resnet50_final_extent_is_one_closed_form() -> None:
