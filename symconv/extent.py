@@ -189,8 +189,9 @@ def _scaled_floor(e: Expr) -> tuple[Expr, Expr, Expr, Expr] | None:
 
 def equal(a: Expr, b: Expr) -> sympy.Basic:
     """The condition ``a = b`` on two extents, readable (identity 6): true or false when it is
-    so for every size, ``N mod D = k`` when one side is ``D*floor(N/D) + B`` and the other
-    differs from ``N + B`` by a constant."""
+    so for every size; ``N mod D = k`` when one side is ``D*floor(N/D) + B`` and the other
+    differs from ``N + B`` by a constant; ``floor(N/D') mod c = k`` when one side is
+    ``c*floor(N/(c*D')) + B`` and the other ``floor(N/D') + B'`` (identities 1 and 6)."""
     diff = sympy.expand(a - b)
     if diff == 0:
         return sympy.true
@@ -198,12 +199,20 @@ def equal(a: Expr, b: Expr) -> sympy.Basic:
         return sympy.false
     for x, y in ((a, b), (b, a)):
         found = _scaled_floor(x)
-        if found is None or found[0] != found[2]:
+        if found is None or not found[2].is_Integer:
             continue
-        _, num, den, rest = found
-        k = sympy.expand(num + rest - y)  # x = num - (num mod den) + rest
-        if k.is_Integer and den.is_Integer:
-            return sympy.Eq(sympy.Mod(num, den), k) if 0 <= k < den else sympy.false
+        c, num, den, rest = found
+        if c == den:
+            k = sympy.expand(num + rest - y)  # x = num - (num mod den) + rest
+            if k.is_Integer:
+                return sympy.Eq(sympy.Mod(num, den), k) if 0 <= k < den else sympy.false
+            continue
+        other = decompose(y)  # c*floor(z/c) = z - (z mod c) with z = floor(N/D') = y - B'
+        if c.is_positive and other.den * c == den and sympy.expand(other.num - num) == 0:
+            k = sympy.expand(rest - other.offset)
+            if k.is_Integer:
+                z = _build(other.num, other.den, Integer(0))
+                return sympy.Eq(sympy.Mod(z, c), k) if 0 <= k < c else sympy.false
     return sympy.Eq(a, b)
 
 

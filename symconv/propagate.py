@@ -215,8 +215,9 @@ class _Deriver:
             if func.id in self.blocks:
                 return self.block(self.blocks[func.id], node, None, frame)
             spec = self.spec(func.id, func.span)
-            if spec.family == "functional":
-                tensors = self.tensors(node.positional, frame)
+            if spec.family == "functional":  # torch.cat((a, b), dim=1); alone: the current
+                tensors = (self.tensors(node.positional, frame) if node.positional
+                           else [self.current(frame, node.span)])
                 config = replace(node, positional=())
                 return self.apply(spec, self.bind(spec, config, frame), node.span, tensors, frame)
             tensors = [self.current(frame, node.span)]

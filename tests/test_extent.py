@@ -187,3 +187,12 @@ def test_even_up_and_nested_roundings_are_exact(a: int, d: int) -> None:
         x = int(inner.subs(H, h))
         want = (x + x % 2 + 1 - 3) // 2 + 1
         assert int(out.subs(H, h)) == want, (h, show(out))
+
+
+@pytest.mark.parametrize("c,d,b", [(c, d, b) for c in (2, 3) for d in (1, 2, 3) for b in (-1, 0, 1)])
+def test_equal_nested_scales_is_exact(c: int, d: int, b: int) -> None:
+    """c*floor(H/(c*d)) + b = floor(H/d), the second skip of a U-Net, against integers."""
+    lhs, rhs = c * sympy.floor(H / (c * d)) + b, sympy.floor(H / d)
+    condition = extent.equal(lhs, rhs)
+    for h in range(1, 80):
+        assert _truth(condition, h) == (int(lhs.subs(H, h)) == int(rhs.subs(H, h))), (h, condition)
