@@ -15,7 +15,20 @@ ROOT = Path(__file__).parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 EXAMPLES = sorted((ROOT / "examples").glob("*.arch"))
 FORMATS = ("table", "json", "markdown", "latex")
-SUBS = {"mnist_cnn": "H=28,W=28", "small_cnn_torch": "H=28,W=28", "conv1d_seed": "L=60,C=1"}
+SUBS = {"mnist_cnn": "H=28,W=28", "small_cnn_torch": "H=28,W=28", "conv1d_seed": "L=60,C=1",
+        "lenet5": "H=32,W=32", "alexnet": "H=224,W=224", "resnet18": "H=224,W=224",
+        "resnet50": "H=224,W=224", "mobilenetv2_torch": "H=224,W=224",
+        "mobilenetv2_keras": "H=224,W=224", "vgg16": "H=224,W=224", "unet2_torch": "H=64,W=64",
+        "text_model_torch": "L=100", "transformer_block_torch": "L=128"}
+# SYMCONV_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing (then read the diff).
+UPDATE = os.environ.get("SYMCONV_UPDATE_GOLDEN") == "1"
+
+
+def _golden(name: str, out: str) -> str:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(out, encoding="utf-8")
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -24,14 +37,14 @@ def test_golden_symbolic(example: Path, fmt: str, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(ROOT)
     code, out, err = run(["derive", f"examples/{example.name}", "--format", fmt])
     assert (code, err) == (0, "")
-    assert out == (GOLDEN / f"{example.stem}.{fmt}.txt").read_text(encoding="utf-8")
+    assert out == _golden(f"{example.stem}.{fmt}.txt", out)
 
 
 @pytest.mark.parametrize("name,subs", sorted(SUBS.items()))
 def test_golden_substituted(name: str, subs: str) -> None:
     code, out, err = run(["derive", str(ROOT / "examples" / f"{name}.arch"), "--subs", subs])
     assert (code, err) == (0, "")
-    assert out == (GOLDEN / f"{name}.subs.table.txt").read_text(encoding="utf-8")
+    assert out == _golden(f"{name}.subs.table.txt", out)
 
 
 def test_golden_examples_are_complete() -> None:

@@ -98,6 +98,10 @@ def _axis(call: Call, name: str) -> int:
     return int(value) % rank - 1
 
 
+BATCH_NORM_NOTE = ("Keras counts BatchNormalization's moving mean and variance as "
+                   "non-trainable parameters; PyTorch keeps them as buffers, not parameters")
+
+
 def batch_norm(call: Call) -> LayerOutput:
     """BatchNormalization: gamma, beta trainable (C each, by scale/center); moving_mean and
     moving_variance non-trainable (C each): 4·C with both flags on. `renorm` adds three more
@@ -112,7 +116,7 @@ def batch_norm(call: Call) -> LayerOutput:
     if call.flag("renorm"):
         stats += ["moving_stddev", "renorm_mean", "renorm_stddev"]
     weights += [Weight(name, (c,), trainable=False) for name in stats]
-    return LayerOutput(call.input, tuple(weights))
+    return LayerOutput(call.input, tuple(weights), (BATCH_NORM_NOTE,))
 
 
 _INIT = ("kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",

@@ -88,6 +88,11 @@ def softmax(call: Call) -> LayerOutput:
     return LayerOutput(call.input)
 
 
+BATCH_NORM_NOTE = ("PyTorch keeps BatchNorm's running mean and variance (and a batch counter) "
+                   "as buffers, not parameters; Keras counts its moving statistics as "
+                   "non-trainable parameters")
+
+
 def batch_norm(rank: int):  # type: ignore[no-untyped-def]
     def torch_batch_norm(call: Call) -> LayerOutput:
         """BatchNorm{rank}d: weight and bias (C each) with affine; running_mean, running_var (C)
@@ -110,7 +115,7 @@ def batch_norm(rank: int):  # type: ignore[no-untyped-def]
             weights += [Weight("running_mean", (c,), False, True),
                         Weight("running_var", (c,), False, True),
                         Weight("num_batches_tracked", (), False, True)]
-        return LayerOutput(call.input, tuple(weights))
+        return LayerOutput(call.input, tuple(weights), (BATCH_NORM_NOTE,) if tracking else ())
 
     return torch_batch_norm
 

@@ -63,6 +63,21 @@ def requirement_lines(d: Derivation, fmt=pretty) -> list[str]:  # type: ignore[n
     return lines
 
 
+def note_lines(d: Derivation) -> list[str]:
+    """'layers: note' for every distinct note (how the other framework differs), in order."""
+    where: dict[str, list[str]] = {}
+    for layer in d.layers:
+        for note in layer.notes:
+            names = where.setdefault(note, [])
+            if layer.name not in names:
+                names.append(layer.name)
+    lines = []
+    for note, names in where.items():
+        more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+        lines.append(f"{names[0]}{more}: {note}")
+    return lines
+
+
 def title(d: Derivation) -> str:
     name = d.network or "network"
     free = d.free_sizes

@@ -34,6 +34,8 @@ def _layer(layer: LayerRecord, torch: bool) -> dict[str, object]:
         out["buffer_shapes"] = {w.name: [_value(e) for e in w.shape]
                                 for w in layer.weights if w.buffer}
     out["requires"] = _requires(layer.requires)
+    if layer.notes:
+        out["notes"] = list(layer.notes)
     if layer.path:
         out["block"] = ".".join(layer.path)
     if layer.shares:

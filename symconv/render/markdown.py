@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..model import Derivation
-from .common import count_cell, param_cell, requirement_lines, row_counts, shape_cell, title
+from .common import (count_cell, note_lines, param_cell, requirement_lines, row_counts,
+                     shape_cell, title)
 
 
 def _cell(text: str) -> str:
@@ -29,4 +30,7 @@ def render_markdown(d: Derivation, depth: int | None = 1) -> str:
     reqs = requirement_lines(d)
     if reqs:
         lines += ["", "Valid when:", ""] + [f"- {_cell(r)}" for r in reqs]
+    notes = note_lines(d)
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..model import Derivation
-from .common import (count_cell, layer_label, memory, param_cell, requirement_lines, row_counts,
-                     shape_cell, title)
+from .common import (count_cell, layer_label, memory, note_lines, param_cell, requirement_lines,
+                     row_counts, shape_cell, title)
 
 
 def _box(rows: list[list[str]], header: list[str], right: set[int]) -> list[str]:
@@ -50,4 +50,7 @@ def render_table(d: Derivation, depth: int | None = 1) -> str:
     reqs = requirement_lines(d)
     if reqs:
         lines += ["", "Valid when:"] + [f"  {r}" for r in reqs]
+    notes = note_lines(d)
+    if notes:
+        lines += ["", "Notes:"] + [f"  {n}" for n in notes]
     return "\n".join(lines) + "\n"
