@@ -23,7 +23,7 @@ from .values import Arg, Deferred, evaluate, truth
 
 CONVENTIONS = ("keras", "torch")
 DEFAULT_CONVENTION = "keras"
-MAX_APPLICATIONS = 100_000  # layer and block applications in one derivation
+MAX_APPLICATIONS = 20_000  # layer and block applications in one derivation (about 6 s)
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
 _SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
 _ELEMENTWISE = {"keras": {"+": "add", "-": "subtract", "*": "multiply"},

@@ -2,7 +2,8 @@
 frameworks (tests/zoo_reference.py: torchvision's layouts in plain torch.nn, keras.applications).
 
 Each model is derived once, symbolically; its closed forms are then substituted at many input
-sizes (square and not, even and odd, large and too small) and compared with a real forward pass
+sizes (the image models: all 49 pairs of {32, 33, 64, 97, 224, 225, 299}², plus sizes too small)
+and compared with a real forward pass
 at each: every layer's output shape (every application of a module used several times), weight
 names and shapes, parameters, buffers / non-trainable weights, the totals and the output. Where
 the framework fails, symconv must fail too, naming the module that failed.
@@ -30,6 +31,7 @@ from frameworks import FrameworkError  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SQUARE = [32, 33, 64, 97, 224, 225, 299]
+GRID = [(h, w) for h in SQUARE for w in SQUARE]  # all 49 pairs
 SIZES = [(s, s) for s in SQUARE] + [(32, 299), (97, 33), (225, 64)]
 
 
@@ -73,13 +75,14 @@ ZOO = [
     Zoo("lenet5.arch", "torch", lambda s: zoo.lenet5(32, 32),
         _hw([(32, 32), (33, 35), (35, 32), (36, 36), (31, 32), (28, 28), (64, 64), (12, 12)]),
         _image(1)),
-    Zoo("alexnet.arch", "torch", lambda s: zoo.alexnet(), _hw(SIZES + [(63, 63), (62, 70)]),
+    Zoo("alexnet.arch", "torch", lambda s: zoo.alexnet(), _hw(GRID + [(63, 63), (62, 70)]),
         _image(3), frozenset({"flatten"})),
-    Zoo("resnet18.arch", "torch", lambda s: zoo.resnet18(), _hw(SIZES + [(1, 1), (2, 5)]),
+    Zoo("resnet18.arch", "torch", lambda s: zoo.resnet18(), _hw(GRID + [(1, 1), (2, 5)]),
         _image(3), frozenset({"flatten"})),
-    Zoo("resnet50.arch", "torch", lambda s: zoo.resnet50(), _hw(SIZES), _image(3),
+    Zoo("resnet50.arch", "torch", lambda s: zoo.resnet50(), _hw(GRID + [(1, 1)]), _image(3),
         frozenset({"flatten"})),
-    Zoo("mobilenetv2_torch.arch", "torch", lambda s: zoo.mobilenet_v2(), _hw(SIZES), _image(3),
+    Zoo("mobilenetv2_torch.arch", "torch", lambda s: zoo.mobilenet_v2(), _hw(GRID + [(1, 2)]),
+        _image(3),
         frozenset({"pool", "flatten"})),
     Zoo("unet2_torch.arch", "torch", lambda s: zoo.unet2(base=8),
         _hw([(32, 32), (33, 33), (64, 64), (36, 40), (30, 32), (34, 36), (4, 4), (2, 4), (97, 97),

@@ -117,24 +117,6 @@ from frameworks import FrameworkError  # noqa: E402
 pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning")]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Any:
-    """One intra-op thread while this module runs (restored afterwards): on the shared 2-core
-    machine, two OpenMP threads competing with other processes made the forward passes 3-10
-    times slower than one thread."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def need_torch() -> None:
     pytest.importorskip("torch")
