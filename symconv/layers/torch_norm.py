@@ -68,10 +68,6 @@ def group_norm(call: Call) -> LayerOutput:
     return LayerOutput(call.input, tuple(weights))
 
 
-INSTANCE_NOTE = ("With track_running_stats=True torch uses the running statistics in eval mode; "
-                 "in training it needs more than one spatial element per channel.")
-
-
 def instance_norm(rank: int):  # type: ignore[no-untyped-def]
     def torch_instance_norm(call: Call) -> LayerOutput:
         """InstanceNorm{rank}d on (C, *spatial): weight/bias (C,) with affine; running_mean,
@@ -88,10 +84,7 @@ def instance_norm(rank: int):  # type: ignore[no-untyped-def]
         if affine or tracking:
             call.require(sympy.Eq(n, c), f"'num_features' is {n} but the input has {c} "
                          "channels", "num_features", code="SC203")
-        notes: tuple[str, ...] = ()
-        if tracking:
-            notes = (INSTANCE_NOTE,)
-        else:
+        if not tracking:  # with running statistics torch checks this in training only
             call.require(sympy.Gt(product(call.input[1:]), 1),
                          "expected more than 1 spatial element (instance statistics)")
         weights = []
@@ -103,7 +96,7 @@ def instance_norm(rank: int):  # type: ignore[no-untyped-def]
             weights += [Weight("running_mean", (n,), False, True),
                         Weight("running_var", (n,), False, True),
                         Weight("num_batches_tracked", (), False, True)]
-        return LayerOutput(call.input, tuple(weights), notes)
+        return LayerOutput(call.input, tuple(weights))
 
     return torch_instance_norm
 
