@@ -76,6 +76,107 @@ def keras_separable(rank: int) -> Gen:
     return draw
 
 
+# --------------------------------------------------------------------------- reshaping
+
+
+def keras_up_sampling(rank: int) -> Gen:
+    def draw(rng: random.Random) -> Result:
+        kw: dict[str, Any] = {}
+        if rank == 1:
+            args: tuple[Any, ...] = (rng.choice([1, 2, 3, 4, 2, (2,), 0]),)
+        else:
+            args = (_ints(rng, rank, 1, 3),)
+            if rng.random() < 0.1:
+                args = rng.choice([(0,), ((2,) * (rank + 1),), ()])
+            _maybe(rng, kw, "data_format", 0.3, ["channels_last", "channels_first"])
+        if rank == 2:
+            # lanczos3/5 and area are left out: only other backends take them
+            _maybe(rng, kw, "interpolation", 0.6, ["nearest", "bilinear", "bicubic", "Bilinear",
+                                                    "cubic"])
+        c = rng.choice([1, 2, 3])
+        shape = (rng.randint(1, 9), c) if rank == 1 else _feature_map(rng, rank, kw, c)
+        if rng.random() < 0.05:
+            shape = shape[1:] or (2, 2)
+        return args, kw, shape
+
+    return draw
+
+
+def keras_cropping(rank: int) -> Gen:
+    def draw(rng: random.Random) -> Result:
+        kw: dict[str, Any] = {}
+        pair = lambda: (rng.randint(0, 2), rng.randint(0, 2))  # noqa: E731
+        good: list[Any] = [rng.randint(0, 2), pair()]
+        bad: list[Any] = [-1, (1, 2, 3)]
+        if rank == 1:
+            bad += [((1, 2),)]
+        else:
+            good += [tuple(pair() for _ in range(rank)), tuple(rng.randint(0, 2) for _ in range(rank)),
+                     (pair(), *(rng.randint(0, 1) for _ in range(rank - 1)))]
+            bad += [(pair(),) * (rank + 1), ((1, 2, 3),) * rank, (1, -1, 1)[:rank]]
+            _maybe(rng, kw, "data_format", 0.3, ["channels_last", "channels_first"])
+        args: tuple[Any, ...] = (rng.choice(good if rng.random() < 0.85 else bad),)
+        if rng.random() < 0.1:
+            args = ()
+        c = rng.choice([1, 2])
+        spatial = tuple(rng.randint(1 if rank < 3 else 3, 8) for _ in range(rank))
+        shape = (c, *spatial) if kw.get("data_format") == "channels_first" else (*spatial, c)
+        return args, kw, shape
+
+    return draw
+
+
+def keras_zero_padding_3d(rng: random.Random) -> Result:
+    kw: dict[str, Any] = {}
+    pair = lambda: (rng.randint(0, 2), rng.randint(0, 2))  # noqa: E731
+    forms: list[Any] = [rng.randint(0, 2), -1, -2, (pair(), pair(), pair()),
+                        (1, pair(), 2), (1, 2, 3), (1, 2), (-1, 1, 1), ((1, 2, 3), 1, 1)]
+    args: tuple[Any, ...] = (rng.choice(forms),) if rng.random() < 0.9 else ()
+    _maybe(rng, kw, "data_format", 0.3, ["channels_last", "channels_first"])
+    return args, kw, _feature_map(rng, 3, kw, rng.choice([1, 2]))
+
+
+def keras_reshape(rng: random.Random) -> Result:
+    shape = tuple(rng.randint(1, 6) for _ in range(rng.randint(1, 3)))
+    size = 1
+    for e in shape:
+        size *= e
+    divisors = [d for d in range(1, size + 1) if size % d == 0]
+    r = rng.random()
+    if r < 0.4:
+        d = rng.choice(divisors)
+        target: tuple[int, ...] = rng.choice([(d, -1), (-1, d), (d, size // d)])
+    elif r < 0.6:
+        d, e = rng.choice(divisors), rng.choice(divisors)
+        target = (d, -1, e) if size % (d * e) == 0 else (d, e, -1)
+    elif r < 0.75:
+        target = rng.choice([(-1,), (size,), (size, 1), (1, -1, 1)])
+    else:
+        target = rng.choice([(size + 1,), (-1, -1), (0, -1), (-2, size), (3, -1), (5, 2, -1)])
+    return (target,), {}, shape
+
+
+def keras_permute(rng: random.Random) -> Result:
+    rank = rng.randint(1, 4)
+    dims = list(range(1, rank + 1))
+    rng.shuffle(dims)
+    r = rng.random()
+    if r < 0.1:
+        dims = dims[:-1] or [2]
+    elif r < 0.2:
+        dims = [d - 1 for d in dims]
+    shape = tuple(rng.randint(1, 6) for _ in range(rank))
+    if rng.random() < 0.08:
+        shape = shape + (2,)
+    return (tuple(dims),), {}, shape
+
+
+def keras_repeat_vector(rng: random.Random) -> Result:
+    n = rng.choice([1, 2, 3, 5, 0])
+    shape = (rng.randint(1, 8),) if rng.random() < 0.9 else (3, 2)
+    return (n,), {}, shape
+
+
 # --------------------------------------------------------------------------- the table
 
 GENERATORS: dict[tuple[str, str], tuple[Gen, int]] = {}
@@ -90,3 +191,10 @@ for _r in (1, 2, 3):
 for _r in (1, 2):
     _add(f"DepthwiseConv{_r}D", keras_depthwise(_r), 25)
     _add(f"SeparableConv{_r}D", keras_separable(_r), 25)
+for _r in (1, 2, 3):
+    _add(f"UpSampling{_r}D", keras_up_sampling(_r), 15)
+    _add(f"Cropping{_r}D", keras_cropping(_r), 20)
+_add("ZeroPadding3D", keras_zero_padding_3d, 20)
+_add("Reshape", keras_reshape, 30)
+_add("Permute", keras_permute, 15)
+_add("RepeatVector", keras_repeat_vector, 10)
