@@ -6,8 +6,8 @@ never draws an input that torch would read differently from symconv: an input on
 which torch takes as unbatched with the batch axis as channels or sequence (InstanceNorm,
 PixelShuffle, RNN/attention on rank 1), arguments that reach into the batch axis (Unflatten
 dim=0, a LayerNorm or ConstantPad over every axis), or a ConvTranspose extent of exactly 0.
-MultiheadAttention needs query, key and value, so its generator here only draws arguments both
-sides refuse at construction; tests/test_torch_catalog.py compares it on real inputs. symconv refuses those on
+MultiheadAttention runs here as self-attention (the harness passes one tensor as query, key and
+value); tests/test_torch_catalog.py also compares three different inputs. symconv refuses those on
 purpose; tests/test_torch_catalog.py checks that, and runs the recurrent and attention layers in
 their real layouts.
 """
@@ -261,24 +261,8 @@ def torch_recurrent(kind: str) -> Gen:
 # --------------------------------------------------------------------------- attention
 
 
-def torch_mha_refused(rng: random.Random) -> Result:
-    """MultiheadAttention for the generic harness, which calls a module on one tensor while
-    torch's forward wants query, key and value: only arguments torch refuses at construction
-    (and symconv too). test_torch_catalog.py compares `torch_mha` and three-input calls."""
-    heads = rng.choice([1, 2, 3, 4])
-    e = heads * rng.choice([1, 2, 3])
-    bad = rng.choice([(e + 1, heads), (e, 0), (0, heads), (-e, heads), (e, -1)])
-    kw: dict[str, Any] = {}
-    if rng.random() < 0.3:
-        bad = (e, heads)
-        kw[rng.choice(["kdim", "vdim"])] = -1
-    _maybe(rng, kw, "bias", 0.3, [True, False])
-    _maybe(rng, kw, "batch_first", 0.3, [True, False])
-    return bad, kw, (rng.randint(1, 6), max(e, 1))
-
-
 def torch_mha(rng: random.Random) -> Result:
-    """Self-attention configurations, for tests/test_torch_catalog.py."""
+    """Self-attention configurations (the generic sweep and tests/test_torch_catalog.py)."""
     heads = rng.choice([1, 2, 3, 4])
     e = heads * rng.choice([1, 2, 3]) if rng.random() < 0.85 else rng.choice([5, 7])
     kw: dict[str, Any] = {}
@@ -335,5 +319,5 @@ _add("PReLU", torch_prelu, 15)
 _add("Embedding", torch_embedding, 20)
 for _kind in ("RNN", "LSTM", "GRU"):
     _add(_kind, torch_recurrent(_kind), 25)
-_add("MultiheadAttention", torch_mha_refused, 10)
+_add("MultiheadAttention", torch_mha, 25)
 _add("TransformerEncoderLayer", torch_encoder_layer, 20)

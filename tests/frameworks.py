@@ -110,7 +110,9 @@ def torch_sequential_facts(
             for i, (cls_name, args, kwargs) in enumerate(layers):
                 module = getattr(torch.nn, cls_name)(*args, **dict(kwargs))
                 module.eval()
-                x = _torch_first(module(x))
+                # attention on one tensor is self-attention: query = key = value, as in .arch
+                inputs = (x, x, x) if cls_name == "MultiheadAttention" else (x,)
+                x = _torch_first(module(*inputs))
                 facts = {
                     "output_shape": tuple(x.shape[1:]),
                     "batched_output_shape": tuple(x.shape),  # for Flatten(start_dim=0) & co.

@@ -416,6 +416,7 @@ def torch_batch_norm(rank: int) -> Gen:
         _maybe(rng, kw, "momentum", 0.2, [0.1, 0.5, None])
         _maybe(rng, kw, "affine", 0.4, [True, False])
         _maybe(rng, kw, "track_running_stats", 0.4, [True, False])
+        _maybe(rng, kw, "bias", 0.3, [True, False])
         good_ranks = (1, 2) if rank == 1 else (rank + 1,)
         r = rng.choice(good_ranks) if rng.random() < 0.9 else rng.choice([1, 2, 3, 4])
         shape = (c, *(rng.randint(1, 5) for _ in range(r - 1)))

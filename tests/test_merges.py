@@ -1,8 +1,8 @@
-"""Layers that take several tensors, against the real frameworks.
+"""Layers that take several tensors, and functions, against the real frameworks.
 
 Seeded random cases (shapes with equal, broadcastable and clashing extents; every axis choice,
 the batch axis included) for Keras's merge layers and keras.ops' elementwise functions, and for
-PyTorch's add, sub, mul and cat. The framework runs first: where it refuses, symconv must refuse
+PyTorch's add, sub, mul, cat and select. The framework runs first: where it refuses, symconv must refuse
 (numerically, and through the symbolic form once sizes are substituted); otherwise both forms must
 give the framework's output shape. Differing ranks are a documented limitation (the frameworks
 broadcast them against the batch axis, which symconv shapes leave out): symconv must refuse them.
@@ -29,7 +29,7 @@ SEED = int(os.environ.get("SYMCONV_CASES_SEED", "20240613"))
 KERAS_LAYERS = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
                 "Dot")
 KERAS_OPS = ("add", "subtract", "multiply")
-TORCH_OPS = ("add", "sub", "mul", "cat")
+TORCH_OPS = ("add", "sub", "mul", "cat", "select")
 OPERATORS = {"add": "+", "sub": "-", "mul": "*", "subtract": "-", "multiply": "*"}
 
 
@@ -71,6 +71,8 @@ class MergeCase:
             lines.append(f"y = {self.op}({kw})({', '.join(names)})")
         elif self.op == "cat":
             lines.append(f"y = cat(({', '.join(names)}), {kw})")
+        elif self.op == "select":
+            lines.append(f"y = select({names[0]}, {kw})")
         else:
             lines.append(f"y = {self.op}({', '.join(names)})")
         return "\n".join(lines) + "\n", subs
@@ -103,8 +105,8 @@ def _cases() -> list[MergeCase]:
             rank = rng.randint(1, 3)
             base = _shape(rng, rank)
             kwargs: dict[str, Any] = {}
-            n = 2 if op in ("Subtract", "Dot") or op.islower() and op != "cat" else \
-                rng.choice([2, 2, 3])
+            n = 1 if op == "select" else 2 if op in ("Subtract", "Dot") or op.islower() and \
+                op != "cat" else rng.choice([2, 2, 3])
             axis = None
             if op == "Concatenate" and rng.random() < 0.8:
                 kwargs["axis"] = rng.randint(-rank - 1, rank)
@@ -113,6 +115,9 @@ def _cases() -> list[MergeCase]:
             if op in ("Concatenate", "cat"):
                 chosen = kwargs.get("axis", kwargs.get("dim", -1))
                 axis = chosen % (rank + 1) - 1 if -rank - 1 <= chosen <= rank else None
+            if op == "select":
+                kwargs["dim"] = rng.randint(-rank - 1, rank)
+                kwargs["index"] = rng.randint(-5, 4)
             if op == "Dot":
                 kwargs["axes"] = rng.choice([1, 2, -1, (1, 1), (1, 2), (2, 1), 0])
                 if rng.random() < 0.3:
@@ -155,6 +160,8 @@ def torch_merge(case: MergeCase) -> tuple[int, ...]:
     try:
         if case.op == "cat":
             y = torch.cat(xs, **dict(case.kwargs))
+        elif case.op == "select":
+            y = torch.select(xs[0], **dict(case.kwargs))
         else:
             y = getattr(torch, case.op)(*xs)
     except Exception as err:  # noqa: BLE001
@@ -177,9 +184,9 @@ def _limitation(case: MergeCase) -> str | None:
     rank = len(case.shapes[0]) + 1
     for key in ("axis", "dim"):
         if key in kw and -rank <= kw[key] < rank and kw[key] % rank == 0:
-            return "joining along the batch axis"
+            return "an operation along the batch axis"
     if case.op == "cat" and "dim" not in kw:
-        return "joining along the batch axis"
+        return "an operation along the batch axis"
     return None
 
 

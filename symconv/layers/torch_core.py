@@ -95,8 +95,9 @@ BATCH_NORM_NOTE = ("PyTorch keeps BatchNorm's running mean and variance (and a b
 
 def batch_norm(rank: int):  # type: ignore[no-untyped-def]
     def torch_batch_norm(call: Call) -> LayerOutput:
-        """BatchNorm{rank}d: weight and bias (C each) with affine; running_mean, running_var (C)
-        and num_batches_tracked (a scalar) are buffers with track_running_stats."""
+        """BatchNorm{rank}d: weight and bias (C each) with affine (no bias with bias=False);
+        running_mean, running_var (C) and num_batches_tracked (a scalar) are buffers with
+        track_running_stats."""
         ranks = (1, 2) if rank == 1 else (rank + 1,)
         if len(call.input) not in ranks:
             what = "(C,) or (C, L)" if rank == 1 else f"rank {rank + 1} (C first)"
@@ -109,8 +110,10 @@ def batch_norm(rank: int):  # type: ignore[no-untyped-def]
                          f"'num_features' is {c} but the input has {call.input[0]} channels",
                          "num_features", code="SC203")
         weights = []
-        if affine:
-            weights += [Weight("weight", (c,)), Weight("bias", (c,))]
+        if affine:  # torch 2.13's keyword-only `bias=False` keeps the scale, drops the shift
+            weights.append(Weight("weight", (c,)))
+            if call.flag("bias"):
+                weights.append(Weight("bias", (c,)))
         if tracking:
             weights += [Weight("running_mean", (c,), False, True),
                         Weight("running_var", (c,), False, True),
@@ -143,5 +146,6 @@ register("torch", "Softmax", (Param("dim", None),), softmax, "torch.nn.Softmax: 
 for _r in (1, 2, 3):
     register("torch", f"BatchNorm{_r}d", (
         Param("num_features"), Param("eps", Integer(1) / 100000), Param("momentum", Integer(1) / 10),
-        Param("affine", True), Param("track_running_stats", True)), batch_norm(_r),
+        Param("affine", True), Param("track_running_stats", True), Param("bias", True)),
+        batch_norm(_r),
         f"torch.nn.BatchNorm{_r}d: 2·C parameters, 2·C + 1 buffer elements", "normalization")

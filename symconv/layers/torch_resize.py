@@ -283,7 +283,7 @@ for _r in (1, 2, 3):
              f"torch.nn.ReflectionPad{_r}d: L + before + after, each pad < L", "padding")
     register("torch", f"ReplicationPad{_r}d", (Param("padding"),), pad(_r, "replicate"),
              f"torch.nn.ReplicationPad{_r}d: L + before + after", "padding")
-for _r in (1, 3):
+for _r in (1, 2, 3):
     register("torch", f"ZeroPad{_r}d", (Param("padding"),), pad(_r, "constant"),
              f"torch.nn.ZeroPad{_r}d: L + before + after (negative values crop)", "padding")
 register("torch", "Unflatten", (Param("dim"), Param("unflattened_size")), unflatten,

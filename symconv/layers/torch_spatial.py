@@ -1,5 +1,5 @@
 """PyTorch layers over spatial axes (channels first): ConvNd, MaxPoolNd, AvgPoolNd, adaptive
-pooling, ZeroPad2d. Formulas from the torch.nn documentation and ATen's pooling_output_shape
+pooling. Formulas from the torch.nn documentation and ATen's pooling_output_shape
 (torch 2.13), with L an input extent, k the kernel, s the stride, p the padding, d the dilation
 and k_eff = d·(k − 1) + 1:
 
@@ -140,25 +140,6 @@ def adaptive_pool(rank: int):  # type: ignore[no-untyped-def]
     return torch_adaptive_pool
 
 
-def zero_pad2d(call: Call) -> LayerOutput:
-    """ZeroPad2d: (left, right, top, bottom); negative values crop. A 2-tuple (left, right)
-    pads W only: torch keeps a tuple as given and F.pad reads pairs from the last axis back."""
-    c, (h, w) = _feature_map(call, 2)
-    v = call.raw("padding")
-    if isinstance(v, tuple):
-        if len(v) not in (2, 4):
-            raise call.fail(f"'padding' needs 4 values (left, right, top, bottom) or 2 (left, "
-                            f"right), got {len(v)}", "padding")
-        values = (*v, Integer(0), Integer(0))[:4]  # (left, right) → (left, right, 0, 0)
-        left, right, top, bottom = (call.integer("padding", None, x) for x in values)
-    else:
-        left = right = top = bottom = call.integer("padding", None)
-    out = (c, h + top + bottom, w + left + right)
-    for e in out[1:]:  # negative padding crops; torch accepts an empty result
-        call.require(sympy.Ge(e, 0), "negative padding crops more than the input has", "padding")
-    return LayerOutput(out)
-
-
 CONV_PARAMS = (Param("in_channels"), Param("out_channels"), Param("kernel_size"),
                Param("stride", Integer(1)), Param("padding", Integer(0)),
                Param("dilation", Integer(1)), Param("groups", Integer(1)), Param("bias", True),
@@ -183,5 +164,3 @@ for _r in (1, 2, 3):
     register("torch", f"AdaptiveMaxPool{_r}d",
              (Param("output_size"), Param("return_indices", False)), adaptive_pool(_r),
              f"torch.nn.AdaptiveMaxPool{_r}d: the requested size", "adaptive_pool")
-register("torch", "ZeroPad2d", (Param("padding"),), zero_pad2d,
-         "torch.nn.ZeroPad2d: H + top + bottom, W + left + right", "padding")
