@@ -111,7 +111,8 @@ def keras_cropping(rank: int) -> Gen:
         if rank == 1:
             bad += [((1, 2),)]
         else:
-            good += [tuple(pair() for _ in range(rank)), tuple(rng.randint(0, 2) for _ in range(rank)),
+            good += [tuple(pair() for _ in range(rank)),
+                     tuple(rng.randint(0, 2) for _ in range(rank)),
                      (pair(), *(rng.randint(0, 1) for _ in range(rank - 1)))]
             bad += [(pair(),) * (rank + 1), ((1, 2, 3),) * rank, (1, -1, 1)[:rank]]
             _maybe(rng, kw, "data_format", 0.3, ["channels_last", "channels_first"])
@@ -177,6 +178,111 @@ def keras_repeat_vector(rng: random.Random) -> Result:
     return (n,), {}, shape
 
 
+# --------------------------------------------------------------------------- normalization
+
+
+def _any_shape(rng: random.Random, max_rank: int = 3, hi: int = 6) -> tuple[int, ...]:
+    return tuple(rng.randint(1, hi) for _ in range(rng.randint(1, max_rank)))
+
+
+def torch_backend_layer_norm_fails(shape: tuple[int, ...], axis: Any, rms: bool) -> bool:
+    """Keras's torch backend calls F.layer_norm when the sorted axis values are consecutive (and
+    rms_scaling is off), which wants the input's trailing extents to be the normalised ones; the
+    other backends normalise any axes."""
+    batched = (2, *shape)
+    raw = sorted(axis if isinstance(axis, tuple) else (axis,))
+    if rms or not raw or any(not isinstance(a, int) or not -len(batched) <= a < len(batched)
+                             for a in raw):
+        return False
+    if any(b - a != 1 for a, b in zip(raw, raw[1:])):
+        return False
+    sizes = tuple(batched[a] for a in raw)
+    return batched[len(batched) - len(sizes):] != sizes
+
+
+def keras_layer_norm(rng: random.Random) -> Result:
+    while True:
+        shape = _any_shape(rng, 3)
+        rank = len(shape) + 1
+        kw: dict[str, Any] = {}
+        axes = [a for a in range(-rank, rank)]
+        _maybe(rng, kw, "axis", 0.6, [-1, -1, rng.choice(axes),
+                                      tuple(rng.sample(axes, min(2, rank))),
+                                      tuple(range(1, rank)), 1.5, rank])
+        _maybe(rng, kw, "center", 0.3, [True, False])
+        _maybe(rng, kw, "scale", 0.3, [True, False])
+        _maybe(rng, kw, "rms_scaling", 0.25, [True, False])
+        _maybe(rng, kw, "epsilon", 0.1, [1e-5])
+        _maybe(rng, kw, "trainable", 0.1, [False])
+        if not torch_backend_layer_norm_fails(shape, kw.get("axis", -1),
+                                              kw.get("rms_scaling", False)):
+            return (), kw, shape
+
+
+def keras_group_norm(rng: random.Random) -> Result:
+    shape = _any_shape(rng, 3, 8)
+    rank = len(shape) + 1
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "axis", 0.4, [-1, 1, rng.randint(-rank, rank), (1,)])
+    axis = kw.get("axis", -1)
+    c = shape[axis - 1 if axis > 0 else axis] if isinstance(axis, int) and \
+        -rank < axis < rank and axis != 0 else 1
+    divisors = [d for d in range(1, c + 1) if c % d == 0]
+    groups = rng.choice([*divisors, *divisors, -1, c + 1, 3, 0, -2])
+    args: tuple[Any, ...] = (groups,) if rng.random() < 0.95 else ()
+    _maybe(rng, kw, "center", 0.3, [True, False])
+    _maybe(rng, kw, "scale", 0.3, [True, False])
+    return args, kw, shape
+
+
+def keras_unit_norm(rng: random.Random) -> Result:
+    shape = _any_shape(rng, 3)
+    rank = len(shape) + 1
+    axes = list(range(-rank - 1, rank + 1))
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "axis", 0.7, [-1, rng.choice(axes), tuple(rng.sample(axes, 2)), (1, 1), ()])
+    return (), kw, shape
+
+
+# --------------------------------------------------------------------------- basic
+
+
+def keras_embedding(rng: random.Random) -> Result:
+    kw: dict[str, Any] = {}
+    vocab = rng.choice([1, 5, 10, 50, 0])
+    dim = rng.choice([1, 2, 4, 8, 0])
+    _maybe(rng, kw, "mask_zero", 0.3, [True, False])
+    _maybe(rng, kw, "lora_rank", 0.15, [1, 2, 0])
+    _maybe(rng, kw, "trainable", 0.1, [False])
+    return (vocab, dim), kw, _any_shape(rng, 3)
+
+
+def keras_prelu(rng: random.Random) -> Result:
+    shape = _any_shape(rng, 3)
+    rank = len(shape) + 1
+    kw: dict[str, Any] = {}
+    one = lambda: rng.randint(-rank, rank)  # noqa: E731
+    _maybe(rng, kw, "shared_axes", 0.7, [None, rng.randint(1, rank - 1), one(),
+                                         tuple(range(1, rank)), (one(), one())])
+    return (), kw, shape
+
+
+def keras_rescaling(rng: random.Random) -> Result:
+    shape = _any_shape(rng, 3)
+    c = shape[-1]
+    factors: list[Any] = [1 / 255, 2.0, 0.5, 1, tuple(float(i + 1) for i in range(c)), (2.0,),
+                          (1.0, 2.0)]
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "offset", 0.5, [0.0, -1.0, 0.5, (1.0,) * c, (1.0, 2.0, 3.0)])
+    return (rng.choice(factors),), kw, shape
+
+
+def keras_identity(rng: random.Random) -> Result:
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "trainable", 0.3, [False])
+    return (), kw, _any_shape(rng, 4)
+
+
 # --------------------------------------------------------------------------- the table
 
 GENERATORS: dict[tuple[str, str], tuple[Gen, int]] = {}
@@ -198,3 +304,10 @@ _add("ZeroPadding3D", keras_zero_padding_3d, 20)
 _add("Reshape", keras_reshape, 30)
 _add("Permute", keras_permute, 15)
 _add("RepeatVector", keras_repeat_vector, 10)
+_add("LayerNormalization", keras_layer_norm, 30)
+_add("GroupNormalization", keras_group_norm, 25)
+_add("UnitNormalization", keras_unit_norm, 15)
+_add("Embedding", keras_embedding, 20)
+_add("PReLU", keras_prelu, 20)
+_add("Rescaling", keras_rescaling, 15)
+_add("Identity", keras_identity, 5)
