@@ -14,8 +14,9 @@ from .errors import SymconvError
 
 if TYPE_CHECKING:
     from .model import Derivation
+    from .solver import Solution, Target
 
-__all__ = ["SymconvError", "derive"]
+__all__ = ["SymconvError", "Target", "derive", "solve"]
 __version__ = "0.1.0"
 
 
@@ -24,3 +25,19 @@ def derive(text_or_path, subs=None) -> Derivation:  # type: ignore[no-untyped-de
     from .api import derive as _derive
 
     return _derive(text_or_path, subs)
+
+
+def solve(text_or_path, unknowns, targets, subs=None, ranges=None) -> Solution:  # type: ignore[no-untyped-def]
+    """See `symconv.api.solve`."""
+    from .api import solve as _solve
+
+    return _solve(text_or_path, unknowns, targets, subs, ranges)
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    """`symconv.Target` without importing the solver at start-up."""
+    if name == "Target":
+        from .solver import Target
+
+        return Target
+    raise AttributeError(name)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Source, SymconvError
 from .model import Derivation
+
+if TYPE_CHECKING:
+    from .solver import Solution, Target
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -57,3 +61,27 @@ def derive_source(source: Source, subs: Mapping[str, int] | None = None) -> Deri
     if subs is not None:
         derivation = substitute(derivation, subs)
     return derivation
+
+
+def solve(text_or_path: str | Path, unknowns: Sequence[str], targets: Sequence[Target],
+          subs: Mapping[str, int] | None = None,
+          ranges: Mapping[str, tuple[int, int]] | None = None) -> Solution:
+    """The values of `unknowns` (declared sizes) for which every target holds.
+
+    >>> from symconv import Target
+    >>> s = solve("sizes K\\ninput (28, 28, 1)\\nConv2D(8, K)", ["K"], [Target("shape", (13, 13, None))])
+    >>> s.solutions
+    [{'K': 16}]
+    """
+    return solve_source(load(text_or_path), unknowns, targets, subs, ranges)
+
+
+def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Target],
+                 subs: Mapping[str, int] | None = None,
+                 ranges: Mapping[str, tuple[int, int]] | None = None) -> Solution:
+    """`solve` for a Source already read."""
+    from .parse import parse
+    from .propagate import derive_program
+    from .solver import solve as solve_derivation
+
+    return solve_derivation(derive_program(parse(source)), unknowns, targets, subs, ranges)

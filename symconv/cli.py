@@ -49,6 +49,59 @@ def _depth(text: str) -> int | None:
     return int(text)
 
 
+def _shape(text: str) -> tuple[int | None, ...]:
+    """'(13, 13, _)' → (13, 13, None): whole numbers and _ only, nothing is evaluated."""
+    inner = text.strip()
+    if inner.startswith("(") and inner.endswith(")"):
+        inner = inner[1:-1]
+    items = [p.strip() for p in inner.split(",")]
+    if items and items[-1] == "":
+        items.pop()
+    if not items or not all(p == "_" or p.isdigit() for p in items):
+        raise argparse.ArgumentTypeError(
+            f"bad shape {text!r}: write whole numbers or _ for a free axis, e.g. '(13, 13, _)'")
+    return tuple(None if p == "_" else int(p) for p in items)
+
+
+def _range(text: str) -> tuple[str, tuple[int, int]]:
+    """'K=1..31' → ('K', (1, 31))."""
+    name, sep, span = text.partition("=")
+    low, dots, high = span.partition("..")
+    if not (sep and dots and name.strip().isidentifier() and low.strip().isdigit()
+            and high.strip().isdigit()):
+        raise argparse.ArgumentTypeError(f"bad range {text!r}: write NAME=LOW..HIGH, e.g. K=1..31")
+    return name.strip(), (int(low), int(high))
+
+
+def _count(text: str) -> int:
+    digits = text.replace("_", "").replace(",", "")
+    if not digits.isdigit() or len(digits) > 40:
+        raise argparse.ArgumentTypeError(f"bad count {text!r}: write a whole number")
+    return int(digits)
+
+
+def _solve_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    solve = commands.add_parser("solve", help="find the sizes that give a target shape or "
+                                "parameter count")
+    solve.add_argument("file", help="a .arch file, or - for standard input")
+    solve.add_argument("--for", dest="unknowns", action="append", required=True, metavar="NAME",
+                       help="a declared size to solve for (repeat for several)")
+    solve.add_argument("--shape", type=_shape, metavar="'(13, 13, _)'",
+                       help="the output shape wanted (batch axis left out; _ for any)")
+    solve.add_argument("--layer", metavar="NAME", help="the layer (or block) --shape and "
+                       "--params refer to (default: the network)")
+    solve.add_argument("--params", type=_count, metavar="N", help="an exact parameter count")
+    solve.add_argument("--max-params", type=_count, metavar="N", help="a parameter budget")
+    solve.add_argument("--min-params", type=_count, metavar="N", help="a parameter floor")
+    solve.add_argument("--equal", nargs=2, metavar=("A", "B"),
+                       help="two layers whose output shapes must be equal")
+    solve.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28",
+                       help="fix other sizes (declared defaults fill the rest)")
+    solve.add_argument("--range", type=_range, action="append", default=[], metavar="K=1..31",
+                       help="the values to try for an unknown")
+    solve.add_argument("--format", "-f", choices=("text", "json", "latex"), default="text")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Closed-form output shapes and parameter "
                      "counts of neural networks, as Keras and PyTorch compute them.")
@@ -59,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28",
                         help="substitute sizes (defaults declared in `sizes` fill the rest)")
     derive.add_argument("--format", "-f", choices=FORMAT_NAMES, default="table")
+    _solve_parser(commands)
     derive.add_argument("--depth", type=_depth, default=1, metavar="N|all",
                         help="show blocks nested N levels deep as one row each, with their "
                         "subtotals (default 1: the network's own blocks); 'all' lists every layer")
@@ -81,17 +135,41 @@ def _read(path: str) -> Source:
     return load(Path(path))
 
 
-def _derive(args: argparse.Namespace) -> str:
+def _derive(args: argparse.Namespace) -> tuple[str, int]:
     from .api import derive_source
 
     derivation = derive_source(_read(args.file), args.subs)
-    return derivation.render(args.format, args.depth)
+    return derivation.render(args.format, args.depth), Exit.OK
+
+
+def _targets(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
+    from .solver import Target
+
+    targets = []
+    if args.shape is not None:
+        targets.append(Target("shape", args.shape, args.layer))
+    for kind, value in (("params", args.params), ("max-params", args.max_params),
+                        ("min-params", args.min_params)):
+        if value is not None:
+            targets.append(Target(kind, value, args.layer))
+    if args.equal:
+        targets.append(Target("equal", args.equal[1], args.equal[0]))
+    return targets
+
+
+def _solve(args: argparse.Namespace) -> tuple[str, int]:
+    from .api import solve_source
+    from .render.solution import SOLUTION_FORMATS
+
+    solution = solve_source(_read(args.file), args.unknowns, _targets(args), args.subs,
+                            dict(args.range))
+    return SOLUTION_FORMATS[args.format](solution), Exit.OK if solution.found else Exit.ERROR
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        out = _derive(args)
+        out, code = (_solve if args.command == "solve" else _derive)(args)
     except SymconvError as err:
         print(err.render(), file=sys.stderr)
         return Exit.ERROR
@@ -104,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return Exit.INTERNAL
     sys.stdout.write(out)
-    return Exit.OK
+    return code
 
 
 def entry() -> None:

@@ -103,6 +103,7 @@ class Derivation:
     inputs: tuple[tuple[str, Shape], ...] = ()  # every network input, by name
     outputs: tuple[Shape, ...] = ()  # the network's outputs (the last tensor by default)
     blocks: tuple[BlockRecord, ...] = ()
+    uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # size → arguments using it
 
     @property
     def requires(self) -> tuple[Requirement, ...]:

@@ -84,6 +84,7 @@ class _Deriver:
         self.applications = 0
         self.depth = 0
         self.repeating = 0
+        self.uses: dict[str, set[str]] = {}  # size → the arguments it appears in ('input': shapes)
 
     def run(self) -> Derivation:
         scope, defaults = _sizes(self.program)
@@ -99,7 +100,8 @@ class _Deriver:
         return Derivation(self.program.source, self.program.name, self.convention,
                           tuple(scope), defaults, self.inputs[0][1], tuple(self.records),
                           inputs=tuple(self.inputs), outputs=tuple(t.shape for t in outputs),
-                          blocks=tuple(self.block_records))
+                          blocks=tuple(self.block_records),
+                          uses={k: tuple(sorted(v)) for k, v in sorted(self.uses.items())})
 
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
@@ -135,6 +137,7 @@ class _Deriver:
                 raise SymconvError("SC107", f"input '{name}' is declared twice", item.span,
                                    hint="give each input its own name: `input x: (...)`")
             shape = _input_shape(shape_value, frame.values)
+            self.note_uses("input", shape)
             self.inputs.append((name, shape))
             self.bind_tensor(name, Tensor(shape, name), frame, item.span)
 
@@ -281,6 +284,8 @@ class _Deriver:
             self.reserve_sublayer_names(args, frame)
             name = self.layer_name(spec, args.get("name"), span, frame)
         shapes = tuple(t.shape for t in tensors)
+        for arg_name, arg in args.items():
+            self.note_uses(arg_name, arg.python)
         ctx = Call(spec, name, shapes, args, span, self.sublayer)
         out = spec.fn(ctx)
         weights = out.weights
@@ -296,6 +301,15 @@ class _Deriver:
             shared.first = record
         self.records.append(record)
         return Tensor(out.shape, name)
+
+    def note_uses(self, where: str, value: object) -> None:
+        values = value if isinstance(value, tuple) else (value,)
+        for v in values:
+            if isinstance(v, tuple):
+                self.note_uses(where, v)
+            elif isinstance(v, sympy.Basic):
+                for symbol in v.free_symbols:
+                    self.uses.setdefault(str(symbol), set()).add(where)
 
     def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
                      frame: Frame) -> Tensor:

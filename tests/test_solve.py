@@ -1,0 +1,243 @@
+"""`symconv solve` against brute force: the framework (PyTorch) or plain integer arithmetic
+written here from the frameworks' documented rules, over the same ranges.
+
+* round trips: random conv/pool chains in both conventions with one hyperparameter or input size
+  left open; the target is what the framework gives for the original value; the original must
+  be among the solutions, and the solution list must equal brute force over the whole range;
+* closed forms with sizes left symbolic, checked at sampled points against brute force;
+* budgets, the no-solution path, the CLI and README's examples (their printed output).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sympy
+
+import symconv
+from symconv import Target
+from symconv.integers import compile_form
+
+from test_errors import run
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 20241122
+
+
+# --------------------------------------------------------------------------- plain integers
+def keras_extent(length: int, layer: dict[str, Any]) -> int | None:
+    """keras.src.ops.operation_utils.compute_conv_output_shape / pooling, one axis; None if
+    Keras refuses (an extent below 1)."""
+    k, s, d = layer["k"], layer["s"], layer.get("d", 1)
+    span = d * (k - 1) + 1
+    if layer["padding"] == "same":
+        out = -(-length // s)
+    else:
+        out = (length - span) // s + 1
+    return out if out >= 1 else None
+
+
+def torch_extent(length: int, layer: dict[str, Any]) -> int | None:
+    """torch.nn.Conv2d / MaxPool2d (floor mode) output extent; None if torch refuses."""
+    k, s, p, d = layer["k"], layer["s"], layer["p"], layer.get("d", 1)
+    if layer["type"] == "pool" and p > k // 2:
+        return None
+    out = (length + 2 * p - d * (k - 1) - 1) // s + 1
+    return out if out >= 1 else None
+
+
+def chain_extent(length: int, layers: list[dict[str, Any]], convention: str) -> int | None:
+    rule = keras_extent if convention == "keras" else torch_extent
+    for layer in layers:
+        result = rule(length, layer)
+        if result is None:
+            return None
+        length = result
+    return length
+
+
+def random_chain(rng: random.Random, convention: str) -> list[dict[str, Any]]:
+    layers = []
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.choice(["conv", "conv", "pool"])
+        k = rng.randint(1, 5)
+        layer = {"type": kind, "k": k, "s": rng.choice([1, 1, 2, 3]),
+                 "p": rng.randint(0, k // 2), "d": rng.choice([1, 1, 2]) if kind == "conv" else 1,
+                 "padding": rng.choice(["valid", "same"])}
+        if convention == "keras" and (layer["s"] > 1 and layer["d"] > 1):
+            layer["d"] = 1
+        layers.append(layer)
+    return layers
+
+
+def arch_text(layers: list[dict[str, Any]], convention: str, unknown: tuple[int, str]) -> str:
+    """The chain in .arch, the `unknown` = (layer index, field) written as the size U."""
+    def value(i: int, field: str) -> str:
+        return "U" if unknown == (i, field) else str(layers[i][field])
+
+    lines = [f"convention {convention}", "sizes H, U"]
+    if convention == "keras":
+        lines.append("input (H, 3)")
+        for i, layer in enumerate(layers):
+            if layer["type"] == "conv":
+                lines.append(f"Conv1D(4, {value(i, 'k')}, strides={value(i, 's')}, "
+                             f"padding='{layer['padding']}', dilation_rate={value(i, 'd')})")
+            else:
+                lines.append(f"MaxPooling1D({value(i, 'k')}, strides={value(i, 's')}, "
+                             f"padding='{layer['padding']}')")
+    else:
+        lines.append("input (3, H)")
+        channels = 3
+        for i, layer in enumerate(layers):
+            if layer["type"] == "conv":
+                lines.append(f"Conv1d({channels}, 4, {value(i, 'k')}, stride={value(i, 's')}, "
+                             f"padding={value(i, 'p')}, dilation={value(i, 'd')})")
+                channels = 4
+            else:
+                lines.append(f"MaxPool1d({value(i, 'k')}, stride={value(i, 's')}, "
+                             f"padding={value(i, 'p')})")
+    return "\n".join(lines) + "\n"
+
+
+def _cases() -> list[tuple[str, list[dict[str, Any]], tuple[int, str], int]]:
+    rng = random.Random(SEED)
+    out = []
+    while len(out) < 80:
+        convention = rng.choice(["keras", "torch"])
+        layers = random_chain(rng, convention)
+        fields = ["k", "s"] + (["p", "d"] if convention == "torch" else ["d"])
+        i = rng.randrange(len(layers))
+        field = rng.choice([f for f in fields if not (f == "d" and layers[i]["type"] == "pool")
+                            and not (f == "p" and layers[i][f] == 0)])
+        length = rng.randint(8, 40)
+        if chain_extent(length, layers, convention) is None:
+            continue
+        out.append((convention, layers, (i, field), length))
+    return out
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("convention,layers,unknown,length", CASES,
+                         ids=[f"{c}-{len(ls)}-{u[1]}{u[0]}-L{n}" for c, ls, u, n in CASES])
+def test_round_trip_equals_brute_force(convention: str, layers: list[dict[str, Any]],
+                                       unknown: tuple[int, str], length: int) -> None:
+    want = chain_extent(length, layers, convention)
+    text = arch_text(layers, convention, unknown)
+    shape = (want, None) if convention == "keras" else (None, want)
+    solution = symconv.solve(text, ["U"], [Target("shape", shape)], subs={"H": length},
+                             ranges={"U": (1, 12)})
+    found = sorted(s["U"] for s in solution.solutions)
+    i, field = unknown
+    brute = []
+    for u in range(1, 13):
+        trial = [dict(layer) for layer in layers]
+        trial[i][field] = u
+        if convention == "keras" and trial[i]["s"] > 1 and trial[i].get("d", 1) > 1:
+            continue  # Keras refuses strides > 1 with dilation > 1
+        if chain_extent(length, trial, convention) == want:
+            brute.append(u)
+    assert layers[i][field] in found
+    assert found == brute, text
+
+
+def test_kernels_come_odd_first() -> None:
+    text = (ROOT / "examples" / "kernel_torch.arch").read_text()
+    s = symconv.solve(text, ["K"], [Target("shape", (16, 8, 8))])
+    assert [v["K"] for v in s.solutions] == [1, 3, 2, 4]
+
+
+# --------------------------------------------------------------------------- closed forms
+SYMBOLIC = "sizes H, K, S, P\ninput (H, 2)\nZeroPadding1D(P)\nConv1D(4, K, strides=S)\n"
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_closed_form_for_the_kernel_is_exact(stride: int) -> None:
+    """H + 2P − S·T + 1 ≤ K ≤ H + 2P − S·(T − 1), and K = H + 2P − T + 1 at stride 1."""
+    s = symconv.solve(SYMBOLIC, ["K"], [Target("shape", (7, None))], subs={"S": stride})
+    assert s.free == ("H", "P") and s.closed_form is not None
+    condition = s.closed_form["K"]
+    H, K, P = (sympy.Symbol(n, integer=True, positive=True) for n in "HKP")
+    holds = compile_form(condition, [H, K, P])
+    for h in range(1, 40, 3):
+        for p in (1, 2, 4):
+            for k in range(1, 50):
+                out = (h + 2 * p - k) // stride + 1
+                assert bool(holds((h, k, p))) == (out == 7), (h, p, k, condition)
+    if stride == 1:
+        assert isinstance(condition, sympy.Eq) or "=" in str(condition)
+
+
+def test_closed_form_for_the_stride() -> None:
+    s = symconv.solve(SYMBOLIC, ["S"], [Target("shape", (7, None))], subs={"K": 3, "P": 1})
+    H, S = (sympy.Symbol(n, integer=True, positive=True) for n in "HS")
+    holds = compile_form(s.closed_form["S"], [H, S])  # type: ignore[index]
+    for h in range(1, 60):
+        for stride in range(1, 20):
+            assert bool(holds((h, stride))) == ((h + 2 - 3) // stride + 1 == 7), (h, stride)
+
+
+# --------------------------------------------------------------------------- budgets, errors
+def test_budget_gives_the_widest_dense() -> None:
+    """The Keras MNIST convnet: 320 + 18,496 + 1,601·classes parameters at 28×28 (Keras's
+    summary; 1,601 = 1,600 flattened features + 1 bias)."""
+    s = symconv.solve(ROOT / "examples" / "mnist_cnn.arch", ["classes"],
+                      [Target("max-params", 1_000_000)], subs={"H": 28, "W": 28})
+    widest = (1_000_000 - 320 - 18_496) // 1_601
+    assert s.extreme == {"classes": widest} and s.count == widest
+
+
+def test_flatten_sizes_equal_brute_force() -> None:
+    s = symconv.solve(ROOT / "examples" / "mnist_cnn.arch", ["H", "W"],
+                      [Target("shape", (1600,), "flatten")], ranges={"H": (1, 120),
+                                                                    "W": (1, 120)})
+    brute = [(h, w) for h in range(1, 121) for w in range(1, 121)
+             if h >= 10 and w >= 10 and 64 * ((h - 6) // 4) * ((w - 6) // 4) == 1600]
+    assert sorted((v["H"], v["W"]) for v in s.solutions) == brute
+
+
+def test_no_solution_exits_1_with_the_nearest() -> None:
+    code, out, err = run(["solve", str(ROOT / "examples" / "kernel_stride.arch"), "--for", "K",
+                          "--shape", "(40, 40, _)"])
+    assert code == 1 and err == ""
+    assert "no solution" in out and "K = 1 gives (28, 28, 8)" in out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--for", "Q", "--shape", "(1, 1, _)"], "'Q' is not a declared size"),
+    (["--for", "K"], "nothing to solve for"),
+    (["--for", "K", "--shape", "(1, 1)"], "the target shape has 2 axes"),
+    (["--for", "K", "--shape", "(1, 1, _)", "--layer", "nope"], "no layer named 'nope'"),
+    (["--for", "K", "--shape", "(1, 1, _)", "--range", "K=1..1000000"], "values to try"),
+])
+def test_solver_errors(argv: list[str], message: str) -> None:
+    code, out, err = run(["solve", str(ROOT / "examples" / "kernel_stride.arch"), *argv])
+    assert code == 1 and out == "" and message in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- README
+def _readme_examples() -> list[tuple[str, str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```\n\$ (symconv solve [^\n]+)\n(.*?)```", text, re.S)
+    return [(command, output) for command, output in blocks]
+
+
+README = _readme_examples()
+
+
+@pytest.mark.parametrize("command,output", README, ids=[c[14:60] for c, _ in README])
+def test_readme_solve_examples_print_what_readme_says(command: str, output: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = run(shlex.split(command)[1:])
+    assert err == "" and out == output
+
+
+def test_readme_has_the_solver_examples() -> None:
+    assert len(README) >= 6, [c for c, _ in README]
