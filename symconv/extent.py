@@ -24,6 +24,7 @@ Non-identities are never applied: ``D*floor(X/D)`` stays as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy
 from sympy import Add, Expr, Integer, Max, Min, ceiling, floor
@@ -92,6 +93,7 @@ def _fraction(term: floor | ceiling) -> tuple[Expr, Expr] | None:
     return num, den
 
 
+@lru_cache(maxsize=4096)  # a network repeats its extents (every block of a stage alike)
 def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
     """The normal form of ``floor(num/den) + offset``: whole multiples of den moved out, then
     the shortest of the equal forms (identity 4) chosen for printing."""
