@@ -241,3 +241,38 @@ def test_readme_solve_examples_print_what_readme_says(command: str, output: str,
 
 def test_readme_has_the_solver_examples() -> None:
     assert len(README) >= 6, [c for c, _ in README]
+
+
+# --------------------------------------------------------------------------- seeds and zoo
+@pytest.mark.parametrize("text,unknown,params,want", [
+    # Keras prints 18,207 for a 3×3 Conv2D with 63 filters on 32 channels: 63·(3·3·32 + 1)
+    ("sizes F\ninput (28, 28, 32)\nConv2D(F, 3)\n", "F", 18_207, 63),
+    # Param # 640 for Conv2D(64, k) on one channel: 64·(k·k + 1) = 640 ⇒ k = 3
+    ("sizes K\ninput (28, 28, 1)\nConv2D(64, K)\n", "K", 640, 3),
+    # the seed's Conv1D: 10 filters of width 16 over 7 channels: 10·(16·7 + 1) = 1,130
+    ("sizes K\ninput (21, 7)\nConv1D(10, K)\n", "K", 1_130, 16),
+])
+def test_seed_parameter_counts_solve_back(text: str, unknown: str, params: int, want: int) -> None:
+    s = symconv.solve(text, [unknown], [Target("params", params)])
+    assert [v[unknown] for v in s.solutions] == [want]
+
+
+@pytest.mark.parametrize("file,width,total", [
+    ("resnet18.arch", 64, 11_689_512), ("resnet50.arch", 64, 25_557_032),
+    ("vgg16.arch", 1000, 138_357_544), ("alexnet.arch", 1000, 61_100_840)])
+def test_zoo_widths_solve_back_from_published_totals(file: str, width: int, total: int) -> None:
+    """The published totals (torchvision, keras.applications) give back the paper's widths."""
+    name = "base" if "resnet" in file else "classes"
+    s = symconv.solve(ROOT / "examples" / file, [name], [Target("params", total)],
+                      subs={"H": 224, "W": 224}, ranges={name: (1, 1024 if name == "base"
+                                                                 else 2048)})
+    assert s.solutions == [{name: width}]
+
+
+def test_skip_connection_equality() -> None:
+    """The U-Net's second-level skip lines up when H is a multiple of 4 (torch.cat's rule:
+    every axis but the joined one equal)."""
+    s = symconv.solve(ROOT / "examples" / "unet2_torch.arch", ["H"],
+                      [Target("equal", "enc2", "up2")], subs={"W": 64},
+                      ranges={"H": (1, 80)})
+    assert [v["H"] for v in s.solutions] == [h for h in range(1, 81) if h % 4 == 0]
