@@ -276,3 +276,17 @@ def test_skip_connection_equality() -> None:
                       [Target("equal", "enc2", "up2")], subs={"W": 64},
                       ranges={"H": (1, 80)})
     assert [v["H"] for v in s.solutions] == [h for h in range(1, 81) if h % 4 == 0]
+
+
+def test_json_and_latex_forms() -> None:
+    import json
+
+    code, out, _ = run(["solve", str(ROOT / "examples" / "kernel_stride.arch"), "--for", "K",
+                        "--subs", "S=2", "--shape", "(13, 13, _)", "--format", "json"])
+    data = json.loads(out)
+    assert code == 0
+    assert {"unknowns", "closed_form", "conditions", "solutions", "count", "complete"} <= set(data)
+    assert data["solutions"] == [{"K": 3}, {"K": 4}] and data["count"] == 2 and data["complete"]
+    code, out, _ = run(["solve", str(ROOT / "examples" / "kernel_stride.arch"), "--for", "K",
+                        "--subs", "S=2", "--shape", "(13, 13, _)", "--format", "latex"])
+    assert code == 0 and out.startswith("\\begin{align*}") and "K" in out

@@ -1028,14 +1028,20 @@ def transformer_block_keras(keras: Any, d_model: int, heads: int, dim_ff: int,
     ``nn.TransformerEncoderLayer``: MultiHeadAttention(heads, key_dim=d_model // heads)(x, x)
     → Dropout → Add → LayerNormalization(epsilon=1e-5) → Dense(dim_ff, relu) → Dropout →
     Dense(d_model) → Dropout → Add → LayerNormalization. Parameters:
-    :func:`transformer_block_params` (the same as torch's when heads divides d_model)."""
+    :func:`transformer_block_params` (the same as torch's when heads divides d_model).
+    Layers are named as in examples/transformer_block_keras.arch (the auto names would follow
+    the order layers are made in, which nested calls scramble)."""
     L = keras.layers
     x = inp = keras.Input(shape=(seq_len, d_model))
-    attn = L.MultiHeadAttention(num_heads=heads, key_dim=d_model // heads)(x, x)
-    x = L.LayerNormalization(epsilon=1e-5)(L.Add()([x, L.Dropout(dropout)(attn)]))
-    ff = L.Dense(dim_ff, activation="relu")(x)
-    ff = L.Dense(d_model)(L.Dropout(dropout)(ff))
-    x = L.LayerNormalization(epsilon=1e-5)(L.Add()([x, L.Dropout(dropout)(ff)]))
+    attn = L.MultiHeadAttention(num_heads=heads, key_dim=d_model // heads,
+                                name="attention")(x, x)
+    attn = L.Dropout(dropout, name="attention_dropout")(attn)
+    x = L.LayerNormalization(epsilon=1e-5, name="norm1")(L.Add(name="residual1")([x, attn]))
+    ff = L.Dense(dim_ff, activation="relu", name="ff1")(x)
+    ff = L.Dropout(dropout, name="ff_dropout")(ff)
+    ff = L.Dense(d_model, name="ff2")(ff)
+    ff = L.Dropout(dropout, name="output_dropout")(ff)
+    x = L.LayerNormalization(epsilon=1e-5, name="norm2")(L.Add(name="residual2")([x, ff]))
     return keras.Model(inp, x, name="transformer_block")
 
 
