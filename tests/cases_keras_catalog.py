@@ -283,6 +283,75 @@ def keras_identity(rng: random.Random) -> Result:
     return (), kw, _any_shape(rng, 4)
 
 
+# --------------------------------------------------------------------------- recurrent
+
+
+def keras_rnn(type_: str) -> Gen:
+    def draw(rng: random.Random) -> Result:
+        kw: dict[str, Any] = {}
+        units = rng.choice([1, 2, 4, 8] * 6 + [0])
+        _maybe(rng, kw, "return_sequences", 0.5, [True, False])
+        _maybe(rng, kw, "return_state", 0.06, [True])
+        _maybe(rng, kw, "stateful", 0.04, [True, False])
+        _maybe(rng, kw, "go_backwards", 0.2, [True, False])
+        _maybe(rng, kw, "unroll", 0.15, [True, False])
+        _maybe(rng, kw, "use_bias", 0.3, [True, False])
+        _maybe(rng, kw, "activation", 0.2, ["relu", None, "sigmoid", "nonexistent"])
+        _maybe(rng, kw, "dropout", 0.15, [0.0, 0.3, 1.5])
+        _maybe(rng, kw, "recurrent_dropout", 0.1, [0.0, 0.2])
+        _maybe(rng, kw, "trainable", 0.12, [False])
+        _maybe(rng, kw, "zero_output_for_mask", 0.05, [True])
+        if type_ != "SimpleRNN":
+            _maybe(rng, kw, "recurrent_activation", 0.15, ["hard_sigmoid", "tanh", "bogus"])
+            # use_cudnn=True is left out: whether it runs depends on the machine
+            _maybe(rng, kw, "use_cudnn", 0.1, ["auto", False, "yes"])
+            _maybe(rng, kw, "implementation", 0.08, [1, 2])
+        if type_ == "LSTM":
+            _maybe(rng, kw, "unit_forget_bias", 0.2, [True, False])
+        if type_ == "GRU":
+            _maybe(rng, kw, "reset_after", 0.5, [True, False])
+        shape: tuple[int, ...] = (rng.randint(1, 8), rng.randint(1, 6))
+        if rng.random() < 0.06:
+            shape = rng.choice([shape[:1], (*shape, 2)])
+        return (units,), kw, shape
+
+    return draw
+
+
+def keras_wrapper_bad_args(rng: random.Random) -> Result:
+    """A wrapper given something other than a layer; tests/test_keras_catalog.py runs the real
+    thing (the generic harness has no way to pass a layer as an argument)."""
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "trainable", 0.2, [False])
+    return (rng.choice(["lstm", "dense", 4, None, (1, 2)]),), kw, (rng.randint(1, 6), 3)
+
+
+def keras_bidirectional_bad_args(rng: random.Random) -> Result:
+    args, kw, shape = keras_wrapper_bad_args(rng)
+    _maybe(rng, kw, "merge_mode", 0.5, ["concat", "sum", "ave", "mul", None, "max"])
+    return args, kw, shape
+
+
+def keras_mha_bad_args(rng: random.Random) -> Result:
+    """MultiHeadAttention arguments its constructor refuses (the generic harness calls a layer
+    on one tensor, which Keras's MultiHeadAttention never takes; tests/test_keras_catalog.py
+    compares it on one, two and three tensors)."""
+    kw: dict[str, Any] = {}
+    heads, key_dim = rng.choice([1, 2, 4]), rng.choice([1, 3, 8])
+    bad = rng.choice(["num_heads", "key_dim", "value_dim", "sliding_window", "flash"])
+    if bad == "num_heads":
+        heads = rng.choice([0, -1, 2.0])
+    elif bad == "key_dim":
+        key_dim = rng.choice([0, -2, 1.5])
+    elif bad == "value_dim":
+        kw["value_dim"] = rng.choice([0, -1])
+    elif bad == "sliding_window":
+        kw["sliding_window"] = rng.choice([0, -3])
+    else:
+        kw.update(flash_attention=True, dropout=rng.choice([0.1, 0.5]))
+    return (heads, key_dim), kw, (rng.randint(1, 6), rng.randint(1, 6))
+
+
 # --------------------------------------------------------------------------- the table
 
 GENERATORS: dict[tuple[str, str], tuple[Gen, int]] = {}
@@ -311,3 +380,8 @@ _add("Embedding", keras_embedding, 20)
 _add("PReLU", keras_prelu, 20)
 _add("Rescaling", keras_rescaling, 15)
 _add("Identity", keras_identity, 5)
+for _type in ("SimpleRNN", "LSTM", "GRU"):
+    _add(_type, keras_rnn(_type), 30)
+_add("Bidirectional", keras_bidirectional_bad_args, 8)
+_add("TimeDistributed", keras_wrapper_bad_args, 5)
+_add("MultiHeadAttention", keras_mha_bad_args, 10)

@@ -55,6 +55,9 @@ class LayerOutput:
     shape: tuple[Expr, ...]
     weights: tuple[Weight, ...] = ()
     notes: tuple[str, ...] = ()
+    # settings a wrapping layer reads from a layer given as its argument (Keras Bidirectional
+    # refuses an RNN with go_backwards=True)
+    settings: Mapping[str, object] = field(default_factory=dict)
 
 
 LayerFn = Callable[["Call"], LayerOutput]
