@@ -7,7 +7,6 @@ blocks, repeat, if, shared layers), naming, argument binding and error positions
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -16,6 +15,7 @@ from sympy import Expr
 
 from . import ir, symbols
 from .errors import Span, SymconvError, did_you_mean
+from .binding import SEPARATOR, Namer, bind_arguments, lookup, name_value, snake_case
 from .layers import REGISTRY, Call, LayerSpec
 from .layers.base import REQUIRED, SubLayer
 from .model import BlockRecord, Derivation, LayerRecord, Shape
@@ -25,7 +25,6 @@ CONVENTIONS = ("keras", "torch")
 DEFAULT_CONVENTION = "keras"
 MAX_APPLICATIONS = 20_000  # layer and block applications in one derivation (about 6 s)
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
-_SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
 _ELEMENTWISE = {"keras": {"+": "add", "-": "subtract", "*": "multiply"},
                 "torch": {"+": "add", "-": "sub", "*": "mul"}}
 
@@ -78,12 +77,10 @@ class _Deriver:
         self.records: list[LayerRecord] = []
         self.block_records: list[BlockRecord] = []
         self.inputs: list[tuple[str, Shape]] = []
-        self.keras_counts: dict[str, int] = {}
-        self.taken: dict[str, Span] = {}
+        self.namer = Namer(self.convention)
         self.reserved: dict[int, str] = {}
         self.applications = 0
         self.depth = 0
-        self.repeating = 0
         self.uses: dict[str, set[str]] = {}  # size → the arguments it appears in ('input': shapes)
 
     def run(self) -> Derivation:
@@ -113,10 +110,10 @@ class _Deriver:
             elif isinstance(statement, ir.Output):
                 self.output(statement, frame)
             elif isinstance(statement, ir.Repeat):
-                self.repeating += 1
+                self.namer.repeating += 1
                 for _ in range(_repeat_count(statement, frame)):
                     self.body(statement.body, frame)
-                self.repeating -= 1
+                self.namer.repeating -= 1
             else:
                 self.body(_branch(statement, frame), frame)
 
@@ -175,7 +172,7 @@ class _Deriver:
         spec = self.spec(value.func.id, value.func.span)
         args = self.bind(spec, value, frame)
         given = args.get("name")
-        layer_name = self.layer_name(spec, given, value.span, frame, default=name)
+        layer_name = self.namer.layer(spec, given, value.span, frame, default=name)
         frame.shared[name] = Shared(spec, args, layer_name, value.span)
 
     # -- tensor expressions --------------------------------------------------------------
@@ -242,39 +239,12 @@ class _Deriver:
 
     # -- layers ----------------------------------------------------------------------------
     def spec(self, type_: str, span: Span) -> LayerSpec:
-        table = REGISTRY[self.convention]
-        if type_ in table:
-            return table[type_]
-        other = "torch" if self.convention == "keras" else "keras"
-        if type_ in REGISTRY[other]:
-            raise SymconvError(
-                "SC102", f"'{type_}' is a {_label(other)} layer, but this file uses the "
-                f"{_label(self.convention)} convention", span,
-                hint=f"write `convention {other}` at the top, or use the "
-                f"{_label(self.convention)} name{_equivalent(type_, self.convention)}")
-        raise SymconvError("SC101", f"unknown {_label(self.convention)} layer '{type_}'", span,
-                           hint=did_you_mean(type_, sorted(table) + sorted(self.blocks))
-                           or "README lists the supported layers")
+        return lookup(type_, self.convention, span, sorted(self.blocks))
 
     def bind(self, spec: LayerSpec, call: ir.CallExpr, frame: Frame) -> dict[str, Arg]:
-        names = [p.name for p in spec.params]
-        if len(call.positional) > len(names):
-            raise SymconvError("SC106", f"{spec.type}() takes at most {len(names)} positional "
-                               "arguments", call.positional[len(names)].span)
-        bound = {p.name: evaluate(v, frame.values) for p, v in zip(spec.params, call.positional)}
-        for kw in call.keywords:
-            if kw.name not in names:
-                raise SymconvError("SC106", f"{spec.type}() got an unexpected argument "
-                                   f"'{kw.name}'", kw.span, hint=did_you_mean(kw.name, names))
-            if kw.name in bound:
-                raise SymconvError("SC106", f"{spec.type}() got two values for '{kw.name}'",
-                                   kw.span)
-            bound[kw.name] = evaluate(kw.value, frame.values)
-        for p in spec.params:
-            if p.default is REQUIRED and p.name not in bound:
-                raise SymconvError("SC105", f"{spec.type}() is missing the argument '{p.name}'",
-                                   call.span, hint=f"e.g. {spec.type}({p.name}=…)")
-        return bound
+        required = [p.name for p in spec.params if p.default is REQUIRED]
+        return bind_arguments(spec.type, [p.name for p in spec.params], required, call,
+                              frame.values)[0]
 
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
               frame: Frame, name: str | None = None, shared: Shared | None = None) -> Tensor:
@@ -282,7 +252,7 @@ class _Deriver:
         _check_arity(spec, tensors, span)
         if name is None:
             self.reserve_sublayer_names(args, frame)
-            name = self.layer_name(spec, args.get("name"), span, frame)
+            name = self.namer.layer(spec, args.get("name"), span, frame)
         shapes = tuple(t.shape for t in tensors)
         for arg_name, arg in args.items():
             self.note_uses(arg_name, arg.python)
@@ -325,7 +295,7 @@ class _Deriver:
         call = value.call
         spec = self.spec(call.func.id, call.func.span)  # type: ignore[union-attr]
         args = self.bind(spec, call, Frame(dict(value.scope)))
-        name = self.reserved.get(id(value)) or _given_name(args) or _snake_case(spec.type)
+        name = self.reserved.get(id(value)) or _given_name(args) or snake_case(spec.type)
         ctx = Call(spec, name, (shape,), args, call.span, self.sublayer)
         return SubLayer(spec.type, name, spec.fn(ctx), tuple(ctx.requires))
 
@@ -339,7 +309,7 @@ class _Deriver:
             if isinstance(value, Deferred) and isinstance(value.call.func, ir.Name):
                 given = [kw for kw in value.call.keywords if kw.name == "name"]
                 if not given and value.call.func.id in REGISTRY["keras"]:
-                    self.reserved[id(value)] = self.keras_auto(value.call.func.id)
+                    self.reserved[id(value)] = self.namer.keras_auto(value.call.func.id)
 
     # -- blocks ----------------------------------------------------------------------------
     def block(self, block: ir.Block, call: ir.CallExpr, tensors: list[Tensor] | None,
@@ -349,7 +319,7 @@ class _Deriver:
             raise SymconvError("SC110", f"blocks nested more than {MAX_BLOCK_DEPTH} deep "
                                f"(does '{block.name}' call itself?)", call.span)
         values, given = self.block_arguments(block, call, frame)
-        local = self.instance_name(block, given, call.span, frame)
+        local = self.namer.instance(block, given, call.span, frame)
         inner = Frame(values, frame.path + (local,), in_block=True)
         body = block.body
         declared = body[0].items if body and isinstance(body[0], ir.Input) else None
@@ -364,7 +334,7 @@ class _Deriver:
         self.depth -= 1
         out = inner.outputs[0] if inner.outputs else inner.current
         assert out is not None
-        name = _SEPARATOR[self.convention].join(inner.path)
+        name = SEPARATOR[self.convention].join(inner.path)
         self.block_records.append(BlockRecord(
             name, block.name, call.span, inner.path, tuple(t.shape for t in tensors), out.shape,
             first, len(self.records) - 1))
@@ -372,23 +342,11 @@ class _Deriver:
 
     def block_arguments(self, block: ir.Block, call: ir.CallExpr,
                         frame: Frame) -> tuple[dict[str, object], Arg | None]:
+        """The block's parameters (declared defaults filled in, each may use the ones before
+        it) and the instance name given, if any."""
         names = [p.name for p in block.params]
-        if len(call.positional) > len(names):
-            raise SymconvError("SC106", f"{block.name}() takes at most {len(names)} positional "
-                               "arguments", call.positional[len(names)].span)
-        bound = {n: evaluate(v, frame.values) for n, v in zip(names, call.positional)}
-        given = None
-        for kw in call.keywords:
-            if kw.name == "name":
-                given = evaluate(kw.value, frame.values)
-                continue
-            if kw.name not in names:
-                raise SymconvError("SC106", f"{block.name}() got an unexpected argument "
-                                   f"'{kw.name}'", kw.span, hint=did_you_mean(kw.name, names))
-            if kw.name in bound:
-                raise SymconvError("SC106", f"{block.name}() got two values for '{kw.name}'",
-                                   kw.span)
-            bound[kw.name] = evaluate(kw.value, frame.values)
+        bound, extra = bind_arguments(block.name, names, (), call, frame.values,
+                                      reserved=("name",))
         values: dict[str, object] = dict(self.globals)
         for p in block.params:
             if p.name in bound:
@@ -398,56 +356,7 @@ class _Deriver:
             else:
                 raise SymconvError("SC105", f"{block.name}() is missing the argument "
                                    f"'{p.name}'", call.span, hint=f"e.g. {block.name}({p.name}=…)")
-        return values, given
-
-    # -- names -----------------------------------------------------------------------------
-    def keras_auto(self, type_: str) -> str:
-        """keras.src.backend.common.global_state's uniquified snake_case names."""
-        base = _snake_case(type_)
-        count = self.keras_counts.get(base, 0)
-        self.keras_counts[base] = count + 1
-        return f"{base}_{count}" if count else base
-
-    def layer_name(self, spec: LayerSpec, given: Arg | None, span: Span, frame: Frame,
-                   default: str | None = None) -> str:
-        """Keras: the given name (after the enclosing block names) or a global snake_case one;
-        PyTorch: the given name or the container index, after the block names."""
-        index, frame.index = frame.index, frame.index + (spec.family != "functional")
-        if given is not None:
-            local, at = _name_value(given), given.span
-        elif default is not None and self.convention == "torch":
-            local, at = default, span
-        elif self.convention == "keras":
-            return self.take(self.keras_auto(spec.type), span)
-        elif spec.family == "functional":  # not a module: add, add_1, … in each block
-            count = frame.calls.get(spec.type, 0)
-            frame.calls[spec.type] = count + 1
-            local, at = (f"{spec.type}_{count}" if count else spec.type), span
-        else:
-            local, at = str(index), span
-        return self.take(_SEPARATOR[self.convention].join((*frame.path, local)), at)
-
-    def instance_name(self, block: ir.Block, given: Arg | None, span: Span,
-                      frame: Frame) -> str:
-        index, frame.index = frame.index, frame.index + 1
-        if given is not None:
-            local = _name_value(given)
-        elif self.convention == "keras":
-            local = self.keras_auto(block.name)
-        else:
-            local = str(index)
-        self.take(_SEPARATOR[self.convention].join((*frame.path, local)), span, block=True)
-        return local
-
-    def take(self, name: str, span: Span, block: bool = False) -> str:
-        if name in self.taken:
-            advice = ("; inside `repeat`, leave layers unnamed" if self.repeating
-                      else "; all layer names must be unique")
-            raise SymconvError("SC107", f"{'block' if block else 'layer'} name '{name}' is "
-                               "used twice", span,
-                               hint=f"first used on line {self.taken[name].line}{advice}")
-        self.taken[name] = span
-        return name
+        return values, extra.get("name")
 
     def count(self, span: Span) -> None:
         self.applications += 1
@@ -596,29 +505,7 @@ def _not_a_tensor(node: ir.Name, frame: Frame) -> SymconvError:
                         or f"name a tensor first: `{node.id} = Conv2D(...)`")
 
 
-def _name_value(given: Arg) -> str:
-    if not isinstance(given.value, str) or not given.value:
-        raise SymconvError("SC104", "'name' must be a non-empty string", given.span)
-    return given.value
-
-
 def _given_name(args: Mapping[str, Arg]) -> str | None:
-    return _name_value(args["name"]) if "name" in args else None
+    return name_value(args["name"]) if "name" in args else None
 
 
-def _snake_case(name: str) -> str:
-    """keras.src.utils.naming.to_snake_case."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def _label(convention: str) -> str:
-    return "Keras" if convention == "keras" else "PyTorch"
-
-
-def _equivalent(type_: str, convention: str) -> str:
-    from .layers.names import equivalent
-
-    found = equivalent(type_, convention)
-    return f" ({found})" if found else ""

@@ -4,7 +4,6 @@ helps, exit code 1, and never a traceback. Golden files: tests/errors/NAME.arch 
 from __future__ import annotations
 
 import io
-import os
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 

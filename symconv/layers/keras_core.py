@@ -6,7 +6,7 @@ from __future__ import annotations
 from sympy import Integer
 
 from .base import Call, LayerOutput, Param, Weight, register
-from .common import KERAS_ACTIVATIONS, keras_activation, keras_lora, product
+from .common import keras_activation, keras_lora, product
 
 
 def dense(call: Call) -> LayerOutput:

@@ -111,7 +111,7 @@ def dot(call: Call) -> LayerOutput:
         axes = [one % rank1, one % rank2] if int(raw) < 0 else [one, one]  # type: ignore[arg-type]
     for rank, axis in zip((rank1, rank2), axes):
         if not 1 <= axis < rank:
-            raise call.fail(f"'axes' must name a non-batch axis of each input", "axes",
+            raise call.fail("'axes' must name a non-batch axis of each input", "axes",
                             code="SC201")
     a, b = call.inputs[0][axes[0] - 1], call.inputs[1][axes[1] - 1]
     call.require(sympy.Eq(a, b), "the extents on the two dotted axes must be equal",

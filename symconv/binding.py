@@ -1,0 +1,151 @@
+"""Part of stage 3: a call's arguments bound as the framework binds them (its positional order,
+keywords, defaults), the layer a name stands for, and names as the frameworks give them
+(Keras's global snake_case counter, PyTorch's container indices and dotted paths)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from . import ir
+from .errors import Span, SymconvError, did_you_mean
+from .layers import REGISTRY, LayerSpec
+from .values import Arg, evaluate
+
+SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
+
+
+def bind_arguments(owner: str, names: Sequence[str], required: Sequence[str],
+                   call: ir.CallExpr, scope: Mapping[str, object],
+                   reserved: Sequence[str] = ()) -> tuple[dict[str, Arg], dict[str, Arg]]:
+    """(the arguments bound to `names` by position and keyword, the `reserved` keywords)."""
+    if len(call.positional) > len(names):
+        raise SymconvError("SC106", f"{owner}() takes at most {len(names)} positional "
+                           "arguments", call.positional[len(names)].span)
+    bound = {n: evaluate(v, scope) for n, v in zip(names, call.positional)}
+    extra: dict[str, Arg] = {}
+    for kw in call.keywords:
+        if kw.name in reserved:
+            extra[kw.name] = evaluate(kw.value, scope)
+            continue
+        if kw.name not in names:
+            raise SymconvError("SC106", f"{owner}() got an unexpected argument '{kw.name}'",
+                               kw.span, hint=did_you_mean(kw.name, list(names)))
+        if kw.name in bound:
+            raise SymconvError("SC106", f"{owner}() got two values for '{kw.name}'", kw.span)
+        bound[kw.name] = evaluate(kw.value, scope)
+    for name in required:
+        if name not in bound:
+            raise SymconvError("SC105", f"{owner}() is missing the argument '{name}'",
+                               call.span, hint=f"e.g. {owner}({name}=…)")
+    return bound, extra
+
+
+def lookup(type_: str, convention: str, span: Span, blocks: Sequence[str] = ()) -> LayerSpec:
+    """The registered layer `type_` of the convention; an error naming the other convention
+    (and its equivalent) or the nearest names."""
+    table = REGISTRY[convention]
+    if type_ in table:
+        return table[type_]
+    other = "torch" if convention == "keras" else "keras"
+    if type_ in REGISTRY[other]:
+        raise SymconvError(
+            "SC102", f"'{type_}' is a {label(other)} layer, but this file uses the "
+            f"{label(convention)} convention", span,
+            hint=f"write `convention {other}` at the top, or use the "
+            f"{label(convention)} name{_equivalent(type_, convention)}")
+    raise SymconvError("SC101", f"unknown {label(convention)} layer '{type_}'", span,
+                       hint=did_you_mean(type_, sorted(table) + sorted(blocks))
+                       or "README lists the supported layers")
+
+
+class Container(Protocol):
+    """Where a name is given: the top level or a block instance."""
+
+    path: tuple[str, ...]
+    index: int  # PyTorch's container index for the next unnamed module
+    calls: dict[str, int]  # torch functions used so far in this container, by name
+
+
+class Namer:
+    """Every name of one derivation, unique."""
+
+    def __init__(self, convention: str) -> None:
+        self.convention = convention
+        self.keras_counts: dict[str, int] = {}
+        self.taken: dict[str, Span] = {}
+        self.repeating = 0  # inside `repeat` (for the hint when a name comes twice)
+
+    def keras_auto(self, type_: str) -> str:
+        """keras.src.backend.common.global_state's uniquified snake_case names."""
+        base = snake_case(type_)
+        count = self.keras_counts.get(base, 0)
+        self.keras_counts[base] = count + 1
+        return f"{base}_{count}" if count else base
+
+    def layer(self, spec: LayerSpec, given: Arg | None, span: Span, where: Container,
+              default: str | None = None) -> str:
+        """Keras: the given name (after the enclosing block names) or a global snake_case one;
+        PyTorch: the given name or the container index, after the block names."""
+        index, where.index = where.index, where.index + (spec.family != "functional")
+        if given is not None:
+            local, at = name_value(given), given.span
+        elif default is not None and self.convention == "torch":
+            local, at = default, span
+        elif self.convention == "keras":
+            return self.take(self.keras_auto(spec.type), span)
+        elif spec.family == "functional":  # not a module: add, add_1, … in each block
+            count = where.calls.get(spec.type, 0)
+            where.calls[spec.type] = count + 1
+            local, at = (f"{spec.type}_{count}" if count else spec.type), span
+        else:
+            local, at = str(index), span
+        return self.take(SEPARATOR[self.convention].join((*where.path, local)), at)
+
+    def instance(self, block: ir.Block, given: Arg | None, span: Span,
+                 where: Container) -> str:
+        """A block instance's own name (its layers' names start with it)."""
+        index, where.index = where.index, where.index + 1
+        if given is not None:
+            local = name_value(given)
+        elif self.convention == "keras":
+            local = self.keras_auto(block.name)
+        else:
+            local = str(index)
+        self.take(SEPARATOR[self.convention].join((*where.path, local)), span, block=True)
+        return local
+
+    def take(self, name: str, span: Span, block: bool = False) -> str:
+        if name in self.taken:
+            advice = ("; inside `repeat`, leave layers unnamed" if self.repeating
+                      else "; all layer names must be unique")
+            raise SymconvError("SC107", f"{'block' if block else 'layer'} name '{name}' is "
+                               "used twice", span,
+                               hint=f"first used on line {self.taken[name].line}{advice}")
+        self.taken[name] = span
+        return name
+
+
+def name_value(given: Arg) -> str:
+    if not isinstance(given.value, str) or not given.value:
+        raise SymconvError("SC104", "'name' must be a non-empty string", given.span)
+    return given.value
+
+
+def snake_case(name: str) -> str:
+    """keras.src.utils.naming.to_snake_case."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def label(convention: str) -> str:
+    return "Keras" if convention == "keras" else "PyTorch"
+
+
+def _equivalent(type_: str, convention: str) -> str:
+    from .layers.names import equivalent
+
+    found = equivalent(type_, convention)
+    return f" ({found})" if found else ""
