@@ -92,6 +92,12 @@ ZOO = [
     Zoo("transformer_block_torch.arch", "torch",
         lambda s: _sequential(zoo.transformer_block_torch(32, 4, 64)),
         [{"L": n, **BLOCK} for n in (1, 3, 16)], lambda s: (s["L"], s["d_model"])),
+    Zoo("text_model_keras.arch", "keras",
+        lambda s: zoo.text_model_keras(s["vocab"], s["embed"], s["hidden"], seq_len=s["L"]),
+        [{"L": n, **TEXT} for n in (1, 2, 7, 40)], lambda s: (s["L"],)),
+    Zoo("transformer_block_keras.arch", "keras",
+        lambda s: zoo.transformer_block_keras(s["d_model"], s["heads"], s["ff"], seq_len=s["L"]),
+        [{"L": n, **BLOCK} for n in (1, 3, 16)], lambda s: (s["L"], s["d_model"])),
     Zoo("vgg16.arch", "keras", lambda s: zoo.vgg16_keras(s["H"], s["W"], True),
         _hw([(32, 32), (33, 47), (64, 64), (97, 97), (224, 224)]), _image(3, "keras")),
     Zoo("mobilenetv2_keras.arch", "keras",
@@ -243,3 +249,20 @@ def test_resnet50_final_extent_is_one_closed_form() -> None:
     layer4 = next(b for b in d.blocks if b.name == "layer4")
     H = sympy.Symbol("H", integer=True, positive=True)
     assert layer4.output_shape[1] == sympy.ceiling(H / 32)
+
+
+def test_text_models_differ_by_the_lstm_bias() -> None:
+    """The same Embedding → LSTM → GRU → last step → Dense in both frameworks: PyTorch's LSTM
+    has a second bias vector per gate (bias_hh), 4·hidden more; the GRUs agree (Keras's
+    reset_after=True also keeps two). Measured in the frameworks, derived in closed form."""
+    pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    import sympy
+
+    torch_facts = zoo.torch_layer_facts(zoo.text_model_torch(**TEXT), (7,))
+    keras_facts = zoo.keras_layer_facts(zoo.text_model_keras(**TEXT, seq_len=7))
+    assert torch_facts["params"] - keras_facts["params"] == 4 * TEXT["hidden"]
+    t, k = _derived("text_model_torch.arch"), _derived("text_model_keras.arch")
+    hidden = sympy.Symbol("hidden", integer=True, positive=True)
+    assert sympy.expand(t.params - k.params) == 4 * hidden
+    assert sympy.expand(t.layer("gru").params - k.layer("gru").params) == 0
