@@ -12,9 +12,9 @@ from .base import Call, LayerOutput, Param, register
 from .common import divisible, product
 from .keras_spatial import _join, _split
 
-# Interpolations some Keras backend's image.resize takes (jax: lanczos3/5, tensorflow: area too).
+# Interpolations some Keras backend's image.resize takes: every backend nearest, bilinear and
+# bicubic; jax and tensorflow lanczos3/5, tensorflow area too (the torch backend refuses those).
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area")
-TORCH_BACKEND_INTERPOLATIONS = ("nearest", "bilinear", "bicubic")
 
 
 def _sequence(call: Call) -> tuple[Expr, Expr]:
@@ -32,14 +32,10 @@ def up_sampling(rank: int):  # type: ignore[no-untyped-def]
             return LayerOutput((steps * call.integer("size"), channels))
         spatial, channels, first = _split(call, rank)
         size = call.integers("size", rank)
-        notes: tuple[str, ...] = ()
         if rank == 2:
-            how = call.choice("interpolation", INTERPOLATIONS, fold_case=True)
-            if how not in TORCH_BACKEND_INTERPOLATIONS:
-                notes = (f"interpolation {how!r} needs the JAX or TensorFlow backend; Keras's "
-                         "torch backend refuses it",)
+            call.choice("interpolation", INTERPOLATIONS, fold_case=True)
         out = tuple(L * f for L, f in zip(spatial, size))
-        return LayerOutput(_join(out, channels, first), (), notes)
+        return LayerOutput(_join(out, channels, first))
 
     return keras_up_sampling
 
