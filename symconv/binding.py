@@ -14,6 +14,9 @@ from .layers import REGISTRY, LayerSpec
 from .values import Arg, evaluate
 
 SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
+# Layers Keras makes, with auto names, when it builds a layer (its first call): they take those
+# names from later layers (keras/src/layers/attention/multi_head_attention.py _build_attention).
+KERAS_MADE_ON_BUILD = {"MultiHeadAttention": ("Softmax", "Dropout")}
 
 
 def bind_arguments(owner: str, names: Sequence[str], required: Sequence[str],
@@ -83,6 +86,12 @@ class Namer:
         count = self.keras_counts.get(base, 0)
         self.keras_counts[base] = count + 1
         return f"{base}_{count}" if count else base
+
+    def built(self, spec: LayerSpec) -> None:
+        """A Keras layer's first call: the names its build takes (KERAS_MADE_ON_BUILD)."""
+        if self.convention == "keras":
+            for type_ in KERAS_MADE_ON_BUILD.get(spec.type, ()):
+                self.keras_auto(type_)
 
     def layer(self, spec: LayerSpec, given: Arg | None, span: Span, where: Container,
               default: str | None = None) -> str:

@@ -78,7 +78,7 @@ class _Deriver:
         self.block_records: list[BlockRecord] = []
         self.inputs: list[tuple[str, Shape]] = []
         self.namer = Namer(self.convention)
-        self.reserved: dict[int, str] = {}
+        self.reserved: dict[int, str] = {}  # Keras names of layers written as arguments, by node
         self.applications = 0
         self.depth = 0
         self.uses: dict[str, set[str]] = {}  # size → the arguments it appears in ('input': shapes)
@@ -258,6 +258,8 @@ class _Deriver:
             self.note_uses(arg_name, arg.python)
         ctx = Call(spec, name, shapes, args, span, self.sublayer)
         out = spec.fn(ctx)
+        if shared is None or shared.first is None:
+            self.namer.built(spec)
         weights = out.weights
         if self.convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):
             weights = tuple(replace(w, trainable=False) for w in weights)
@@ -295,9 +297,12 @@ class _Deriver:
         call = value.call
         spec = self.spec(call.func.id, call.func.span)  # type: ignore[union-attr]
         args = self.bind(spec, call, Frame(dict(value.scope)))
-        name = self.reserved.get(id(value)) or _given_name(args) or snake_case(spec.type)
+        name = _given_name(args) or self.reserved.get(id(call)) or snake_case(spec.type)
         ctx = Call(spec, name, (shape,), args, call.span, self.sublayer)
-        return SubLayer(spec.type, name, spec.fn(ctx), tuple(ctx.requires))
+        out = spec.fn(ctx)
+        if self.convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):
+            out = replace(out, weights=tuple(replace(w, trainable=False) for w in out.weights))
+        return SubLayer(spec.type, name, out, tuple(ctx.requires))
 
     def reserve_sublayer_names(self, args: Mapping[str, Arg], frame: Frame) -> None:
         """Keras names a layer when it is made, so `Bidirectional(LSTM(8))` names the LSTM
@@ -305,11 +310,19 @@ class _Deriver:
         if self.convention != "keras":
             return
         for arg in args.values():
-            value = arg.value
-            if isinstance(value, Deferred) and isinstance(value.call.func, ir.Name):
-                given = [kw for kw in value.call.keywords if kw.name == "name"]
-                if not given and value.call.func.id in REGISTRY["keras"]:
-                    self.reserved[id(value)] = self.namer.keras_auto(value.call.func.id)
+            if isinstance(arg.value, Deferred):
+                self.reserve(arg.value.call)
+
+    def reserve(self, call: ir.CallExpr) -> None:
+        """A layer written as an argument, and the layers written inside it, innermost first
+        (Python makes `TimeDistributed(TimeDistributed(Dense(2)))`'s Dense first)."""
+        if not (isinstance(call.func, ir.Name) and call.func.id in REGISTRY["keras"]):
+            return
+        for value in (*call.positional, *(kw.value for kw in call.keywords)):
+            if isinstance(value, ir.CallExpr):
+                self.reserve(value)
+        if not any(kw.name == "name" for kw in call.keywords):
+            self.reserved[id(call)] = self.namer.keras_auto(call.func.id)
 
     # -- blocks ----------------------------------------------------------------------------
     def block(self, block: ir.Block, call: ir.CallExpr, tensors: list[Tensor] | None,

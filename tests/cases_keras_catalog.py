@@ -352,6 +352,20 @@ def keras_mha_bad_args(rng: random.Random) -> Result:
     return (heads, key_dim), kw, (rng.randint(1, 6), rng.randint(1, 6))
 
 
+def keras_self_attention(rng: random.Random) -> Result:
+    """MultiHeadAttention as self-attention on one (T, E) tensor (the generic harness passes
+    it as query and value), with now and then arguments the constructor refuses."""
+    if rng.random() < 0.2:
+        return keras_mha_bad_args(rng)
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "value_dim", 0.3, [None, 1, 5])
+    _maybe(rng, kw, "use_bias", 0.4, [True, False])
+    _maybe(rng, kw, "output_shape", 0.25, [None, 3, (4,)])
+    _maybe(rng, kw, "dropout", 0.2, [0.0, 0.3])
+    return (rng.choice([1, 2, 3, 4]), rng.choice([1, 2, 5, 8])), kw, \
+        (rng.randint(1, 6), rng.randint(1, 7))
+
+
 # --------------------------------------------------------------------------- the table
 
 GENERATORS: dict[tuple[str, str], tuple[Gen, int]] = {}
@@ -384,4 +398,4 @@ for _type in ("SimpleRNN", "LSTM", "GRU"):
     _add(_type, keras_rnn(_type), 30)
 _add("Bidirectional", keras_bidirectional_bad_args, 8)
 _add("TimeDistributed", keras_wrapper_bad_args, 5)
-_add("MultiHeadAttention", keras_mha_bad_args, 10)
+_add("MultiHeadAttention", keras_self_attention, 25)

@@ -188,6 +188,13 @@ def _keras_layer_facts(layer: Any, output_shape: Shape) -> dict[str, Any]:
     }
 
 
+def _keras_call(layer: Any, x: Any, **kwargs: Any) -> Any:
+    """Attention on one tensor is self-attention (query = value), as one input means in .arch."""
+    if type(layer).__name__ == "MultiHeadAttention":
+        return layer(x, x, **kwargs)
+    return layer(x, **kwargs)
+
+
 def keras_sequential_facts(
     layers: Sequence[LayerSpec],
     input_shape: Shape,
@@ -217,13 +224,13 @@ def keras_sequential_facts(
         sym = keras.Input(shape=tuple(input_shape), dtype=dtype)
         sym_shapes = []
         for layer in built:
-            sym = layer(sym)
+            sym = _keras_call(layer, sym)
             sym_shapes.append(tuple(sym.shape[1:]))
 
         x = np.zeros((2,) + tuple(input_shape), dtype=dtype)
         result = []
         for layer, s_shape in zip(built, sym_shapes):
-            x = layer(x, training=False)
+            x = _keras_call(layer, x, training=False)
             real = tuple(int(d) for d in x.shape[1:])
             if real != s_shape:
                 raise FrameworkError(

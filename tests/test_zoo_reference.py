@@ -93,8 +93,9 @@ Per layer (two or more sizes each)
 * Text models (vocab 100, embed 8, hidden 12, T = 16): torch 2,818 vs Keras 2,770 -- the LSTM's
   second bias (4·hidden); GRUs agree (Keras reset_after=True keeps a (2, 3h) bias).
 * Transformer block (d 32, 4 heads, ff 64): 8,544 in both; torch's ``self_attn.out_proj`` never
-  runs as a module (``output_shapes == []``); in Keras the first explicit Dropout is
-  ``dropout_1`` because MultiHeadAttention creates an inner ``dropout`` layer.
+  runs as a module (``output_shapes == []``); the Keras builder names its layers (left to
+  auto names, the first explicit Dropout would be ``dropout_1``: MultiHeadAttention makes an
+  inner ``dropout`` layer).
 """
 
 from __future__ import annotations
@@ -500,8 +501,8 @@ def test_text_model_keras(need_keras: None) -> None:
 def test_transformer_block_keras(need_keras: None) -> None:
     _, facts = keras_facts("transformer_block_keras", 32, 4, 64)
     assert facts["params"] == zoo.transformer_block_params(32, 64) == 8544
-    assert facts["layers"]["multi_head_attention"]["weights"]["query/kernel"] == (32, 4, 8)
-    assert "dropout" not in facts["layers"] and "dropout_1" in facts["layers"]
+    assert facts["layers"]["attention"]["weights"]["query/kernel"] == (32, 4, 8)
+    assert "attention_dropout" in facts["layers"]
     assert facts["output_shape"] == (16, 32)
     check_keras_consistency(facts)
 

@@ -12,6 +12,9 @@ BATCH = {"keras": "None", "torch": "N"}
 
 
 def shape_cell(shape: tuple[Expr, ...], convention: str, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
+    """(None, H, W, 32) as Keras prints it; a scalar per example is (None,)."""
+    if not shape:
+        return f"({BATCH[convention]},)"
     return "(" + ", ".join([BATCH[convention], *(fmt(e) for e in shape)]) + ")"
 
 
