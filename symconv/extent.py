@@ -42,6 +42,7 @@ class FloorForm:
         return _build(self.num, self.den, self.offset)
 
 
+@lru_cache(maxsize=4096)
 def decompose(e: Expr) -> FloorForm:
     """Read an extent as ``floor(num/den) + offset`` (an opaque one has den = 1); a rounding
     nested in the numerator is flattened (identities 1 and 2)."""
@@ -131,6 +132,7 @@ def _monotone(e: Expr, f) -> Expr:  # type: ignore[no-untyped-def]
     return f(e)
 
 
+@lru_cache(maxsize=4096)  # the layers of a stage see the same extents again and again
 def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1)) -> Expr:
     """``floor((extent + add)/stride) + plus``, composed into the extent's canonical form."""
 

@@ -136,7 +136,7 @@ class Call:
             raise self.fail(f"'{name}' must be a whole number, not {v}", name,
                             hint="use // for whole division of sizes" if v.free_symbols else None)
         if minimum is not None:
-            self.require(sympy.Ge(v, minimum), f"'{name}' must be at least {minimum}", arg=name)
+            self.require(_at_least(v, minimum), f"'{name}' must be at least {minimum}", arg=name)
         return v
 
     def integers(self, name: str, rank: int, minimum: int | None = 1) -> tuple[Expr, ...]:
@@ -203,11 +203,28 @@ class Call:
             raise err
         self.requires.append(Requirement(condition, reason, self.name, self.span_of(arg or "")))
 
+    def agree(self, declared: Expr, actual: Expr, reason: Callable[[], str], arg: str) -> None:
+        """A declared extent (in_channels, in_features, …) must equal the input's; the reason is
+        written only when the two can differ (printing formulas is slow)."""
+        condition = sympy.Eq(declared, actual)
+        if condition is not sympy.true:
+            self.require(condition, reason(), arg, code="SC203")
+
     def input_rank(self, rank: int, what: str) -> None:
         if len(self.input) != rank:
             raise self.fail(
                 f"expects {what} (rank {rank} without the batch axis), got shape "
                 f"{_shape(self.input)} of rank {len(self.input)}", code="SC201")
+
+
+def _at_least(v: Expr, minimum: int) -> sympy.Basic:
+    """``v ≥ minimum``, decided without sympy's assumption queries where it is plain: a number,
+    or a declared size (a positive integer) against 1 or less."""
+    if v.is_Integer:
+        return sympy.true if int(v) >= minimum else sympy.false
+    if minimum <= 1 and v.is_Symbol and v.is_positive:
+        return sympy.true
+    return sympy.Ge(v, minimum)
 
 
 def _show(v: object) -> str:

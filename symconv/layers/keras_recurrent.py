@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sympy
 from sympy import Integer
 
 from .base import Call, LayerOutput, Param, Weight, register

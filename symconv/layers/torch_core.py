@@ -25,9 +25,9 @@ def linear(call: Call) -> LayerOutput:
     if len(call.input) < 1:
         raise call.fail("expects an input of rank at least 1", code="SC201")
     n = call.integer("in_features")
-    call.require(sympy.Eq(n, call.input[-1]),
-                 f"'in_features' is {n} but the input's last axis is {call.input[-1]}",
-                 "in_features", code="SC203")
+    call.agree(n, call.input[-1],
+               lambda: f"'in_features' is {n} but the input's last axis is {call.input[-1]}",
+               "in_features")
     out = call.integer("out_features")
     weights = [Weight("weight", (out, n))]
     if call.flag("bias"):
@@ -106,9 +106,9 @@ def batch_norm(rank: int):  # type: ignore[no-untyped-def]
         c = call.integer("num_features")
         affine, tracking = call.flag("affine"), call.flag("track_running_stats")
         if affine or tracking:
-            call.require(sympy.Eq(c, call.input[0]),
-                         f"'num_features' is {c} but the input has {call.input[0]} channels",
-                         "num_features", code="SC203")
+            call.agree(c, call.input[0],
+                       lambda: f"'num_features' is {c} but the input has {call.input[0]} channels",
+                       "num_features")
         weights = []
         if affine:  # torch 2.13's keyword-only `bias=False` keeps the scale, drops the shift
             weights.append(Weight("weight", (c,)))

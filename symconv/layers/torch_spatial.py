@@ -27,8 +27,8 @@ def _feature_map(call: Call, rank: int) -> tuple[Expr, tuple[Expr, ...]]:
 
 def _in_channels(call: Call, name: str, actual: Expr) -> Expr:
     declared = call.integer(name)
-    call.require(sympy.Eq(declared, actual),
-                 f"'{name}' is {declared} but the input has {actual} there", name, code="SC203")
+    call.agree(declared, actual, lambda: f"'{name}' is {declared} but the input has {actual} there",
+               name)
     return declared
 
 
