@@ -95,3 +95,19 @@ def test_no_module_turns_text_into_code() -> None:
                 # `def eval(cls, …)` defines a sympy Function's evaluation rule; it reads no text
                 code = code.replace("def eval(cls", "")
                 assert word not in code.replace("_eval(", "").replace(".S(", ""), (path, line)
+
+
+def test_every_registered_layer_is_in_readme() -> None:
+    """Each convention's table in README names every layer it registers (`Name1D/2D/3D`
+    stands for the three)."""
+    import re
+
+    from symconv.layers import REGISTRY
+
+    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    sections = {"keras": readme[readme.index("### Keras 3"):readme.index("### PyTorch")],
+                "torch": readme[readme.index("### PyTorch"):readme.index("## Errors")]}
+    for convention, text in sections.items():
+        text = re.sub(r"(\w+?)1([Dd])/2\2/3\2", r"\g<1>1\2 \g<1>2\2 \g<1>3\2", text)
+        missing = [t for t in REGISTRY[convention] if not re.search(rf"\b{re.escape(t)}\b", text)]
+        assert not missing, f"{convention} layers missing from README: {missing}"
