@@ -84,4 +84,10 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
     from .propagate import derive_program
     from .solver import solve as solve_derivation
 
-    return solve_derivation(derive_program(parse(source)), unknowns, targets, subs, ranges)
+    for name, value in (subs or {}).items():  # as substitute() checks them
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SymconvError("SC302", f"'{name}' must be a whole number ≥ 1, not {value}",
+                               None, source)
+    program = parse(source)
+    derived = derive_program(program, dict(subs or {}), open_sizes=unknowns)
+    return solve_derivation(derived, unknowns, targets, subs, ranges)

@@ -94,7 +94,8 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
         raise SymconvError("SC303", "nothing to solve for", None, d.source,
                            hint="give a target: --shape, --params, --max-params, --min-params "
                            "or --equal")
-    fixed = {k: v for k, v in {**d.defaults, **(values or {})}.items() if k not in unknowns}
+    fixed = {k: v for k, v in {**d.defaults, **(values or {})}.items()
+             if k not in unknowns and k not in d.subs}
     known = substitute(d, fixed, use_defaults=False) if fixed else d
     kinds = {u: _kind(d, u) for u in unknowns}
     spans = {u: (ranges or {}).get(u, RANGES[kinds[u]]) for u in unknowns}
@@ -251,6 +252,34 @@ def _invert_polynomial(equation: sympy.Eq, u: sympy.Symbol) -> sympy.Basic | Non
     return sympy.Or(*[sympy.Eq(u, r) for r in roots]) if roots else sympy.false
 
 
+def _invert_stride(num: Expr, den: Expr, t: Expr, u: sympy.Symbol) -> sympy.Basic | None:
+    """floor((a + b·u)/(g·u)) = t  ⇔  (t·g − b)·u ≤ a < ((t + 1)·g − b)·u, for u a stride
+    (den = g·u; b·u appears when the form was written as a ceiling)."""
+    g = sympy.cancel(den / u)
+    if u in g.free_symbols or not (t.is_Integer and g.is_number):
+        return None
+    poly = sympy.Poly(num, u)
+    if poly.degree() > 1:
+        return None
+    b = poly.coeff_monomial(u)
+    a = sympy.expand(num - b * u)
+    if not b.is_number:
+        return None
+    low, high = sympy.expand(t * g - b), sympy.expand((t + 1) * g - b)
+    return sympy.And(_linear(low, u, a, sympy.Le), _linear(high, u, a, sympy.Gt))
+
+
+def _linear(c: Expr, u: sympy.Symbol, a: Expr, relation: type) -> sympy.Basic:
+    """`c·u REL a` as a bound on u (u positive)."""
+    if c == 0:
+        return relation(0, a)
+    bound = sympy.together(a / c)  # (H - 1)/12, not H/12 - 1/12
+    if c > 0:
+        return relation(u, bound)
+    flipped = {sympy.Le: sympy.Ge, sympy.Gt: sympy.Lt}[relation]
+    return flipped(u, bound)
+
+
 def _invert_floor(lhs: Expr, target: Expr, u: sympy.Symbol) -> sympy.Basic | None:
     """floor(N/D) + B = T  ⇔  D·(T − B) ≤ N ≤ D·(T − B) + D − 1, solved for u where u is
     linear in N (a kernel, a padding, an input size) or a factor of D (a stride)."""
@@ -260,14 +289,7 @@ def _invert_floor(lhs: Expr, target: Expr, u: sympy.Symbol) -> sympy.Basic | Non
     t = sympy.expand(target - form.offset)
     num, den = sympy.expand(form.num), form.den
     if u in den.free_symbols:
-        g = sympy.cancel(den / u)
-        if u in g.free_symbols or u in num.free_symbols or not t.is_Integer:
-            return None
-        if t < 0:
-            return sympy.false
-        if t == 0:  # floor(N/(g·u)) = 0 ⇔ u > N/g  (N ≥ 0)
-            return sympy.And(sympy.Gt(u, num / g), sympy.Ge(num, 0))
-        return sympy.And(sympy.Gt(u, num / (g * (t + 1))), sympy.Le(u, num / (g * t)))
+        return _invert_stride(num, den, t, u)
     poly = sympy.Poly(num, u)
     if poly.degree() != 1:
         return None
