@@ -26,3 +26,15 @@ def one_torch_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def need_torch() -> None:
+    pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def need_keras() -> None:
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip(f"keras backend is {keras.backend.backend()!r}, not torch")

@@ -48,18 +48,6 @@ REJECTED: dict[tuple[str, str], int] = {}
 ARTIFACTS: list[str] = []  # ids of cases skipped as backend artifacts
 
 
-@pytest.fixture(scope="module")
-def need_torch() -> None:
-    pytest.importorskip("torch")
-
-
-@pytest.fixture(scope="module")
-def need_keras() -> None:
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip(f"keras backend is {keras.backend.backend()!r}, not torch")
-
-
 # --------------------------------------------------------------------------- helpers
 
 

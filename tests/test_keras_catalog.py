@@ -40,13 +40,6 @@ RNNS = ("SimpleRNN", "LSTM", "GRU")
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
-@pytest.fixture(scope="module")
-def need_keras() -> None:
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip(f"keras backend is {keras.backend.backend()!r}, not torch")
-
-
 def facts_or_error(layer: KLayer, shapes: list[Shape],
                    dtype: str = "float32") -> tuple[dict[str, Any] | None, FrameworkError | None]:
     try:

@@ -34,11 +34,6 @@ pytestmark = [pytest.mark.filterwarnings("ignore:dropout option adds dropout:Use
               pytest.mark.filterwarnings("ignore:input's size at dim:UserWarning")]
 
 
-@pytest.fixture(scope="module")
-def need_torch() -> None:
-    pytest.importorskip("torch")
-
-
 def facts_or_error(layer: str, args: Any, kwargs: dict[str, Any], inputs: list[tuple[int, ...]],
                    **options: Any) -> tuple[dict[str, Any] | None, FrameworkError | None]:
     try:

@@ -118,18 +118,6 @@ from frameworks import FrameworkError  # noqa: E402
 pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning")]
 
 
-@pytest.fixture(scope="module")
-def need_torch() -> None:
-    pytest.importorskip("torch")
-
-
-@pytest.fixture(scope="module")
-def need_keras() -> None:
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip(f"keras backend is {keras.backend.backend()!r}, not torch")
-
-
 # ---------------------------------------------------------------------------- cached builds
 TORCH_BUILDERS = {"lenet5": zoo.lenet5, "alexnet": zoo.alexnet, "resnet18": zoo.resnet18,
                   "resnet50": zoo.resnet50, "mobilenet_v2": zoo.mobilenet_v2}
