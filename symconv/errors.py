@@ -51,6 +51,8 @@ CODES: dict[str, str] = {
     "SC203": "channel mismatch",
     "SC301": "substitution breaks a condition",
     "SC302": "unknown size in substitution",
+    "SC303": "bad solve request",
+    "SC304": "too many values to try",
 }
 
 

@@ -111,3 +111,16 @@ def test_every_registered_layer_is_in_readme() -> None:
         text = re.sub(r"(\w+?)1([Dd])/2\2/3\2", r"\g<1>1\2 \g<1>2\2 \g<1>3\2", text)
         missing = [t for t in REGISTRY[convention] if not re.search(rf"\b{re.escape(t)}\b", text)]
         assert not missing, f"{convention} layers missing from README: {missing}"
+
+
+def test_every_raised_code_is_in_the_catalogue() -> None:
+    """A code raised anywhere in symconv is in errors.CODES (and so, by the test above, in
+    README's table)."""
+    import re
+
+    from symconv.errors import CODES
+
+    used = set()
+    for path in (HERE.parent / "symconv").rglob("*.py"):
+        used |= set(re.findall(r"\"(SC\d{3})\"", path.read_text(encoding="utf-8")))
+    assert used - set(CODES) == set(), sorted(used - set(CODES))
