@@ -1,6 +1,7 @@
-"""Part of stage 3: a call's arguments bound as the framework binds them (its positional order,
-keywords, defaults), the layer a name stands for, and names as the frameworks give them
-(Keras's global snake_case counter, PyTorch's container indices and dotted paths)."""
+"""Part of stage 3: what a program's words bind to — the convention and sizes it declares, a
+call's arguments bound as the framework binds them (its positional order, keywords, defaults),
+the layer a name stands for, repeat counts and if conditions, and names as the frameworks give
+them (Keras's global snake_case counter, PyTorch's container indices and dotted paths)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,17 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from . import ir
+import sympy
+from sympy import Expr
+
+from . import ir, symbols
 from .errors import Span, SymconvError, did_you_mean
 from .layers import REGISTRY, LayerSpec
-from .values import Arg, evaluate
+from .values import Arg, evaluate, truth
 
+CONVENTIONS = ("keras", "torch")
+DEFAULT_CONVENTION = "keras"
+MAX_APPLICATIONS = 20_000  # layer and block applications in one derivation (about 6 s)
 SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
 # Layers Keras makes, with auto names, when it builds a layer (its first call): they take those
 # names from later layers (keras/src/layers/attention/multi_head_attention.py _build_attention).
@@ -158,3 +165,101 @@ def _equivalent(type_: str, convention: str) -> str:
 
     found = equivalent(type_, convention)
     return f" ({found})" if found else ""
+
+
+# -- declarations and statements ------------------------------------------------------------
+def convention_of(program: ir.Program) -> str:
+    """The file's convention (Keras when it names none)."""
+    name = program.convention or DEFAULT_CONVENTION
+    if name not in CONVENTIONS:
+        raise SymconvError("SC109", f"unknown convention '{name}'", program.convention_span,
+                           hint="write `convention keras` or `convention torch`")
+    return name
+
+
+def declared_sizes(program: ir.Program) -> tuple[dict[str, Expr], dict[str, int]]:
+    """(each declared size as its symbol, the declared defaults)."""
+    scope: dict[str, Expr] = {}
+    defaults: dict[str, int] = {}
+    for decl in program.sizes:
+        if decl.name in scope:
+            raise SymconvError("SC107", f"size '{decl.name}' is declared twice", decl.span)
+        if decl.default is not None:
+            value = evaluate(decl.default, {}).value
+            if not (isinstance(value, sympy.Integer) and value >= 1):
+                raise SymconvError("SC104", f"the default of '{decl.name}' must be a whole "
+                                   f"number ≥ 1, not {value}", decl.default.span)
+            defaults[decl.name] = int(value)
+        scope[decl.name] = symbols.size(decl.name)
+    return scope, defaults
+
+
+def check_block(block: ir.Block, convention: str) -> None:
+    """A block definition's own mistakes: a parameter twice or named `name`, a layer's name."""
+    seen: set[str] = set()
+    for p in block.params:
+        if p.name in seen or p.name == "name":
+            why = "is reserved for the instance name" if p.name == "name" else "appears twice"
+            raise SymconvError("SC107", f"block parameter '{p.name}' {why}", p.span)
+        seen.add(p.name)  # a parameter may shadow a size, as in Python
+    if block.name in REGISTRY[convention]:
+        raise SymconvError("SC107", f"block '{block.name}' has the name of a layer",
+                           block.span, hint="rename the block")
+
+
+def repeat_count(statement: ir.Repeat, values: Mapping[str, object]) -> int:
+    """`repeat N:`'s N, a whole number (sizes stay symbolic, so not one of them)."""
+    arg = evaluate(statement.count, values)
+    value = arg.value
+    if not (isinstance(value, sympy.Integer) and value >= 0):
+        raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {value}",
+                           arg.span, hint="sizes stay symbolic while the network is derived: "
+                           "write the number, or pass it to a block as an argument"
+                           if isinstance(value, sympy.Expr) else None)
+    if value > MAX_APPLICATIONS:
+        raise SymconvError("SC110", f"repeat count {value} is more than "
+                           f"{MAX_APPLICATIONS:,}", arg.span)
+    return int(value)
+
+
+def chosen_branch(statement: ir.If, values: Mapping[str, object]) -> tuple[ir.Statement, ...]:
+    """The statements an `if` runs; a condition sizes leave open is an error."""
+    for condition, body in statement.branches:
+        arg = evaluate(condition, values)
+        value = truth(arg)
+        if not isinstance(value, bool):
+            raise SymconvError("SC104", "this condition depends on sizes left symbolic", arg.span,
+                               notes=[f"it reads {value}"],
+                               hint="sizes stay symbolic while the network is derived: decide it "
+                               "with a block argument (a number, a string, True or False)")
+        if value:
+            return body
+    return statement.orelse
+
+
+def input_shape(value: ir.Value, scope: Mapping[str, object]) -> tuple[Expr, ...]:
+    """An `input` shape: whole numbers ≥ 1 for every size."""
+    arg = evaluate(value, scope)
+    items = arg.value if isinstance(arg.value, tuple) else (arg,)
+    shape = []
+    for item in items:
+        v = item.value
+        if not isinstance(v, Expr) or v.is_integer is not True or v.is_positive is not True:
+            raise SymconvError("SC104", f"an input extent must be a whole number ≥ 1, not {v}",
+                               item.span, hint="use declared sizes and whole numbers")
+        shape.append(v)
+    if not shape:
+        raise SymconvError("SC104", "the input shape is empty", arg.span)
+    return tuple(shape)
+
+
+def check_arity(spec: LayerSpec, n: int, span: Span) -> None:
+    """The number of tensors a layer or function takes."""
+    low, high = spec.arity
+    if n < low or (high is not None and n > high):
+        want = f"{low}" if low == high else f"at least {low}" if high is None else \
+            f"{low} to {high}"
+        how = (f"`{spec.type}(a, b)`" if spec.family == "functional"
+               else f"`{spec.type}()(a, b)`")
+        raise SymconvError("SC201", f"{spec.type} takes {want} tensor{'s' if want != '1' else ''}"
+                           f", got {n}", span, hint=how if low > 1 else None)

@@ -11,19 +11,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import sympy
-from sympy import Expr
 
-from . import ir, symbols
+from . import ir
+from .binding import (MAX_APPLICATIONS, SEPARATOR, Namer, bind_arguments, check_arity,
+                      check_block, chosen_branch, convention_of, declared_sizes, input_shape,
+                      lookup, name_value, repeat_count, snake_case)
 from .errors import Span, SymconvError, did_you_mean
-from .binding import SEPARATOR, Namer, bind_arguments, lookup, name_value, snake_case
 from .layers import REGISTRY, Call, LayerSpec
 from .layers.base import REQUIRED, SubLayer
 from .model import BlockRecord, Derivation, LayerRecord, Shape
-from .values import Arg, Deferred, evaluate, truth
+from .values import Arg, Deferred, evaluate
 
-CONVENTIONS = ("keras", "torch")
-DEFAULT_CONVENTION = "keras"
-MAX_APPLICATIONS = 20_000  # layer and block applications in one derivation (about 6 s)
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
 _ELEMENTWISE = {"keras": {"+": "add", "-": "subtract", "*": "multiply"},
                 "torch": {"+": "add", "-": "sub", "*": "mul"}}
@@ -75,7 +73,7 @@ class Frame:
 class _Deriver:
     def __init__(self, program: ir.Program) -> None:
         self.program = program
-        self.convention = _convention(program)
+        self.convention = convention_of(program)
         self.blocks = {b.name: b for b in program.blocks}
         self.records: list[LayerRecord] = []
         self.block_records: list[BlockRecord] = []
@@ -88,7 +86,7 @@ class _Deriver:
 
     def run(self, fixed: Mapping[str, int] | None = None,
             open_sizes: Sequence[str] = ()) -> Derivation:
-        scope, defaults = _sizes(self.program)
+        scope, defaults = declared_sizes(self.program)
         chosen: dict[str, int] = {}
         if fixed is not None:
             chosen = {k: v for k, v in {**defaults, **fixed}.items() if k not in open_sizes}
@@ -99,7 +97,7 @@ class _Deriver:
                                        or f"declared sizes: {', '.join(scope) or 'none'}")
                 scope[name] = sympy.Integer(value)
         for block in self.program.blocks:
-            _check_block(block, self.convention)
+            check_block(block, self.convention)
         top = Frame(dict(scope))
         self.globals = dict(scope)
         self.body(self.program.body, top)
@@ -124,11 +122,11 @@ class _Deriver:
                 self.output(statement, frame)
             elif isinstance(statement, ir.Repeat):
                 self.namer.repeating += 1
-                for _ in range(_repeat_count(statement, frame)):
+                for _ in range(repeat_count(statement, frame.values)):
                     self.body(statement.body, frame)
                 self.namer.repeating -= 1
             else:
-                self.body(_branch(statement, frame), frame)
+                self.body(chosen_branch(statement, frame.values), frame)
 
     def input(self, statement: ir.Input, frame: Frame) -> None:
         if frame.in_block:
@@ -146,7 +144,7 @@ class _Deriver:
             if any(n == name for n, _ in self.inputs):
                 raise SymconvError("SC107", f"input '{name}' is declared twice", item.span,
                                    hint="give each input its own name: `input x: (...)`")
-            shape = _input_shape(shape_value, frame.values)
+            shape = input_shape(shape_value, frame.values)
             self.note_uses("input", shape)
             self.inputs.append((name, shape))
             self.bind_tensor(name, Tensor(shape, name), frame, item.span)
@@ -262,7 +260,7 @@ class _Deriver:
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
               frame: Frame, name: str | None = None, shared: Shared | None = None) -> Tensor:
         self.count(span)
-        _check_arity(spec, tensors, span)
+        check_arity(spec, len(tensors), span)
         if name is None:
             self.reserve_sublayer_names(args, frame)
             name = self.namer.layer(spec, args.get("name"), span, frame)
@@ -392,42 +390,6 @@ class _Deriver:
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _convention(program: ir.Program) -> str:
-    name = program.convention or DEFAULT_CONVENTION
-    if name not in CONVENTIONS:
-        raise SymconvError("SC109", f"unknown convention '{name}'", program.convention_span,
-                           hint="write `convention keras` or `convention torch`")
-    return name
-
-
-def _sizes(program: ir.Program) -> tuple[dict[str, Expr], dict[str, int]]:
-    scope: dict[str, Expr] = {}
-    defaults: dict[str, int] = {}
-    for decl in program.sizes:
-        if decl.name in scope:
-            raise SymconvError("SC107", f"size '{decl.name}' is declared twice", decl.span)
-        if decl.default is not None:
-            value = evaluate(decl.default, {}).value
-            if not (isinstance(value, sympy.Integer) and value >= 1):
-                raise SymconvError("SC104", f"the default of '{decl.name}' must be a whole "
-                                   f"number ≥ 1, not {value}", decl.default.span)
-            defaults[decl.name] = int(value)
-        scope[decl.name] = symbols.size(decl.name)
-    return scope, defaults
-
-
-def _check_block(block: ir.Block, convention: str) -> None:
-    seen: set[str] = set()
-    for p in block.params:
-        if p.name in seen or p.name == "name":
-            why = "is reserved for the instance name" if p.name == "name" else "appears twice"
-            raise SymconvError("SC107", f"block parameter '{p.name}' {why}", p.span)
-        seen.add(p.name)  # a parameter may shadow a size, as in Python
-    if block.name in REGISTRY[convention]:
-        raise SymconvError("SC107", f"block '{block.name}' has the name of a layer",
-                           block.span, hint="rename the block")
-
-
 def _bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | None,
                        tensors: list[Tensor], frame: Frame, span: Span) -> None:
     if declared is None:
@@ -451,61 +413,6 @@ def _bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | Non
                                item.span)
         frame.tensors[item.name] = tensor  # type: ignore[index]
     frame.current = tensors[-1] if len(tensors) == 1 else tensors[0]
-
-
-def _repeat_count(statement: ir.Repeat, frame: Frame) -> int:
-    arg = evaluate(statement.count, frame.values)
-    value = arg.value
-    if not (isinstance(value, sympy.Integer) and value >= 0):
-        raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {value}",
-                           arg.span, hint="sizes stay symbolic while the network is derived: "
-                           "write the number, or pass it to a block as an argument"
-                           if isinstance(value, sympy.Expr) else None)
-    if value > MAX_APPLICATIONS:
-        raise SymconvError("SC110", f"repeat count {value} is more than "
-                           f"{MAX_APPLICATIONS:,}", arg.span)
-    return int(value)
-
-
-def _branch(statement: ir.If, frame: Frame) -> tuple[ir.Statement, ...]:
-    for condition, body in statement.branches:
-        arg = evaluate(condition, frame.values)
-        value = truth(arg)
-        if not isinstance(value, bool):
-            raise SymconvError("SC104", "this condition depends on sizes left symbolic", arg.span,
-                               notes=[f"it reads {value}"],
-                               hint="sizes stay symbolic while the network is derived: decide it "
-                               "with a block argument (a number, a string, True or False)")
-        if value:
-            return body
-    return statement.orelse
-
-
-def _input_shape(value: ir.Value, scope: Mapping[str, object]) -> Shape:
-    arg = evaluate(value, scope)
-    items = arg.value if isinstance(arg.value, tuple) else (arg,)
-    shape = []
-    for item in items:
-        v = item.value
-        if not isinstance(v, Expr) or v.is_integer is not True or v.is_positive is not True:
-            raise SymconvError("SC104", f"an input extent must be a whole number ≥ 1, not {v}",
-                               item.span, hint="use declared sizes and whole numbers")
-        shape.append(v)
-    if not shape:
-        raise SymconvError("SC104", "the input shape is empty", arg.span)
-    return tuple(shape)
-
-
-def _check_arity(spec: LayerSpec, tensors: list[Tensor], span: Span) -> None:
-    low, high = spec.arity
-    n = len(tensors)
-    if n < low or (high is not None and n > high):
-        want = f"{low}" if low == high else f"at least {low}" if high is None else \
-            f"{low} to {high}"
-        how = (f"`{spec.type}(a, b)`" if spec.family == "functional"
-               else f"`{spec.type}()(a, b)`")
-        raise SymconvError("SC201", f"{spec.type} takes {want} tensor{'s' if want != '1' else ''}"
-                           f", got {n}", span, hint=how if low > 1 else None)
 
 
 def _same_weights(shared: Shared, weights: tuple, ctx: Call) -> None:  # type: ignore[type-arg]
