@@ -262,7 +262,7 @@ class _Deriver:
         self.count(span)
         check_arity(spec, len(tensors), span)
         if name is None:
-            self.reserve_sublayer_names(args, frame)
+            self.reserve_sublayer_names(args)
             name = self.namer.layer(spec, args.get("name"), span, frame)
         shapes = tuple(t.shape for t in tensors)
         for arg_name, arg in args.items():
@@ -315,7 +315,7 @@ class _Deriver:
             out = replace(out, weights=tuple(replace(w, trainable=False) for w in out.weights))
         return SubLayer(spec.type, name, out, tuple(ctx.requires))
 
-    def reserve_sublayer_names(self, args: Mapping[str, Arg], frame: Frame) -> None:
+    def reserve_sublayer_names(self, args: Mapping[str, Arg]) -> None:
         """Keras names a layer when it is made, so `Bidirectional(LSTM(8))` names the LSTM
         first ('lstm', then 'bidirectional')."""
         if self.convention != "keras":

@@ -67,7 +67,6 @@ class Solution:
     solutions: list[dict[str, int]] = field(default_factory=list)
     count: int = 0
     complete: bool = True
-    tried: int = 0
     extreme: dict[str, int] | None = None  # a budget's widest / smallest choice
     boundary: list[tuple[dict[str, int], str]] = field(default_factory=list)  # it and one beyond
     nearest: list[tuple[dict[str, int], str]] = field(default_factory=list)
@@ -222,7 +221,6 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
             raise _too_many(high - low + 1, name, known)
         unary = _checks([c for c in conditions if c.free_symbols == {sym}], [sym])
         values = [x for x in range(low, high + 1) if all(f((x,)) for f in unary)]
-        result.tried += high - low + 1
         domains.append(sorted(values, key=lambda x, k=result.kinds[name]: _usual_order(k, x)))
     joint = [c for c in conditions if len(c.free_symbols) != 1 or c is sympy.false]
     combos = _joined(joint, syms, domains)
@@ -233,9 +231,8 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
     for combo in combos if combos is not None else itertools.product(*domains):
         if all(f(combo) for f in tests):
             result.solutions.append(dict(zip(names, combo)))
-    result.tried += total if len(names) > 1 else 0
     result.count = len(result.solutions)
-    result.complete = True
+    result.complete = result.count <= MAX_LISTED  # every solution is listed
     _budget_extreme(result, targets, known)
     if len(result.solutions) > MAX_LISTED:
         result.solutions = result.solutions[:MAX_LISTED]
