@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from math import gcd
 
 import sympy
-from sympy import Add, Expr, Integer, Max, Min, ceiling, floor
+from sympy import Add, Expr, Integer, Max, Min, Rational, ceiling, floor
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,105 @@ class FloorForm:
 
     def expr(self) -> Expr:
         return _build(self.num, self.den, self.offset)
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``floor((a1*x1 + … + const)/den)`` with whole numbers a_i ≠ 0, const and den ≥ 1, the x_i
+    integer symbols: the form of every extent a chain of window layers with numeric kernels,
+    strides and paddings makes. Composed with plain integer arithmetic (identities 1 and 2), it
+    costs no sympy assumption query; sympy objects are made once per extent, for printing."""
+
+    terms: tuple[tuple[sympy.Symbol, int], ...]  # sorted by name
+    const: int
+    den: int
+
+    def reduced(self) -> Linear:
+        """floor(g*M/(g*E)) = floor(M/E): the common factor of every coefficient and den out."""
+        g = gcd(self.den, self.const, *(a for _, a in self.terms))
+        if g <= 1:
+            return self
+        return Linear(tuple((x, a // g) for x, a in self.terms), self.const // g, self.den // g)
+
+    def positive(self) -> bool:
+        """Every coefficient positive and every symbol a declared size (≥ 1)."""
+        return all(a > 0 and x.is_positive for x, a in self.terms)
+
+
+# The Linear form of every expression built from one (a cache: clearing it loses no meaning).
+# The form kept is a function of the expression alone (reduced, and den = 1 when no term is
+# left inside a rounding), so what is derived never depends on what was derived before.
+_LINEAR: dict[Expr, Linear] = {}
+_LINEAR_LIMIT = 200_000
+
+
+def linear(e: Expr) -> Linear | None:
+    """`e` read as a Linear form: an extent this module built, a whole number, or a sum of
+    integer multiples of integer symbols and a whole number; None for anything else."""
+    known = _LINEAR.get(e)
+    if known is not None:
+        return known
+    if e.is_Integer:
+        return Linear((), int(e), 1)
+    if not (e.is_Symbol or e.is_Add or e.is_Mul):
+        return None
+    coeffs: dict[sympy.Symbol, int] = {}
+    const = 0
+    for term in Add.make_args(e):
+        if term.is_Integer:
+            const += int(term)
+            continue
+        coeff, x = term.as_coeff_Mul()
+        if not (coeff.is_Integer and x.is_Symbol and x.is_integer):
+            return None
+        coeffs[x] = coeffs.get(x, 0) + int(coeff)
+    terms = tuple(sorted(((x, a) for x, a in coeffs.items() if a), key=lambda t: t[0].name))
+    return Linear(terms, const, 1)
+
+
+def _round(kind: type, terms: list[tuple[sympy.Symbol, int]], const: int, den: int,
+           outside: list[Expr], offset: int) -> Expr:
+    """``kind((Σ a*x + const)/den) + Σ outside + offset`` in the very structure sympy's own
+    evaluation gives (whole terms outside the rounding, a fractional constant inside), made
+    without its assumption queries."""
+    inner = [Rational(a, den) * x for x, a in terms]
+    whole, part = divmod(const, den)
+    if part:
+        inner.append(Rational(const, den))
+    else:
+        offset += whole
+    return Add(kind(Add(*inner), evaluate=False), *outside, Integer(offset))
+
+
+def _expr_of(form: Linear) -> Expr:
+    """The sympy expression of a Linear form, the shortest of its equal writings (identity 4:
+    ⌈H/2⌉ rather than ⌊(H + 1)/2⌋); ties go to floor and to no outer offset."""
+    den = form.den
+    if den == 1:
+        out = Add(*[a * x for x, a in form.terms], Integer(form.const))
+    else:
+        inside = [(x, a) for x, a in form.terms if a % den]
+        outside = [(a // den) * x for x, a in form.terms if not a % den]
+        if not inside:  # every term a whole multiple: a plain linear expression, kept as one
+            form = Linear(tuple((x, a // den) for x, a in form.terms), form.const // den, 1)
+            out = Add(*[a * x for x, a in form.terms], Integer(form.const))
+        else:
+            q, r = divmod(form.const, den)
+            b = form.const
+            options = [  # (constant inside, offset outside, rounding)
+                (r, q, floor), (b, 0, floor), (r - den + 1, q, ceiling),
+                (b - den + 1, 0, ceiling)]
+
+            def cost(option: tuple[int, int, type]) -> int:
+                inner, outer, _ = option  # a whole inner constant moves out (_round)
+                return (inner % den != 0) + ((outer if inner % den else outer + inner // den) != 0)
+
+            inner, outer, kind = min(options, key=cost)  # min keeps the first of equals
+            out = _round(kind, inside, inner, den, outside, outer)
+    if len(_LINEAR) > _LINEAR_LIMIT:
+        _LINEAR.clear()
+    _LINEAR[out] = form
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -98,6 +198,11 @@ def _fraction(term: floor | ceiling) -> tuple[Expr, Expr] | None:
 def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
     """The normal form of ``floor(num/den) + offset``: whole multiples of den moved out, then
     the shortest of the equal forms (identity 4) chosen for printing."""
+    if den.is_Integer and den > 0 and offset.is_Integer:
+        form = linear(sympy.expand(num))
+        if form is not None:  # num = floor(M/E): floor(num/den) + o = floor((M + E*den*o)/(E*den))
+            d = form.den * int(den)
+            return _expr_of(Linear(form.terms, form.const + d * int(offset), d).reduced())
     kept = []
     for term in Add.make_args(sympy.expand(num)):
         quotient = term / den
@@ -135,8 +240,22 @@ def _monotone(e: Expr, f) -> Expr:  # type: ignore[no-untyped-def]
 @lru_cache(maxsize=4096)  # the layers of a stage see the same extents again and again
 def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1)) -> Expr:
     """``floor((extent + add)/stride) + plus``, composed into the extent's canonical form."""
+    add, stride, plus = (Integer(v) if isinstance(v, int) else v for v in (add, stride, plus))
+    if add.is_Integer and stride.is_Integer and stride > 0 and plus.is_Integer:
+        # floor((floor(N/D) + add)/s) + plus = floor((N + D*add + D*s*plus)/(D*s))
+        a, s, p = int(add), int(stride), int(plus)
 
-    def one(e: Expr) -> Expr:
+        def one(e: Expr) -> Expr:
+            form = linear(e)
+            if form is None:
+                return slow(e)
+            d = form.den
+            return _expr_of(Linear(form.terms, form.const + d * a + d * s * p, d * s).reduced())
+    else:
+        def one(e: Expr) -> Expr:
+            return slow(e)
+
+    def slow(e: Expr) -> Expr:
         form = decompose(e)
         num = form.num + form.den * (form.offset + add)
         return _build(num, form.den * stride, plus)
@@ -196,6 +315,8 @@ def equal(a: Expr, b: Expr) -> sympy.Basic:
     so for every size; ``N mod D = k`` when one side is ``D*floor(N/D) + B`` and the other
     differs from ``N + B`` by a constant; ``floor(N/D') mod c = k`` when one side is
     ``c*floor(N/(c*D')) + B`` and the other ``floor(N/D') + B'`` (identities 1 and 6)."""
+    if a == b:
+        return sympy.true
     diff = sympy.expand(a - b)
     if diff == 0:
         return sympy.true
@@ -226,6 +347,15 @@ def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
         return sympy.And(*[at_least(a, bound) for a in extent.args])
     if isinstance(extent, Max):
         return sympy.Or(*[at_least(a, bound) for a in extent.args])
+    form = linear(extent)
+    if form is not None and isinstance(bound, (int, Integer)) and form.positive():
+        # floor(N/D) >= m ⇔ N >= D*m; true for every size when it holds with each size 1
+        rhs = form.den * int(bound) - form.const
+        if sum(a for _, a in form.terms) >= rhs:
+            return sympy.true
+        if not form.terms:
+            return sympy.false
+        return sympy.Ge(Add(*[a * x for x, a in form.terms]), Integer(rhs), evaluate=False)
     scaled = _scaled_floor(extent)
     if scaled is not None and scaled[0] > 1 and (bound - scaled[3]).is_Integer:
         c, num, den, rest = scaled  # identity 7

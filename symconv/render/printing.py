@@ -8,19 +8,36 @@
 
 from __future__ import annotations
 
+import math
+
 import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 
 def _one_fraction(arg: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
-    """(numerator, denominator) of a floor's argument over one common denominator."""
+    """(numerator, denominator) of a floor's argument over one common denominator. A sum of
+    terms with rational coefficients (every window extent) is put over the least common
+    denominator directly, as `sympy.together` would, without its cost."""
+    if arg.is_Add:
+        parts = [t.as_coeff_Mul() for t in arg.args]
+        if all(c.is_Rational and not rest.is_Add for c, rest in parts):
+            den = math.lcm(*(c.q for c, _ in parts))
+            num = sympy.Add(*[sympy.Integer(c.p * (den // c.q)) * rest for c, rest in parts])
+            return num, sympy.Integer(den)
     return sympy.fraction(sympy.together(sympy.expand(arg)))
 
 
 def _ordered(printer, expr: sympy.Add) -> list[sympy.Expr]:  # type: ignore[no-untyped-def]
-    """Sums read as written by hand: positive terms, then negative ones, then the constant."""
-    terms = list(StrPrinter._as_ordered_terms(printer, expr, order=None))
+    """Sums read as written by hand: positive terms, then negative ones, then the constant.
+    A linear sum (multiples of symbols and a number) is put in sympy's order, symbols by name,
+    without its cost."""
+    factors = [t.as_coeff_Mul()[1] for t in expr.args]
+    if all(f.is_Symbol or f is sympy.S.One for f in factors):
+        terms = [t for _, t in sorted(zip(factors, expr.args),
+                                      key=lambda p: (p[0] is sympy.S.One, str(p[0])))]
+    else:
+        terms = list(StrPrinter._as_ordered_terms(printer, expr, order=None))
     positive = [t for t in terms if not t.is_Number and not t.could_extract_minus_sign()]
     negative = [t for t in terms if not t.is_Number and t.could_extract_minus_sign()]
     return positive + negative + [t for t in terms if t.is_Number]
