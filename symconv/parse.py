@@ -7,7 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 from lark.indenter import DedentError, Indenter
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -53,167 +53,198 @@ def _parser() -> Lark:
         _grammar_text(),
         parser="lalr",
         postlex=_Indenter(),
-        propagate_positions=True,
         maybe_placeholders=False,
+        transformer=_ToIR(),
         cache=True,
     )
-
-
-def _span(meta: object) -> Span:
-    return Span(meta.line, meta.column, meta.end_line, meta.end_column)  # type: ignore[attr-defined]
 
 
 def _tspan(token: Token) -> Span:
     return Span(token.line or 1, token.column or 1, token.end_line, token.end_column)
 
 
-@v_args(meta=True)
-class _ToIR(Transformer):  # type: ignore[type-arg]
-    """Builds IR nodes; validates nothing (that is the derive stage's job)."""
+def _first(item: object) -> Span:
+    return _tspan(item) if isinstance(item, Token) else item.span  # type: ignore[attr-defined]
 
-    def int(self, meta, children):  # noqa: A003
+
+def _last(item: object) -> Span:
+    """Where `item` ends: a size's default value, an input's shape, or the item itself."""
+    if isinstance(item, Token):
+        return _tspan(item)
+    for inner in ("default", "shape"):
+        if getattr(item, inner, None) is not None:
+            return _last(getattr(item, inner))
+    return item.span  # type: ignore[attr-defined]
+
+
+def _between(first: object, last: object) -> Span:
+    a, b = _first(first), _last(last)
+    return Span(a.line, a.column, b.end_line, b.end_column)
+
+
+def _start(keyword: Token) -> Span:
+    """Where a compound statement starts (its body spans lines: one caret, no underline)."""
+    return Span(keyword.line or 1, keyword.column or 1)
+
+
+def _values(children: list) -> list:  # type: ignore[type-arg]
+    """A rule's children less its punctuation (kept only to know where the rule starts)."""
+    return [c for c in children if not isinstance(c, Token) or c.type not in _PUNCTUATION]
+
+
+_PUNCTUATION = {"LPAR", "RPAR", "COMMA", "COLON", "MINUS", "NOT", "SIZES", "INPUT", "OUTPUT",
+                "REPEAT", "IF"}
+
+
+class _ToIR(Transformer):  # type: ignore[type-arg]
+    """Builds IR nodes as the parser reduces (no parse tree is built); validates nothing (that
+    is the derive stage's job). Spans come from the tokens: rules marked ! in the grammar keep
+    their keywords and brackets so that their spans start and end where the text does."""
+
+    def int(self, children):
         (tok,) = children
         return ir.Num(int(tok.replace("_", "")), _tspan(tok), str(tok))
 
-    def decimal(self, meta, children):
+    def decimal(self, children):
         (tok,) = children
         return ir.Num(Fraction(tok.replace("_", "")), _tspan(tok), str(tok))
 
-    def string(self, meta, children):
+    def string(self, children):
         (tok,) = children
         return ir.Str(tok[1:-1], _tspan(tok))
 
-    def true(self, meta, children):
-        return ir.Const(True, _span(meta))
+    def true(self, children):
+        return ir.Const(True, _tspan(children[0]))
 
-    def false(self, meta, children):
-        return ir.Const(False, _span(meta))
+    def false(self, children):
+        return ir.Const(False, _tspan(children[0]))
 
-    def none(self, meta, children):
-        return ir.Const(None, _span(meta))
+    def none(self, children):
+        return ir.Const(None, _tspan(children[0]))
 
-    def name(self, meta, children):
+    def name(self, children):
         (tok,) = children
         return ir.Name(str(tok), _tspan(tok))
 
-    def tuple(self, meta, children):  # noqa: A003
-        return ir.Tuple(tuple(children), _span(meta))
+    def tuple(self, children):
+        return ir.Tuple(tuple(_values(children)), _between(children[0], children[-1]))
 
-    def neg(self, meta, children):
-        return ir.Neg(children[0], _span(meta))
+    def neg(self, children):
+        return ir.Neg(children[1], _between(children[0], children[1]))
 
-    def pos(self, meta, children):
+    def pos(self, children):
         return children[0]
 
     def _binop(op: str):  # type: ignore[misc]
-        def build(self, meta, children):
-            return ir.BinOp(op, children[0], children[1], _span(meta))
+        def build(self, children):
+            return ir.BinOp(op, children[0], children[1], _between(children[0], children[1]))
 
         return build
 
     add, sub, mul, truediv = _binop("+"), _binop("-"), _binop("*"), _binop("/")
-    floordiv, mod, pow = _binop("//"), _binop("%"), _binop("**")  # noqa: A003
+    floordiv, mod, pow = _binop("//"), _binop("%"), _binop("**")
 
-    def keyword(self, meta, children):
+    def keyword(self, children):
         tok, value = children
         return ir.Keyword(str(tok), value, _tspan(tok))
 
-    def compare(self, meta, children):
+    def compare(self, children):
         left, op, right = children
-        return ir.Compare(str(op), left, right, _span(meta))
+        return ir.Compare(str(op), left, right, _between(left, right))
 
     def _boolop(op: str):  # type: ignore[misc]
-        def build(self, meta, children):
-            return ir.BoolOp(op, tuple(children), _span(meta))
+        def build(self, children):
+            return ir.BoolOp(op, tuple(_values(children)), _between(children[0], children[-1]))
 
         return build
 
     or_, and_, not_ = _boolop("or"), _boolop("and"), _boolop("not")
 
-    def arguments(self, meta, children):
-        return list(children)
+    def arguments(self, children):
+        return [c for c in children if not isinstance(c, Token)]
 
-    def call(self, meta, children):
-        func, *rest = children
-        args = rest[0] if rest and rest[0] is not None else []
+    def call(self, children):
+        func, *rest = _values(children)
+        args = rest[0] if rest else []
         positional = tuple(a for a in args if not isinstance(a, ir.Keyword))
         keywords = tuple(a for a in args if isinstance(a, ir.Keyword))
-        span = func.span if isinstance(func, ir.Name) else _span(meta)
+        span = func.span if isinstance(func, ir.Name) else _between(func, children[-1])
         return ir.CallExpr(func, positional, keywords, span)
 
-    def size_decl(self, meta, children):
+    def size_decl(self, children):
         tok, *default = children
         return ir.SizeDecl(str(tok), default[0] if default else None, _tspan(tok))
 
-    def sizes(self, meta, children):
-        return ("sizes", tuple(children), _span(meta))
+    def sizes(self, children):
+        return ("sizes", tuple(_values(children)), _between(children[0], children[-1]))
 
-    def network(self, meta, children):
+    def network(self, children):
         return ("network", str(children[0]), _tspan(children[0]))
 
-    def convention(self, meta, children):
+    def convention(self, children):
         return ("convention", str(children[0]), _tspan(children[0]))
 
-    def named_input(self, meta, children):
+    def named_input(self, children):
         tok, shape = children
         return ir.InputItem(str(tok), shape, _tspan(tok))
 
-    def bare_input(self, meta, children):
+    def bare_input(self, children):
         (value,) = children
         if isinstance(value, ir.Name):  # a block's `input x`, or a one-axis shape at the top
             return ir.InputItem(value.id, None, value.span)
         return ir.InputItem(None, value, value.span)
 
-    def input(self, meta, children):  # noqa: A003
-        return ir.Input(tuple(children), _span(meta))
+    def input(self, children):
+        return ir.Input(tuple(_values(children)), _between(children[0], children[-1]))
 
-    def output(self, meta, children):
-        return ir.Output(tuple(children), _span(meta))
+    def output(self, children):
+        return ir.Output(tuple(_values(children)), _between(children[0], children[-1]))
 
-    def shared(self, meta, children):
+    def shared(self, children):
         tok, value = children
         return ir.Assign(str(tok), value, _tspan(tok), shared=True)
 
-    def assign(self, meta, children):
+    def assign(self, children):
         tok, value = children
         return ir.Assign(str(tok), value, _tspan(tok))
 
-    def apply(self, meta, children):
+    def apply(self, children):
         (value,) = children
         return ir.Assign(None, value, value.span)
 
-    def suite(self, meta, children):
+    def suite(self, children):
         return tuple(children)
 
-    def params(self, meta, children):
-        return tuple(children)
+    def params(self, children):  # shares `("," size_decl)*` with !sizes, commas and all
+        return tuple(_values(children))
 
-    def block(self, meta, children):
+    def block(self, children):
         tok, *rest = children
         params = rest[0] if len(rest) == 2 and rest[0] is not None else ()
         return ("block", ir.Block(str(tok), params, rest[-1], _tspan(tok)), _tspan(tok))
 
-    def repeat(self, meta, children):
-        count, body = children
-        return ir.Repeat(count, body, _span(meta))
+    def repeat(self, children):
+        count, body = _values(children)
+        return ir.Repeat(count, body, _start(children[0]))
 
-    def elif_clause(self, meta, children):
+    def elif_clause(self, children):
         return ("elif", children[0], children[1])
 
-    def else_clause(self, meta, children):
+    def else_clause(self, children):
         return ("else", children[0])
 
-    def if_stmt(self, meta, children):
-        branches = [(children[0], children[1])]
+    def if_stmt(self, children):
+        first, body, *clauses = _values(children)
+        branches = [(first, body)]
         orelse: tuple = ()
-        for clause in children[2:]:
+        for clause in clauses:
             if clause[0] == "elif":
                 branches.append((clause[1], clause[2]))
             else:
                 orelse = clause[1]
-        return ir.If(tuple(branches), orelse, _span(meta))
+        return ir.If(tuple(branches), orelse, _start(children[0]))
 
-    def start(self, meta, children):
+    def start(self, children):
         return list(children)
 
 
@@ -261,14 +292,13 @@ def parse(source: Source) -> ir.Program:
     parser = _parser()
     text = source.text.lstrip("\ufeff")
     try:
-        tree = parser.parse(text if text.endswith("\n") else text + "\n")
+        statements = parser.parse(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as err:
         raise _syntax_error(err, source, parser) from None
     except _BadDedent as err:
         raise SymconvError("SC100", "unindent does not match any outer indentation level",
                            Span(err.line, err.column), source,
                            "indent each block's statements by the same amount") from None
-    statements = _ToIR().transform(tree)
     return _assemble(statements, source)
 
 
