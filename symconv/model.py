@@ -21,7 +21,8 @@ def _sum(values: list[Expr]) -> Expr:
 def _count(values: list[Expr]) -> Expr:
     """A layer's parameter count with common factors pulled out: F*(C*K**2 + 1), not
     C*F*K**2 + F (sympy.factor_terms: a sound rewrite, no simplify())."""
-    return sympy.factor_terms(_sum(values))
+    total = _sum(values)
+    return total if total.is_Number else sympy.factor_terms(total)
 
 
 def _implies(stronger: Requirement, weaker: Requirement, earlier: bool) -> bool:
