@@ -66,19 +66,24 @@ class Linear:
         return all(a > 0 and x.is_positive for x, a in self.terms)
 
 
-# The Linear form of every expression built from one (a cache: clearing it loses no meaning).
-# The form kept is a function of the expression alone (reduced, and den = 1 when no term is
-# left inside a rounding), so what is derived never depends on what was derived before.
-_LINEAR: dict[Expr, Linear] = {}
+# The Linear form of every expression built from one (a cache: clearing it loses no meaning,
+# an extent not found takes the general path to the same result). The form kept is a function
+# of the expression alone (reduced, and den = 1 when no term is left inside a rounding), so
+# what is derived never depends on what was derived before. Keyed by identity, the object kept
+# alive beside its form: sympy hashes these sums through Python's integer hash, which is the
+# value modulo 2**61 - 1, so extents with power-of-two denominators collide every 61 halvings
+# (13,332 extents of a 10,000-layer chain had 492 distinct hashes) and an equality-keyed dict
+# would compare deep expressions on every lookup.
+_LINEAR: dict[int, tuple[Expr, Linear]] = {}
 _LINEAR_LIMIT = 200_000
 
 
 def linear(e: Expr) -> Linear | None:
     """`e` read as a Linear form: an extent this module built, a whole number, or a sum of
     integer multiples of integer symbols and a whole number; None for anything else."""
-    known = _LINEAR.get(e)
-    if known is not None:
-        return known
+    known = _LINEAR.get(id(e))
+    if known is not None and known[0] is e:
+        return known[1]
     if e.is_Integer:
         return Linear((), int(e), 1)
     if not (e.is_Symbol or e.is_Add or e.is_Mul):
@@ -97,6 +102,19 @@ def linear(e: Expr) -> Linear | None:
     return Linear(terms, const, 1)
 
 
+def _unevaluated(kind: type, arg: Expr) -> Expr:
+    """``kind(arg, evaluate=False)`` without sympy's construction cache, whose keys (sums with
+    power-of-two denominators) collide in Python's integer hash every 61 bits, and without
+    rebuilding the one-argument `nargs` set for each of thousands of extents: the object is
+    the same, ``Basic.__new__`` being what ``Application.__new__`` calls to make it."""
+    obj = sympy.Basic.__new__(kind, arg)
+    obj.nargs = _ONE_ARGUMENT
+    return obj
+
+
+_ONE_ARGUMENT = sympy.FiniteSet(1)
+
+
 def _round(kind: type, terms: list[tuple[sympy.Symbol, int]], const: int, den: int,
            outside: list[Expr], offset: int) -> Expr:
     """``kind((Σ a*x + const)/den) + Σ outside + offset`` in the very structure sympy's own
@@ -108,7 +126,7 @@ def _round(kind: type, terms: list[tuple[sympy.Symbol, int]], const: int, den: i
         inner.append(Rational(const, den))
     else:
         offset += whole
-    return Add(kind(Add(*inner), evaluate=False), *outside, Integer(offset))
+    return Add(_unevaluated(kind, Add(*inner)), *outside, Integer(offset))
 
 
 def _expr_of(form: Linear) -> Expr:
@@ -138,7 +156,7 @@ def _expr_of(form: Linear) -> Expr:
             out = _round(kind, inside, inner, den, outside, outer)
     if len(_LINEAR) > _LINEAR_LIMIT:
         _LINEAR.clear()
-    _LINEAR[out] = form
+    _LINEAR[id(out)] = (out, form)
     return out
 
 
@@ -237,10 +255,27 @@ def _monotone(e: Expr, f) -> Expr:  # type: ignore[no-untyped-def]
     return f(e)
 
 
-@lru_cache(maxsize=4096)  # the layers of a stage see the same extents again and again
 def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1)) -> Expr:
-    """``floor((extent + add)/stride) + plus``, composed into the extent's canonical form."""
+    """``floor((extent + add)/stride) + plus``, composed into the extent's canonical form.
+    Remembered by the extent's identity (the layers of a stage see the same extent objects
+    again and again; see _LINEAR for why not by equality)."""
     add, stride, plus = (Integer(v) if isinstance(v, int) else v for v in (add, stride, plus))
+    key = (id(extent), add, stride, plus)
+    known = _AFFINE.get(key)
+    if known is not None and known[0] is extent:
+        return known[1]
+    out = _affine_floor(extent, add, stride, plus)
+    if len(_AFFINE) > _AFFINE_LIMIT:
+        _AFFINE.clear()
+    _AFFINE[key] = (extent, out)
+    return out
+
+
+_AFFINE: dict[tuple[int, Expr, Expr, Expr], tuple[Expr, Expr]] = {}
+_AFFINE_LIMIT = 20_000
+
+
+def _affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr) -> Expr:
     if add.is_Integer and stride.is_Integer and stride > 0 and plus.is_Integer:
         # floor((floor(N/D) + add)/s) + plus = floor((N + D*add + D*s*plus)/(D*s))
         a, s, p = int(add), int(stride), int(plus)
