@@ -103,10 +103,10 @@ def test_window_extents_of_every_example_print_one_floor_per_branch(name: str) -
 
 def test_resnet50_and_vgg16_final_extents_read_as_published() -> None:
     resnet = symconv.derive(ROOT / "examples" / "resnet50.arch")
-    conv = [la for la in resnet.layers if la.name == "layer4.2.conv3"][0]
+    conv = next(la for la in resnet.layers if la.name == "layer4.2.conv3")
     assert str(conv.output_shape[1]) == "ceiling(H/32)"
     vgg = symconv.derive(ROOT / "examples" / "vgg16.arch")
-    pool = [la for la in vgg.layers if la.name == "block5_pool"][0]
+    pool = next(la for la in vgg.layers if la.name == "block5_pool")
     assert str(pool.output_shape[0]) == "floor(H/32)"
 
 
