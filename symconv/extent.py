@@ -66,24 +66,39 @@ class Linear:
         return all(a > 0 and x.is_positive for x, a in self.terms)
 
 
-# The Linear form of every expression built from one (a cache: clearing it loses no meaning,
-# an extent not found takes the general path to the same result). The form kept is a function
-# of the expression alone (reduced, and den = 1 when no term is left inside a rounding), so
-# what is derived never depends on what was derived before. Keyed by identity, the object kept
-# alive beside its form: sympy hashes these sums through Python's integer hash, which is the
-# value modulo 2**61 - 1, so extents with power-of-two denominators collide every 61 halvings
-# (13,332 extents of a 10,000-layer chain had 492 distinct hashes) and an equality-keyed dict
-# would compare deep expressions on every lookup.
-_LINEAR: dict[int, tuple[Expr, Linear]] = {}
-_LINEAR_LIMIT = 200_000
+class _ByIdentity:
+    """A bounded cache keyed by an object's identity, the object kept alive beside its value
+    (clearing it loses no meaning: a miss takes the general path to the same result). Not by
+    equality: sympy hashes extents through Python's integer hash, the value modulo 2**61 - 1, so
+    power-of-two denominators collide every 61 halvings (13,332 extents of a 10,000-layer chain
+    had 492 distinct hashes) and an equality-keyed dict compares deep expressions on every
+    lookup."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.items = limit, {}  # type: ignore[var-annotated]
+
+    def get(self, obj: object, *key: object) -> object | None:
+        hit = self.items.get((id(obj), *key))
+        return hit[1] if hit is not None and hit[0] is obj else None
+
+    def put(self, obj: object, value: object, *key: object) -> None:
+        if len(self.items) > self.limit:
+            self.items.clear()
+        self.items[(id(obj), *key)] = (obj, value)
+
+
+# The Linear form of every extent built from one. The form kept is a function of the expression
+# alone (reduced, and den = 1 when no term is left inside a rounding), so what is derived never
+# depends on what was derived before.
+_LINEAR = _ByIdentity(200_000)
 
 
 def linear(e: Expr) -> Linear | None:
     """`e` read as a Linear form: an extent this module built, a whole number, or a sum of
     integer multiples of integer symbols and a whole number; None for anything else."""
-    known = _LINEAR.get(id(e))
-    if known is not None and known[0] is e:
-        return known[1]
+    known = _LINEAR.get(e)
+    if known is not None:
+        return known  # type: ignore[return-value]
     if e.is_Integer:
         return Linear((), int(e), 1)
     if not (e.is_Symbol or e.is_Add or e.is_Mul):
@@ -129,35 +144,41 @@ def _round(kind: type, terms: list[tuple[sympy.Symbol, int]], const: int, den: i
     return Add(_unevaluated(kind, Add(*inner)), *outside, Integer(offset))
 
 
+def _linear_sum(terms: tuple[tuple[sympy.Symbol, int], ...], const: int) -> Expr:
+    return Add(*[a * x for x, a in terms], Integer(const))
+
+
 def _expr_of(form: Linear) -> Expr:
     """The sympy expression of a Linear form, the shortest of its equal writings (identity 4:
     ⌈H/2⌉ rather than ⌊(H + 1)/2⌋); ties go to floor and to no outer offset."""
     den = form.den
-    if den == 1:
-        out = Add(*[a * x for x, a in form.terms], Integer(form.const))
+    inside = [(x, a) for x, a in form.terms if a % den]
+    if not inside:  # every term a whole multiple of den: a plain linear expression
+        form = Linear(tuple((x, a // den) for x, a in form.terms), form.const // den, 1)
+        out = _linear_sum(form.terms, form.const)
     else:
-        inside = [(x, a) for x, a in form.terms if a % den]
         outside = [(a // den) * x for x, a in form.terms if not a % den]
-        if not inside:  # every term a whole multiple: a plain linear expression, kept as one
-            form = Linear(tuple((x, a // den) for x, a in form.terms), form.const // den, 1)
-            out = Add(*[a * x for x, a in form.terms], Integer(form.const))
-        else:
-            q, r = divmod(form.const, den)
-            b = form.const
-            options = [  # (constant inside, offset outside, rounding)
-                (r, q, floor), (b, 0, floor), (r - den + 1, q, ceiling),
-                (b - den + 1, 0, ceiling)]
+        q, r = divmod(form.const, den)
+        b = form.const
+        options = [  # (constant inside, offset outside, rounding)
+            (r, q, floor), (b, 0, floor), (r - den + 1, q, ceiling), (b - den + 1, 0, ceiling)]
 
-            def cost(option: tuple[int, int, type]) -> int:
-                inner, outer, _ = option  # a whole inner constant moves out (_round)
-                return (inner % den != 0) + ((outer if inner % den else outer + inner // den) != 0)
+        def cost(option: tuple[int, int, type]) -> int:
+            inner, outer, _ = option  # a whole inner constant moves out (_round)
+            return (inner % den != 0) + ((outer if inner % den else outer + inner // den) != 0)
 
-            inner, outer, kind = min(options, key=cost)  # min keeps the first of equals
-            out = _round(kind, inside, inner, den, outside, outer)
-    if len(_LINEAR) > _LINEAR_LIMIT:
-        _LINEAR.clear()
-    _LINEAR[id(out)] = (out, form)
+        inner, outer, kind = min(options, key=cost)  # min keeps the first of equals
+        out = _round(kind, inside, inner, den, outside, outer)
+    _LINEAR.put(out, form)
     return out
+
+
+def _compose(form: Linear, add: int, stride: int, plus: int) -> Expr:
+    """``floor((form + add)/stride) + plus`` for whole numbers (identities 1 and 2):
+    ``floor((floor(N/D) + add)/s) + plus = floor((N + D*add + D*s*plus)/(D*s))``."""
+    d = form.den
+    return _expr_of(Linear(form.terms, form.const + d * add + d * stride * plus, d * stride)
+                    .reduced())
 
 
 @lru_cache(maxsize=4096)
@@ -218,9 +239,8 @@ def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
     the shortest of the equal forms (identity 4) chosen for printing."""
     if den.is_Integer and den > 0 and offset.is_Integer:
         form = linear(sympy.expand(num))
-        if form is not None:  # num = floor(M/E): floor(num/den) + o = floor((M + E*den*o)/(E*den))
-            d = form.den * int(den)
-            return _expr_of(Linear(form.terms, form.const + d * int(offset), d).reduced())
+        if form is not None:
+            return _compose(form, 0, int(den), int(offset))
     kept = []
     for term in Add.make_args(sympy.expand(num)):
         quotient = term / den
@@ -258,44 +278,26 @@ def _monotone(e: Expr, f) -> Expr:  # type: ignore[no-untyped-def]
 def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1)) -> Expr:
     """``floor((extent + add)/stride) + plus``, composed into the extent's canonical form.
     Remembered by the extent's identity (the layers of a stage see the same extent objects
-    again and again; see _LINEAR for why not by equality)."""
+    again and again)."""
     add, stride, plus = (Integer(v) if isinstance(v, int) else v for v in (add, stride, plus))
-    key = (id(extent), add, stride, plus)
-    known = _AFFINE.get(key)
-    if known is not None and known[0] is extent:
-        return known[1]
-    out = _affine_floor(extent, add, stride, plus)
-    if len(_AFFINE) > _AFFINE_LIMIT:
-        _AFFINE.clear()
-    _AFFINE[key] = (extent, out)
-    return out
-
-
-_AFFINE: dict[tuple[int, Expr, Expr, Expr], tuple[Expr, Expr]] = {}
-_AFFINE_LIMIT = 20_000
-
-
-def _affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr) -> Expr:
-    if add.is_Integer and stride.is_Integer and stride > 0 and plus.is_Integer:
-        # floor((floor(N/D) + add)/s) + plus = floor((N + D*add + D*s*plus)/(D*s))
-        a, s, p = int(add), int(stride), int(plus)
+    known = _AFFINE.get(extent, add, stride, plus)
+    if known is None:
+        numeric = add.is_Integer and stride.is_Integer and stride > 0 and plus.is_Integer
 
         def one(e: Expr) -> Expr:
-            form = linear(e)
-            if form is None:
-                return slow(e)
-            d = form.den
-            return _expr_of(Linear(form.terms, form.const + d * a + d * s * p, d * s).reduced())
-    else:
-        def one(e: Expr) -> Expr:
-            return slow(e)
+            form = linear(e) if numeric else None
+            if form is not None:
+                return _compose(form, int(add), int(stride), int(plus))
+            general = decompose(e)
+            num = general.num + general.den * (general.offset + add)
+            return _build(num, general.den * stride, plus)
 
-    def slow(e: Expr) -> Expr:
-        form = decompose(e)
-        num = form.num + form.den * (form.offset + add)
-        return _build(num, form.den * stride, plus)
+        known = _monotone(extent, one)
+        _AFFINE.put(extent, known, add, stride, plus)
+    return known  # type: ignore[return-value]
 
-    return _monotone(extent, one)
+
+_AFFINE = _ByIdentity(20_000)
 
 
 def window(extent: Expr, span: Expr, stride: Expr, pad_total: Expr) -> Expr:
@@ -390,7 +392,7 @@ def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
             return sympy.true
         if not form.terms:
             return sympy.false
-        return sympy.Ge(Add(*[a * x for x, a in form.terms]), Integer(rhs), evaluate=False)
+        return sympy.Ge(_linear_sum(form.terms, 0), Integer(rhs), evaluate=False)
     scaled = _scaled_floor(extent)
     if scaled is not None and scaled[0] > 1 and (bound - scaled[3]).is_Integer:
         c, num, den, rest = scaled  # identity 7

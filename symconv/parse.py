@@ -161,7 +161,7 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
     or_, and_, not_ = _boolop("or"), _boolop("and"), _boolop("not")
 
     def arguments(self, children):
-        return [c for c in children if not isinstance(c, Token)]
+        return list(children)
 
     def call(self, children):
         func, *rest = _values(children)
