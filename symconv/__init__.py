@@ -15,8 +15,9 @@ from .errors import SymconvError
 if TYPE_CHECKING:
     from .model import Derivation
     from .solver import Solution, Target
+    from .frameworks import Report
 
-__all__ = ["SymconvError", "Target", "derive", "solve"]
+__all__ = ["SymconvError", "Target", "derive", "solve", "verify"]
 __version__ = "0.1.0"
 
 
@@ -32,6 +33,14 @@ def solve(text_or_path, unknowns, targets, subs=None, ranges=None) -> Solution: 
     from .api import solve as _solve
 
     return _solve(text_or_path, unknowns, targets, subs, ranges)
+
+
+def verify(text_or_path, against=None, subs=None, samples=3, seed=0,  # type: ignore[no-untyped-def]
+           outside=True) -> Report:
+    """See `symconv.api.verify`."""
+    from .api import verify as _verify
+
+    return _verify(text_or_path, against, subs, samples, seed, outside)
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from .model import Derivation
 
 if TYPE_CHECKING:
     from .solver import Solution, Target
+    from .frameworks import Report
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -91,3 +92,17 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
     program = parse(source)
     derived = derive_program(program, dict(subs or {}), open_sizes=unknowns)
     return solve_derivation(derived, unknowns, targets, subs, ranges)
+
+
+def verify(text_or_path: str | Path, against: str | None = None,
+           subs: Mapping[str, int] | None = None, samples: int = 3, seed: int = 0,
+           outside: bool = True) -> Report:
+    """Check the derivation against the real framework (`against`: 'torch' or 'keras'; by
+    default the file's convention): build the same network, run it on zeros and compare every
+    layer's output shape, parameter counts and weight shapes. Sizes not given (in `subs` or as
+    declared defaults) are sampled: `samples` valid assignments from `seed`; with `outside`,
+    the nearest invalid value of each sampled size is tried too, and the framework must refuse
+    it as symconv does. `report.ok` says whether everything agreed."""
+    from .frameworks import verify_source
+
+    return verify_source(load(text_or_path), against, subs, samples, seed, outside)

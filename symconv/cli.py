@@ -103,6 +103,32 @@ def _solve_parser(commands) -> None:  # type: ignore[no-untyped-def]
     solve.add_argument("--format", "-f", choices=("text", "json", "latex"), default="text")
 
 
+def _samples(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError("expected a whole number from 1 to 1000")
+    return int(text)
+
+
+def _verify_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    verify = commands.add_parser("verify", help="check the derivation against real PyTorch or "
+                                 "Keras, layer by layer")
+    verify.add_argument("file", help="a .arch file, or - for standard input")
+    verify.add_argument("--against", choices=("torch", "keras"), default=None,
+                        help="the framework (default: the file's convention)")
+    verify.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28",
+                        help="fix sizes (declared defaults fill the rest; others are sampled)")
+    verify.add_argument("--samples", type=_samples, default=3, metavar="N",
+                        help="valid size assignments to sample for the sizes left free "
+                        "(default 3)")
+    verify.add_argument("--seed", type=_count, default=0, metavar="S",
+                        help="the sampling seed (default 0)")
+    verify.add_argument("--no-outside", dest="outside", action="store_false",
+                        help="skip the sizes just outside the valid domain")
+    verify.add_argument("--emit", action="store_true", help="print the generated PyTorch "
+                        "nn.Module or Keras model code instead of verifying")
+    verify.add_argument("--format", "-f", choices=("text", "json"), default="text")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Closed-form output shapes and parameter "
                      "counts of neural networks, as Keras and PyTorch compute them.")
@@ -114,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="substitute sizes (defaults declared in `sizes` fill the rest)")
     derive.add_argument("--format", "-f", choices=FORMAT_NAMES, default="table")
     _solve_parser(commands)
+    _verify_parser(commands)
     derive.add_argument("--depth", type=_depth, default=1, metavar="N|all",
                         help="show blocks nested N levels deep as one row each, with their "
                         "subtotals (default 1: the network's own blocks); 'all' lists every layer")
@@ -167,10 +194,34 @@ def _solve(args: argparse.Namespace) -> tuple[str, int]:
     return SOLUTION_FORMATS[args.format](solution), Exit.OK if solution.found else Exit.ERROR
 
 
+def _verify(args: argparse.Namespace) -> tuple[str, int]:
+    from .frameworks import FrameworkMissing, verify_source
+
+    source = _read(args.file)
+    try:
+        if args.emit:
+            from .frameworks.emit import emit_source
+
+            return emit_source(source, args.against, args.subs, args.seed), Exit.OK
+        report = verify_source(source, args.against, args.subs, args.samples, args.seed,
+                               args.outside)
+    except FrameworkMissing as err:
+        print(f"symconv: {err}", file=sys.stderr)
+        return "", Exit.USAGE
+    if args.format == "json":
+        from .render.verification import render_report_json
+
+        return render_report_json(report), Exit.OK if report.ok else Exit.ERROR
+    return report.render(), Exit.OK if report.ok else Exit.ERROR
+
+
+COMMANDS = {"derive": _derive, "solve": _solve, "verify": _verify}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        out, code = (_solve if args.command == "solve" else _derive)(args)
+        out, code = COMMANDS[args.command](args)
     except SymconvError as err:
         print(err.render(), file=sys.stderr)
         return Exit.ERROR

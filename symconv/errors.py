@@ -53,6 +53,8 @@ CODES: dict[str, str] = {
     "SC302": "unknown size in substitution",
     "SC303": "bad solve request",
     "SC304": "too many values to try",
+    "SC305": "no valid sizes to verify at",
+    "SC306": "no faithful translation to the other framework",
 }
 
 

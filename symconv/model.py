@@ -40,10 +40,23 @@ Shape = tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
+class LayerCall:
+    """A layer as written, its arguments bound to the framework's parameter names (the first
+    `positional` of them given by position): what `symconv verify` hands the framework. Values
+    are sympy numbers or expressions, strings, bools, None, tuples, or a LayerCall (a layer
+    given as an argument, `Bidirectional(LSTM(8))`)."""
+
+    type: str
+    args: tuple[tuple[str, object], ...]
+    positional: int = 0
+
+
+@dataclass(frozen=True)
 class LayerRecord:
     """One application of a layer. `path`: the enclosing block instances, outermost first;
     `shares`: set when this applies a shared layer again (its weights are counted once, at the
-    first application)."""
+    first application); `call`: the layer as written; `sources`: where each input tensor
+    comes from (the index of the record that made it, or a network input's name)."""
 
     name: str
     type: str
@@ -56,6 +69,8 @@ class LayerRecord:
     input_shapes: tuple[Shape, ...] = ()
     path: tuple[str, ...] = ()
     shares: str | None = None
+    call: LayerCall | None = None
+    sources: tuple[int | str, ...] = ()
 
     @property
     def trainable(self) -> Expr:
@@ -105,6 +120,7 @@ class Derivation:
     outputs: tuple[Shape, ...] = ()  # the network's outputs (the last tensor by default)
     blocks: tuple[BlockRecord, ...] = ()
     uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # size → arguments using it
+    output_nodes: tuple[int | str, ...] = ()  # where each output comes from (as `sources`)
 
     @property
     def requires(self) -> tuple[Requirement, ...]:

@@ -19,7 +19,7 @@ from .binding import (MAX_APPLICATIONS, SEPARATOR, Namer, bind_arguments, check_
 from .errors import Span, SymconvError, did_you_mean
 from .layers import REGISTRY, Call, LayerSpec
 from .layers.base import REQUIRED, SubLayer
-from .model import BlockRecord, Derivation, LayerRecord, Shape
+from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
 from .values import Arg, Deferred, evaluate
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
@@ -42,6 +42,7 @@ def derive_program(program: ir.Program, fixed: Mapping[str, int] | None = None,
 class Tensor:
     shape: Shape
     origin: str  # the layer or input that made it, for messages
+    node: int | str = ""  # the index of the record that made it, or the network input's name
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Shared:
     args: dict[str, Arg]
     name: str
     span: Span
+    positional: int = 0  # arguments given by position
     first: LayerRecord | None = None
 
 
@@ -109,7 +111,8 @@ class _Deriver:
                           tuple(scope), defaults, self.inputs[0][1], tuple(self.records),
                           inputs=tuple(self.inputs), outputs=tuple(t.shape for t in outputs),
                           blocks=tuple(self.block_records), subs=chosen,
-                          uses={k: tuple(sorted(v)) for k, v in sorted(self.uses.items())})
+                          uses={k: tuple(sorted(v)) for k, v in sorted(self.uses.items())},
+                          output_nodes=tuple(t.node for t in outputs))
 
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
@@ -147,7 +150,7 @@ class _Deriver:
             shape = input_shape(shape_value, frame.values)
             self.note_uses("input", shape)
             self.inputs.append((name, shape))
-            self.bind_tensor(name, Tensor(shape, name), frame, item.span)
+            self.bind_tensor(name, Tensor(shape, name, name), frame, item.span)
 
     def output(self, statement: ir.Output, frame: Frame) -> None:
         if frame.in_block and len(statement.values) != 1:
@@ -184,7 +187,7 @@ class _Deriver:
         args = self.bind(spec, value, frame)
         given = args.get("name")
         layer_name = self.namer.layer(spec, given, value.span, frame, default=name)
-        frame.shared[name] = Shared(spec, args, layer_name, value.span)
+        frame.shared[name] = Shared(spec, args, layer_name, value.span, len(value.positional))
 
     # -- tensor expressions --------------------------------------------------------------
     def tensor(self, node: ir.Value, frame: Frame) -> Tensor:
@@ -232,7 +235,8 @@ class _Deriver:
                 config = replace(node, positional=())
                 return self.apply(spec, self.bind(spec, config, frame), node.span, tensors, frame)
             tensors = [self.current(frame, node.span)]
-            return self.apply(spec, self.bind(spec, node, frame), node.span, tensors, frame)
+            return self.apply(spec, self.bind(spec, node, frame), node.span, tensors, frame,
+                              positional=len(node.positional))
         if isinstance(func, ir.CallExpr) and isinstance(func.func, ir.Name):
             if node.keywords:
                 raise SymconvError("SC106", "a layer is applied to tensors only",
@@ -244,7 +248,8 @@ class _Deriver:
             if spec.family == "functional":
                 raise SymconvError("SC104", f"'{spec.type}' is a function: call it on the "
                                    f"tensors, `{spec.type}(a, b)`", func.span)
-            return self.apply(spec, self.bind(spec, func, frame), func.span, tensors, frame)
+            return self.apply(spec, self.bind(spec, func, frame), func.span, tensors, frame,
+                              positional=len(func.positional))
         raise SymconvError("SC104", "only layers, blocks and shared layers can be called",
                            node.span)
 
@@ -258,7 +263,8 @@ class _Deriver:
                               frame.values)[0]
 
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
-              frame: Frame, name: str | None = None, shared: Shared | None = None) -> Tensor:
+              frame: Frame, name: str | None = None, shared: Shared | None = None,
+              positional: int = 0) -> Tensor:
         self.count(span)
         check_arity(spec, len(tensors), span)
         if name is None:
@@ -279,11 +285,13 @@ class _Deriver:
             _same_weights(shared, weights, ctx)
             weights, shares = (), shared.first.name
         record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
-                             weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares)
+                             weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares,
+                             self.layer_call(spec, args, positional),
+                             tuple(t.node for t in tensors))
         if shared is not None and shared.first is None:
             shared.first = record
         self.records.append(record)
-        return Tensor(out.shape, name)
+        return Tensor(out.shape, name, len(self.records) - 1)
 
     def note_uses(self, where: str, value: object) -> None:
         values = value if isinstance(value, tuple) else (value,)
@@ -297,7 +305,24 @@ class _Deriver:
     def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
                      frame: Frame) -> Tensor:
         return self.apply(shared.spec, shared.args, span, tensors, frame, name=shared.name,
-                          shared=shared)
+                          shared=shared, positional=shared.positional)
+
+    def layer_call(self, spec: LayerSpec, args: Mapping[str, Arg], positional: int) -> LayerCall:
+        """The call as written, for `symconv verify`; a layer given as an argument becomes a
+        LayerCall of its own (bound in the scope it was written in)."""
+        return LayerCall(spec.type, tuple((k, self.plain(a)) for k, a in args.items()),
+                         positional)
+
+    def plain(self, arg: Arg) -> object:
+        value = arg.value
+        if isinstance(value, tuple):
+            return tuple(self.plain(a) for a in value)
+        if isinstance(value, Deferred) and isinstance(value.call.func, ir.Name):
+            call = value.call
+            spec = self.spec(call.func.id, call.func.span)  # type: ignore[union-attr]
+            args = self.bind(spec, call, Frame(dict(value.scope)))
+            return self.layer_call(spec, args, len(call.positional))
+        return value
 
     def sublayer(self, arg: Arg, shape: Shape, wrapper: Call) -> SubLayer:
         """Call.sublayer's hook: derive a layer given as an argument on `shape`."""
@@ -362,7 +387,7 @@ class _Deriver:
         self.block_records.append(BlockRecord(
             name, block.name, call.span, inner.path, tuple(t.shape for t in tensors), out.shape,
             first, len(self.records) - 1))
-        return Tensor(out.shape, name)
+        return Tensor(out.shape, name, out.node)
 
     def block_arguments(self, block: ir.Block, call: ir.CallExpr,
                         frame: Frame) -> tuple[dict[str, object], Arg | None]:

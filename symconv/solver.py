@@ -91,7 +91,7 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
     fixed = {k: v for k, v in {**d.defaults, **(values or {})}.items()
              if k not in unknowns and k not in d.subs}
     known = substitute(d, fixed, use_defaults=False) if fixed else d
-    kinds = {u: _kind(d, u) for u in unknowns}
+    kinds = {u: kind_of(d, u) for u in unknowns}
     spans = {u: (ranges or {}).get(u, RANGES[kinds[u]]) for u in unknowns}
     relations = [r for t in targets for r in _relations(known, t)]
     valid = [r.condition for r in known.requires]
@@ -130,7 +130,8 @@ def _check_names(d: Derivation, unknowns: Sequence[str], values: Mapping[str, in
                                f"upwards, not {low}..{high}", None, d.source)
 
 
-def _kind(d: Derivation, name: str) -> str:
+def kind_of(d: Derivation, name: str) -> str:
+    """What a size is, from the arguments it is used in: kernel, stride, …, input size or width."""
     for use in d.uses.get(name, ()):
         if use in KINDS:
             return KINDS[use]

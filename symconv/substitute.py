@@ -11,7 +11,7 @@ from sympy import Expr
 from . import symbols
 from .errors import SymconvError, did_you_mean
 from .layers.base import Requirement, Weight
-from .model import Derivation, LayerRecord
+from .model import Derivation, LayerCall, LayerRecord
 
 
 def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = True) -> Derivation:
@@ -40,6 +40,16 @@ def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = Tr
                    subs={**d.subs, **chosen})
 
 
+def unchecked(d: Derivation, values: Mapping[str, int]) -> Derivation:
+    """The network's inputs and layer calls at `values`, conditions not checked and shapes not
+    recomputed: enough to build the network in a framework where symconv refuses it (`symconv
+    verify` checks that the framework refuses it too)."""
+    mapping = {symbols.size(k): sympy.Integer(v) for k, v in values.items()}
+    layers = tuple(replace(layer, call=_call(layer.call, mapping)) if layer.call else layer
+                   for layer in d.layers)
+    return replace(d, layers=layers, inputs=tuple((n, _shape(s, mapping)) for n, s in d.inputs))
+
+
 def _shape(shape: tuple[Expr, ...], mapping: Mapping[sympy.Symbol, Expr]) -> tuple[Expr, ...]:
     return tuple(e.xreplace(mapping) for e in shape)
 
@@ -57,7 +67,22 @@ def _layer(layer: LayerRecord, mapping: Mapping[sympy.Symbol, Expr], d: Derivati
     return replace(layer, input_shape=_shape(layer.input_shape, mapping),
                    input_shapes=tuple(_shape(s, mapping) for s in layer.input_shapes),
                    output_shape=_shape(layer.output_shape, mapping), weights=weights,
-                   requires=tuple(requires))
+                   requires=tuple(requires),
+                   call=_call(layer.call, mapping) if layer.call is not None else None)
+
+
+def _call(call: LayerCall, mapping: Mapping[sympy.Symbol, Expr]) -> LayerCall:
+    return replace(call, args=tuple((k, _value(v, mapping)) for k, v in call.args))
+
+
+def _value(value: object, mapping: Mapping[sympy.Symbol, Expr]) -> object:
+    if isinstance(value, sympy.Basic):
+        return value.xreplace(mapping)
+    if isinstance(value, tuple):
+        return tuple(_value(v, mapping) for v in value)
+    if isinstance(value, LayerCall):
+        return _call(value, mapping)
+    return value
 
 
 def _broken(layer: LayerRecord, req: Requirement, mapping: Mapping[sympy.Symbol, Expr],

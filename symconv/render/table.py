@@ -7,7 +7,7 @@ from .common import (count_cell, layer_label, memory, note_lines, param_cell, re
                      row_counts, shape_cell, title)
 
 
-def _box(rows: list[list[str]], header: list[str], right: set[int]) -> list[str]:
+def box(rows: list[list[str]], header: list[str], right: set[int]) -> list[str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str], left: str, mid: str, end: str) -> str:
@@ -42,7 +42,7 @@ def render_table(d: Derivation, depth: int | None = 1) -> str:
         if torch:
             row.append(count_cell(row_counts(d, layer)[1]))
         rows.append(row)
-    lines = [title(d), *_box(rows, header, right={2, 3})]
+    lines = [title(d), *box(rows, header, right={2, 3})]
     lines += [_total("Total params", d.params), _total("Trainable params", d.trainable),
               _total("Non-trainable params", d.non_trainable)]
     if torch:

@@ -1,0 +1,9 @@
+"""Stage 5b (`symconv verify`): check a derivation against the real framework (PyTorch or Keras), layer by layer.
+
+Nothing here imports a framework until a network is run; `symconv[verify]` installs them.
+"""
+
+from .check import FRAMEWORKS, FrameworkMissing, Report, verify_source
+from .compare import Facts, Mismatch
+
+__all__ = ["FRAMEWORKS", "Facts", "FrameworkMissing", "Mismatch", "Report", "verify_source"]

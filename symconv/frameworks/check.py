@@ -1,0 +1,147 @@
+"""`symconv verify`: derive the network at concrete sizes, build the same network in the real
+framework, run it, and compare every layer; then step just outside the valid domain and check
+that the framework refuses what symconv refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from ..errors import Source, SymconvError
+from ..model import Derivation
+from .compare import Facts, Mismatch, Refused, compare
+from .sizes import Outside, outside, sample
+
+FRAMEWORKS = ("torch", "keras")
+INSTALL = "pip install 'symconv[verify]'  (torch==2.13.0, a CPU build, and keras==3.15.1)"
+
+
+class FrameworkMissing(Exception):
+    """The framework to verify against is not installed (the CLI exits 2)."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One size assignment: symconv's derivation and the framework's facts per layer (None
+    when the framework refused the network, with its message in `refused`)."""
+
+    sizes: dict[str, int]
+    derivation: Derivation
+    facts: tuple[Facts, ...] | None
+    refused: str | None = None
+
+
+@dataclass(frozen=True)
+class OutsideCheck:
+    """A point outside the valid domain: what symconv says, and what the framework says (None
+    when it accepted the network)."""
+
+    point: Outside
+    symconv: str
+    framework: str | None
+
+
+@dataclass
+class Report:
+    path: str
+    against: str
+    version: str
+    checked: list[Checked] = field(default_factory=list)
+    outside: list[OutsideCheck] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    @property
+    def comparisons(self) -> int:
+        """Layer comparisons made: layers × size assignments the framework ran."""
+        return sum(len(c.facts) for c in self.checked if c.facts is not None)
+
+    def render(self) -> str:
+        from ..render.verification import render_report
+
+        return render_report(self)
+
+    def to_dict(self) -> dict[str, object]:
+        from ..render.verification import report_dict
+
+        return report_dict(self)
+
+
+def runner(against: str) -> tuple[ModuleType, str]:
+    """The framework's runner module and its version; FrameworkMissing when not installed."""
+    if against == "torch":
+        from . import torch_net as module
+    else:
+        from . import keras_net as module  # type: ignore[no-redef]
+    version = module.version()
+    if version is None:
+        raise FrameworkMissing(f"verifying against {against} needs PyTorch and Keras: {INSTALL}")
+    return module, version
+
+
+def verify_source(source: Source, against: str | None = None,
+                  subs: Mapping[str, int] | None = None, samples: int = 3, seed: int = 0,
+                  check_outside: bool = True) -> Report:
+    """See `symconv.verify`."""
+    from ..parse import parse
+    from ..propagate import derive_program
+
+    program = parse(source)
+    symbolic = derive_program(program, dict(subs or {}))
+    convention = symbolic.convention
+    against = against or convention
+    if against != convention:
+        raise SymconvError("SC306", f"verifying a {convention} file against {against} is not "
+                           "supported: symconv does not translate networks between the "
+                           "frameworks", None, source,
+                           hint=f"verify against {convention}, the file's convention")
+    module, version = runner(against)
+    report = Report(source.path, against, version)
+    assignments = sample(symbolic, samples, seed)
+    for sizes in assignments:
+        report.checked.append(_check(module, derive_program(program, sizes), sizes, report))
+    if check_outside and len(symbolic.subs) < len(symbolic.sizes):
+        for point in outside(symbolic, assignments[0]):
+            report.outside.append(_outside(module, program, symbolic, point, report))
+    return report
+
+
+def _check(module: ModuleType, d: Derivation, sizes: dict[str, int], report: Report) -> Checked:
+    try:
+        facts = module.run(d)
+    except Refused as err:
+        report.mismatches.append(Mismatch(err.record.name, err.record.type, sizes,
+                                          "the framework refuses what symconv accepts",
+                                          "accepted", str(err), report.against))
+        return Checked(sizes, d, None, str(err))
+    for record, theirs in zip(d.layers, facts):
+        report.mismatches += compare(record, theirs, sizes, report.against)
+    return Checked(sizes, d, tuple(facts))
+
+
+def _outside(module: ModuleType, program: object, symbolic: Derivation, point: Outside,
+             report: Report) -> OutsideCheck:
+    from ..propagate import derive_program
+    from ..substitute import unchecked
+
+    try:
+        derive_program(program, point.sizes)  # type: ignore[arg-type]
+    except SymconvError as err:
+        said = err.message
+    else:  # the conditions say no, so derivation must too: a bug if not
+        raise AssertionError(f"symconv accepts {point.sizes} against its own condition "
+                             f"{point.reason}")
+    try:
+        module.run(unchecked(symbolic, point.sizes))
+    except Refused as err:
+        return OutsideCheck(point, said, str(err))
+    record = symbolic.layer(point.layer)
+    report.mismatches.append(Mismatch(record.name, record.type, point.sizes,
+                                      "symconv refuses what the framework accepts", said,
+                                      "accepted", report.against))
+    return OutsideCheck(point, said, None)

@@ -1,0 +1,124 @@
+"""Build a derived network in Keras 3 on the torch backend (one `keras.layers` object per layer,
+`keras.ops` for the functions add, subtract and multiply), apply it to symbolic inputs
+(`keras.Input`, as `model.summary()` does) and to zeros with a batch of 2, and report each
+layer's facts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import Any
+
+from ..layers import REGISTRY
+from ..model import Derivation, LayerCall, LayerRecord
+from .compare import Facts, Refused
+from .values import arguments
+
+BATCH = 2
+
+
+def _keras() -> Any:
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+
+    return keras
+
+
+def version() -> str | None:
+    """Keras's version, or None when Keras or its torch backend is missing."""
+    try:
+        import torch  # noqa: F401  (the backend)
+        keras = _keras()
+    except ImportError:
+        return None
+    if keras.backend.backend() != "torch":
+        return None
+    return str(keras.__version__)
+
+
+def build(call: LayerCall) -> Any:
+    """`keras.layers.<type>(…)` as written (a layer given as an argument is built first, as
+    Python would)."""
+    args, kwargs = arguments(call, build)
+    return getattr(_keras().layers, call.type)(*args, **kwargs)
+
+
+def named(record: LayerRecord) -> LayerCall:
+    """The call with a given name replaced by the name symconv gives the layer: inside a block
+    instance that name carries the instance's prefix (`block_1_` + `depthwise`), and Keras
+    wants every name in a model to be unique."""
+    call = record.call
+    assert call is not None
+    return replace(call, args=tuple((k, record.name if k == "name" else v)
+                                    for k, v in call.args))
+
+
+def _call(record: LayerRecord, layer: Any, tensors: list[Any], eager: bool) -> Any:
+    family = REGISTRY["keras"][record.type].family
+    if family == "functional":
+        return getattr(_keras().ops, record.type)(*tensors)
+    options = {"training": False} if eager else {}
+    if family == "merge":
+        return layer(tensors, **options)
+    if record.type == "MultiHeadAttention":
+        query, *rest = tensors
+        return layer(query, *(rest or [query]), **options)  # one tensor: self-attention
+    return layer(*tensors, **options)
+
+
+def _size(weight: Any) -> int:
+    n = 1
+    for d in weight.shape:
+        n *= int(d)
+    return n
+
+
+def _layer_facts(layer: Any, shape: tuple[int, ...]) -> Facts:
+    """Keras names weights by their short name ("kernel"); layers made of layers (attention,
+    RNN cells, wrappers) repeat those, and then the path below the layer tells them apart."""
+    names = [w.name for w in layer.weights]
+    if len(set(names)) != len(names):
+        names = [w.path.removeprefix(layer.name + "/") for w in layer.weights]
+    return Facts(shape, sum(map(_size, layer.trainable_weights)),
+                 sum(map(_size, layer.non_trainable_weights)), 0,
+                 {n: tuple(int(x) for x in w.shape) for n, w in zip(names, layer.weights)})
+
+
+def run(d: Derivation) -> list[Facts]:
+    """Every layer's facts, in the derivation's order. Raises `Refused` at the first layer
+    Keras refuses, and where its symbolic output shape (what `summary()` prints) differs from
+    the shape of the real output."""
+    import numpy as np
+
+    keras = _keras()
+    keras.backend.clear_session()
+    indices = {name for layer in d.layers if layer.type == "Embedding"
+               for name in layer.sources if isinstance(name, str)}
+    symbolic: dict[int | str, Any] = {}
+    real: dict[int | str, Any] = {}
+    for name, shape in d.inputs:
+        dtype = "int64" if name in indices else "float32"
+        dims = tuple(int(e) for e in shape)
+        symbolic[name] = keras.Input(shape=dims, dtype=dtype)
+        real[name] = np.zeros((BATCH, *dims), dtype=dtype)
+    layers: dict[str, Any] = {}
+    facts = []
+    for i, record in enumerate(d.layers):
+        assert record.call is not None
+        key = record.shares or record.name
+        try:
+            if key not in layers and REGISTRY["keras"][record.type].family != "functional":
+                layers[key] = build(named(record))
+            layer = layers.get(key)
+            symbolic[i] = _call(record, layer, [symbolic[s] for s in record.sources], False)
+            real[i] = _call(record, layer, [real[s] for s in record.sources], True)
+        except Exception as err:  # noqa: BLE001 - any refusal is the answer we want
+            raise Refused(record, err) from err
+        shape = tuple(int(e) for e in real[i].shape[1:])
+        printed = tuple(symbolic[i].shape[1:])
+        if printed != shape:
+            raise Refused(record, ValueError(f"Keras prints the output shape {printed} but "
+                                             f"computes {shape}"))
+        facts.append(_layer_facts(layer, shape) if layer is not None else Facts(shape))
+    return facts

@@ -1,0 +1,122 @@
+"""Build a derived network in PyTorch (one `torch.nn` module per layer, the torch functions for
+add, sub, mul, cat and select), run it on zeros with a batch of 2 in eval mode, and report each
+layer's facts.
+
+Tensors keep their batch axis where torch puts it: first, except around a sequence layer with
+batch_first=False (its default), which takes and gives (L, N, F). symconv's shapes leave the
+batch axis out wherever it is, so a tensor is moved to the axis its next layer wants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Derivation, LayerCall, LayerRecord
+from .compare import Facts, Refused
+from .values import arguments
+
+BATCH = 2
+SEQUENCE = frozenset({"RNN", "LSTM", "GRU", "MultiheadAttention", "TransformerEncoderLayer"})
+FUNCTIONS = frozenset({"add", "sub", "mul", "cat", "select"})
+DROPPED = frozenset({"name"})  # symconv's own: the name shown in the table
+
+
+def version() -> str | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    return str(torch.__version__)
+
+
+def batch_axis(call: LayerCall) -> int:
+    if call.type in SEQUENCE and not dict(call.args).get("batch_first", False):
+        return 1
+    return 0
+
+
+def build(call: LayerCall) -> Any:
+    """The module `torch.nn.<type>(…)` as written."""
+    import torch
+
+    args, kwargs = arguments(call, build, DROPPED)
+    if isinstance(kwargs.get("dtype"), str):
+        kwargs["dtype"] = getattr(torch, kwargs["dtype"])
+    module = getattr(torch.nn, call.type)(*args, **kwargs)
+    module.train(False)  # eval mode: BatchNorm uses its running statistics, Dropout is off
+    return module
+
+
+def _function(call: LayerCall, tensors: list[Any]) -> Any:
+    import torch
+
+    _, kwargs = arguments(call, build, DROPPED)
+    if call.type == "cat":
+        return torch.cat(tensors, **kwargs)
+    return getattr(torch, call.type)(*tensors, **kwargs)
+
+
+def _module_facts(module: Any, shape: tuple[int, ...]) -> Facts:
+    params = list(module.named_parameters())
+    buffers = list(module.named_buffers())
+    return Facts(shape, sum(p.numel() for _, p in params if p.requires_grad), 0,
+                 sum(b.numel() for _, b in buffers),
+                 {n: tuple(p.shape) for n, p in params},
+                 {n: tuple(b.shape) for n, b in buffers})
+
+
+def _inputs(d: Derivation) -> dict[int | str, tuple[Any, int]]:
+    import torch
+
+    indices = {name for layer in d.layers if layer.type == "Embedding"
+               for name in layer.sources if isinstance(name, str)}
+    return {name: (torch.zeros((BATCH, *map(int, shape)),
+                               dtype=torch.int64 if name in indices else torch.float32), 0)
+            for name, shape in d.inputs}
+
+
+def _apply(record: LayerRecord, tensors: list[Any], modules: dict[str, Any]) -> tuple[Any, Any]:
+    """(the output tensor, the module or None for a torch function)."""
+    assert record.call is not None
+    if record.type in FUNCTIONS:
+        return _function(record.call, tensors), None
+    key = record.shares or record.name
+    if key not in modules:
+        modules[key] = build(record.call)
+    module = modules[key]
+    if record.type == "MultiheadAttention" and len(tensors) == 1:
+        tensors = tensors * 3  # self-attention: query = key = value
+    params = [p for p in module.parameters() if p.is_floating_point()]
+    if params:  # a module made with dtype=float64 takes float64 input
+        tensors = [t.to(params[0].dtype) if t.is_floating_point() else t for t in tensors]
+    out = module(*tensors)
+    return (out[0] if isinstance(out, (tuple, list)) else out), module
+
+
+def run(d: Derivation) -> list[Facts]:
+    """Every layer's facts, in the derivation's order. Raises `Refused` at the first layer
+    torch refuses."""
+    import torch
+
+    values = _inputs(d)
+    modules: dict[str, Any] = {}
+    facts = []
+    with torch.no_grad():
+        for i, record in enumerate(d.layers):
+            assert record.call is not None
+            axis = batch_axis(record.call)
+            tensors = [t.movedim(at, axis) for t, at in (values[s] for s in record.sources)]
+            try:
+                out, module = _apply(record, tensors, modules)
+            except Exception as err:  # noqa: BLE001 - any refusal is the answer we want
+                raise Refused(record, err) from err
+            shape = list(out.shape)
+            if len(shape) <= axis or shape[axis] != BATCH:
+                raise Refused(record, ValueError(f"output {tuple(shape)} has no batch axis "
+                                                 f"{axis} of {BATCH}"))
+            del shape[axis]
+            values[i] = (out, axis)
+            facts.append(_module_facts(module, tuple(shape)) if module is not None
+                         else Facts(tuple(shape)))
+    return facts
+

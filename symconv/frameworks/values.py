@@ -1,0 +1,34 @@
+"""A layer call's arguments as the plain Python values a framework constructor takes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sympy
+
+from ..model import LayerCall
+
+
+def plain(value: object, build: Callable[[LayerCall], Any]) -> Any:
+    """sympy integers → int, other numbers → float, tuples item by item, a layer given as an
+    argument → `build(call)`; strings, bools and None as they are."""
+    if isinstance(value, LayerCall):
+        return build(value)
+    if isinstance(value, tuple):
+        return tuple(plain(v, build) for v in value)
+    if isinstance(value, sympy.Basic):
+        if value.is_Integer:
+            return int(value)
+        if value.is_Number:
+            return float(value)
+        raise ValueError(f"argument {value} is not a number: every size needs a value")
+    return value
+
+
+def arguments(call: LayerCall, build: Callable[[LayerCall], Any],
+              dropped: frozenset[str] = frozenset()) -> tuple[list[Any], dict[str, Any]]:
+    """(positional, keyword) arguments as written, less the `dropped` keywords."""
+    positional = [plain(v, build) for _, v in call.args[:call.positional]]
+    keywords = {k: plain(v, build) for k, v in call.args[call.positional:] if k not in dropped}
+    return positional, keywords

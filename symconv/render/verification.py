@@ -1,0 +1,114 @@
+"""`symconv verify`'s report as text (an agreement table) or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from .common import count_cell, layer_label, shape_cell
+from .table import box
+
+if TYPE_CHECKING:
+    from ..frameworks.check import Checked, Report
+
+NAMES = {"torch": "PyTorch", "keras": "Keras"}
+WIDTH = 160  # a framework's message is cut here in the text report (JSON keeps it whole)
+
+
+def _sizes(sizes: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sizes.items()) or "no sizes"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= WIDTH else text[:WIDTH - 1] + "…"
+
+
+def _framework(report: Report) -> str:
+    backend = " (torch backend)" if report.against == "keras" else ""
+    return f"{NAMES[report.against]} {report.version}{backend}"
+
+
+def _weights(record) -> str:  # type: ignore[no-untyped-def]
+    if record.shares is not None:
+        return f"shared with {record.shares}"
+    shown = [f"{w.name} {_shape(w.shape)}" for w in record.weights if not w.buffer]
+    return ", ".join(shown) or "-"
+
+
+def _shape(shape: tuple) -> str:  # type: ignore[type-arg]
+    return "(" + ", ".join(str(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _table(report: Report, checked: Checked) -> list[str]:
+    d, torch = checked.derivation, report.against == "torch"
+    wrong = {m.layer for m in report.mismatches if m.sizes == checked.sizes}
+    header = ["Layer (type)", "Output Shape", "Param #"] + (["Buffers"] if torch else [
+        "Non-trainable"]) + ["Weights", "Agree"]
+    rows = []
+    for i, layer in enumerate(d.layers):
+        ran = checked.facts is not None and i < len(checked.facts)
+        mark = "✗" if layer.name in wrong else "✓" if ran else "·"
+        extra = layer.buffers if torch else layer.non_trainable
+        rows.append([layer_label(layer), shape_cell(layer.output_shape, d.convention),
+                     count_cell(layer.params), count_cell(extra), _weights(layer), mark])
+    return box(rows, header, right={2, 3})
+
+
+def render_report(report: Report) -> str:
+    first = report.checked[0]
+    lines = [f"Verifying {report.path} against {_framework(report)}",
+             f"Sizes: {_sizes(first.sizes)}", *_table(report, first)]
+    for checked in report.checked[1:]:
+        agree = len({m.layer for m in report.mismatches if m.sizes == checked.sizes})
+        total = len(checked.derivation.layers)
+        state = (f"refused: {_cut(checked.refused)}" if checked.refused
+                 else f"{total - agree} of {total} layers agree")
+        lines.append(f"Also at {_sizes(checked.sizes)}: {state}")
+    if report.outside:
+        lines += ["", "Just outside the valid domain (the framework must refuse too):"]
+        for o in report.outside:
+            theirs = (f"{report.against} refuses: {_cut(o.framework)}" if o.framework
+                      else f"{report.against} ACCEPTS")
+            lines.append(f"  {_sizes({o.point.size: o.point.sizes[o.point.size]})} "
+                         f"({o.point.layer}: {o.point.reason}): symconv refuses; {theirs}")
+    if report.mismatches:
+        lines += ["", f"Mismatches ({len(report.mismatches)}):"]
+        lines += [f"  {_cut(str(m))}" for m in report.mismatches]
+    lines += ["", _verdict(report)]
+    return "\n".join(lines) + "\n"
+
+
+def _verdict(report: Report) -> str:
+    counts = (f"{len(report.checked)} size assignment{'s' * (len(report.checked) != 1)}, "
+              f"{report.comparisons} layer comparisons, {len(report.outside)} "
+              f"point{'s' * (len(report.outside) != 1)} outside the valid domain")
+    if report.ok:
+        return f"OK: symconv and {_framework(report)} agree ({counts})."
+    return f"MISMATCH: {len(report.mismatches)} disagreement(s) ({counts})."
+
+
+def report_dict(report: Report) -> dict[str, object]:
+    return {
+        "path": report.path, "against": report.against, "version": report.version,
+        "ok": report.ok, "comparisons": report.comparisons,
+        "checked": [{"sizes": c.sizes, "layers": len(c.derivation.layers),
+                     "refused": c.refused} for c in report.checked],
+        "outside": [{"sizes": o.point.sizes, "size": o.point.size, "layer": o.point.layer,
+                     "reason": o.point.reason, "symconv": o.symconv, "framework": o.framework}
+                    for o in report.outside],
+        "mismatches": [{"layer": m.layer, "type": m.type, "sizes": m.sizes, "what": m.what,
+                        "symconv": _json(m.symconv), "framework": _json(m.framework)}
+                       for m in report.mismatches],
+    }
+
+
+def _json(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def render_report_json(report: Report) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
