@@ -41,11 +41,13 @@ def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = Tr
 
 
 def unchecked(d: Derivation, values: Mapping[str, int]) -> Derivation:
-    """The network's inputs and layer calls at `values`, conditions not checked and shapes not
-    recomputed: enough to build the network in a framework where symconv refuses it (`symconv
+    """The network's inputs, layer calls and layer input shapes at `values`, conditions not
+    checked: enough to build the network in a framework where symconv refuses it (`symconv
     verify` checks that the framework refuses it too)."""
     mapping = {symbols.size(k): sympy.Integer(v) for k, v in values.items()}
-    layers = tuple(replace(layer, call=_call(layer.call, mapping)) if layer.call else layer
+    layers = tuple(replace(layer, call=_call(layer.call, mapping) if layer.call else None,
+                           input_shape=_shape(layer.input_shape, mapping),
+                           input_shapes=tuple(_shape(s, mapping) for s in layer.input_shapes))
                    for layer in d.layers)
     return replace(d, layers=layers, inputs=tuple((n, _shape(s, mapping)) for n, s in d.inputs))
 

@@ -190,11 +190,43 @@ def test_cli_without_the_frameworks_says_how_to_install(monkeypatch: pytest.Monk
     assert "pip install 'symconv[verify]'" in capsys.readouterr().err
 
 
-def test_cross_convention_is_refused_with_a_positioned_error(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["verify", str(ROOT / "examples/mnist_cnn.arch"), "--against", "torch"])
+# --------------------------------------------------------------------------- Keras files in PyTorch
+
+TRANSLATED = ["mnist_cnn", "conv1d_seed", "vgg16", "text_model_keras"]
+
+
+@pytest.mark.parametrize("name", TRANSLATED)
+def test_keras_examples_verify_against_pytorch(name: str, frameworks: None) -> None:
+    report = symconv.verify(ROOT / f"examples/{name}.arch", against="torch", samples=2)
+    assert report.ok, report.render()
+    assert report.translated_from == "keras"
+    assert "a keras file, translated layer by layer" in report.render()
+
+
+def test_expected_differences_are_reported_not_failed(frameworks: None) -> None:
+    # text_model_keras: Keras LSTM(64) on 128 features has 49,408 parameters, PyTorch's
+    # nn.LSTM(128, 64) 49,664 (bias_ih and bias_hh): 4·64 = 256 more; Keras's GRU with
+    # reset_after=True has two biases as PyTorch does, so it agrees exactly.
+    report = symconv.verify(ROOT / "examples/text_model_keras.arch", against="torch", samples=1)
+    assert report.ok and set(report.expected) == {"lstm"}
+    assert "256 more parameters in PyTorch" in report.expected["lstm"]
+    text = "sizes H\ninput (H, H, 3)\nConv2D(8, 3)\nBatchNormalization()\n"
+    report = symconv.verify(text, against="torch", samples=1)
+    # Keras: gamma, beta trainable and 16 non-trainable; PyTorch: 16 + 1 buffers
+    assert report.ok and "with num_batches_tracked (17)" in report.expected["batch_normalization"]
+    assert "≈" in report.render()
+
+
+def test_a_layer_without_a_faithful_translation_is_named(
+        capsys: pytest.CaptureFixture[str], frameworks: None) -> None:
+    code = main(["verify", str(ROOT / "examples/mobilenetv2_keras.arch"), "--against", "torch"])
     err = capsys.readouterr().err
-    assert code == 1 and "[SC306]" in err and "verify against keras" in err
+    assert code == 1 and "[SC306]" in err
+    assert "Conv2D 'Conv1' has no faithful PyTorch translation: 'same' padding with a stride " \
+        "other than 1" in err
+    code = main(["verify", str(ROOT / "examples/resnet18.arch"), "--against", "keras"])
+    err = capsys.readouterr().err
+    assert code == 1 and "[SC306]" in err and "not the other way" in err
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])

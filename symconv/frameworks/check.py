@@ -5,6 +5,7 @@ that the framework refuses what symconv refuses.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -48,9 +49,11 @@ class Report:
     path: str
     against: str
     version: str
+    translated_from: str | None = None  # the file's convention, when it is not `against`
     checked: list[Checked] = field(default_factory=list)
     outside: list[OutsideCheck] = field(default_factory=list)
     mismatches: list[Mismatch] = field(default_factory=list)
+    expected: dict[str, str] = field(default_factory=dict)  # layer → the expected difference
 
     @property
     def ok(self) -> bool:
@@ -72,13 +75,21 @@ class Report:
         return report_dict(self)
 
 
-def runner(against: str) -> tuple[ModuleType, str]:
-    """The framework's runner module and its version; FrameworkMissing when not installed."""
-    if against == "torch":
-        from . import torch_net as module
+def runner(against: str, convention: str) -> tuple[ModuleType, str]:
+    """The module that runs a `convention` file in `against` (its `run(derivation)` gives
+    Facts per layer) and the framework's version; FrameworkMissing when not installed."""
+    from . import keras_net, torch_net, translate
+
+    if (convention, against) == ("keras", "torch"):
+        module, version = translate, torch_net.version()
+    elif against == convention:
+        module = torch_net if against == "torch" else keras_net  # type: ignore[assignment]
+        version = module.version()
     else:
-        from . import keras_net as module  # type: ignore[no-redef]
-    version = module.version()
+        raise SymconvError("SC306", f"verifying a {convention} file against {against} is not "
+                           "supported: symconv translates Keras files to PyTorch, not the "
+                           "other way", hint=f"verify against {convention}, the file's "
+                           "convention")
     if version is None:
         raise FrameworkMissing(f"verifying against {against} needs PyTorch and Keras: {INSTALL}")
     return module, version
@@ -95,14 +106,18 @@ def verify_source(source: Source, against: str | None = None,
     symbolic = derive_program(program, dict(subs or {}))
     convention = symbolic.convention
     against = against or convention
-    if against != convention:
-        raise SymconvError("SC306", f"verifying a {convention} file against {against} is not "
-                           "supported: symconv does not translate networks between the "
-                           "frameworks", None, source,
-                           hint=f"verify against {convention}, the file's convention")
-    module, version = runner(against)
-    report = Report(source.path, against, version)
+    try:
+        module, version = runner(against, convention)
+    except SymconvError as err:
+        raise err.located(source) from None
+    report = Report(source.path, against, version,
+                    convention if convention != against else None)
     assignments = sample(symbolic, samples, seed)
+    if report.translated_from:  # every layer translates, or SC306 names the first that does not
+        try:
+            module.steps(derive_program(program, assignments[0]))
+        except SymconvError as err:
+            raise err.located(source) from None
     for sizes in assignments:
         report.checked.append(_check(module, derive_program(program, sizes), sizes, report))
     if check_outside and len(symbolic.subs) < len(symbolic.sizes):
@@ -111,16 +126,32 @@ def verify_source(source: Source, against: str | None = None,
     return report
 
 
+def _run(module: ModuleType, d: Derivation) -> list[Facts]:
+    """The framework's facts; its warnings (about odd but legal configurations, such as a
+    zero-element weight just outside the valid domain) are not the user's concern here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return module.run(d)  # type: ignore[no-any-return]
+
+
 def _check(module: ModuleType, d: Derivation, sizes: dict[str, int], report: Report) -> Checked:
     try:
-        facts = module.run(d)
+        facts = _run(module, d)
     except Refused as err:
         report.mismatches.append(Mismatch(err.record.name, err.record.type, sizes,
                                           "the framework refuses what symconv accepts",
                                           "accepted", str(err), report.against))
         return Checked(sizes, d, None, str(err))
     for record, theirs in zip(d.layers, facts):
-        report.mismatches += compare(record, theirs, sizes, report.against)
+        if report.translated_from:
+            from .translate import compare_translated
+
+            found, expected = compare_translated(record, theirs, sizes)
+            report.mismatches += found
+            if expected:
+                report.expected.setdefault(record.name, expected)
+        else:
+            report.mismatches += compare(record, theirs, sizes, report.against)
     return Checked(sizes, d, tuple(facts))
 
 
@@ -137,7 +168,7 @@ def _outside(module: ModuleType, program: object, symbolic: Derivation, point: O
         raise AssertionError(f"symconv accepts {point.sizes} against its own condition "
                              f"{point.reason}")
     try:
-        module.run(unchecked(symbolic, point.sizes))
+        _run(module, unchecked(symbolic, point.sizes))
     except Refused as err:
         return OutsideCheck(point, said, str(err))
     record = symbolic.layer(point.layer)

@@ -40,14 +40,15 @@ def _shape(shape: tuple) -> str:  # type: ignore[type-arg]
 
 
 def _table(report: Report, checked: Checked) -> list[str]:
-    d, torch = checked.derivation, report.against == "torch"
+    d, torch = checked.derivation, checked.derivation.convention == "torch"
     wrong = {m.layer for m in report.mismatches if m.sizes == checked.sizes}
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Buffers"] if torch else [
         "Non-trainable"]) + ["Weights", "Agree"]
     rows = []
     for i, layer in enumerate(d.layers):
         ran = checked.facts is not None and i < len(checked.facts)
-        mark = "✗" if layer.name in wrong else "✓" if ran else "·"
+        mark = ("✗" if layer.name in wrong else "≈" if layer.name in report.expected
+                else "✓" if ran else "·")
         extra = layer.buffers if torch else layer.non_trainable
         rows.append([layer_label(layer), shape_cell(layer.output_shape, d.convention),
                      count_cell(layer.params), count_cell(extra), _weights(layer), mark])
@@ -56,7 +57,9 @@ def _table(report: Report, checked: Checked) -> list[str]:
 
 def render_report(report: Report) -> str:
     first = report.checked[0]
-    lines = [f"Verifying {report.path} against {_framework(report)}",
+    how = (f" (a {report.translated_from} file, translated layer by layer)"
+           if report.translated_from else "")
+    lines = [f"Verifying {report.path} against {_framework(report)}{how}",
              f"Sizes: {_sizes(first.sizes)}", *_table(report, first)]
     for checked in report.checked[1:]:
         agree = len({m.layer for m in report.mismatches if m.sizes == checked.sizes})
@@ -71,6 +74,10 @@ def render_report(report: Report) -> str:
                       else f"{report.against} ACCEPTS")
             lines.append(f"  {_sizes({o.point.size: o.point.sizes[o.point.size]})} "
                          f"({o.point.layer}: {o.point.reason}): symconv refuses; {theirs}")
+    if report.expected:
+        lines += ["", "Expected differences (the frameworks count these differently by design; "
+                  "not failures):"]
+        lines += [f"  {layer}: {why}" for layer, why in report.expected.items()]
     if report.mismatches:
         lines += ["", f"Mismatches ({len(report.mismatches)}):"]
         lines += [f"  {_cut(str(m))}" for m in report.mismatches]
@@ -91,6 +98,7 @@ def report_dict(report: Report) -> dict[str, object]:
     return {
         "path": report.path, "against": report.against, "version": report.version,
         "ok": report.ok, "comparisons": report.comparisons,
+        "translated_from": report.translated_from, "expected_differences": report.expected,
         "checked": [{"sizes": c.sizes, "layers": len(c.derivation.layers),
                      "refused": c.refused} for c in report.checked],
         "outside": [{"sizes": o.point.sizes, "size": o.point.size, "layer": o.point.layer,
