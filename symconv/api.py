@@ -10,8 +10,8 @@ from .errors import Source, SymconvError
 from .model import Derivation
 
 if TYPE_CHECKING:
-    from .solver import Solution, Target
     from .frameworks import Report
+    from .solver import Solution, Target
 
 MAX_FILE_BYTES = 1_000_000
 

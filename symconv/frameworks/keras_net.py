@@ -113,7 +113,7 @@ def run(d: Derivation) -> list[Facts]:
             layer = layers.get(key)
             symbolic[i] = _call(record, layer, [symbolic[s] for s in record.sources], False)
             real[i] = _call(record, layer, [real[s] for s in record.sources], True)
-        except Exception as err:  # noqa: BLE001 - any refusal is the answer we want
+        except Exception as err:  # any refusal is the answer we want
             raise Refused(record, err) from err
         shape = tuple(int(e) for e in real[i].shape[1:])
         printed = tuple(symbolic[i].shape[1:])

@@ -108,7 +108,7 @@ def run(d: Derivation) -> list[Facts]:
             tensors = [t.movedim(at, axis) for t, at in (values[s] for s in record.sources)]
             try:
                 out, module = _apply(record, tensors, modules)
-            except Exception as err:  # noqa: BLE001 - any refusal is the answer we want
+            except Exception as err:  # any refusal is the answer we want
                 raise Refused(record, err) from err
             shape = list(out.shape)
             if len(shape) <= axis or shape[axis] != BATCH:

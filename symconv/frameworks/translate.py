@@ -247,7 +247,7 @@ def run(d: Derivation) -> list[Facts]:
             moved = [_to(t, layout, want) for t, layout in inputs]
             try:
                 out = step.apply(step.module, [t for t, _ in moved])
-            except Exception as err:  # noqa: BLE001 - any refusal is the answer we want
+            except Exception as err:  # any refusal is the answer we want
                 raise Refused(record, err) from err
             layout = moved[0][1] if want == ANY else want
             values[i] = (out, layout)

@@ -75,8 +75,8 @@ def render_report(report: Report) -> str:
             lines.append(f"  {_sizes({o.point.size: o.point.sizes[o.point.size]})} "
                          f"({o.point.layer}: {o.point.reason}): symconv refuses; {theirs}")
     if report.expected:
-        lines += ["", "Expected differences (the frameworks count these differently by design; "
-                  "not failures):"]
+        lines += ["", ("Expected differences (the frameworks count these differently by design; "
+                       "not failures):")]
         lines += [f"  {layer}: {why}" for layer, why in report.expected.items()]
     if report.mismatches:
         lines += ["", f"Mismatches ({len(report.mismatches)}):"]
