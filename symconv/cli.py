@@ -18,6 +18,9 @@ class Exit(IntEnum):
 
 
 FORMAT_NAMES = ("table", "json", "markdown", "latex")
+FORMULAS = ("expanded", "stepwise")
+MACS_CONVENTIONS = ("weights", "ptflops", "fvcore")  # symconv.analysis.macs.PRESETS
+DTYPES = ("float32", "float16", "bfloat16", "float64", "int8")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,6 +132,14 @@ def _verify_parser(commands) -> None:  # type: ignore[no-untyped-def]
     verify.add_argument("--format", "-f", choices=("text", "json"), default="text")
 
 
+def _explain_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    explain = commands.add_parser("explain", help="explain every number of each layer in words")
+    explain.add_argument("file", help="a .arch file, or - for standard input")
+    explain.add_argument("--layer", metavar="NAME", help="only this layer")
+    explain.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28",
+                         help="substitute sizes (declared defaults fill the rest)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Closed-form output shapes and parameter "
                      "counts of neural networks, as Keras and PyTorch compute them.")
@@ -141,9 +152,28 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--format", "-f", choices=FORMAT_NAMES, default="table")
     _solve_parser(commands)
     _verify_parser(commands)
+    _explain_parser(commands)
     derive.add_argument("--depth", type=_depth, default=1, metavar="N|all",
                         help="show blocks nested N levels deep as one row each, with their "
                         "subtotals (default 1: the network's own blocks); 'all' lists every layer")
+    derive.add_argument("--formulas", choices=FORMULAS, default="expanded",
+                        help="LaTeX: formulas in the input sizes (expanded) or layer by layer "
+                        "(stepwise: H_1, H_2, …)")
+    derive.add_argument("--standalone", action="store_true",
+                        help="LaTeX: a complete document for pdflatex")
+    derive.add_argument("--macs", nargs="?", const="weights", default=None,
+                        choices=MACS_CONVENTIONS, metavar="CONVENTION",
+                        help="add multiply-accumulates per layer and in total (conventions: "
+                        f"{', '.join(MACS_CONVENTIONS)}; default weights)")
+    derive.add_argument("--flops", action="store_true",
+                        help="with --macs: show FLOPs = 2·MACs")
+    derive.add_argument("--memory", nargs="?", const="float32", default=None, choices=DTYPES,
+                        metavar="DTYPE", help="add activation memory per layer and parameter "
+                        "memory (default float32)")
+    derive.add_argument("--batch", type=_samples, default=1, metavar="N",
+                        help="the batch size for --memory (default 1)")
+    derive.add_argument("--receptive-field", dest="receptive", action="store_true",
+                        help="add the receptive field per spatial axis")
     return parser
 
 
@@ -167,7 +197,12 @@ def _derive(args: argparse.Namespace) -> tuple[str, int]:
     from .api import derive_source
 
     derivation = derive_source(_read(args.file), args.subs)
-    return derivation.render(args.format, args.depth), Exit.OK
+    if args.flops and args.macs is None:
+        args.macs = "weights"
+    options = {"formulas": args.formulas, "standalone": args.standalone, "macs": args.macs,
+               "flops": args.flops, "memory": args.memory, "batch": args.batch,
+               "receptive": args.receptive}
+    return derivation.render(args.format, args.depth, **options), Exit.OK
 
 
 def _targets(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
@@ -215,7 +250,14 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
     return report.render(), Exit.OK if report.ok else Exit.ERROR
 
 
-COMMANDS = {"derive": _derive, "solve": _solve, "verify": _verify}
+def _explain(args: argparse.Namespace) -> tuple[str, int]:
+    from .api import derive_source
+    from .render.explain import render_explain
+
+    return render_explain(derive_source(_read(args.file), args.subs), args.layer), Exit.OK
+
+
+COMMANDS = {"derive": _derive, "solve": _solve, "verify": _verify, "explain": _explain}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "SC304": "too many values to try",
     "SC305": "no valid sizes to verify at",
     "SC306": "no faithful translation to the other framework",
+    "SC307": "no layer of that name",
 }
 
 

@@ -192,12 +192,15 @@ class Derivation:
 
         return to_dict(self)
 
-    def render(self, fmt: str = "table", depth: int | None = 1) -> str:
+    def render(self, fmt: str = "table", depth: int | None = 1, **options: object) -> str:
         """This derivation as 'table', 'json', 'markdown' or 'latex' text; `depth` folds
-        blocks in the table and Markdown (see `rows`)."""
+        blocks in the table and Markdown (see `rows`); `options` as in
+        `symconv.render.options.Options` (formulas, standalone, macs, flops, memory, batch,
+        receptive)."""
         from .render import FORMATS
+        from .render.options import Options
 
-        return FORMATS[fmt](self, depth)
+        return FORMATS[fmt](self, Options(depth=depth, **options))  # type: ignore[arg-type]
 
     def _repr_markdown_(self) -> str:
         return self.render("markdown")

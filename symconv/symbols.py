@@ -18,3 +18,10 @@ def size(name: str) -> sympy.Symbol:
 
 def is_size(expr: object) -> bool:
     return isinstance(expr, sympy.Symbol) and expr.is_integer and expr.is_positive is True
+
+
+@lru_cache(maxsize=None)
+def stage(base: str, index: int) -> sympy.Symbol:
+    """The extent of one axis after layer `index` in the layer-by-layer form: H_3 is what H has
+    become after the third layer."""
+    return sympy.Symbol(f"{base}_{index}", integer=True, positive=True)

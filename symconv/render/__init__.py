@@ -8,9 +8,10 @@ from ..model import Derivation
 from .jsonout import render_json
 from .latex import render_latex
 from .markdown import render_markdown
+from .options import Options
 from .table import render_table
 
-FORMATS: dict[str, Callable[[Derivation, int | None], str]] = {
+FORMATS: dict[str, Callable[[Derivation, Options], str]] = {
     "table": render_table,
     "json": render_json,
     "markdown": render_markdown,

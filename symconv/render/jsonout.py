@@ -7,6 +7,7 @@ import json
 import sympy
 
 from ..model import BlockRecord, Derivation, LayerRecord
+from .options import DEFAULT, Options
 from .printing import show
 
 
@@ -72,5 +73,5 @@ def to_dict(d: Derivation) -> dict[str, object]:
     }
 
 
-def render_json(d: Derivation, depth: int | None = None) -> str:
+def render_json(d: Derivation, options: Options = DEFAULT) -> str:
     return json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n"

@@ -1,16 +1,24 @@
-"""LaTeX output: an `align` block of per-layer formulas and a booktabs summary table.
+"""LaTeX output for papers: an `align*` block of per-layer formulas (in the network's input sizes,
+or layer by layer: H_1 = H - 2, H_2 = ⌊H_1/2⌋, …), a booktabs table (layer, output shape,
+parameters and, when asked, MACs, activation memory and receptive field) with numbers or
+formulas, the validity conditions, and with `standalone` a complete document.
 
-Needs ``\\usepackage{amsmath,booktabs}``. Formulas go through sympy's LaTeX printer (extended
-for floor and ceiling in `printing`); only names and types are escaped here.
+Needs ``\\usepackage{amsmath,booktabs}`` (and ``longtable`` for tables over 40 rows). Formulas
+go through sympy's LaTeX printer (extended for floor and ceiling in `printing`); only names and
+types are escaped here.
 """
 
 from __future__ import annotations
 
 from ..model import Derivation
+from .columns import Column, columns, footer
+from .common import row_counts
+from .options import DEFAULT, Options
 from .printing import latex
 
 _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
             "#": r"\#", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+LONG = 40  # rows from which the table is a longtable (it breaks across pages)
 
 
 def escape(text: str) -> str:
@@ -25,23 +33,90 @@ def _label(name: str, type_: str) -> str:
     return rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
 
 
-def render_latex(d: Derivation, depth: int | None = None) -> str:
-    lines = [f"% symconv: {escape(d.network or 'network')} ({d.convention} convention)",
-             r"% needs \usepackage{amsmath,booktabs}", r"\begin{align*}"]
-    rows = [rf"  {_label(layer.name, layer.type)} &:\ {_shape(layer.output_shape)}"
+def _expanded(d: Derivation) -> list[str]:
+    return [rf"  {_label(layer.name, layer.type)} &:\ {_shape(layer.output_shape)}"
             rf" && P = {latex(layer.params)}" for layer in d.layers]
-    lines.append(" \\\\\n".join(rows))
-    lines += [r"\end{align*}", "", r"\begin{table}[t]", r"\centering",
-              r"\begin{tabular}{llr}", r"\toprule",
-              r"Layer (type) & Output shape & Parameters \\", r"\midrule"]
-    for layer in d.layers:
-        lines.append(rf"{_label(layer.name, layer.type)} & ${_shape(layer.output_shape)}$ & "
-                     rf"${latex(layer.params)}$ \\")
-    lines += [r"\midrule",
-              rf"Total & & ${latex(d.params)}$ \\",
-              rf"Trainable & & ${latex(d.trainable)}$ \\",
-              rf"Non-trainable & & ${latex(d.non_trainable)}$ \\",
-              r"\bottomrule", r"\end{tabular}",
-              rf"\caption{{{escape(d.network or 'Network')}: output shapes (batch axis omitted) "
-              r"and parameter counts.}", r"\end{table}"]
-    return "\n".join(lines) + "\n"
+
+
+def _stepwise(d: Derivation) -> list[str]:
+    from ..stepwise import steps
+
+    rows = []
+    for step in steps(d):
+        defines = ",\\ ".join(f"{latex(s)} = {latex(e)}" for s, e in step.defines)
+        rows.append(rf"  {_label(step.record.name, step.record.type)} &:\ {_shape(step.shape)}"
+                    + (rf",\quad {defines}" if defines else "")
+                    + rf" && P = {latex(step.params)}")
+    return rows
+
+
+def _formulas(d: Derivation, options: Options) -> list[str]:
+    rows = _stepwise(d) if options.formulas == "stepwise" else _expanded(d)
+    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+
+
+def _cell(value: object) -> str:
+    return escape(value) if isinstance(value, str) else f"${latex(value)}$"
+
+
+def _table(d: Derivation, options: Options) -> list[str]:
+    rows = d.rows(options.depth)
+    extra: list[Column] = columns(d, rows, options)
+    spec = "ll" + "r" + "".join("r" if c.right else "l" for c in extra)
+    head = " & ".join(["Layer (type)", "Output shape", "Parameters"]
+                      + [escape(c.header) for c in extra]) + r" \\"
+    body = []
+    for i, row in enumerate(rows):
+        cells = [_label(row.name, row.type), f"${_shape(row.output_shape)}$",
+                 f"${latex(row_counts(d, row)[0])}$"] + [_cell(c.values[i]) for c in extra]
+        body.append(" & ".join(cells) + r" \\")
+    pad = " &" * len(extra)
+    totals = [rf"Total & & ${latex(d.params)}${pad} \\",
+              rf"Trainable & & ${latex(d.trainable)}${pad} \\",
+              rf"Non-trainable & & ${latex(d.non_trainable)}${pad} \\"]
+    if d.convention == "torch":  # running statistics are buffers there, not parameters
+        totals.append(rf"Buffers (not parameters) & & ${latex(d.buffers)}${pad} \\")
+    caption = (rf"\caption{{{escape(d.network or 'Network')}: output shapes (batch axis "
+               r"omitted) and parameter counts.}")
+    notes = [escape(line) + r"\\" for line in footer(d, options)]
+    if len(rows) > LONG:
+        return ([rf"\begin{{longtable}}{{{spec}}}", caption + r"\\", r"\toprule", head,
+                 r"\midrule", r"\endhead", *body, r"\midrule", *totals, r"\bottomrule",
+                 r"\end{longtable}"] + notes)
+    return [r"\begin{table}[ht]", r"\centering", r"\small", rf"\begin{{tabular}}{{{spec}}}",
+            r"\toprule", head, r"\midrule", *body, r"\midrule", *totals, r"\bottomrule",
+            r"\end{tabular}", caption, *([r"\par\smallskip\footnotesize"] + notes
+                                         if notes else []), r"\end{table}"]
+
+
+def _conditions(d: Derivation) -> list[str]:
+    seen: list[str] = []
+    for req in d.requires:
+        text = rf"\item \texttt{{{escape(req.layer)}}}: ${latex(req.condition)}$ " \
+               rf"({escape(req.reason)})"
+        if text not in seen:
+            seen.append(text)
+    return [r"\noindent Valid when:", r"\begin{itemize}", *seen, r"\end{itemize}"] if seen else []
+
+
+def render_latex(d: Derivation, options: Options = DEFAULT) -> str:
+    name = escape(d.network or "network")
+    body = [*_formulas(d, options), "", *_table(d, options)]
+    conditions = _conditions(d)
+    if conditions:
+        body += ["", *conditions]
+    if not options.standalone:
+        return "\n".join([f"% symconv: {name} ({d.convention} convention)",
+                          r"% needs \usepackage{amsmath,booktabs,longtable}", *body]) + "\n"
+    sizes = ", ".join(f"${latex_size(k)} = {v}$" for k, v in d.subs.items())
+    title = f"{name} ({d.convention} convention" + (f"; {sizes}" if sizes else "") + ")"
+    return "\n".join([
+        r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm,landscape]{geometry}",
+        r"\usepackage{amsmath,booktabs,longtable}", r"\allowdisplaybreaks", r"\begin{document}",
+        rf"\section*{{{title}}}", *body, r"\end{document}"]) + "\n"
+
+
+def latex_size(name: str) -> str:
+    from .. import symbols
+
+    return latex(symbols.size(name))

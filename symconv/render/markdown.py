@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from ..model import Derivation
-from .common import (count_cell, note_lines, param_cell, requirement_lines, row_counts,
-                     shape_cell, title)
+from .common import (
+    count_cell,
+    note_lines,
+    param_cell,
+    requirement_lines,
+    row_counts,
+    shape_cell,
+    title,
+)
+from .options import DEFAULT, Options
 
 
 def _cell(text: str) -> str:
     return "`" + text.replace("|", "\\|") + "`"
 
 
-def render_markdown(d: Derivation, depth: int | None = 1) -> str:
+def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
+    depth = options.depth
     torch = d.convention == "torch"
     head = "| Layer | Type | Output shape | Params |" + (" Buffers |" if torch else "")
     rule = "|---|---|---|---:|" + ("---:|" if torch else "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import sympy
+from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
@@ -96,6 +97,20 @@ class _Latex(LatexPrinter):
         if den == 1:
             return self._print(num)
         return rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
+
+    def _print_Integer(self, expr: sympy.Integer) -> str:
+        r"""Thousands separated by thin spaces, as papers print them: 18\,496."""
+        n = int(expr)
+        return f"{n:,}".replace(",", r"\,") if abs(n) >= 10000 else str(n)
+
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        r"""A name of several letters upright-italic as one word (\mathit{classes}), not as a
+        product of letters; one letter, Greek names and subscripts as sympy prints them."""
+        text = super()._print_Symbol(expr, style)
+        name = split_super_sub(expr.name)[0]
+        if len(name) > 1 and text.startswith(name):
+            text = rf"\mathit{{{name}}}" + text[len(name):]
+        return text
 
     def _print_floor(self, expr: sympy.floor, exp: str | None = None) -> str:
         body = rf"\left\lfloor {self._quotient(expr.args[0])} \right\rfloor"

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from ..model import Derivation
-from .common import (count_cell, layer_label, memory, note_lines, param_cell, requirement_lines,
-                     row_counts, shape_cell, title)
+from .common import (
+    count_cell,
+    layer_label,
+    memory,
+    note_lines,
+    param_cell,
+    requirement_lines,
+    row_counts,
+    shape_cell,
+    title,
+)
+from .options import DEFAULT, Options
 
 
 def box(rows: list[list[str]], header: list[str], right: set[int]) -> list[str]:
@@ -32,7 +42,8 @@ def _total(label: str, value) -> str:  # type: ignore[no-untyped-def]
     return f" {label}: {count_cell(value)}" + (f" ({size})" if size else "")
 
 
-def render_table(d: Derivation, depth: int | None = 1) -> str:
+def render_table(d: Derivation, options: Options = DEFAULT) -> str:
+    depth = options.depth
     torch = d.convention == "torch"
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Buffers"] if torch else [])
     rows = []

@@ -1,0 +1,95 @@
+"""The optional compute columns every renderer can show: MACs (or FLOPs), activation memory and
+the receptive field, per row (a folded block sums its layers' MACs and shows its output's memory
+and receptive field), with the footer lines that state their conventions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr
+
+from ..model import BlockRecord, Derivation, LayerRecord
+from .options import Options
+
+Row = LayerRecord | BlockRecord
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    values: list[object]  # per row: a sympy expression, or text (receptive fields)
+    right: bool = True  # numbers align right
+
+
+def _last(d: Derivation, row: Row) -> int:
+    return row.last if isinstance(row, BlockRecord) else d.layers.index(row)
+
+
+def _span(d: Derivation, row: Row) -> range:
+    if isinstance(row, BlockRecord):
+        return range(row.first, row.last + 1)
+    i = d.layers.index(row)
+    return range(i, i + 1)
+
+
+def columns(d: Derivation, rows: list[Row], options: Options) -> list[Column]:
+    out = []
+    if options.macs is not None:
+        from ..analysis import macs
+
+        per_layer = macs.layer_macs(d, macs.PRESETS[options.macs])
+        scale = 2 if options.flops else 1
+        out.append(Column("FLOPs" if options.flops else "MACs",
+                          [scale * sympy.Add(*(per_layer[i] for i in _span(d, r)))
+                           for r in rows]))
+    if options.memory is not None:
+        from ..analysis import memory
+
+        sizes = memory.activations(d, options.memory, options.batch)
+        out.append(Column(f"Activations ({options.memory}, batch {options.batch})",
+                          [sizes[_last(d, r)] for r in rows]))
+    if options.receptive:
+        from ..analysis import receptive
+
+        fields = receptive.fields(d)
+        out.append(Column("Receptive field", [_field_text(fields[_last(d, r)]) for r in rows],
+                          right=False))
+    return out
+
+
+def _field_text(field: object) -> str:
+    from .printing import pretty
+
+    if field is None:
+        return "-"
+    return " × ".join(pretty(f.size) for f in field)  # type: ignore[attr-defined]
+
+
+def footer(d: Derivation, options: Options, fmt=None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Totals and the conventions of the compute columns, as lines of text."""
+    from .common import count_cell
+
+    lines = []
+    if options.macs is not None:
+        from ..analysis import macs
+
+        convention = macs.PRESETS[options.macs]
+        total = macs.total(d, convention) * (2 if options.flops else 1)
+        what = "FLOPs (2 per multiply-accumulate)" if options.flops else "MACs"
+        lines.append(f"Total {what}: {count_cell(total, fmt) if fmt else count_cell(total)} "
+                     f"(per example; {options.macs}: {convention.description})")
+    if options.memory is not None:
+        from ..analysis import memory
+
+        params = memory.parameters(d, options.memory)
+        acts = sympy.Add(*memory.activations(d, options.memory, options.batch))
+        show = (lambda e: count_cell(e, fmt)) if fmt else count_cell
+        lines.append(f"Parameter memory: {show(params)} bytes ({options.memory}); "
+                     f"activations: {show(acts)} bytes (batch {options.batch}, every layer's "
+                     "output)")
+    return lines
+
+
+def number(value: Expr) -> bool:
+    return isinstance(value, sympy.Integer)

@@ -1,0 +1,302 @@
+"""`symconv explain`: every layer's numbers in words, the way a good forum answer gives them:
+where each parameter comes from, the output extent as arithmetic on this layer's own numbers,
+the framework rule behind it, and what the other framework would print.
+
+The arithmetic shown is checked against the derivation before it is printed (at the layer's
+own sizes, or at sampled values when they are symbolic); a step that does not reproduce the
+derived value is left out rather than shown wrong.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import sympy
+from sympy import Expr
+
+from ..errors import SymconvError, did_you_mean
+from ..layers import REGISTRY
+from ..model import Derivation, LayerRecord
+from .printing import pretty
+
+Lines = list[str]
+
+
+def _v(value: object) -> str:
+    """A value on its own: numbers with thousands separators."""
+    return f"{int(value):,}" if isinstance(value, sympy.Integer) else pretty(value)  # type: ignore[arg-type]
+
+
+def _n(value: object) -> str:
+    """A value inside arithmetic: a formula in parentheses."""
+    atomic = isinstance(value, (sympy.Symbol, sympy.floor, sympy.ceiling, sympy.Integer))
+    return _v(value) if atomic else f"({_v(value)})"
+
+
+def _arg(d: Derivation, record: LayerRecord, name: str) -> object:
+    assert record.call is not None
+    given = dict(record.call.args)
+    if name in given:
+        return given[name]
+    spec = REGISTRY[d.convention][record.type]
+    return next(p.default for p in spec.params if p.name == name)
+
+
+def _per_axis(value: object, rank: int) -> tuple[object, ...]:
+    return value if isinstance(value, tuple) else (value,) * rank
+
+
+def _same(a: Expr, b: Expr) -> bool:
+    """Whether two extents agree at the layer's sizes (sampled where symbolic)."""
+    free = sorted(a.free_symbols | b.free_symbols, key=str)
+    rng = random.Random(0)
+    for _ in range(6 if free else 1):
+        values = {s: sympy.Integer(rng.randint(200, 400)) for s in free}
+        if sympy.Integer(0) != (a.xreplace(values) - b.xreplace(values)):
+            return False
+    return True
+
+
+# -- parameters ----------------------------------------------------------------------------
+def _weights_line(record: LayerRecord) -> str:
+    parts = []
+    for w in record.weights:
+        dims = "·".join(_n(e) for e in w.shape) or "1"
+        kind = "" if w.trainable and not w.buffer else " (buffer)" if w.buffer else \
+            " (non-trainable)"
+        size = f" = {_v(w.size)}" if len(w.shape) > 1 else ""
+        parts.append(f"{w.name} {dims}{size}{kind}")
+    return "; ".join(parts)
+
+
+def _filters(record: LayerRecord, kernel: Expr, filters: Expr, fan_in: tuple[Expr, ...],
+             bias: bool) -> str:
+    per = sympy.Mul(*fan_in)
+    dims = "·".join(_n(e) for e in fan_in)
+    each = f"each filter has {dims} = {_v(per)} weights" + (" and 1 bias" if bias else "")
+    total = f"{_n(filters)}·{_n(per + (1 if bias else 0))} = {_v(record.params)}"
+    return f"{each}; {total} parameters"
+
+
+def conv_params(d: Derivation, record: LayerRecord) -> Lines:
+    weights = {w.name: w for w in record.weights}
+    if d.convention == "keras":
+        kernel = weights.get("kernel")
+        if kernel is None or len(weights) > 2:
+            return []
+        *k, per_group, filters = kernel.shape
+    else:
+        kernel = weights.get("weight")
+        if kernel is None:
+            return []
+        filters, per_group, *k = kernel.shape
+    window = "×".join(_n(e) for e in k)
+    channels = record.input_shape[-1] if d.convention == "keras" else record.input_shape[0]
+    head = (f"{_v(filters)} filters of {'width' if len(k) == 1 else 'size'} {window} over "
+            f"{_v(channels)} input channel{'' if channels == 1 else 's'}")
+    if per_group != (record.input_shape[-1] if d.convention == "keras" else
+                     record.input_shape[0]):
+        head += f" in groups ({_n(per_group)} channels per filter)"
+    return [f"{head}: {_filters(record, kernel.size, filters, (*k, per_group), 'bias' in weights)}."]
+
+
+def dense_params(d: Derivation, record: LayerRecord) -> Lines:
+    weights = {w.name: w for w in record.weights}
+    kernel = weights.get("kernel" if d.convention == "keras" else "weight")
+    if kernel is None or len(weights) > 2:
+        return []
+    n_in, n_out = kernel.shape if d.convention == "keras" else kernel.shape[::-1]
+    bias = "bias" in weights
+    per = f"{_v(n_in)} weights" + (" and 1 bias" if bias else "")
+    return [(f"{_v(n_out)} units, each with {per} (one weight per input feature): "
+            f"{_n(n_out)}·{_n(n_in + (1 if bias else 0))} = {_v(record.params)} parameters.")]
+
+
+def norm_params(d: Derivation, record: LayerRecord) -> Lines:
+    if "BatchNorm" not in record.type:
+        return []
+    if d.convention == "keras":
+        return [(f"{_v(record.trainable)} trainable (gamma, beta: a scale and a shift per channel) "
+                f"and {_v(record.non_trainable)} non-trainable (the moving mean and variance, "
+                "updated in training but not by the optimizer); Keras's total counts both.")]
+    return [(f"{_v(record.params)} parameters (weight, bias: a scale and a shift per channel); "
+            f"the running mean, variance and num_batches_tracked are {_v(record.buffers)} "
+            "buffers, which PyTorch does not count as parameters.")]
+
+
+GATE_NAMES = {1: "one block", 3: "3 gate blocks (reset, update, new)",
+              4: "4 gate blocks (input, forget, cell, output)"}
+
+
+def recurrent_params(d: Derivation, record: LayerRecord) -> Lines:
+    """One unidirectional layer: g gate blocks of u units, each unit with n input weights, u
+    recurrent weights and b biases (Keras 1, GRU with reset_after 2; PyTorch 2)."""
+    weights = {w.name: w for w in record.weights}
+    if d.convention == "keras":
+        kernel, recurrent = weights.get("kernel"), weights.get("recurrent_kernel")
+        if kernel is None or recurrent is None:
+            return []
+        n, (u, gu) = kernel.shape[0], recurrent.shape
+        bias = weights.get("bias")
+        b = 0 if bias is None else (bias.shape[0] if len(bias.shape) == 2 else 1)
+        why = {0: "no bias", 1: "1 bias", 2: "2 biases (reset_after=True)"}.get(int(b), "")
+    else:
+        ih, hh = weights.get("weight_ih_l0"), weights.get("weight_hh_l0")
+        if ih is None or hh is None or len(weights) > 4:
+            return []
+        (gu, n), u = ih.shape, hh.shape[1]
+        b = sum(1 for k in ("bias_ih_l0", "bias_hh_l0") if k in weights)
+        why = "2 biases (bias_ih and bias_hh)" if b == 2 else "no bias"
+    gates = gu / u  # sympy cancels 4·u/u to 4
+    total = gates * u * (n + u + b)
+    if not (gates.is_Integer and _same(total, record.params)):
+        return []
+    block = GATE_NAMES.get(int(gates), f"{gates} blocks")
+    return [(f"{_v(u)} units on {_v(n)} features, {block}: each unit has {_v(n)} input weights, "
+            f"{_v(u)} recurrent weights and {why}: {_v(gates)}·{_n(u)}·({_v(n)} + {_v(u)} + "
+            f"{b}) = {_v(record.params)} parameters.")]
+
+
+def embedding_params(d: Derivation, record: LayerRecord) -> Lines:
+    (table,) = record.weights[:1]
+    rows, width = table.shape
+    return [(f"a table of {_v(rows)} rows (one per token id) of {_v(width)} values: "
+            f"{_n(rows)}·{_n(width)} = {_v(record.params)} parameters.")]
+
+
+PARAMS: dict[str, Callable[[Derivation, LayerRecord], Lines]] = {
+    "conv": conv_params, "core": dense_params, "normalization": norm_params,
+    "recurrent": recurrent_params, "embedding": embedding_params}
+
+
+# -- output extents ------------------------------------------------------------------------
+def _window_keras(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
+    rank = len(record.input_shape) - 1
+    size = _per_axis(_arg(d, record, "pool_size" if pool else "kernel_size"), rank)
+    strides = _arg(d, record, "strides")
+    stride_given = strides is not None
+    strides = _per_axis(strides if stride_given else size, rank)
+    dilation = (1,) * rank if pool else _per_axis(_arg(d, record, "dilation_rate"), rank)
+    padding = str(_arg(d, record, "padding")).lower()
+    first = str(_arg(d, record, "data_format") or "channels_last") == "channels_first"
+    spatial = record.input_shape[1:] if first else record.input_shape[:-1]
+    outs = record.output_shape[1:] if first else record.output_shape[:-1]
+    lines = []
+    for axis, (n, k, s, dd, out) in enumerate(zip(spatial, size, strides, dilation, outs)):
+        if padding == "valid":
+            k_eff = dd * (k - 1) + 1
+            value = sympy.floor((n - k_eff) / s) + 1
+            shown = f"⌊({_n(n)} - {_n(k_eff)})/{_n(s)}⌋ + 1"
+            rule = "padding 'valid': every window lies inside the input"
+        else:
+            value, shown = sympy.ceiling(n / s), f"⌈{_n(n)}/{_n(s)}⌉"
+            rule = (f"padding '{padding}': zeros are added so that every step has an "
+                    "output, and the length depends only on the stride")
+        if _same(value, out):
+            lines.append(f"axis {axis + 1}: {shown} = {_v(out)}; {rule}")
+    if pool and not stride_given:
+        n, k = spatial[0], size[0]
+        other = sympy.floor(n - k) + 1 if padding == "valid" else n
+        lines.append(f"strides not given: Keras uses the pool size, {_v(k)}, so the windows do "
+                     f"not overlap (with stride 1 the length would be {_v(other)})")
+    return lines
+
+
+def _window_torch(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
+    rank = len(record.output_shape) - 1
+    kernel = _per_axis(_arg(d, record, "kernel_size"), rank)
+    stride = _arg(d, record, "stride")
+    stride_given = stride is not None
+    strides = _per_axis(stride if stride_given else kernel, rank)
+    padding = _arg(d, record, "padding")
+    if isinstance(padding, str):
+        return []
+    pads = _per_axis(padding, rank)
+    dilation = _per_axis(_arg(d, record, "dilation") if "dilation" in _names(d, record)
+                         else 1, rank)
+    ceil_mode = pool and bool(_arg(d, record, "ceil_mode"))
+    lines = []
+    for axis, (n, k, s, p, dd, out) in enumerate(zip(record.input_shape[-rank:], kernel, strides,
+                                                     pads, dilation, record.output_shape[1:])):
+        k_eff = dd * (k - 1) + 1
+        inner = f"({_n(n)} + 2·{_n(p)} - {_n(k_eff)})/{_n(s)}"
+        value = (sympy.ceiling if ceil_mode else sympy.floor)((n + 2 * p - k_eff) / s) + 1
+        shown = f"⌈{inner}⌉ + 1" if ceil_mode else f"⌊{inner}⌋ + 1"
+        if _same(value, out):
+            lines.append(f"axis {axis + 1}: {shown} = {_v(out)}")
+        elif ceil_mode and _same(value - 1, out):
+            lines.append(f"axis {axis + 1}: {shown} - 1 = {_v(out)}; ceil_mode, but the last "
+                         "window would start in the right padding, so PyTorch drops it")
+    if pool and not stride_given:
+        lines.append("stride not given: PyTorch uses the kernel size, so the windows do not "
+                     "overlap")
+    return lines
+
+
+def _names(d: Derivation, record: LayerRecord) -> set[str]:
+    return {p.name for p in REGISTRY[d.convention][record.type].params}
+
+
+def window_shape(pool: bool) -> Callable[[Derivation, LayerRecord], Lines]:
+    def explain(d: Derivation, record: LayerRecord) -> Lines:
+        if "Transpose" in record.type or "Depthwise" in record.type or "Separable" in record.type:
+            return []
+        return (_window_keras if d.convention == "keras" else _window_torch)(d, record, pool)
+
+    return explain
+
+
+SHAPES: dict[str, Callable[[Derivation, LayerRecord], Lines]] = {
+    "conv": window_shape(False), "pool": window_shape(True)}
+
+
+# -- one layer -----------------------------------------------------------------------------
+def _shape(shape: tuple[Expr, ...]) -> str:
+    return "(" + ", ".join(pretty(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
+    family = REGISTRY[d.convention][record.type].family
+    source = d.source.line(record.span.line).strip()
+    ins = " and ".join(_shape(s) for s in record.input_shapes) or "()"
+    lines = [f"{record.name} ({record.type}), line {record.span.line}: {source}",
+             f"  {ins} → {_shape(record.output_shape)}"]
+    if record.shares:
+        lines.append(f"  Shares its weights with {record.shares}: no parameters of its own.")
+    elif record.weights:
+        lines.append(f"  Parameters: {_v(record.params)} = {_weights_line(record)}"
+                     if len(record.weights) > 1 else
+                     f"  Parameters: {_weights_line(record)}")
+        lines += [f"    {x}" for x in PARAMS.get(family, lambda *_: [])(d, record)]
+    else:
+        lines.append("  No parameters.")
+    shapes = SHAPES.get(family, lambda *_: [])(d, record)
+    if shapes:
+        lines.append("  Output extents:")
+        lines += [f"    {x}" for x in shapes]
+    elif record.output_shape == record.input_shape:
+        lines.append("  Shape unchanged.")
+    for req in record.requires:
+        lines.append(f"  Valid when {pretty(req.condition)}: {req.reason}.")
+    lines += [f"  {note}" for note in record.notes]
+    return lines
+
+
+def render_explain(d: Derivation, layer: str | None = None) -> str:
+    """Every layer explained (or the layers called `layer`; SC307 when there is none)."""
+    records = [r for r in d.layers if layer is None or r.name == layer]
+    if not records:
+        names = [r.name for r in d.layers]
+        raise SymconvError("SC307", f"no layer is called '{layer}'", None, d.source,
+                           hint=did_you_mean(str(layer), names)
+                           or f"layers: {', '.join(names[:12])}" + (", …" if len(names) > 12
+                                                                    else ""))
+    sizes = ", ".join(f"{k} = {d.subs[k]}" for k in d.sizes if k in d.subs)
+    head = f"{d.network or 'network'} ({d.convention} convention" + (
+        f"; {sizes}" if sizes else "") + ")"
+    blocks = ["\n".join(explain_layer(d, r)) for r in records]
+    total = (f"Total: {_v(d.params)} parameters ({_v(d.trainable)} trainable, "
+             f"{_v(d.non_trainable)} non-trainable)" + (
+                 f", and {_v(d.buffers)} buffers" if d.convention == "torch" else "") + ".")
+    return "\n\n".join([head, *blocks, total]) + "\n"

@@ -1,0 +1,28 @@
+"""What a renderer is asked to show beyond the summary (every renderer takes these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FORMULAS = ("expanded", "stepwise")
+
+
+@dataclass(frozen=True)
+class Options:
+    """`depth`: blocks folded below it (None: every layer). LaTeX: `formulas` 'expanded' (in the
+    network's input sizes) or 'stepwise' (H_1, H_2, … layer by layer); `standalone`: a complete
+    document. Compute columns: `macs` names a MACs convention (symconv.analysis.macs.PRESETS),
+    `flops` shows 2·MACs instead; `memory` a dtype for activation and parameter memory at
+    `batch`; `receptive` the receptive field per spatial axis."""
+
+    depth: int | None = 1
+    formulas: str = "expanded"
+    standalone: bool = False
+    macs: str | None = None
+    flops: bool = False
+    memory: str | None = None
+    batch: int = 1
+    receptive: bool = False
+
+
+DEFAULT = Options()

@@ -1,0 +1,93 @@
+"""`symconv explain` answers each seed question in its own numbers (the numbers Keras printed
+for the people who asked), and says which framework rule it follows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import symconv
+from symconv.cli import main
+from symconv.render.explain import render_explain
+
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.arch"))
+
+
+def explain(text: str, layer: str | None = None, subs: dict[str, int] | None = None) -> str:
+    return render_explain(symconv.derive(text, subs=subs), layer)
+
+
+def test_how_is_1130_computed() -> None:
+    out = explain(ROOT / "examples/conv1d_seed.arch", subs={"L": 60, "C": 1})  # type: ignore[arg-type]
+    assert ("10 filters of width 16 over 7 input channels: each filter has 16·7 = 112 weights "
+            "and 1 bias; 10·113 = 1,130 parameters.") in out
+    assert "axis 1: ⌊(21 - 16)/1⌋ + 1 = 6" in out
+    assert "7 filters of width 40 over 1 input channel: each filter has 40·1 = 40 weights and " \
+        "1 bias; 7·41 = 287 parameters." in out
+    assert out.rstrip().endswith("Total: 1,417 parameters (1,417 trainable, 0 non-trainable).")
+
+
+def test_why_is_the_pooled_length_2_and_not_4() -> None:
+    out = explain(ROOT / "examples/conv1d_seed.arch", "max_pooling1d", {"L": 60, "C": 1})  # type: ignore[arg-type]
+    assert "axis 1: ⌊(6 - 3)/3⌋ + 1 = 2" in out
+    assert "strides not given: Keras uses the pool size, 3, so the windows do not overlap " \
+        "(with stride 1 the length would be 4)" in out
+
+
+def test_why_18207_parameters() -> None:
+    out = explain("input (28, 28, 1)\nConv2D(32, (3, 3))\nConv2D(63, (3, 3))\n", "conv2d_1")
+    assert "63 filters of size 3×3 over 32 input channels: each filter has 3·3·32 = 288 " \
+        "weights and 1 bias; 63·289 = 18,207 parameters." in out
+
+
+def test_same_padding_and_no_bias() -> None:
+    out = explain("input (25, 64, 1)\nConv2D(100, (7, 7), padding='same', use_bias=False)\n"
+                  "MaxPooling2D(padding='same')\n")
+    assert "each filter has 7·7·1 = 49 weights; 100·49 = 4,900 parameters." in out
+    assert "axis 1: ⌈25/2⌉ = 13; padding 'same'" in out and "axis 2: ⌈64/2⌉ = 32" in out
+
+
+def test_batch_norm_and_the_other_framework() -> None:
+    keras = explain("input (8, 8, 64)\nBatchNormalization()\n")
+    assert "128 trainable (gamma, beta" in keras and "128 non-trainable (the moving mean" in keras
+    assert "PyTorch keeps them as buffers" in keras
+    torch = explain("convention torch\ninput (64, 8, 8)\nBatchNorm2d(64)\n")
+    assert "128 parameters (weight, bias" in torch and "are 129 buffers" in torch
+
+
+def test_recurrent_biases() -> None:
+    # keras.layers.LSTM(64) built on 128 features: count_params() 49,408; torch.nn.LSTM(128, 64):
+    # 49,664 parameters (both run on 2026-11-27, Keras 3.15.1 and PyTorch 2.13.0)
+    keras = explain(ROOT / "examples/text_model_keras.arch", "lstm", {"L": 100})  # type: ignore[arg-type]
+    assert "4·64·(128 + 64 + 1) = 49,408 parameters." in keras
+    torch = explain(ROOT / "examples/text_model_torch.arch", "lstm", {"L": 100})  # type: ignore[arg-type]
+    assert "2 biases (bias_ih and bias_hh): 4·64·(128 + 64 + 2) = 49,664 parameters." in torch
+
+
+def test_symbolic_sizes_are_explained_too() -> None:
+    out = explain("sizes L\ninput (L, 300)\nConv1D(111, 5)\n")
+    assert "axis 1: ⌊(L - 5)/1⌋ + 1 = L - 4" in out
+    assert "Valid when L ≥ 5" in out
+
+
+def test_torch_ceil_mode_is_explained() -> None:
+    # torch.nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True) on 6×6 gives 4×4 (PyTorch 2.13)
+    out = explain("convention torch\ninput (1, 6, 6)\nMaxPool2d(3, stride=2, padding=1, "
+                  "ceil_mode=True)\nMaxPool2d(2, stride=2, ceil_mode=True)\n")
+    assert "axis 1: ⌈(6 + 2·1 - 3)/2⌉ + 1 = 4" in out
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_explains(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", str(path)]) == 0
+    out = capsys.readouterr().out
+    d = symconv.derive(path)
+    assert all(f"{r.name} ({r.type}), line {r.span.line}:" in out for r in d.layers)
+
+
+def test_unknown_layer_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", str(ROOT / "examples/mnist_cnn.arch"), "--layer", "dens"]) == 1
+    err = capsys.readouterr().err
+    assert "no layer is called 'dens' [SC307]" in err and "did you mean 'dense'?" in err
