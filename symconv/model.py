@@ -206,4 +206,8 @@ class Derivation:
         return self.render("markdown")
 
     def _repr_latex_(self) -> str:
-        return self.render("latex")
+        """Jupyter: the per-layer formulas as one `align*` block, which MathJax and KaTeX
+        render (a booktabs table they do not; `render("latex")` gives the whole)."""
+        from .render.latex import formulas_block
+
+        return formulas_block(self)

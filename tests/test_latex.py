@@ -76,3 +76,12 @@ def test_a_snippet_is_not_a_document() -> None:
     tex = symconv.derive(ROOT / "examples/lenet5.arch").render("latex")
     assert r"\documentclass" not in tex and tex.startswith("% symconv: lenet5")
     assert r"\begin{table}[ht]" in tex and r"\toprule" in tex
+
+
+def test_jupyter_renders_what_mathjax_can() -> None:
+    d = symconv.derive(ROOT / "examples/mnist_cnn.arch")
+    tex = d._repr_latex_()
+    assert tex.startswith(r"\begin{align*}") and tex.rstrip().endswith(r"\end{align*}")
+    assert "tabular" not in tex and r"\toprule" not in tex
+    md = d._repr_markdown_()
+    assert "| Layer | Type | Output shape | Params |" in md

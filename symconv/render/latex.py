@@ -55,6 +55,11 @@ def _formulas(d: Derivation, options: Options) -> list[str]:
     return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
 
 
+def formulas_block(d: Derivation, formulas: str = "expanded") -> str:
+    """The `align*` block alone (what Jupyter's MathJax can render)."""
+    return "\n".join(_formulas(d, Options(formulas=formulas))) + "\n"
+
+
 def _cell(value: object) -> str:
     return escape(value) if isinstance(value, str) else f"${latex(value)}$"
 
