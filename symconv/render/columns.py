@@ -4,6 +4,7 @@ and receptive field), with the footer lines that state their conventions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
@@ -19,6 +20,7 @@ Row = LayerRecord | BlockRecord
 class Column:
     header: str
     values: list[object]  # per row: a sympy expression, or text (receptive fields)
+    total: Expr | None = None  # shown in the Total row
     right: bool = True  # numbers align right
 
 
@@ -42,34 +44,32 @@ def columns(d: Derivation, rows: list[Row], options: Options) -> list[Column]:
         scale = 2 if options.flops else 1
         out.append(Column("FLOPs" if options.flops else "MACs",
                           [scale * sympy.Add(*(per_layer[i] for i in _span(d, r)))
-                           for r in rows]))
+                           for r in rows], scale * sympy.Add(*per_layer)))
     if options.memory is not None:
         from ..analysis import memory
 
         sizes = memory.activations(d, options.memory, options.batch)
         out.append(Column(f"Activations ({options.memory}, batch {options.batch})",
-                          [sizes[_last(d, r)] for r in rows]))
+                          [sizes[_last(d, r)] for r in rows], sympy.Add(*sizes)))
     if options.receptive:
         from ..analysis import receptive
 
         fields = receptive.fields(d)
-        out.append(Column("Receptive field", [_field_text(fields[_last(d, r)]) for r in rows],
+        out.append(Column("Receptive field", [fields[_last(d, r)] for r in rows],
                           right=False))
     return out
 
 
-def _field_text(field: object) -> str:
-    from .printing import pretty
-
+def field_text(field: object, fmt: Callable[[Expr], str], times: str = " × ") -> str:
+    """A receptive field as 'size × size' per spatial axis, '-' where it is not defined."""
     if field is None:
         return "-"
-    return " × ".join(pretty(f.size) for f in field)  # type: ignore[attr-defined]
+    return times.join(fmt(f.size) for f in field)  # type: ignore[attr-defined]
 
 
-def footer(d: Derivation, options: Options, fmt=None) -> list[str]:  # type: ignore[no-untyped-def]
-    """Totals and the conventions of the compute columns, as lines of text."""
-    from .common import count_cell
-
+def footer(d: Derivation, options: Options,
+           show: Callable[[Expr], str]) -> list[str]:
+    """The compute columns' totals and conventions, as sentences; `show` prints a value."""
     lines = []
     if options.macs is not None:
         from ..analysis import macs
@@ -77,19 +77,23 @@ def footer(d: Derivation, options: Options, fmt=None) -> list[str]:  # type: ign
         convention = macs.PRESETS[options.macs]
         total = macs.total(d, convention) * (2 if options.flops else 1)
         what = "FLOPs (2 per multiply-accumulate)" if options.flops else "MACs"
-        lines.append(f"Total {what}: {count_cell(total, fmt) if fmt else count_cell(total)} "
-                     f"(per example; {options.macs}: {convention.description})")
+        lines.append(f"Total {what}: {show(total)} per example, counted as {options.macs}: "
+                     f"{convention.description}")
     if options.memory is not None:
         from ..analysis import memory
 
         params = memory.parameters(d, options.memory)
         acts = sympy.Add(*memory.activations(d, options.memory, options.batch))
-        show = (lambda e: count_cell(e, fmt)) if fmt else count_cell
-        lines.append(f"Parameter memory: {show(params)} bytes ({options.memory}); "
-                     f"activations: {show(acts)} bytes (batch {options.batch}, every layer's "
-                     "output)")
+        lines.append(f"Parameter memory: {show(params)} bytes ({options.memory}); activations: "
+                     f"{show(acts)} bytes (batch {options.batch}, every layer's output)")
     return lines
 
 
-def number(value: Expr) -> bool:
-    return isinstance(value, sympy.Integer)
+def cell(column: Column, value: object) -> str:
+    """A compute cell for the terminal table and Markdown."""
+    from .common import count_cell
+    from .printing import pretty
+
+    if column.header == "Receptive field":
+        return field_text(value, pretty)
+    return count_cell(value)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ import json
 import sympy
 
 from ..model import BlockRecord, Derivation, LayerRecord
+from .columns import columns
 from .options import DEFAULT, Options
 from .printing import show
 
@@ -74,4 +75,37 @@ def to_dict(d: Derivation) -> dict[str, object]:
 
 
 def render_json(d: Derivation, options: Options = DEFAULT) -> str:
-    return json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n"
+    data = to_dict(d)
+    _compute(d, options, data)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _compute(d: Derivation, options: Options, data: dict[str, object]) -> None:
+    """The compute columns asked for, per layer and in total (keys: macs or flops,
+    activation_bytes, receptive_field as [{size, jump, start}] per spatial axis or null)."""
+    layers: list[dict[str, object]] = data["layers"]  # type: ignore[assignment]
+    totals: dict[str, object] = data["totals"]  # type: ignore[assignment]
+    for column in columns(d, list(d.layers), options):
+        key = {"MACs": "macs", "FLOPs": "flops", "Receptive field": "receptive_field"}.get(
+            column.header, "activation_bytes")
+        for layer, value in zip(layers, column.values):
+            layer[key] = _field(value) if key == "receptive_field" else _value(value)  # type: ignore[arg-type]
+        if column.total is not None:
+            totals[key] = _value(column.total)
+    if options.macs is not None:
+        from ..analysis import macs
+
+        data["macs_convention"] = {"name": options.macs,
+                                   "description": macs.PRESETS[options.macs].description}
+    if options.memory is not None:
+        from ..analysis import memory
+
+        totals["parameter_bytes"] = _value(memory.parameters(d, options.memory))
+        data["memory"] = {"dtype": options.memory, "batch": options.batch}
+
+
+def _field(value: object) -> object:
+    if value is None:
+        return None
+    return [{"size": _value(f.size), "jump": _value(f.jump), "start": _value(f.start)}  # type: ignore[attr-defined]
+            for f in value]  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ types are escaped here.
 from __future__ import annotations
 
 from ..model import Derivation
-from .columns import Column, columns, footer
+from .columns import Column, columns, field_text, footer
 from .common import row_counts
 from .options import DEFAULT, Options
 from .printing import latex
@@ -19,6 +19,7 @@ from .printing import latex
 _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
             "#": r"\#", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
 LONG = 40  # rows from which the table is a longtable (it breaks across pages)
+TIMES = r" \times "
 
 
 def escape(text: str) -> str:
@@ -60,8 +61,34 @@ def formulas_block(d: Derivation, formulas: str = "expanded") -> str:
     return "\n".join(_formulas(d, Options(formulas=formulas))) + "\n"
 
 
-def _cell(value: object) -> str:
-    return escape(value) if isinstance(value, str) else f"${latex(value)}$"
+def _cell(column: Column, value: object) -> str:
+    if column.header == "Receptive field":
+        return f"${field_text(value, latex, TIMES)}$" if value is not None else "-"
+    return f"${latex(value)}$"
+
+
+_PROSE = {"ᵀ": r"\textsuperscript{T}", "·": r"$\cdot$", "×": r"$\times$", "≥": r"$\geq$",
+          "≤": r"$\leq$", "²": r"\textsuperscript{2}", "’": "'"}
+
+
+def prose(text: str) -> str:
+    """Words for LaTeX: escaped, and the few symbols our sentences use written as commands."""
+    return "".join(_PROSE.get(c, c) for c in escape(text))
+
+
+def _footer(d: Derivation, options: Options) -> list[str]:
+    """The compute footer in LaTeX: the sentences escaped, the values as math (kept apart
+    from the escaping by placeholders)."""
+    values: list[str] = []
+
+    def show(value) -> str:  # type: ignore[no-untyped-def]
+        values.append(f"${latex(value)}$")
+        return f"\x00{len(values) - 1}\x00"
+
+    lines = [prose(line) for line in footer(d, options, show)]
+    for i, value in enumerate(values):
+        lines = [line.replace(f"\x00{i}\x00", value) for line in lines]
+    return lines
 
 
 def _table(d: Derivation, options: Options) -> list[str]:
@@ -73,17 +100,18 @@ def _table(d: Derivation, options: Options) -> list[str]:
     body = []
     for i, row in enumerate(rows):
         cells = [_label(row.name, row.type), f"${_shape(row.output_shape)}$",
-                 f"${latex(row_counts(d, row)[0])}$"] + [_cell(c.values[i]) for c in extra]
+                 f"${latex(row_counts(d, row)[0])}$"] + [_cell(c, c.values[i]) for c in extra]
         body.append(" & ".join(cells) + r" \\")
-    pad = " &" * len(extra)
+    pad = "".join(f" & ${latex(c.total)}$" if c.total is not None else " &" for c in extra)
+    none = " &" * len(extra)
     totals = [rf"Total & & ${latex(d.params)}${pad} \\",
-              rf"Trainable & & ${latex(d.trainable)}${pad} \\",
-              rf"Non-trainable & & ${latex(d.non_trainable)}${pad} \\"]
+              rf"Trainable & & ${latex(d.trainable)}${none} \\",
+              rf"Non-trainable & & ${latex(d.non_trainable)}${none} \\"]
     if d.convention == "torch":  # running statistics are buffers there, not parameters
-        totals.append(rf"Buffers (not parameters) & & ${latex(d.buffers)}${pad} \\")
+        totals.append(rf"Buffers (not parameters) & & ${latex(d.buffers)}${none} \\")
     caption = (rf"\caption{{{escape(d.network or 'Network')}: output shapes (batch axis "
                r"omitted) and parameter counts.}")
-    notes = [escape(line) + r"\\" for line in footer(d, options)]
+    notes = [line + r"\\" for line in _footer(d, options)]
     if len(rows) > LONG:
         return ([rf"\begin{{longtable}}{{{spec}}}", caption + r"\\", r"\toprule", head,
                  r"\midrule", r"\endhead", *body, r"\midrule", *totals, r"\bottomrule",

@@ -12,6 +12,7 @@ from .common import (
     shape_cell,
     title,
 )
+from .columns import cell, columns, footer
 from .options import DEFAULT, Options
 
 
@@ -24,18 +25,24 @@ def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
     torch = d.convention == "torch"
     head = "| Layer | Type | Output shape | Params |" + (" Buffers |" if torch else "")
     rule = "|---|---|---|---:|" + ("---:|" if torch else "")
+    shown = d.rows(depth)
+    extra = columns(d, shown, options)
+    head += "".join(f" {c.header} |" for c in extra)
+    rule += "".join("---:|" if c.right else "---|" for c in extra)
     lines = [f"**{title(d)}**", "", head, rule]
-    for layer in d.rows(depth):
+    for i, layer in enumerate(shown):
         row = (f"| {layer.name} | {layer.type} | {_cell(shape_cell(layer.output_shape, d.convention))}"
                f" | {_cell(param_cell(d, layer))} |")
         if torch:
             row += f" {_cell(count_cell(row_counts(d, layer)[1]))} |"
+        row += "".join(f" {_cell(cell(c, c.values[i]))} |" for c in extra)
         lines.append(row)
     lines += ["", f"- Total params: {_cell(count_cell(d.params))}",
               f"- Trainable params: {_cell(count_cell(d.trainable))}",
               f"- Non-trainable params: {_cell(count_cell(d.non_trainable))}"]
     if torch:
         lines.append(f"- Buffers (not parameters): {_cell(count_cell(d.buffers))}")
+    lines += [f"- {line}" for line in footer(d, options, lambda e: _cell(count_cell(e)))]
     reqs = requirement_lines(d)
     if reqs:
         lines += ["", "Valid when:", ""] + [f"- {_cell(r)}" for r in reqs]

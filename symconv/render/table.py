@@ -14,6 +14,7 @@ from .common import (
     shape_cell,
     title,
 )
+from .columns import cell, columns, footer
 from .options import DEFAULT, Options
 
 
@@ -46,18 +47,25 @@ def render_table(d: Derivation, options: Options = DEFAULT) -> str:
     depth = options.depth
     torch = d.convention == "torch"
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Buffers"] if torch else [])
+    shown = d.rows(depth)
+    extra = columns(d, shown, options)
+    header += [c.header for c in extra]
     rows = []
-    for layer in d.rows(depth):
+    for i, layer in enumerate(shown):
         row = [layer_label(layer), shape_cell(layer.output_shape, d.convention),
                param_cell(d, layer)]
         if torch:
             row.append(count_cell(row_counts(d, layer)[1]))
+        row += [cell(c, c.values[i]) for c in extra]
         rows.append(row)
-    lines = [title(d), *box(rows, header, right={2, 3})]
+    first = 4 if torch else 3
+    right = {2, 3} | {first + j for j, c in enumerate(extra) if c.right}
+    lines = [title(d), *box(rows, header, right=right)]
     lines += [_total("Total params", d.params), _total("Trainable params", d.trainable),
               _total("Non-trainable params", d.non_trainable)]
     if torch:
         lines.append(f" Buffers (not parameters): {count_cell(d.buffers)}")
+    lines += [f" {line}" for line in footer(d, options, count_cell)]
     reqs = requirement_lines(d)
     if reqs:
         lines += ["", "Valid when:"] + [f"  {r}" for r in reqs]
