@@ -67,6 +67,7 @@ def steps(d: Derivation) -> list[Step]:
     shapes: dict[int | str, Shape] = {name: shape for name, shape in d.inputs}
     # the sizes that flow: the network input's extents, then every stage symbol made
     flowing: set[sympy.Basic] = set().union(*(e.free_symbols for _, s in d.inputs for e in s))
+    defined: dict[Expr, sympy.Symbol] = {}  # every definition made so far, by its expression
     out = []
     for i, record in enumerate(d.layers):
         inputs = tuple(shapes[s] for s in record.sources)
@@ -81,13 +82,15 @@ def steps(d: Derivation) -> list[Step]:
             if extent.is_Number or extent in known or not extent.free_symbols & flowing:
                 named.append(extent)
                 continue
-            existing = next((s for s, e in defines if e == extent), None)
-            symbol = existing or symbols.stage(_base(expanded, axis), i + 1)
-            if existing is None and any(s == symbol for s, _ in defines):
+            if extent in defined:  # the same definition already has a name (a skip path)
+                named.append(defined[extent])
+                continue
+            symbol = symbols.stage(_base(expanded, axis), i + 1)
+            if any(s == symbol for s, _ in defines):
                 symbol = symbols.stage(f"{_base(expanded, axis)}{axis}", i + 1)
-            if existing is None:
-                defines.append((symbol, extent))
-                flowing.add(symbol)
+            defines.append((symbol, extent))
+            defined[extent] = symbol
+            flowing.add(symbol)
             named.append(symbol)
         shapes[i] = tuple(named)
         out.append(Step(record, tuple(named), tuple(defines), params))

@@ -85,3 +85,10 @@ def test_jupyter_renders_what_mathjax_can() -> None:
     assert "tabular" not in tex and r"\toprule" not in tex
     md = d._repr_markdown_()
     assert "| Layer | Type | Output shape | Params |" in md
+
+
+def test_stepwise_names_one_definition_once() -> None:
+    """ResNet-50's projection shortcut computes ⌈H/2⌉ of the same input as the main path: one
+    name for both, so the residual add needs no max()."""
+    tex = symconv.derive(ROOT / "examples/resnet50.arch").render("latex", formulas="stepwise")
+    assert r"\max" not in tex
