@@ -336,3 +336,13 @@ def test_keras_wrappers_and_separable_convolutions() -> None:
     assert counts[2] == 2 * 6 * 4 * 5 * (256 + 5)  # 2 directions · T · gates · u · (n + u)
     assert counts[3] == 6 * 10 * 5
     assert counts[4] == 4 * (3 * 5 * 2) + 4 * (10 * 7)  # depthwise + pointwise on 4 steps
+
+
+@pytest.mark.parametrize("preset", ["ptflops", "fvcore", "all"])
+def test_keras_global_pooling_counts_as_torch_adaptive_pooling(preset: str) -> None:
+    """Keras GlobalAveragePooling2D is torch's AdaptiveAvgPool2d(1) (+ flatten); the counters'
+    numbers for the torch layer are checked against the real counters above."""
+    keras = symconv.derive("input (8, 8, 3)\nGlobalAveragePooling2D()\n")
+    torch = symconv.derive("convention torch\ninput (3, 8, 8)\nAdaptiveAvgPool2d(1)\n")
+    assert macs.total(keras, macs.PRESETS[preset]) == macs.total(torch, macs.PRESETS[preset])
+    assert macs.total(torch, macs.PRESETS[preset]) != 0

@@ -18,7 +18,6 @@ from .ops import (
     Merge,
     Norm,
     Op,
-    Pool,
     Recurrent,
     Resize,
     arguments,
@@ -29,6 +28,8 @@ from .ops import (
     numel,
     scaled,
     weight,
+    whole_pool,
+    window_pool,
 )
 
 K = "keras"
@@ -129,18 +130,13 @@ def norm(record: LayerRecord) -> tuple[Op, ...]:
 @handles(K, *(f"{k}Pooling{r}D" for k in ("Max", "Average") for r in (1, 2, 3)))
 def pool(record: LayerRecord) -> tuple[Op, ...]:
     """Max/AveragePoolingND: each output reads ∏pool_size inputs."""
-    rank = len(record.input_shape) - 1
-    size = arguments(record, K)["pool_size"]
-    window = numel(tuple(size) if isinstance(size, tuple) else (size,) * rank)  # type: ignore[arg-type]
-    return (Pool(record.type[:3].lower(), False, rank, numel(record.input_shape),
-                 numel(record.output_shape), window),)
+    return window_pool(record, K, "pool_size")
 
 
 @handles(K, *(f"Global{k}Pooling{r}D" for k in ("Max", "Average") for r in (1, 2, 3)))
 def global_pool(record: LayerRecord) -> tuple[Op, ...]:
     """GlobalPoolingND: reads the whole input (torch's AdaptivePool to 1)."""
-    return (Pool(record.type[6:9].lower(), True, len(record.input_shape) - 1,
-                 numel(record.input_shape), numel(record.output_shape)),)
+    return whole_pool(record)
 
 
 @handles(K, "UpSampling1D", "UpSampling2D", "UpSampling3D")

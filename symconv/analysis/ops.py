@@ -228,3 +228,23 @@ def scaled(op: Op, factor: Expr) -> Op:
     """`op` repeated `factor` times (TimeDistributed): every count field multiplied."""
     return replace(op, **{f.name: getattr(op, f.name) * factor for f in fields(op)
                           if f.name in SCALED})
+
+
+def window_pool(record: LayerRecord, convention: str, size_name: str) -> tuple[Op, ...]:
+    """Max/average pooling over windows: each output reads ∏window inputs (the window is
+    `size_name`: Keras pool_size, PyTorch kernel_size)."""
+    rank = len(record.input_shape) - 1
+    size = arguments(record, convention)[size_name]
+    window = numel(tuple(size) if isinstance(size, tuple) else (size,) * rank)  # type: ignore[arg-type]
+    return (Pool(_pool_kind(record), False, rank, numel(record.input_shape),
+                 numel(record.output_shape), window),)
+
+
+def whole_pool(record: LayerRecord) -> tuple[Op, ...]:
+    """Global (Keras) or adaptive (PyTorch) pooling: reads the whole input."""
+    return (Pool(_pool_kind(record), True, len(record.input_shape) - 1,
+                 numel(record.input_shape), numel(record.output_shape)),)
+
+
+def _pool_kind(record: LayerRecord) -> str:
+    return "max" if "Max" in record.type else "avg"

@@ -15,7 +15,6 @@ from .ops import (
     Merge,
     Norm,
     Op,
-    Pool,
     Recurrent,
     Resize,
     arguments,
@@ -24,6 +23,8 @@ from .ops import (
     no_compute,
     numel,
     weight,
+    whole_pool,
+    window_pool,
 )
 
 T = "torch"
@@ -79,18 +80,13 @@ def norm(record: LayerRecord) -> tuple[Op, ...]:
 @handles(T, *(f"{k}Pool{r}d" for k in ("Max", "Avg") for r in (1, 2, 3)))
 def pool(record: LayerRecord) -> tuple[Op, ...]:
     """Max/AvgPoolNd: each output reads ∏kernel_size inputs."""
-    rank = len(record.input_shape) - 1
-    k = arguments(record, T)["kernel_size"]
-    window = numel(tuple(k) if isinstance(k, tuple) else (k,) * rank)  # type: ignore[arg-type]
-    return (Pool(record.type[:3].lower(), False, rank, numel(record.input_shape),
-                 numel(record.output_shape), window),)
+    return window_pool(record, T, "kernel_size")
 
 
 @handles(T, *(f"Adaptive{k}Pool{r}d" for k in ("Max", "Avg") for r in (1, 2, 3)))
 def adaptive_pool(record: LayerRecord) -> tuple[Op, ...]:
     """Adaptive pooling: reads the whole input."""
-    return (Pool(record.type[8:11].lower(), True, len(record.input_shape) - 1,
-                 numel(record.input_shape), numel(record.output_shape)),)
+    return whole_pool(record)
 
 
 @handles(T, "Upsample")
