@@ -28,11 +28,16 @@ KERAS_MADE_ON_BUILD = {"MultiHeadAttention": ("Softmax", "Dropout")}
 
 def bind_arguments(owner: str, names: Sequence[str], required: Sequence[str],
                    call: ir.CallExpr, scope: Mapping[str, object],
-                   reserved: Sequence[str] = ()) -> tuple[dict[str, Arg], dict[str, Arg]]:
-    """(the arguments bound to `names` by position and keyword, the `reserved` keywords)."""
-    if len(call.positional) > len(names):
-        raise SymconvError("SC106", f"{owner}() takes at most {len(names)} positional "
-                           "arguments", call.positional[len(names)].span)
+                   reserved: Sequence[str] = (),
+                   positional: int | None = None) -> tuple[dict[str, Arg], dict[str, Arg]]:
+    """(the arguments bound to `names` by position and keyword, the `reserved` keywords); only
+    the first `positional` names (default all) may be given by position."""
+    limit = len(names) if positional is None else positional
+    if len(call.positional) > limit:
+        raise SymconvError("SC106", f"{owner}() takes at most {limit} positional "
+                           "arguments", call.positional[limit].span,
+                           hint=f"give '{names[limit]}' by keyword" if limit < len(names)
+                           else None)
     bound = {n: evaluate(v, scope) for n, v in zip(names, call.positional)}
     extra: dict[str, Arg] = {}
     for kw in call.keywords:

@@ -229,11 +229,13 @@ class _Deriver:
             if func.id in self.blocks:
                 return self.block(self.blocks[func.id], node, None, frame)
             spec = self.spec(func.id, func.span)
-            if spec.family == "functional":  # torch.cat((a, b), dim=1); alone: the current
-                tensors = (self.tensors(node.positional, frame) if node.positional
+            if spec.family == "functional":  # torch.cat((a, b), 1); alone: the current
+                count = _tensor_arguments(node.positional, spec, frame)
+                tensors = (self.tensors(node.positional[:count], frame) if count
                            else [self.current(frame, node.span)])
-                config = replace(node, positional=())
-                return self.apply(spec, self.bind(spec, config, frame), node.span, tensors, frame)
+                config = replace(node, positional=node.positional[count:])
+                return self.apply(spec, self.bind(spec, config, frame), node.span, tensors, frame,
+                                  positional=len(config.positional))
             tensors = [self.current(frame, node.span)]
             return self.apply(spec, self.bind(spec, node, frame), node.span, tensors, frame,
                               positional=len(node.positional))
@@ -260,7 +262,7 @@ class _Deriver:
     def bind(self, spec: LayerSpec, call: ir.CallExpr, frame: Frame) -> dict[str, Arg]:
         required = [p.name for p in spec.params if p.default is REQUIRED]
         return bind_arguments(spec.type, [p.name for p in spec.params], required, call,
-                              frame.values)[0]
+                              frame.values, positional=spec.positional)[0]
 
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
               frame: Frame, name: str | None = None, shared: Shared | None = None,
@@ -438,6 +440,23 @@ def _bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | Non
                                item.span)
         frame.tensors[item.name] = tensor  # type: ignore[index]
     frame.current = tensors[-1] if len(tensors) == 1 else tensors[0]
+
+
+def _tensor_arguments(values: tuple[ir.Value, ...], spec: LayerSpec, frame: Frame) -> int:
+    """How many leading arguments of a function call are its tensors: a tuple of them
+    (`cat((a, b), 1)`), or up to the function's arity of tensor expressions (`select(x, 1, 0)`,
+    `add(a, b)`); the rest are its settings."""
+    if values and isinstance(values[0], ir.Tuple):
+        return 1
+    most = spec.arity[1] or len(values)
+    count = 0
+    for value in values[:most]:
+        if isinstance(value, ir.Name) and value.id not in frame.tensors:
+            break
+        if not isinstance(value, (ir.Name, ir.CallExpr, ir.BinOp)):
+            break
+        count += 1
+    return count
 
 
 def _same_weights(shared: Shared, weights: tuple, ctx: Call) -> None:  # type: ignore[type-arg]

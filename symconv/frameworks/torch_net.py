@@ -50,10 +50,10 @@ def build(call: LayerCall) -> Any:
 def _function(call: LayerCall, tensors: list[Any]) -> Any:
     import torch
 
-    _, kwargs = arguments(call, build, DROPPED)
+    args, kwargs = arguments(call, build, DROPPED)
     if call.type == "cat":
-        return torch.cat(tensors, **kwargs)
-    return getattr(torch, call.type)(*tensors, **kwargs)
+        return torch.cat(tensors, *args, **kwargs)
+    return getattr(torch, call.type)(*tensors, *args, **kwargs)
 
 
 def _module_facts(module: Any, shape: tuple[int, ...]) -> Facts:

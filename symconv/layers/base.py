@@ -72,6 +72,7 @@ class LayerSpec:
     doc: str
     family: str
     arity: tuple[int, int | None] = (1, 1)  # fewest and most input tensors (None: no limit)
+    positional: int | None = None  # how many params may be given by position (None: all)
 
 
 @dataclass(frozen=True)
@@ -245,14 +246,24 @@ REGISTRY: dict[str, dict[str, LayerSpec]] = {"keras": {}, "torch": {}}
 KERAS_COMMON = (Param("name", None), Param("dtype", None), Param("trainable", True),
                 Param("autocast", True), Param("input_shape", None))
 TORCH_COMMON = (Param("name", None), Param("device", None), Param("dtype", None))
+# torch.nn modules whose constructors take the factory keywords device and dtype: those with
+# parameters or buffers (RNNBase through **kwargs), and Identity, which takes anything. The
+# others (pooling, activations, padding, dropout, reshaping) raise TypeError on them.
+TORCH_FACTORY = frozenset({
+    *(f"{k}{r}d" for k in ("Conv", "ConvTranspose", "BatchNorm", "InstanceNorm")
+      for r in (1, 2, 3)),
+    "Linear", "Embedding", "LayerNorm", "GroupNorm", "PReLU", "MultiheadAttention",
+    "TransformerEncoderLayer", "RNN", "LSTM", "GRU", "Identity"})
 
 
 def register(convention: str, type_: str, params: tuple[Param, ...], fn: LayerFn,
              doc: str, family: str, common: tuple[Param, ...] | None = None,
-             arity: tuple[int, int | None] = (1, 1)) -> None:
+             arity: tuple[int, int | None] = (1, 1), keyword_only: int = 0) -> None:
     """Add a layer; `common` replaces the base-class keywords every layer of the convention
-    takes (Keras: name, dtype, trainable, …); `arity` the fewest and most input tensors."""
+    takes (Keras: name, dtype, trainable, …; keyword-only in both frameworks, like the last
+    `keyword_only` of `params`); `arity` the fewest and most input tensors."""
     if common is None:
-        common = KERAS_COMMON if convention == "keras" else TORCH_COMMON
+        common = (KERAS_COMMON if convention == "keras" else TORCH_COMMON
+                  if type_ in TORCH_FACTORY else TORCH_COMMON[:1])
     REGISTRY[convention][type_] = LayerSpec(convention, type_, params + common, fn, doc, family,
-                                            arity)
+                                            arity, len(params) - keyword_only)

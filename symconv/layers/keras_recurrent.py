@@ -144,17 +144,17 @@ register("keras", "SimpleRNN",
          (Param("units"), Param("activation", "tanh"), Param("use_bias", True), *_COMMON_RNN,
           *_REG, *_DROP, *_FLAGS, Param("seed", None), _EXTRA[0]),
          rnn("SimpleRNN"), "Keras SimpleRNN: (T, n) → (u,) or (T, u); u(n + u) + u params",
-         "recurrent")
+         "recurrent", keyword_only=1)
 register("keras", "LSTM",
          (*_GATED, Param("unit_forget_bias", True), *_REG, *_DROP, Param("seed", None),
           *_FLAGS, Param("use_cudnn", "auto"), *_EXTRA),
          rnn("LSTM"), "Keras LSTM: (T, n) → (u,) or (T, u); 4·[u(n + u) + u] params",
-         "recurrent")
+         "recurrent", keyword_only=2)
 register("keras", "GRU",
          (*_GATED, *_REG, *_DROP, Param("seed", None), *_FLAGS, Param("reset_after", True),
           Param("use_cudnn", "auto"), *_EXTRA),
          rnn("GRU"), "Keras GRU: (T, n) → (u,) or (T, u); 3·[u(n + u) + 2u] params "
-         "(reset_after=False: 3·[u(n + u) + u])", "recurrent")
+         "(reset_after=False: 3·[u(n + u) + u])", "recurrent", keyword_only=2)
 register("keras", "Bidirectional",
          (Param("layer"), Param("merge_mode", "concat"), Param("weights", None),
           Param("backward_layer", None)), bidirectional,

@@ -148,4 +148,5 @@ for _r in (1, 2, 3):
         Param("num_features"), Param("eps", Integer(1) / 100000), Param("momentum", Integer(1) / 10),
         Param("affine", True), Param("track_running_stats", True), Param("bias", True)),
         batch_norm(_r),
-        f"torch.nn.BatchNorm{_r}d: 2·C parameters, 2·C + 1 buffer elements", "normalization")
+        f"torch.nn.BatchNorm{_r}d: 2·C parameters, 2·C + 1 buffer elements", "normalization",
+        keyword_only=1)  # bias
