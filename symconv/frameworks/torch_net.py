@@ -19,6 +19,7 @@ BATCH = 2
 SEQUENCE = frozenset({"RNN", "LSTM", "GRU", "MultiheadAttention", "TransformerEncoderLayer"})
 FUNCTIONS = frozenset({"add", "sub", "mul", "cat", "select"})
 DROPPED = frozenset({"name"})  # symconv's own: the name shown in the table
+DTYPES = frozenset({"float16", "bfloat16", "float32", "float64", "half", "float", "double"})
 
 
 def version() -> str | None:
@@ -40,7 +41,7 @@ def build(call: LayerCall) -> Any:
     import torch
 
     args, kwargs = arguments(call, build, DROPPED)
-    if isinstance(kwargs.get("dtype"), str):
+    if kwargs.get("dtype") in DTYPES:  # by name, never getattr on the user's text
         kwargs["dtype"] = getattr(torch, kwargs["dtype"])
     module = getattr(torch.nn, call.type)(*args, **kwargs)
     module.train(False)  # eval mode: BatchNorm uses its running statistics, Dropout is off
