@@ -266,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
         out, code = COMMANDS[args.command](args)
     except SymconvError as err:
         print(err.render(), file=sys.stderr)
+        if getattr(args, "format", None) == "json":  # machines read the error from stdout
+            import json
+
+            print(json.dumps({"error": err.to_dict()}, ensure_ascii=False))
         return Exit.ERROR
     except RecursionError:
         print(f"{args.file}: error: the expression is nested too deeply [SC110]", file=sys.stderr)
