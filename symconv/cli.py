@@ -153,6 +153,10 @@ def _parser() -> argparse.ArgumentParser:
     _solve_parser(commands)
     _verify_parser(commands)
     _explain_parser(commands)
+    for sub in commands.choices.values():
+        sub.add_argument("--output", "-o", metavar="FILE", default=None,
+                         help="write the result to FILE (whole or not at all) instead of "
+                         "standard output")
     derive.add_argument("--depth", type=_depth, default=1, metavar="N|all",
                         help="show blocks nested N levels deep as one row each, with their "
                         "subtotals (default 1: the network's own blocks); 'all' lists every layer")
@@ -279,8 +283,32 @@ def main(argv: list[str] | None = None) -> int:
               "hint: this is a bug in symconv; please report it with the input file",
               file=sys.stderr)
         return Exit.INTERNAL
-    sys.stdout.write(out)
+    if args.output and out:
+        try:
+            _write(args.output, out)
+        except OSError as err:
+            print(f"symconv: error: cannot write {args.output}: {err.strerror}", file=sys.stderr)
+            return Exit.ERROR
+    else:
+        sys.stdout.write(out)
     return code
+
+
+def _write(path: str, text: str) -> None:
+    """Write `text` to `path` through a temporary file in the same folder, renamed over it at
+    the end: an interrupted run leaves the old file (or none), never half of a new one."""
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".symconv-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def entry() -> None:

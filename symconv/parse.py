@@ -39,24 +39,77 @@ class _BadDedent(Exception):
         self.line, self.column = line, column
 
 
-def _grammar_text() -> str:
-    packaged = resources.files("symconv").joinpath("grammar/arch.lark")
+def _grammar_file(name: str):  # type: ignore[no-untyped-def]
+    """A file of the grammar folder: inside the installed package, or the top-level grammar/
+    of a source checkout (or an editable install)."""
+    packaged = resources.files("symconv").joinpath(f"grammar/{name}")
     if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    # Running from a source checkout (or an editable install): the top-level grammar/ folder.
-    return (Path(__file__).resolve().parent.parent / "grammar" / "arch.lark").read_text("utf-8")
+        return packaged
+    return Path(__file__).resolve().parent.parent / "grammar" / name
+
+
+def _grammar_text() -> str:
+    return _grammar_file("arch.lark").read_text(encoding="utf-8")
+
+
+def _key(text: str) -> str:
+    """What the parse tables were built from: the grammar, Lark's version, the options."""
+    import hashlib
+
+    import lark
+
+    return hashlib.sha256(f"{lark.__version__}\n{_OPTIONS}\n{text}".encode()).hexdigest()
+
+
+_OPTIONS = {"parser": "lalr", "maybe_placeholders": False}
+TABLES = "arch.lark.tables"  # the LALR tables, built by write_tables() and shipped
 
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(
-        _grammar_text(),
-        parser="lalr",
-        postlex=_Indenter(),
-        maybe_placeholders=False,
-        transformer=_ToIR(),
-        cache=True,
-    )
+    """The parser: loaded from the shipped tables when they were built from this grammar with
+    this Lark (7 ms), else built in memory (about 110 ms). Nothing is written: Lark's own cache
+    would leave a file in the temporary folder on every machine symconv runs on."""
+    text = _grammar_text()
+    loaded = _load_tables(text)
+    if loaded is not None:
+        return loaded
+    return Lark(text, postlex=_Indenter(), transformer=_ToIR(), **_OPTIONS)
+
+
+def _load_tables(text: str) -> Lark | None:
+    import pickle
+
+    tables = _grammar_file(TABLES)
+    if not tables.is_file():
+        return None
+    with tables.open("rb") as f:
+        stored = pickle.load(f)  # symconv's own file, shipped in the package: never user input
+    if stored.get("key") != _key(text):
+        return None
+    parser = Lark.__new__(Lark)
+    return parser._load({"data": stored["data"], "memo": stored["memo"]},  # Lark's own loader
+                        postlex=_Indenter(), transformer=_ToIR())
+
+
+def write_tables() -> Path:
+    """Build the parse tables into grammar/arch.lark.tables (after changing the grammar or
+    moving to another Lark: `python -c "import symconv.parse as p; p.write_tables()"`;
+    tests/test_output.py checks that they are current)."""
+    import pickle
+
+    from lark.grammar import Rule
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+    from lark.lexer import TerminalDef
+
+    text = _grammar_text()
+    parser = Lark(text, postlex=_Indenter(), transformer=_ToIR(), **_OPTIONS)
+    data, memo = parser.memo_serialize([TerminalDef, Rule])
+    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
+    path = Path(__file__).resolve().parent.parent / "grammar" / TABLES
+    with path.open("wb") as f:
+        pickle.dump({"key": _key(text), "data": data, "memo": memo}, f, protocol=4)
+    return path
 
 
 def _tspan(token: Token) -> Span:

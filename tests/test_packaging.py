@@ -21,7 +21,8 @@ def test_wheel_ships_grammar_and_runs_elsewhere(tmp_path: Path) -> None:
     (wheel,) = wheels.glob("symconv-*.whl")
     import zipfile
 
-    assert "symconv/grammar/arch.lark" in zipfile.ZipFile(wheel).namelist()
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "symconv/grammar/arch.lark" in names and "symconv/grammar/arch.lark.tables" in names
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -38,3 +39,7 @@ def test_wheel_ships_grammar_and_runs_elsewhere(tmp_path: Path) -> None:
     where = subprocess.run([str(python), "-c", "import symconv; print(symconv.__file__)"],
                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout
     assert str(ROOT) not in where
+    loaded = subprocess.run([str(python), "-c", "from symconv import parse; "
+                             "print(parse._load_tables(parse._grammar_text()) is not None)"],
+                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "True"  # the installed package uses its shipped tables
