@@ -92,11 +92,12 @@ class SymconvError(Exception):
             lines = [head]
             if self.source is not None:
                 text = self.source.line(self.span.line).expandtabs(1)
-                lines.append("    " + text)
                 width = 1
                 if self.span.end_line == self.span.line and self.span.end_column:
                     width = max(1, self.span.end_column - self.span.column)
-                lines.append("    " + " " * (self.span.column - 1) + "^" + "~" * (width - 1))
+                text, column, width = _window(text, self.span.column, width)
+                lines.append("    " + text)
+                lines.append("    " + " " * (column - 1) + "^" + "~" * (width - 1))
         lines += [f"note: {n}" for n in self.notes]
         if self.hint:
             lines.append(f"hint: {self.hint}")
@@ -113,6 +114,21 @@ class SymconvError(Exception):
         if self.notes:
             out["notes"] = list(self.notes)
         return out
+
+
+WINDOW = 100  # characters of a long source line shown around the caret
+
+
+def _window(text: str, column: int, width: int) -> tuple[str, int, int]:
+    """A long line cut to WINDOW characters around `column` (with … where cut); the caret's
+    column and width in what is shown."""
+    if len(text) <= WINDOW:
+        return text, column, width
+    start = max(0, min(column - 1 - WINDOW // 4, len(text) - WINDOW))
+    shown = ("…" if start else "") + text[start:start + WINDOW] + (
+        "…" if start + WINDOW < len(text) else "")
+    column = column - start + (1 if start else 0)
+    return shown, column, max(1, min(width, WINDOW - (column - 1)))
 
 
 def did_you_mean(name: str, candidates: list[str] | tuple[str, ...]) -> str | None:

@@ -34,9 +34,29 @@ class _Indenter(Indenter):
             raise _BadDedent(token.end_line or 1, (token.end_column or 1)) from None
 
 
+    def process(self, stream):  # type: ignore[no-untyped-def]
+        """Python's rules, and no more than MAX_NESTING parentheses open at once."""
+        depth = 0
+        for token in super().process(stream):
+            if token.type == "LPAR":
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise _TooDeep(token.line or 1, token.column or 1)
+            elif token.type == "RPAR":
+                depth -= 1
+            yield token
+
+
+MAX_NESTING = 100  # parentheses open at once
+
+
 class _BadDedent(Exception):
     def __init__(self, line: int, column: int) -> None:
         self.line, self.column = line, column
+
+
+class _TooDeep(_BadDedent):
+    pass
 
 
 def _grammar_file(name: str):  # type: ignore[no-untyped-def]
@@ -348,6 +368,9 @@ def parse(source: Source) -> ir.Program:
         statements = parser.parse(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as err:
         raise _syntax_error(err, source, parser) from None
+    except _TooDeep as err:
+        raise SymconvError("SC110", f"parentheses nested more than {MAX_NESTING} deep",
+                           Span(err.line, err.column), source) from None
     except _BadDedent as err:
         raise SymconvError("SC100", "unindent does not match any outer indentation level",
                            Span(err.line, err.column), source,

@@ -18,6 +18,7 @@ from .errors import Span, SymconvError, did_you_mean
 
 MAX_DIGITS = 40  # integer literals and results of ** beyond this many digits are refused
 MAX_EXPONENT = 64
+MAX_DEPTH = 200  # operators nested in one expression (a sum of 200 terms is 200 deep)
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,14 @@ class Arg:
         return self.value
 
 
-def evaluate(value: ir.Value, scope: Mapping[str, object]) -> Arg:
+def evaluate(value: ir.Value, scope: Mapping[str, object], depth: int = 0) -> Arg:
     """Turn an IR value into an `Arg`, with names resolved in `scope` (declared sizes as
-    symbols, block arguments as the values they were given)."""
+    symbols, block arguments as the values they were given). `depth`: how deep in the
+    expression this value sits; past MAX_DEPTH it is refused where it is written."""
+    if depth > MAX_DEPTH:
+        raise SymconvError("SC110", f"expression nested more than {MAX_DEPTH} deep", value.span,
+                           hint="split it with `sizes`, e.g. `sizes N = …`, or a block argument")
+    depth += 1
     if isinstance(value, ir.Num):
         return Arg(_number(value), value.span)
     if isinstance(value, (ir.Str, ir.Const)):
@@ -64,17 +70,18 @@ def evaluate(value: ir.Value, scope: Mapping[str, object]) -> Arg:
             )
         return Arg(scope[value.id], value.span)
     if isinstance(value, ir.Tuple):
-        return Arg(tuple(evaluate(v, scope) for v in value.items), value.span)
+        return Arg(tuple(evaluate(v, scope, depth) for v in value.items), value.span)
     if isinstance(value, ir.Neg):
-        return Arg(-_numeric(evaluate(value.operand, scope)), value.span)
+        return Arg(-_numeric(evaluate(value.operand, scope, depth)), value.span)
     if isinstance(value, ir.CallExpr):
         return Arg(Deferred(value, scope), value.span)
     if isinstance(value, ir.Compare):
-        return Arg(compare(value.op, evaluate(value.left, scope), evaluate(value.right, scope)),
+        return Arg(compare(value.op, evaluate(value.left, scope, depth),
+                           evaluate(value.right, scope, depth)),
                    value.span)
     if isinstance(value, ir.BoolOp):
-        return Arg(_logic(value, scope), value.span)
-    left_arg, right_arg = evaluate(value.left, scope), evaluate(value.right, scope)
+        return Arg(_logic(value, scope, depth), value.span)
+    left_arg, right_arg = evaluate(value.left, scope, depth), evaluate(value.right, scope, depth)
     if value.op == "+" and isinstance(left_arg.value, str) and isinstance(right_arg.value, str):
         return Arg(left_arg.value + right_arg.value, value.span)  # layer names: prefix + "_bn"
     left, right = _numeric(left_arg), _numeric(right_arg)
@@ -96,8 +103,8 @@ def compare(op: str, left: Arg, right: Arg) -> object:
     raise SymconvError("SC104", f"cannot order {_kind(a)} and {_kind(b)}", left.span)
 
 
-def _logic(value: ir.BoolOp, scope: Mapping[str, object]) -> object:
-    items = [truth(evaluate(v, scope)) for v in value.operands]
+def _logic(value: ir.BoolOp, scope: Mapping[str, object], depth: int) -> object:
+    items = [truth(evaluate(v, scope, depth)) for v in value.operands]
     if value.op == "not":
         return _decided(sympy.Not(items[0]))
     combine = sympy.And if value.op == "and" else sympy.Or
