@@ -18,8 +18,8 @@ def payloads(marker: Path) -> list[str]:
     touch = f"open('{marker}', 'w')"
     return [f"__import__('os').system('touch {marker}')", f"{touch}",
             f"(lambda: {touch})()", f"eval(\"{touch}\")", f"exec(\"{touch}\")",
-            f"`{touch}`", f"f'{{{touch}}}'", f"().__class__.__base__.__subclasses__()",
-            f"K.__class__.__init__.__globals__", f"[{touch} for x in (1,)]"]
+            f"`{touch}`", f"f'{{{touch}}}'", "().__class__.__base__.__subclasses__()",
+            "K.__class__.__init__.__globals__", f"[{touch} for x in (1,)]"]
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
