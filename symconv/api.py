@@ -58,9 +58,12 @@ def derive_source(source: Source, subs: Mapping[str, int] | None = None) -> Deri
     from .propagate import derive_program
     from .substitute import substitute
 
-    derivation = derive_program(parse(source))
-    if subs is not None:
-        derivation = substitute(derivation, subs)
+    try:
+        derivation = derive_program(parse(source))
+        if subs is not None:
+            derivation = substitute(derivation, subs)
+    except RecursionError:  # a safety net: the parser and evaluator bound nesting first
+        raise SymconvError("SC110", "the input is nested too deeply", None, source) from None
     return derivation
 
 

@@ -48,6 +48,15 @@ class _Indenter(Indenter):
 
 
 MAX_NESTING = 100  # parentheses open at once
+MAX_LITERAL = 40  # digits of a number as written (values.MAX_DIGITS bounds what it becomes)
+MAX_EXPONENT_DIGITS = 3  # 1e999 at most: its value is then refused by its digits, quickly
+
+
+def _short(tok: Token, digits: str, exponent: str = "") -> None:
+    """Refuse a number too long to convert before converting it (Python refuses integer
+    strings over 4,300 digits, and 1e40000000 would take minutes to make)."""
+    if len(digits) > MAX_LITERAL or len(exponent) > MAX_EXPONENT_DIGITS:
+        raise _TooLong(tok.line or 1, tok.column or 1, tok.end_column)
 
 
 class _BadDedent(Exception):
@@ -57,6 +66,12 @@ class _BadDedent(Exception):
 
 class _TooDeep(_BadDedent):
     pass
+
+
+class _TooLong(_BadDedent):
+    def __init__(self, line: int, column: int, end_column: int | None) -> None:
+        super().__init__(line, column)
+        self.end_column = end_column
 
 
 def _grammar_file(name: str):  # type: ignore[no-untyped-def]
@@ -176,10 +191,13 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
 
     def int(self, children):
         (tok,) = children
+        _short(tok, tok.replace("_", ""))
         return ir.Num(int(tok.replace("_", "")), _tspan(tok), str(tok))
 
     def decimal(self, children):
         (tok,) = children
+        mantissa, _, exponent = tok.replace("_", "").lower().partition("e")
+        _short(tok, mantissa.replace(".", ""), exponent.lstrip("+-"))
         return ir.Num(Fraction(tok.replace("_", "")), _tspan(tok), str(tok))
 
     def string(self, children):
@@ -368,6 +386,10 @@ def parse(source: Source) -> ir.Program:
         statements = parser.parse(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as err:
         raise _syntax_error(err, source, parser) from None
+    except _TooLong as err:
+        raise SymconvError("SC110", f"number longer than {MAX_LITERAL} digits (or an exponent "
+                           f"over {MAX_EXPONENT_DIGITS} digits)",
+                           Span(err.line, err.column, err.line, err.end_column), source) from None
     except _TooDeep as err:
         raise SymconvError("SC110", f"parentheses nested more than {MAX_NESTING} deep",
                            Span(err.line, err.column), source) from None
