@@ -8,12 +8,11 @@ from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, Transformer
-from lark.indenter import DedentError, Indenter
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.indenter import DedentError, Indenter
 
 from . import ir
 from .errors import Source, Span, SymconvError
-
 
 
 class _Indenter(Indenter):
