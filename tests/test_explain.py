@@ -91,3 +91,17 @@ def test_unknown_layer_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", str(ROOT / "examples/mnist_cnn.arch"), "--layer", "dens"]) == 1
     err = capsys.readouterr().err
     assert "no layer is called 'dens' [SC307]" in err and "did you mean 'dense'?" in err
+
+
+def test_the_other_framework_counts_the_same(need_torch: None, need_keras: None) -> None:
+    from frameworks import keras_facts, torch_facts
+
+    out = explain(ROOT / "examples/conv1d_seed.arch", "conv1d_1", {"L": 60, "C": 1})  # type: ignore[arg-type]
+    torch = torch_facts("Conv1d", [7, 10, 16], {}, (7, 21))
+    weight, bias = torch["weights"]["weight"], torch["weights"]["bias"]
+    assert (f"The other framework counts the same {torch['params']:,}: PyTorch's nn.Conv1d "
+            f"weight {weight} and bias ({bias[0]},).") in out
+    out = explain("convention torch\ninput (64,)\nLinear(64, 10)\n")
+    keras = keras_facts("Dense", [10], {}, (64,))
+    assert (f"The other framework counts the same {keras['params']:,}: Keras's Dense kernel "
+            f"{keras['weights']['kernel']} and bias (10,).") in out

@@ -251,6 +251,48 @@ SHAPES: dict[str, Callable[[Derivation, LayerRecord], Lines]] = {
     "conv": window_shape(False), "pool": window_shape(True)}
 
 
+# -- the other framework -------------------------------------------------------------------
+def _dims(shape: tuple[Expr, ...]) -> str:
+    return "(" + ", ".join(_v(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def other_conv(d: Derivation, record: LayerRecord) -> Lines:
+    """A plain convolution counts the same in both frameworks; only the kernel's layout
+    differs (Keras (*k, C/groups, F), PyTorch (F, C/groups, *k))."""
+    if not record.type.lower().startswith("conv") or "Transpose" in record.type:
+        return []
+    weights = {w.name: w for w in record.weights}
+    rank = int(record.type[4])
+    if d.convention == "keras" and set(weights) <= {"kernel", "bias"} and "kernel" in weights:
+        *k, per, filters = weights["kernel"].shape
+        other = f"PyTorch's nn.Conv{rank}d weight {_dims((filters, per, *k))}"
+    elif d.convention == "torch" and set(weights) <= {"weight", "bias"} and "weight" in weights:
+        filters, per, *k = weights["weight"].shape
+        other = f"Keras's Conv{rank}D kernel {_dims((*k, per, filters))}"
+    else:
+        return []
+    bias = f" and bias {_dims((filters,))}" if "bias" in weights else ""
+    return [f"The other framework counts the same {_v(record.params)}: {other}{bias}."]
+
+
+def other_dense(d: Derivation, record: LayerRecord) -> Lines:
+    """Dense and Linear count the same; the kernel is (in, out) in Keras, (out, in) in PyTorch."""
+    weights = {w.name: w for w in record.weights}
+    name = "kernel" if d.convention == "keras" else "weight"
+    if record.type not in ("Dense", "Linear") or name not in weights or len(weights) > 2:
+        return []
+    a, b = weights[name].shape
+    other = (f"PyTorch's nn.Linear weight {_dims((b, a))}" if d.convention == "keras"
+             else f"Keras's Dense kernel {_dims((b, a))}")
+    bias = f" and bias {_dims((a if d.convention == 'torch' else b,))}" if "bias" in weights \
+        else ""
+    return [f"The other framework counts the same {_v(record.params)}: {other}{bias}."]
+
+
+OTHER: dict[str, Callable[[Derivation, LayerRecord], Lines]] = {
+    "conv": other_conv, "core": other_dense}
+
+
 # -- one layer -----------------------------------------------------------------------------
 def _shape(shape: tuple[Expr, ...]) -> str:
     return "(" + ", ".join(pretty(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
@@ -280,6 +322,8 @@ def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
     for req in record.requires:
         lines.append(f"  Valid when {pretty(req.condition)}: {req.reason}.")
     lines += [f"  {note}" for note in record.notes]
+    if not record.notes and record.shares is None:
+        lines += [f"  {x}" for x in OTHER.get(family, lambda *_: [])(d, record)]
     return lines
 
 
