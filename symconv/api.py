@@ -88,13 +88,19 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
     from .propagate import derive_program
     from .solver import solve as solve_derivation
 
-    for name, value in (subs or {}).items():  # as substitute() checks them
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SymconvError("SC302", f"'{name}' must be a whole number ≥ 1, not {value}",
-                               None, source)
+    check_values(subs, source)
     program = parse(source)
     derived = derive_program(program, dict(subs or {}), open_sizes=unknowns)
     return solve_derivation(derived, unknowns, targets, subs, ranges)
+
+
+def check_values(subs: Mapping[str, int] | None, source: Source) -> None:
+    """Sizes given as numbers must be whole numbers ≥ 1 (as substitute() checks them), before
+    a derivation with them fixed from the start (solve, verify)."""
+    for name, value in (subs or {}).items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SymconvError("SC302", f"'{name}' must be a whole number ≥ 1, not {value}",
+                               None, source)
 
 
 def verify(text_or_path: str | Path, against: str | None = None,

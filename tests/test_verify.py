@@ -262,3 +262,11 @@ def test_emitted_code_builds_the_same_network(path: Path, frameworks: None,
         model = namespace["build"]()
         assert model.count_params() == want_params
         assert tuple(model.output.shape[1:]) == tuple(int(e) for e in d.output_shape)
+
+
+def test_given_sizes_are_checked_like_derive(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["verify", str(ROOT / "examples/mnist_cnn.arch"), "--subs", "H=0"],
+                 ["verify", str(ROOT / "examples/mnist_cnn.arch"), "--emit", "--subs", "H=0"],
+                 ["derive", str(ROOT / "examples/mnist_cnn.arch"), "--subs", "H=0"]):
+        assert main(argv) == 1
+        assert "'H' must be a whole number ≥ 1, not 0 [SC302]" in capsys.readouterr().err

@@ -99,9 +99,11 @@ def verify_source(source: Source, against: str | None = None,
                   subs: Mapping[str, int] | None = None, samples: int = 3, seed: int = 0,
                   check_outside: bool = True) -> Report:
     """See `symconv.verify`."""
+    from ..api import check_values
     from ..parse import parse
     from ..propagate import derive_program
 
+    check_values(subs, source)
     program = parse(source)
     symbolic = derive_program(program, dict(subs or {}))
     convention = symbolic.convention

@@ -175,9 +175,11 @@ def emit_source(source: Source, against: str | None, subs: Mapping[str, int] | N
                 seed: int) -> str:
     """The code of the network at `subs` (free sizes: the first valid sample of `seed`)."""
     from ..errors import SymconvError
+    from ..api import check_values
     from ..parse import parse
     from ..propagate import derive_program
 
+    check_values(subs, source)
     program = parse(source)
     symbolic = derive_program(program, dict(subs or {}))
     if against not in (None, symbolic.convention):
