@@ -174,8 +174,8 @@ def emit_keras(d: Derivation, path: str) -> str:
 def emit_source(source: Source, against: str | None, subs: Mapping[str, int] | None,
                 seed: int) -> str:
     """The code of the network at `subs` (free sizes: the first valid sample of `seed`)."""
-    from ..errors import SymconvError
     from ..api import check_values
+    from ..errors import SymconvError
     from ..parse import parse
     from ..propagate import derive_program
 
