@@ -11,7 +11,7 @@ import sympy
 from sympy import Expr, Integer
 
 from .errors import Source, Span
-from .layers.base import Requirement, Weight
+from .layers.base import REQUIRED, Requirement, Weight
 
 
 def _sum(values: list[Expr]) -> Expr:
@@ -49,6 +49,18 @@ class LayerCall:
     type: str
     args: tuple[tuple[str, object], ...]
     positional: int = 0
+
+
+def arguments(call: LayerCall, convention: str) -> dict[str, object]:
+    """The call's arguments by the framework's names, the registry's defaults filled in (a
+    required parameter is present only when given)."""
+    from .layers import REGISTRY
+
+    spec = REGISTRY[convention][call.type]
+    values: dict[str, object] = {p.name: p.default for p in spec.params
+                                 if p.default is not REQUIRED}
+    values.update(dict(call.args))
+    return values
 
 
 @dataclass(frozen=True)

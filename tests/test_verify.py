@@ -270,3 +270,80 @@ def test_given_sizes_are_checked_like_derive(capsys: pytest.CaptureFixture[str])
                  ["derive", str(ROOT / "examples/mnist_cnn.arch"), "--subs", "H=0"]):
         assert main(argv) == 1
         assert "'H' must be a whole number ≥ 1, not 0 [SC302]" in capsys.readouterr().err
+
+
+# every Keras layer symconv translates to PyTorch, each verified against real PyTorch
+TRANSLATABLE = {
+    *(f"{kind}{r}D" for kind in ("Conv", "MaxPooling", "AveragePooling", "GlobalMaxPooling",
+                                  "GlobalAveragePooling") for r in (1, 2, 3)),
+    "Dense", "BatchNormalization", "LayerNormalization", "Embedding", "SimpleRNN", "LSTM",
+    "GRU", "ZeroPadding1D", "ZeroPadding2D", "ReLU", "LeakyReLU", "Dropout", "SpatialDropout1D",
+    "SpatialDropout2D", "Activation", "ELU", "Softmax", "Identity", "Flatten", "Add", "add",
+    "Subtract", "subtract", "Multiply", "multiply", "Maximum", "Minimum", "Average",
+    "Concatenate"}
+TRANSLATED_NETS = {
+    "sequence": """sizes L
+input (L, 6)
+Conv1D(4, 3)
+MaxPooling1D(2)
+AveragePooling1D(2, strides=1)
+ZeroPadding1D(1)
+SpatialDropout1D(0.1)
+LayerNormalization()
+SimpleRNN(3, return_sequences=True)
+LSTM(3, return_sequences=True)
+GRU(3, return_sequences=True, reset_after=False)
+s = GRU(2, return_sequences=True)
+a = GlobalMaxPooling1D()(s)
+b = GlobalAveragePooling1D()(s)
+Add()((a, b))
+Dense(4)
+ReLU()
+LeakyReLU()
+ELU()
+Softmax()
+Activation("tanh")
+Identity()
+Dropout(0.2)
+""",
+    "tokens": """sizes L
+input (L,)
+Embedding(20, 4)
+LSTM(5)
+""",
+    "image": """sizes H, W
+input x: (H, W, 3)
+a = Conv2D(4, 3, padding="same")(x)
+b = BatchNormalization()(a)
+c = SpatialDropout2D(0.1)(b)
+s = Add()((a, c))
+t = Subtract()((a, c))
+m = Multiply()((s, t))
+mx = Maximum()((m, a))
+mn = Minimum()((mx, a))
+av = Average()((mn, a))
+f = multiply(subtract(add(av, a), a), a)
+z = ZeroPadding2D(1)(Concatenate()((f, a)))
+q = AveragePooling2D(2)(MaxPooling2D(2)(z))
+Add()((GlobalMaxPooling2D()(q), GlobalAveragePooling2D()(q)))
+""",
+    "volume": """sizes D
+input (D, D, D, 2)
+Conv3D(3, 2)
+MaxPooling3D(2)
+y = AveragePooling3D(1)
+g = Add()((GlobalMaxPooling3D()(y), GlobalAveragePooling3D()(y)))
+Concatenate()((g, Flatten()(y)))
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSLATED_NETS))
+def test_every_translated_layer_verifies(name: str, need_torch: None) -> None:
+    report = symconv.verify(TRANSLATED_NETS[name], against="torch", samples=2, seed=1)
+    assert report.ok and report.translated_from == "keras", report.render()
+
+
+def test_the_translation_table_is_covered() -> None:
+    used = {r.type for text in TRANSLATED_NETS.values() for r in symconv.derive(text).layers}
+    assert used == TRANSLATABLE

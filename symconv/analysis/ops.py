@@ -14,9 +14,8 @@ from dataclasses import dataclass, fields, replace
 import sympy
 from sympy import Expr, Integer
 
-from ..layers import REGISTRY
-from ..layers.base import REQUIRED
 from ..model import LayerCall, LayerRecord
+from ..model import arguments as model_arguments
 
 ZERO = Integer(0)
 
@@ -162,11 +161,7 @@ def arguments(record: LayerRecord, convention: str,
     """The call's arguments by the framework's names, the registry's defaults filled in."""
     call = call or record.call
     assert call is not None, f"layer {record.name} has no call"
-    spec = REGISTRY[convention][call.type]
-    values: dict[str, object] = {p.name: p.default for p in spec.params
-                                 if p.default is not REQUIRED}
-    values.update(dict(call.args))
-    return values
+    return model_arguments(call, convention)
 
 
 def numel(shape: tuple[Expr, ...]) -> Expr:

@@ -1,4 +1,5 @@
-"""Stage 5b (`symconv verify`): check a derivation against the real framework (PyTorch or Keras), layer by layer.
+"""Stage 5b (`symconv verify`): check a derivation against the real framework (PyTorch or
+Keras), layer by layer.
 
 Nothing here imports a framework until a network is run; `symconv[verify]` installs them.
 """

@@ -14,6 +14,7 @@ from ..errors import Source
 from ..model import Derivation, LayerCall, LayerRecord
 from .sizes import sample
 from .torch_net import DROPPED, FUNCTIONS, batch_axis
+from .values import token_inputs
 
 
 def literal(value: object, module: str) -> str:
@@ -100,8 +101,7 @@ def _output(names: Mapping[int | str, str], axes: Mapping[int | str, int],
 
 def _torch_zeros(d: Derivation, name: str, shape: tuple) -> str:  # type: ignore[type-arg]
     dims = ", ".join(str(int(e)) for e in (2, *shape))
-    embedding = any(r.type == "Embedding" and name in r.sources for r in d.layers)
-    return f"torch.zeros({dims}" + (", dtype=torch.long)" if embedding else ")")
+    return f"torch.zeros({dims}" + (", dtype=torch.long)" if name in token_inputs(d) else ")")
 
 
 def _torch_step(record: LayerRecord, args: list[str], attrs: dict[str, str], init: list[str],
@@ -133,9 +133,8 @@ def emit_keras(d: Derivation, path: str) -> str:
     for name, shape in d.inputs:
         var = names[name] = _identifier(name if name != "input" else "inputs", taken)
         dims = literal(tuple(shape), "layers")
-        embedding = any(r.type == "Embedding" and name in r.sources for r in d.layers)
         lines.append(f"    {var} = keras.Input(shape={dims}"
-                     + (', dtype="int64")' if embedding else ")"))
+                     + (', dtype="int64")' if name in token_inputs(d) else ")"))
     shared: dict[str, str] = {}
     for i, record in enumerate(d.layers):
         call, args = record.call, [names[s] for s in record.sources]

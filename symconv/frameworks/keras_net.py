@@ -13,7 +13,7 @@ from typing import Any
 from ..layers import REGISTRY
 from ..model import Derivation, LayerCall, LayerRecord
 from .compare import Facts, Refused
-from .values import arguments
+from .values import arguments, token_inputs
 
 BATCH = 2
 
@@ -93,8 +93,7 @@ def run(d: Derivation) -> list[Facts]:
 
     keras = _keras()
     keras.backend.clear_session()
-    indices = {name for layer in d.layers if layer.type == "Embedding"
-               for name in layer.sources if isinstance(name, str)}
+    indices = token_inputs(d)
     symbolic: dict[int | str, Any] = {}
     real: dict[int | str, Any] = {}
     for name, shape in d.inputs:

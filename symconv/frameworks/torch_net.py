@@ -13,7 +13,7 @@ from typing import Any
 
 from ..model import Derivation, LayerCall, LayerRecord
 from .compare import Facts, Refused
-from .values import arguments
+from .values import arguments, token_inputs
 
 BATCH = 2
 SEQUENCE = frozenset({"RNN", "LSTM", "GRU", "MultiheadAttention", "TransformerEncoderLayer"})
@@ -69,8 +69,7 @@ def _module_facts(module: Any, shape: tuple[int, ...]) -> Facts:
 def _inputs(d: Derivation) -> dict[int | str, tuple[Any, int]]:
     import torch
 
-    indices = {name for layer in d.layers if layer.type == "Embedding"
-               for name in layer.sources if isinstance(name, str)}
+    indices = token_inputs(d)
     return {name: (torch.zeros((BATCH, *map(int, shape)),
                                dtype=torch.int64 if name in indices else torch.float32), 0)
             for name, shape in d.inputs}

@@ -20,18 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SymconvError
-from ..layers import REGISTRY
-from ..model import Derivation, LayerRecord
+from ..model import Derivation, LayerRecord, arguments
 from .compare import Facts, Mismatch, Refused, facts_of
 from .torch_net import BATCH
-from .values import plain
+from .values import plain, token_inputs
 
 CHANNELS_FIRST, CHANNELS_LAST, ANY = "first", "last", "any"
 ELEMENTWISE = {"Add": "add", "add": "add", "Subtract": "sub", "subtract": "sub",
                "Multiply": "mul", "multiply": "mul", "Maximum": "maximum",
                "Minimum": "minimum"}
 GATES = {"SimpleRNN": ("RNN", 1), "LSTM": ("LSTM", 4), "GRU": ("GRU", 3)}
-SHAPE_ONLY = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Activation",
+SHAPE_ONLY = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "Activation",
               "ELU", "Softmax", "Identity")
 
 
@@ -48,11 +47,7 @@ class Step:
 def _arg(record: LayerRecord, name: str) -> Any:
     """A Keras argument as written, or its declared default, as plain Python."""
     assert record.call is not None
-    given = dict(record.call.args)
-    if name in given:
-        return plain(given[name], lambda c: c)
-    spec = REGISTRY["keras"][record.type]
-    return plain(next(p.default for p in spec.params if p.name == name), lambda c: c)
+    return plain(arguments(record.call, "keras").get(name), lambda c: c)
 
 
 def _tuple(value: Any, rank: int) -> tuple[int, ...]:
@@ -139,7 +134,7 @@ def _zero_padding(record: LayerRecord, rank: int, nn: Any) -> Step:
 
 def _step(record: LayerRecord, nn: Any, torch: Any) -> Step:
     t = record.type
-    if _arg_or(record, "data_format") not in (None, "channels_last"):
+    if _arg(record, "data_format") not in (None, "channels_last"):
         raise _refuse(record, "a channels_first layer")
     for rank in (1, 2, 3):
         if t == f"Conv{rank}D":
@@ -172,7 +167,7 @@ def _step(record: LayerRecord, nn: Any, torch: Any) -> Step:
         return _recurrent(record, nn)
     if t in ("ZeroPadding1D", "ZeroPadding2D"):
         return _zero_padding(record, int(t[-2]), nn)
-    if t in ("ReLU", "LeakyReLU") and _arg_or(record, "max_value") is None:
+    if t in ("ReLU", "LeakyReLU") and _arg(record, "max_value") is None:
         return Step(nn.ReLU() if t == "ReLU" else nn.LeakyReLU(), ANY, _call)
     if t == "Flatten":
         return Step(nn.Flatten(), ANY, _call)  # the order of the features differs, not the count
@@ -189,11 +184,6 @@ def _step(record: LayerRecord, nn: Any, torch: Any) -> Step:
         axis = _arg(record, "axis")
         return Step(None, CHANNELS_LAST, lambda _, xs: torch.cat(xs, dim=axis))
     raise _refuse(record, "not in symconv's translation table (README: Verifying)")
-
-
-def _arg_or(record: LayerRecord, name: str) -> Any:
-    spec = REGISTRY["keras"][record.type]
-    return _arg(record, name) if any(p.name == name for p in spec.params) else None
 
 
 def _fold(op: Any, tensors: list[Any]) -> Any:
@@ -232,10 +222,10 @@ def run(d: Derivation) -> list[Facts]:
 
     plan = steps(d)
     values: dict[int | str, tuple[Any, str]] = {}
+    indices = token_inputs(d)
     for name, shape in d.inputs:
-        embedding = any(r.type == "Embedding" and name in r.sources for r in d.layers)
         dims = (BATCH, *map(int, shape))
-        values[name] = (torch.zeros(dims, dtype=torch.int64 if embedding else torch.float32),
+        values[name] = (torch.zeros(dims, dtype=torch.int64 if name in indices else torch.float32),
                         CHANNELS_LAST)
     facts = []
     with torch.no_grad():

@@ -7,7 +7,7 @@ from typing import Any
 
 import sympy
 
-from ..model import LayerCall
+from ..model import Derivation, LayerCall
 
 
 def plain(value: object, build: Callable[[LayerCall], Any]) -> Any:
@@ -32,3 +32,9 @@ def arguments(call: LayerCall, build: Callable[[LayerCall], Any],
     positional = [plain(v, build) for _, v in call.args[:call.positional]]
     keywords = {k: plain(v, build) for k, v in call.args[call.positional:] if k not in dropped}
     return positional, keywords
+
+
+def token_inputs(d: Derivation) -> set[str]:
+    """The network inputs an Embedding reads: they hold integer token ids, the others floats."""
+    return {name for layer in d.layers if layer.type == "Embedding"
+            for name in layer.sources if isinstance(name, str)}

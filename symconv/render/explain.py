@@ -17,7 +17,7 @@ from sympy import Expr
 
 from ..errors import SymconvError, did_you_mean
 from ..layers import REGISTRY
-from ..model import Derivation, LayerRecord
+from ..model import Derivation, LayerRecord, arguments
 from .printing import pretty
 
 Lines = list[str]
@@ -36,11 +36,7 @@ def _n(value: object) -> str:
 
 def _arg(d: Derivation, record: LayerRecord, name: str) -> object:
     assert record.call is not None
-    given = dict(record.call.args)
-    if name in given:
-        return given[name]
-    spec = REGISTRY[d.convention][record.type]
-    return next(p.default for p in spec.params if p.name == name)
+    return arguments(record.call, d.convention).get(name)
 
 
 def _per_axis(value: object, rank: int) -> tuple[object, ...]:
@@ -213,8 +209,7 @@ def _window_torch(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
     if isinstance(padding, str):
         return []
     pads = _per_axis(padding, rank)
-    dilation = _per_axis(_arg(d, record, "dilation") if "dilation" in _names(d, record)
-                         else 1, rank)
+    dilation = _per_axis(_arg(d, record, "dilation") or 1, rank)  # pools but MaxPool have none
     ceil_mode = pool and bool(_arg(d, record, "ceil_mode"))
     lines = []
     for axis, (n, k, s, p, dd, out) in enumerate(zip(record.input_shape[-rank:], kernel, strides,
@@ -232,10 +227,6 @@ def _window_torch(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
         lines.append("stride not given: PyTorch uses the kernel size, so the windows do not "
                      "overlap")
     return lines
-
-
-def _names(d: Derivation, record: LayerRecord) -> set[str]:
-    return {p.name for p in REGISTRY[d.convention][record.type].params}
 
 
 def window_shape(pool: bool) -> Callable[[Derivation, LayerRecord], Lines]:
