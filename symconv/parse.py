@@ -1,149 +1,21 @@
-"""Stage 1: text → Lark tree → `ir.Program`. The only module that imports Lark."""
+"""Stage 1: text → `ir.Program`, built as Lark reduces (syntax.py makes the parser). Only
+these two modules import Lark."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.indenter import DedentError, Indenter
 
-from . import ir
+from . import ir, syntax
 from .errors import Source, Span, SymconvError
-
-
-class _Indenter(Indenter):
-    """Python's rules: indentation opens and closes blocks; inside parentheses a newline
-    continues the statement."""
-
-    NL_type = "_NL"
-    OPEN_PAREN_types = ["LPAR"]
-    CLOSE_PAREN_types = ["RPAR"]
-    INDENT_type = "_INDENT"
-    DEDENT_type = "_DEDENT"
-    tab_len = 8
-
-    def handle_NL(self, token: Token):  # type: ignore[no-untyped-def]
-        try:
-            yield from super().handle_NL(token)
-        except DedentError:
-            raise _BadDedent(token.end_line or 1, (token.end_column or 1)) from None
-
-
-    def process(self, stream):  # type: ignore[no-untyped-def]
-        """Python's rules, and no more than MAX_NESTING parentheses open at once."""
-        depth = 0
-        for token in super().process(stream):
-            if token.type == "LPAR":
-                depth += 1
-                if depth > MAX_NESTING:
-                    raise _TooDeep(token.line or 1, token.column or 1)
-            elif token.type == "RPAR":
-                depth -= 1
-            yield token
-
-
-MAX_NESTING = 100  # parentheses open at once
-MAX_LITERAL = 40  # digits of a number as written (values.MAX_DIGITS bounds what it becomes)
-MAX_EXPONENT_DIGITS = 3  # 1e999 at most: its value is then refused by its digits, quickly
-
-
-def _short(tok: Token, digits: str, exponent: str = "") -> None:
-    """Refuse a number too long to convert before converting it (Python refuses integer
-    strings over 4,300 digits, and 1e40000000 would take minutes to make)."""
-    if len(digits) > MAX_LITERAL or len(exponent) > MAX_EXPONENT_DIGITS:
-        raise _TooLong(tok.line or 1, tok.column or 1, tok.end_column)
-
-
-class _BadDedent(Exception):
-    def __init__(self, line: int, column: int) -> None:
-        self.line, self.column = line, column
-
-
-class _TooDeep(_BadDedent):
-    pass
-
-
-class _TooLong(_BadDedent):
-    def __init__(self, line: int, column: int, end_column: int | None) -> None:
-        super().__init__(line, column)
-        self.end_column = end_column
-
-
-def _grammar_file(name: str):  # type: ignore[no-untyped-def]
-    """A file of the grammar folder: inside the installed package, or the top-level grammar/
-    of a source checkout (or an editable install)."""
-    packaged = resources.files("symconv").joinpath(f"grammar/{name}")
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "grammar" / name
-
-
-def _grammar_text() -> str:
-    return _grammar_file("arch.lark").read_text(encoding="utf-8")
-
-
-def _key(text: str) -> str:
-    """What the parse tables were built from: the grammar, Lark's version, the options."""
-    import hashlib
-
-    import lark
-
-    return hashlib.sha256(f"{lark.__version__}\n{_OPTIONS}\n{text}".encode()).hexdigest()
-
-
-_OPTIONS = {"parser": "lalr", "maybe_placeholders": False}
-TABLES = "arch.lark.tables"  # the LALR tables, built by write_tables() and shipped
 
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    """The parser: loaded from the shipped tables when they were built from this grammar with
-    this Lark (7 ms), else built in memory (about 110 ms). Nothing is written: Lark's own cache
-    would leave a file in the temporary folder on every machine symconv runs on."""
-    text = _grammar_text()
-    loaded = _load_tables(text)
-    if loaded is not None:
-        return loaded
-    return Lark(text, postlex=_Indenter(), transformer=_ToIR(), **_OPTIONS)
-
-
-def _load_tables(text: str) -> Lark | None:
-    import pickle
-
-    tables = _grammar_file(TABLES)
-    if not tables.is_file():
-        return None
-    with tables.open("rb") as f:
-        stored = pickle.load(f)  # symconv's own file, shipped in the package: never user input
-    if stored.get("key") != _key(text):
-        return None
-    parser = Lark.__new__(Lark)
-    return parser._load({"data": stored["data"], "memo": stored["memo"]},  # Lark's own loader
-                        postlex=_Indenter(), transformer=_ToIR())
-
-
-def write_tables() -> Path:
-    """Build the parse tables into grammar/arch.lark.tables (after changing the grammar or
-    moving to another Lark: `python -c "import symconv.parse as p; p.write_tables()"`;
-    tests/test_output.py checks that they are current)."""
-    import pickle
-
-    from lark.grammar import Rule
-    from lark.lark import _LOAD_ALLOWED_OPTIONS
-    from lark.lexer import TerminalDef
-
-    text = _grammar_text()
-    parser = Lark(text, postlex=_Indenter(), transformer=_ToIR(), **_OPTIONS)
-    data, memo = parser.memo_serialize([TerminalDef, Rule])
-    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
-    path = Path(__file__).resolve().parent.parent / "grammar" / TABLES
-    with path.open("wb") as f:
-        pickle.dump({"key": _key(text), "data": data, "memo": memo}, f, protocol=4)
-    return path
+    return syntax.build(_ToIR())
 
 
 def _tspan(token: Token) -> Span:
@@ -190,13 +62,13 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
 
     def int(self, children):
         (tok,) = children
-        _short(tok, tok.replace("_", ""))
+        syntax.check_literal(tok, tok.replace("_", ""))
         return ir.Num(int(tok.replace("_", "")), _tspan(tok), str(tok))
 
     def decimal(self, children):
         (tok,) = children
         mantissa, _, exponent = tok.replace("_", "").lower().partition("e")
-        _short(tok, mantissa.replace(".", ""), exponent.lstrip("+-"))
+        syntax.check_literal(tok, mantissa.replace(".", ""), exponent.lstrip("+-"))
         return ir.Num(Fraction(tok.replace("_", "")), _tspan(tok), str(tok))
 
     def string(self, children):
@@ -385,14 +257,14 @@ def parse(source: Source) -> ir.Program:
         statements = parser.parse(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as err:
         raise _syntax_error(err, source, parser) from None
-    except _TooLong as err:
-        raise SymconvError("SC110", f"number longer than {MAX_LITERAL} digits (or an exponent "
-                           f"over {MAX_EXPONENT_DIGITS} digits)",
+    except syntax.TooLong as err:
+        raise SymconvError("SC110", f"number longer than {syntax.MAX_LITERAL} digits (or an "
+                           f"exponent over {syntax.MAX_EXPONENT_DIGITS} digits)",
                            Span(err.line, err.column, err.line, err.end_column), source) from None
-    except _TooDeep as err:
-        raise SymconvError("SC110", f"parentheses nested more than {MAX_NESTING} deep",
+    except syntax.TooDeep as err:
+        raise SymconvError("SC110", f"parentheses nested more than {syntax.MAX_NESTING} deep",
                            Span(err.line, err.column), source) from None
-    except _BadDedent as err:
+    except syntax.BadDedent as err:
         raise SymconvError("SC100", "unindent does not match any outer indentation level",
                            Span(err.line, err.column), source,
                            "indent each block's statements by the same amount") from None

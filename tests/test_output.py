@@ -69,13 +69,13 @@ def test_shipped_parse_tables_are_current_and_equivalent() -> None:
     a parser built from the grammar."""
     from lark import Lark
 
-    from symconv import parse
+    from symconv import parse, syntax
     from symconv.errors import Source
 
-    text = parse._grammar_text()
-    loaded = parse._load_tables(text)
-    assert loaded is not None, "run: python -c \"import symconv.parse as p; p.write_tables()\""
-    built = Lark(text, postlex=parse._Indenter(), transformer=parse._ToIR(), **parse._OPTIONS)
+    text = syntax.grammar_text()
+    loaded = syntax.load_tables(text, parse._ToIR())
+    assert loaded is not None, "run: python -c \"import symconv.syntax as s; s.write_tables()\""
+    built = Lark(text, postlex=syntax.ArchIndenter(), transformer=parse._ToIR(), **syntax.OPTIONS)
     for path in sorted((ROOT / "examples").glob("*.arch")):
         source = Source(path.read_text(encoding="utf-8"), str(path))
         assert loaded.parse(source.text) == built.parse(source.text), path.name

@@ -39,7 +39,8 @@ def test_wheel_ships_grammar_and_runs_elsewhere(tmp_path: Path) -> None:
     where = subprocess.run([str(python), "-c", "import symconv; print(symconv.__file__)"],
                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout
     assert str(ROOT) not in where
-    loaded = subprocess.run([str(python), "-c", "from symconv import parse; "
-                             "print(parse._load_tables(parse._grammar_text()) is not None)"],
+    script = ("from symconv import parse, syntax; "
+              "print(syntax.load_tables(syntax.grammar_text(), parse._ToIR()) is not None)")
+    loaded = subprocess.run([str(python), "-c", script],
                             cwd=elsewhere, capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "True"  # the installed package uses its shipped tables
