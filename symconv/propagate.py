@@ -8,15 +8,37 @@ blocks, repeat, if, shared layers), naming, argument binding and error positions
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import sympy
 
 from . import ir
-from .binding import (MAX_APPLICATIONS, SEPARATOR, Namer, bind_arguments, check_arity,
-                      check_block, chosen_branch, convention_of, declared_sizes, input_shape,
-                      lookup, name_value, repeat_count, snake_case)
+from .binding import (
+    MAX_APPLICATIONS,
+    SEPARATOR,
+    Namer,
+    bind_arguments,
+    check_arity,
+    check_block,
+    chosen_branch,
+    convention_of,
+    declared_sizes,
+    input_shape,
+    lookup,
+    repeat_count,
+    snake_case,
+)
 from .errors import Span, SymconvError, did_you_mean
+from .frames import (
+    Frame,
+    Shared,
+    Tensor,
+    bind_block_inputs,
+    given_name,
+    not_a_tensor,
+    same_weights,
+    tensor_arguments,
+)
 from .layers import REGISTRY, Call, LayerSpec
 from .layers.base import REQUIRED, SubLayer
 from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
@@ -36,40 +58,6 @@ def derive_program(program: ir.Program, fixed: Mapping[str, int] | None = None,
         return _Deriver(program).run(fixed, open_sizes)
     except SymconvError as err:
         raise err.located(program.source) from None
-
-
-@dataclass
-class Tensor:
-    shape: Shape
-    origin: str  # the layer or input that made it, for messages
-    node: int | str = ""  # the index of the record that made it, or the network input's name
-
-
-@dataclass
-class Shared:
-    """`shared enc = Dense(64)`: one layer object, applied as `enc(x)`; weights counted once."""
-
-    spec: LayerSpec
-    args: dict[str, Arg]
-    name: str
-    span: Span
-    positional: int = 0  # arguments given by position
-    first: LayerRecord | None = None
-
-
-@dataclass
-class Frame:
-    """The top level or one block instance."""
-
-    values: dict[str, object]  # declared sizes and the block's arguments
-    path: tuple[str, ...] = ()
-    in_block: bool = False
-    tensors: dict[str, Tensor] = field(default_factory=dict)
-    shared: dict[str, Shared] = field(default_factory=dict)
-    current: Tensor | None = None
-    outputs: list[Tensor] = field(default_factory=list)
-    index: int = 0  # PyTorch's container index for the next unnamed module
-    calls: dict[str, int] = field(default_factory=dict)  # torch functions used so far, by name
 
 
 class _Deriver:
@@ -194,7 +182,7 @@ class _Deriver:
         if isinstance(node, ir.Name):
             if node.id in frame.tensors:
                 return frame.tensors[node.id]
-            raise _not_a_tensor(node, frame)
+            raise not_a_tensor(node, frame)
         if isinstance(node, ir.BinOp) and node.op in _ELEMENTWISE[self.convention]:
             spec = REGISTRY[self.convention][_ELEMENTWISE[self.convention][node.op]]
             tensors = [self.tensor(node.left, frame), self.tensor(node.right, frame)]
@@ -230,7 +218,7 @@ class _Deriver:
                 return self.block(self.blocks[func.id], node, None, frame)
             spec = self.spec(func.id, func.span)
             if spec.family == "functional":  # torch.cat((a, b), 1); alone: the current
-                count = _tensor_arguments(node.positional, spec, frame)
+                count = tensor_arguments(node.positional, spec, frame)
                 tensors = (self.tensors(node.positional[:count], frame) if count
                            else [self.current(frame, node.span)])
                 config = replace(node, positional=node.positional[count:])
@@ -284,7 +272,7 @@ class _Deriver:
             weights = tuple(replace(w, trainable=False) for w in weights)
         shares = None
         if shared is not None and shared.first is not None:
-            _same_weights(shared, weights, ctx)
+            same_weights(shared, weights, ctx)
             weights, shares = (), shared.first.name
         record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
                              weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares,
@@ -335,7 +323,7 @@ class _Deriver:
         call = value.call
         spec = self.spec(call.func.id, call.func.span)  # type: ignore[union-attr]
         args = self.bind(spec, call, Frame(dict(value.scope)))
-        name = _given_name(args) or self.reserved.get(id(call)) or snake_case(spec.type)
+        name = given_name(args) or self.reserved.get(id(call)) or snake_case(spec.type)
         ctx = Call(spec, name, (shape,), args, call.span, self.sublayer)
         out = spec.fn(ctx)
         if self.convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):
@@ -378,7 +366,7 @@ class _Deriver:
             body = body[1:]
         if tensors is None:
             tensors = [self.current(frame, call.span)]
-        _bind_block_inputs(block, declared, tensors, inner, call.span)
+        bind_block_inputs(block, declared, tensors, inner, call.span)
         first = len(self.records)
         self.depth += 1
         self.body(body, inner)
@@ -417,72 +405,3 @@ class _Deriver:
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | None,
-                       tensors: list[Tensor], frame: Frame, span: Span) -> None:
-    if declared is None:
-        if len(tensors) != 1:
-            raise SymconvError("SC201", f"block '{block.name}' takes one tensor, got "
-                               f"{len(tensors)}", span,
-                               hint="name several inputs on the block's first line: "
-                               "`input x, skip`")
-        frame.current = tensors[0]
-        return
-    for item in declared:
-        if item.shape is not None or item.name is None:
-            raise SymconvError("SC104", "a block's inputs take their shapes from the call",
-                               item.span, hint="write only their names: `input x, skip`")
-    if len(declared) != len(tensors):
-        raise SymconvError("SC201", f"block '{block.name}' takes {len(declared)} tensors, got "
-                           f"{len(tensors)}", span)
-    for item, tensor in zip(declared, tensors):
-        if item.name in frame.values:
-            raise SymconvError("SC107", f"input '{item.name}' hides a size or block argument",
-                               item.span)
-        frame.tensors[item.name] = tensor  # type: ignore[index]
-    frame.current = tensors[-1] if len(tensors) == 1 else tensors[0]
-
-
-def _tensor_arguments(values: tuple[ir.Value, ...], spec: LayerSpec, frame: Frame) -> int:
-    """How many leading arguments of a function call are its tensors: a tuple of them
-    (`cat((a, b), 1)`), or up to the function's arity of tensor expressions (`select(x, 1, 0)`,
-    `add(a, b)`); the rest are its settings."""
-    if values and isinstance(values[0], ir.Tuple):
-        return 1
-    most = spec.arity[1] or len(values)
-    count = 0
-    for value in values[:most]:
-        if isinstance(value, ir.Name) and value.id not in frame.tensors:
-            break
-        if not isinstance(value, (ir.Name, ir.CallExpr, ir.BinOp)):
-            break
-        count += 1
-    return count
-
-
-def _same_weights(shared: Shared, weights: tuple, ctx: Call) -> None:  # type: ignore[type-arg]
-    assert shared.first is not None
-    for old, new in zip(shared.first.weights, weights):
-        for a, b in zip(old.shape, new.shape):
-            ctx.require(sympy.Eq(a, b), f"a shared layer's weights keep their shape: "
-                        f"'{old.name}' was made {_shape_text(old.shape)}", code="SC203")
-
-
-def _shape_text(shape: Shape) -> str:
-    return "(" + ", ".join(str(e) for e in shape) + ")"
-
-
-def _not_a_tensor(node: ir.Name, frame: Frame) -> SymconvError:
-    if node.id in frame.shared:
-        return SymconvError("SC104", f"'{node.id}' is a shared layer, not a tensor", node.span,
-                            hint=f"apply it: `{node.id}(x)`")
-    if node.id in frame.values:
-        return SymconvError("SC104", f"'{node.id}' is a size, not a tensor", node.span)
-    return SymconvError("SC103", f"'{node.id}' is not a tensor", node.span,
-                        hint=did_you_mean(node.id, sorted(frame.tensors))
-                        or f"name a tensor first: `{node.id} = Conv2D(...)`")
-
-
-def _given_name(args: Mapping[str, Arg]) -> str | None:
-    return name_value(args["name"]) if "name" in args else None
-
-

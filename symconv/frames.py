@@ -1,0 +1,123 @@
+"""The derive stage's state, and the rules about it that need no layer: tensors, shared
+layers and frames (the top level or one block instance); binding a block's inputs, telling a
+function's tensors from its settings, a shared layer keeping its weights' shapes, and the error
+for a name that is not a tensor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sympy
+
+from . import ir
+from .binding import name_value
+from .errors import Span, SymconvError, did_you_mean
+from .layers import Call, LayerSpec
+from .model import LayerRecord, Shape
+from .values import Arg
+
+
+@dataclass
+class Tensor:
+    shape: Shape
+    origin: str  # the layer or input that made it, for messages
+    node: int | str = ""  # the index of the record that made it, or the network input's name
+
+
+@dataclass
+class Shared:
+    """`shared enc = Dense(64)`: one layer object, applied as `enc(x)`; weights counted once."""
+
+    spec: LayerSpec
+    args: dict[str, Arg]
+    name: str
+    span: Span
+    positional: int = 0  # arguments given by position
+    first: LayerRecord | None = None
+
+
+@dataclass
+class Frame:
+    """The top level or one block instance."""
+
+    values: dict[str, object]  # declared sizes and the block's arguments
+    path: tuple[str, ...] = ()
+    in_block: bool = False
+    tensors: dict[str, Tensor] = field(default_factory=dict)
+    shared: dict[str, Shared] = field(default_factory=dict)
+    current: Tensor | None = None
+    outputs: list[Tensor] = field(default_factory=list)
+    index: int = 0  # PyTorch's container index for the next unnamed module
+    calls: dict[str, int] = field(default_factory=dict)  # torch functions used so far, by name
+
+
+def bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | None,
+                       tensors: list[Tensor], frame: Frame, span: Span) -> None:
+    if declared is None:
+        if len(tensors) != 1:
+            raise SymconvError("SC201", f"block '{block.name}' takes one tensor, got "
+                               f"{len(tensors)}", span,
+                               hint="name several inputs on the block's first line: "
+                               "`input x, skip`")
+        frame.current = tensors[0]
+        return
+    for item in declared:
+        if item.shape is not None or item.name is None:
+            raise SymconvError("SC104", "a block's inputs take their shapes from the call",
+                               item.span, hint="write only their names: `input x, skip`")
+    if len(declared) != len(tensors):
+        raise SymconvError("SC201", f"block '{block.name}' takes {len(declared)} tensors, got "
+                           f"{len(tensors)}", span)
+    for item, tensor in zip(declared, tensors):
+        if item.name in frame.values:
+            raise SymconvError("SC107", f"input '{item.name}' hides a size or block argument",
+                               item.span)
+        frame.tensors[item.name] = tensor  # type: ignore[index]
+    frame.current = tensors[-1] if len(tensors) == 1 else tensors[0]
+
+
+def tensor_arguments(values: tuple[ir.Value, ...], spec: LayerSpec, frame: Frame) -> int:
+    """How many leading arguments of a function call are its tensors: a tuple of them
+    (`cat((a, b), 1)`), or up to the function's arity of tensor expressions (`select(x, 1, 0)`,
+    `add(a, b)`); the rest are its settings."""
+    if values and isinstance(values[0], ir.Tuple):
+        return 1
+    most = spec.arity[1] or len(values)
+    count = 0
+    for value in values[:most]:
+        if isinstance(value, ir.Name) and value.id not in frame.tensors:
+            break
+        if not isinstance(value, (ir.Name, ir.CallExpr, ir.BinOp)):
+            break
+        count += 1
+    return count
+
+
+def same_weights(shared: Shared, weights: tuple, ctx: Call) -> None:  # type: ignore[type-arg]
+    assert shared.first is not None
+    for old, new in zip(shared.first.weights, weights):
+        for a, b in zip(old.shape, new.shape):
+            ctx.require(sympy.Eq(a, b), f"a shared layer's weights keep their shape: "
+                        f"'{old.name}' was made {_shape_text(old.shape)}", code="SC203")
+
+
+def _shape_text(shape: Shape) -> str:
+    return "(" + ", ".join(str(e) for e in shape) + ")"
+
+
+def not_a_tensor(node: ir.Name, frame: Frame) -> SymconvError:
+    if node.id in frame.shared:
+        return SymconvError("SC104", f"'{node.id}' is a shared layer, not a tensor", node.span,
+                            hint=f"apply it: `{node.id}(x)`")
+    if node.id in frame.values:
+        return SymconvError("SC104", f"'{node.id}' is a size, not a tensor", node.span)
+    return SymconvError("SC103", f"'{node.id}' is not a tensor", node.span,
+                        hint=did_you_mean(node.id, sorted(frame.tensors))
+                        or f"name a tensor first: `{node.id} = Conv2D(...)`")
+
+
+def given_name(args: Mapping[str, Arg]) -> str | None:
+    return name_value(args["name"]) if "name" in args else None
+
+
