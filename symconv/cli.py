@@ -19,7 +19,9 @@ class Exit(IntEnum):
 
 FORMAT_NAMES = ("table", "json", "markdown", "latex")
 FORMULAS = ("expanded", "stepwise")
-MACS_CONVENTIONS = ("weights", "ptflops", "fvcore")  # symconv.analysis.macs.PRESETS
+# the names of symconv.analysis.macs.PRESETS and memory.BYTES, kept here so that parsing the
+# command line imports no sympy (tests/test_columns.py checks they agree)
+MACS_CONVENTIONS = ("weights", "all", "ptflops", "fvcore")
 DTYPES = ("float32", "float16", "bfloat16", "float64", "int8")
 
 

@@ -64,3 +64,25 @@ def test_symbolic_compute_compiles(capsys: pytest.CaptureFixture[str], tmp_path:
     pytest.importorskip("shutil").which("pdflatex") or pytest.skip("no pdflatex")
     text = pdf_text(tex, tmp_path)
     assert re.search(r"counted\s+as\s+fvcore", text)
+
+
+def test_the_command_line_offers_every_convention_and_dtype() -> None:
+    from symconv import cli
+    from symconv.analysis import macs, memory
+
+    assert sorted(cli.MACS_CONVENTIONS) == sorted(macs.PRESETS)
+    assert sorted(cli.DTYPES) == sorted(memory.BYTES)
+
+
+def test_the_all_convention_counts_more_than_weights(capsys: pytest.CaptureFixture[str]) -> None:
+    weights = run(capsys, "derive", str(ROOT / "examples/mnist_cnn.arch"), "--subs",
+                  "H=28,W=28", "--macs", "weights")
+    everything = run(capsys, "derive", str(ROOT / "examples/mnist_cnn.arch"), "--subs",
+                     "H=28,W=28", "--macs", "all")
+    assert "counted as all:" in everything
+
+    def total(out: str) -> int:
+        line = next(x for x in out.splitlines() if x.startswith(" Total MACs:"))
+        return int(line.split(":")[1].split()[0].replace(",", ""))
+
+    assert total(everything) > total(weights)

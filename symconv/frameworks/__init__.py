@@ -4,7 +4,7 @@ Keras), layer by layer.
 Nothing here imports a framework until a network is run; `symconv[verify]` installs them.
 """
 
-from .check import FRAMEWORKS, FrameworkMissing, Report, verify_source
+from .check import FrameworkMissing, Report, verify_source
 from .compare import Facts, Mismatch
 
-__all__ = ["FRAMEWORKS", "Facts", "FrameworkMissing", "Mismatch", "Report", "verify_source"]
+__all__ = ["Facts", "FrameworkMissing", "Mismatch", "Report", "verify_source"]

@@ -15,7 +15,6 @@ from ..model import Derivation
 from .compare import Facts, Mismatch, Refused, compare
 from .sizes import Outside, outside, sample
 
-FRAMEWORKS = ("torch", "keras")
 INSTALL = "pip install 'symconv[verify]'  (torch==2.13.0, a CPU build, and keras==3.15.1)"
 
 

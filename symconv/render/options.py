@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FORMULAS = ("expanded", "stepwise")
-
-
 @dataclass(frozen=True)
 class Options:
     """`depth`: blocks folded below it (None: every layer). LaTeX: `formulas` 'expanded' (in the
