@@ -114,13 +114,14 @@ def verify_source(source: Source, against: str | None = None,
     report = Report(source.path, against, version,
                     convention if convention != against else None)
     assignments = sample(symbolic, samples, seed)
+    derived = [derive_program(program, sizes) for sizes in assignments]
     if report.translated_from:  # every layer translates, or SC306 names the first that does not
         try:
-            module.steps(derive_program(program, assignments[0]))
+            module.steps(derived[0])
         except SymconvError as err:
             raise err.located(source) from None
-    for sizes in assignments:
-        report.checked.append(_check(module, derive_program(program, sizes), sizes, report))
+    for sizes, d in zip(assignments, derived):
+        report.checked.append(_check(module, d, sizes, report))
     if check_outside and len(symbolic.subs) < len(symbolic.sizes):
         for point in outside(symbolic, assignments[0]):
             report.outside.append(_outside(module, program, symbolic, point, report))
