@@ -243,10 +243,6 @@ SHAPES: dict[str, Callable[[Derivation, LayerRecord], Lines]] = {
 
 
 # -- the other framework -------------------------------------------------------------------
-def _dims(shape: tuple[Expr, ...]) -> str:
-    return "(" + ", ".join(_v(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def other_conv(d: Derivation, record: LayerRecord) -> Lines:
     """A plain convolution counts the same in both frameworks; only the kernel's layout
     differs (Keras (*k, C/groups, F), PyTorch (F, C/groups, *k))."""
@@ -256,13 +252,13 @@ def other_conv(d: Derivation, record: LayerRecord) -> Lines:
     rank = int(record.type[4])
     if d.convention == "keras" and set(weights) <= {"kernel", "bias"} and "kernel" in weights:
         *k, per, filters = weights["kernel"].shape
-        other = f"PyTorch's nn.Conv{rank}d weight {_dims((filters, per, *k))}"
+        other = f"PyTorch's nn.Conv{rank}d weight {_shape((filters, per, *k))}"
     elif d.convention == "torch" and set(weights) <= {"weight", "bias"} and "weight" in weights:
         filters, per, *k = weights["weight"].shape
-        other = f"Keras's Conv{rank}D kernel {_dims((*k, per, filters))}"
+        other = f"Keras's Conv{rank}D kernel {_shape((*k, per, filters))}"
     else:
         return []
-    bias = f" and bias {_dims((filters,))}" if "bias" in weights else ""
+    bias = f" and bias {_shape((filters,))}" if "bias" in weights else ""
     return [f"The other framework counts the same {_v(record.params)}: {other}{bias}."]
 
 
@@ -273,9 +269,9 @@ def other_dense(d: Derivation, record: LayerRecord) -> Lines:
     if record.type not in ("Dense", "Linear") or name not in weights or len(weights) > 2:
         return []
     a, b = weights[name].shape
-    other = (f"PyTorch's nn.Linear weight {_dims((b, a))}" if d.convention == "keras"
-             else f"Keras's Dense kernel {_dims((b, a))}")
-    bias = f" and bias {_dims((a if d.convention == 'torch' else b,))}" if "bias" in weights \
+    other = (f"PyTorch's nn.Linear weight {_shape((b, a))}" if d.convention == "keras"
+             else f"Keras's Dense kernel {_shape((b, a))}")
+    bias = f" and bias {_shape((a if d.convention == 'torch' else b,))}" if "bias" in weights \
         else ""
     return [f"The other framework counts the same {_v(record.params)}: {other}{bias}."]
 
