@@ -40,11 +40,6 @@ def free_sizes(d: Derivation) -> list[str]:
     return [s for s in d.sizes if s not in d.subs]
 
 
-def _valid(d: Derivation, values: Mapping[str, int]) -> bool:
-    mapping = {symbols.size(k): sympy.Integer(v) for k, v in values.items()}
-    return all(r.condition.xreplace(mapping) is sympy.true for r in d.requires)
-
-
 def _broken(d: Derivation, values: Mapping[str, int]) -> tuple[str, str] | None:
     """(the layer, the reason) of the first condition `values` break."""
     mapping = {symbols.size(k): sympy.Integer(v) for k, v in values.items()}
@@ -70,7 +65,7 @@ def sample(d: Derivation, count: int, seed: int) -> list[dict[str, int]]:
     found: list[dict[str, int]] = []
     for _ in range(TRIES):
         candidate = {s: _draw(rng, *ranges[s]) for s in free}
-        if candidate not in found and _valid(d, candidate):
+        if candidate not in found and _broken(d, candidate) is None:
             found.append(candidate)
             if len(found) == count:
                 break
