@@ -8,13 +8,14 @@ forward passes stay quick, from a seeded generator: the same seed gives the same
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy
 
 from .. import symbols
 from ..errors import SymconvError
+from ..layers.base import Requirement
 from ..model import Derivation
 from ..solver import kind_of
 
@@ -40,10 +41,11 @@ def free_sizes(d: Derivation) -> list[str]:
     return [s for s in d.sizes if s not in d.subs]
 
 
-def _broken(d: Derivation, values: Mapping[str, int]) -> tuple[str, str] | None:
+def _broken(requires: Sequence[Requirement],
+            values: Mapping[str, int]) -> tuple[str, str] | None:
     """(the layer, the reason) of the first condition `values` break."""
     mapping = {symbols.size(k): sympy.Integer(v) for k, v in values.items()}
-    for r in d.requires:
+    for r in requires:
         if r.condition.xreplace(mapping) is not sympy.true:
             return r.layer, r.reason
     return None
@@ -62,10 +64,11 @@ def sample(d: Derivation, count: int, seed: int) -> list[dict[str, int]]:
         return [dict(d.subs)]
     rng = random.Random(seed)
     ranges = {s: RANGES[kind_of(d, s)] for s in free}
+    requires = d.requires  # a property that prunes implied conditions: computed once
     found: list[dict[str, int]] = []
     for _ in range(TRIES):
         candidate = {s: _draw(rng, *ranges[s]) for s in free}
-        if candidate not in found and _broken(d, candidate) is None:
+        if candidate not in found and _broken(requires, candidate) is None:
             found.append(candidate)
             if len(found) == count:
                 break
@@ -80,12 +83,13 @@ def outside(d: Derivation, valid: Mapping[str, int]) -> list[Outside]:
     """For each free size, the nearest value (below first) that breaks a condition while the
     other sizes keep their valid values."""
     points = []
+    requires = d.requires
     for size in free_sizes(d):
         value = valid[size]
         for step in range(1, max(value, REACH + 1)):
             moved = [v for v in (value - step, value + step) if v >= 1]
             hit = next(((v, why) for v in moved
-                        if (why := _broken(d, {**valid, size: v})) is not None), None)
+                        if (why := _broken(requires, {**valid, size: v})) is not None), None)
             if hit is not None:
                 points.append(Outside({**valid, size: hit[0]}, size, *hit[1]))
                 break
