@@ -550,3 +550,170 @@ def generated_mutant() -> st.SearchStrategy[bytes]:
         return data
 
     return build()
+
+
+# --------------------------------------------------------------------------- hostile
+# Inputs written to hurt, each family one an independent fuzzer found wrong answers, crashes or
+# minutes-long runs with (issue 14): merges of every extent form, float scale factors, symbolic
+# hyperparameters in long chains, compounded exponents and huge products, sizes that may be 0.
+
+# One branch from `x`, by the extent form it leaves on the spatial axis. Rank-2 inputs: PyTorch
+# (C, H), Keras (H, C); C is a declared size.
+BRANCHES = {
+    "torch": {
+        "same": "Identity()",
+        "floor": "MaxPool1d(2)",
+        "floor_pad": "MaxPool1d(3, 2, 1)",
+        "min": "MaxPool1d(2, ceil_mode=True)",
+        "min_pad": "MaxPool1d(3, stride=2, padding=1, ceil_mode=True)",
+        "float": "Upsample(scale_factor=0.7)",
+        "float_up": "Upsample(scale_factor=1.3)",
+        "double": "Upsample(scale_factor=2)",
+        "transposed": "ConvTranspose1d(C, C, 2, stride=2)",
+        "same_conv": "Conv1d(C, C, 3, padding='same')",
+        "padded": "ConstantPad1d((0, 1), 0.0)",
+        "symbolic": "Conv1d(C, C, K, stride=S)",
+        "symbolic_pad": "MaxPool1d(K, stride=S, padding=P)",
+        "adaptive": "AdaptiveAvgPool1d(1)",
+        "one": "AdaptiveMaxPool1d(1)",
+    },
+    "keras": {
+        "same": "Identity()",
+        "floor": "MaxPooling1D(2)",
+        "ceil": "MaxPooling1D(2, padding='same')",
+        "ceil3": "Conv1D(C, 3, strides=3, padding='same')",
+        "valid": "Conv1D(C, 3, strides=2)",
+        "double": "UpSampling1D(2)",
+        "zeropad": "ZeroPadding1D((0, P))",
+        "crop": "Cropping1D((1, 0))",
+        "symbolic": "Conv1D(C, K, strides=S)",
+        "dense_floor": "Dense(C // 2 + 1)",
+        "transposed": "Conv1DTranspose(C, 2, strides=2)",
+        "causal": "Conv1D(C, 2, dilation_rate=2, padding='causal')",
+    },
+}
+MERGES = {
+    "torch": ["{a} + {b}", "{a} - {b}", "{a} * {b}", "add({a}, {b})", "mul({a}, {b})",
+              "sub({a}, {b})", "cat(({a}, {b}), dim=2)", "cat(({a}, {b}), dim=1)"],
+    "keras": ["{a} + {b}", "{a} * {b}", "{a} - {b}", "Add()({a}, {b})", "Multiply()({a}, {b})",
+              "Subtract()({a}, {b})", "Average()(({a}, {b}))", "Maximum()({a}, {b})",
+              "Minimum()({a}, {b})", "Concatenate(axis=1)({a}, {b})", "Concatenate()({a}, {b})"],
+}
+
+
+@st.composite
+def merge_program(draw: st.DrawFn) -> str:
+    """Two or three branches of different extent forms, merged, the result merged again (a Max
+    form after a broadcast), sometimes followed by a window layer."""
+    convention = draw(st.sampled_from(["torch", "keras"]))
+    forms = BRANCHES[convention]
+    lines = [f"convention {convention}", "sizes H, C=4, K=3, S=2, P=1",
+             "input x: (C, H)" if convention == "torch" else "input x: (H, C)"]
+    names = ["x"]
+    for i in range(draw(st.integers(2, 4))):
+        chain = draw(st.lists(st.sampled_from(sorted(forms)), min_size=1, max_size=2))
+        source = draw(st.sampled_from(names))
+        for j, form in enumerate(chain):
+            lines.append(f"b{i}_{j} = {forms[form]}({source})")
+            source = f"b{i}_{j}"
+        names.append(source)
+        if len(names) >= 3 and draw(st.booleans()):
+            a, b = draw(st.sampled_from(names)), draw(st.sampled_from(names))
+            lines.append(f"m{i} = " + draw(st.sampled_from(MERGES[convention])).format(a=a, b=b))
+            names.append(f"m{i}")
+    a, b = names[-1], draw(st.sampled_from(names[:-1]))
+    lines.append(draw(st.sampled_from(MERGES[convention])).format(a=a, b=b))
+    if draw(st.booleans()):
+        lines.append(draw(st.sampled_from(sorted(forms.values()))))
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def float_scale_program(draw: st.DrawFn) -> str:
+    """PyTorch Upsample by float scale factors inside chains of windows (FloatScaled extents)."""
+    rank = draw(st.sampled_from([1, 2]))
+    d = f"{rank}d"
+    spatial = ", ".join(["H", "W"][:rank])
+    lines = ["convention torch", "sizes H, W, C=2", f"input (C, {spatial})"]
+    for _ in range(draw(st.integers(1, 6))):
+        scale = draw(st.sampled_from(["0.7", "1.3", "2.5", "0.5", "0.1", "3", "1.0", "0.3333"]))
+        lines.append(draw(st.sampled_from([
+            f"Upsample(scale_factor={scale})", f"Upsample(scale_factor={scale}, mode='nearest')",
+            f"MaxPool{d}(2)", f"MaxPool{d}(3, 2, 1, ceil_mode=True)", f"AvgPool{d}(2)",
+            f"Conv{d}(C, C, 3)", f"Conv{d}(C, C, 3, stride=2, padding=1)"])))
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def symbolic_chain(draw: st.DrawFn) -> str:
+    """A long chain whose kernels, strides, paddings and dilations are sizes (the closed forms
+    then cannot fold into one floor)."""
+    convention = draw(st.sampled_from(["torch", "keras"]))
+    depth = draw(st.sampled_from([1, 3, 10, 30, 60, 100]))
+    lines = [f"convention {convention}", "sizes H, W, K, S, P, D"]
+    lines.append("input (8, H, W)" if convention == "torch" else "input (H, W, 8)")
+    for _ in range(depth):
+        k = draw(st.sampled_from(["K", "3", "1", "K + 1"]))
+        s = draw(st.sampled_from(["S", "1", "2"]))
+        if convention == "torch":
+            p = draw(st.sampled_from(["P", "0", "1"]))
+            dil = draw(st.sampled_from(["D", "1"]))
+            lines.append(draw(st.sampled_from([
+                f"Conv2d(8, 8, {k}, stride={s}, padding={p}, dilation={dil})",
+                f"MaxPool2d({k}, stride={s}, padding=0)", "ReLU()"])))
+        else:
+            pad = draw(st.sampled_from(["'valid'", "'same'"]))
+            lines.append(draw(st.sampled_from([
+                f"Conv2D(8, {k}, strides={s}, padding={pad})",
+                f"MaxPooling2D({k}, strides={s}, padding={pad})", "ReLU()"])))
+    return "\n".join(lines) + "\n"
+
+
+HUGE = ["Dense(((H**64)**64)**64)", "Dense(((((H**64)**64)**64)**64)**64)", "Dense(H**64)",
+        "Dense(H**32)", "Dense((H + W + 1)**64)", "Dense(10**40 * H)", "Dense(2**64 * 2**64)",
+        "Dense((H**64)**4)", "Dense(H**64 * W**64)"]
+
+
+@st.composite
+def huge_program(draw: st.DrawFn) -> str:
+    """Compounded exponents, huge products and large polynomial expansions."""
+    kind = draw(st.sampled_from(["dense", "padding", "flatten", "branches"]))
+    if kind == "dense":
+        body = "\n".join(draw(st.lists(st.sampled_from(HUGE), min_size=1, max_size=3)))
+        return f"sizes H, W, C\ninput (10,)\n{body}\n"
+    if kind == "padding":
+        pad = draw(st.sampled_from(["(H**64)**4", "H**64", "2**64", "10**40", "(H + W)**32"]))
+        return (f"convention torch\nsizes H, W\ninput (1, H, W)\n"
+                f"Conv2d(1, 1, 3, padding={pad})\nMaxPool2d(2)\n")
+    if kind == "flatten":
+        axes = draw(st.sampled_from([2, 8, 20, 110]))
+        extent = draw(st.sampled_from(["10**40", "H**64", "H * 10**40"]))
+        return (f"sizes H\ninput ({', '.join([extent] * axes)})\nFlatten()\nDense(1)\n")
+    names = draw(st.sampled_from([("H", "W"), ("H", "W", "C"), ("H", "W", "C", "F", "K")]))
+    power = draw(st.sampled_from([8, 16, 64]))
+    poly = f"({' + '.join(names)} + 1)**{power}"
+    return (f"sizes {', '.join(names)}\ninput x: (10,)\na = Dense({poly})(x)\n"
+            f"b = Dense({poly})(x)\na + b\n")
+
+
+@st.composite
+def zero_program(draw: st.DrawFn) -> str:
+    """Sizes used where 0 is a valid value: paddings, output paddings, cropping and zero padding
+    amounts, repeat counts."""
+    convention = draw(st.sampled_from(["torch", "keras"]))
+    if convention == "torch":
+        use = draw(st.sampled_from([
+            "Conv2d(4, 8, 3, stride=2, padding=P, dilation=2)", "MaxPool2d(3, 2, P)",
+            "ConvTranspose2d(4, 8, 3, stride=2, padding=P, output_padding=Q)",
+            "ZeroPad2d(P)", "ConstantPad2d((P, Q, 0, 1), 0.0)",
+            "Conv2d(4, 8, 2 * P + 1, padding=P)"]))
+        return f"convention torch\nsizes H, P, Q\ninput (4, H, H)\n{use}\nFlatten()\n"
+    use = draw(st.sampled_from(["ZeroPadding2D(P)", "ZeroPadding2D(((P, Q), (1, 0)))",
+                                "Cropping2D(P)", "Cropping2D(((P, 0), (Q, 1)))",
+                                "Conv2DTranspose(4, 3, strides=2, output_padding=Q)"]))
+    return f"sizes H, P, Q\ninput (H, H, 4)\n{use}\nFlatten()\n"
+
+
+def hostile() -> st.SearchStrategy[bytes]:
+    return st.one_of(merge_program(), merge_program(), float_scale_program(), symbolic_chain(),
+                     huge_program(), zero_program()).map(lambda t: t.encode())

@@ -74,7 +74,7 @@ KNOWN: dict[str, tuple[re.Pattern[bytes], type[BaseException]]] = {}
 # running totals for the closing note
 TOTALS: dict[str, object] = {"inputs": 0, "slowest": 0.0, "slowest_input": b"",
                              "slowest_op": "", "slowest_all": 0.0,
-                             "outcomes": Counter(), "substitutions": 0, "tests": 0}
+                             "outcomes": Counter(), "substitutions": 0, "solves": 0, "tests": 0}
 
 
 OPS: dict[str, float] = {}  # the current input's operations and their wall-clock seconds
@@ -148,11 +148,12 @@ def check_layers_equal(sub: Derivation, fixed: Derivation, values: dict[str, int
         assert a.params == b.params, f"{a.name}: substituted {a.params}, fixed {b.params} {where}"
 
 
-def check_substitutions(d: Derivation, text: str, data: bytes) -> None:
+def check_substitutions(d: Derivation, text: str,
+                        data: bytes) -> tuple[dict[str, int], Derivation] | None:
     """At a few sampled sizes: substituting the symbolic derivation (what `derive(path,
     subs=...)` does) agrees with the derivation with those sizes fixed from the start."""
     if not d.sizes:
-        return
+        return None
     rng = random.Random(zlib.crc32(data))
     program = parse(Source(text, d.source.path))
     done = 0
@@ -170,19 +171,57 @@ def check_substitutions(d: Derivation, text: str, data: bytes) -> None:
             continue
         fixed = timed("derive fixed", derive_program, program, values)
         check_layers_equal(sub, fixed, values)
+        good = values, sub
         TOTALS["substitutions"] = int(TOTALS["substitutions"]) + 1  # type: ignore[call-overload]
         done += 1
         if done == SUBS_WANTED:
             break
     if done:
-        sub.render("table")
+        good[1].render("table")
+        return good
+    return None
 
 
-def run_cli(path: str) -> tuple[int, str]:
+def run_cli(path: str, *args: str, label: str = "cli derive") -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = timed("cli derive", lambda: cli.main(["derive", path]))
+        code = timed(label, lambda: cli.main([*(args or ("derive",)), path]))
     return int(code), err.getvalue()
+
+
+def check_solve(d: Derivation, found: tuple[dict[str, int], Derivation], path: str,
+                data: bytes) -> None:
+    """solve for one size, the target being what a valid substitution gave: with every other
+    size fixed at its sampled value, the sampled value is among the solutions (when it lies in
+    the range tried and the list is complete); with the others left free, an answer or a
+    positioned refusal. Through the API and the CLI, never an internal error."""
+    values, sub = found
+    rng = random.Random(zlib.crc32(data) ^ 0x5EED)
+    unknown = rng.choice(sorted(values))
+    others = {k: v for k, v in values.items() if k != unknown}
+    if rng.random() < 0.5:  # some sizes left free (those without a default stay symbolic)
+        others = {k: v for k, v in others.items() if rng.random() < 0.5}
+    shape = tuple(int(e) for e in sub.output_shape)
+    targets = [symconv.Target("shape", shape)]
+    if rng.random() < 0.5:
+        targets = [symconv.Target("params", int(sub.params))]
+    source = Source(data.decode("utf-8"), path)
+    result = timed("solve", lambda: outcome(lambda: symconv.api.solve_source(
+        source, [unknown], targets, others)))
+    if isinstance(result, SymconvError):
+        check_error(result, path)
+    elif not isinstance(result, RecursionError):
+        TOTALS["solves"] = int(TOTALS["solves"]) + 1  # type: ignore[call-overload]
+        low, high = result.ranges[unknown]
+        if (set(others) | {unknown}) >= set(d.sizes) and result.complete \
+                and low <= values[unknown] <= high and not result.free:
+            assert any(s.get(unknown) == values[unknown] for s in result.solutions), \
+                f"solve for {unknown} with {others} misses {values[unknown]}: {result.solutions}"
+    axes = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+    subs = ",".join(f"{k}={v}" for k, v in others.items())
+    code, stderr = run_cli(path, "solve", "--for", unknown, "--shape", axes,
+                           *(("--subs", subs) if subs else ()), label="cli solve")
+    assert "Traceback" not in stderr and code in (0, 1), f"solve exit {code}: {stderr}"
 
 
 def same_result(a: object, b: object) -> bool:
@@ -217,7 +256,9 @@ def check_input(data: bytes) -> None:
         result = timed("derive", lambda: outcome(lambda: symconv.derive(path)))
         if isinstance(result, Derivation):
             check_renders(result)
-            check_substitutions(result, data.decode("utf-8"), data)
+            found = check_substitutions(result, data.decode("utf-8"), data)
+            if found is not None:
+                check_solve(result, found, str(path), data)
         elif isinstance(result, SymconvError):
             check_error(result, str(path))
         try:
@@ -291,6 +332,14 @@ def test_generated_mutants(data: bytes) -> None:
     check(data)
 
 
+@FUZZ
+@given(data=fuzzgen.hostile())
+def test_hostile(data: bytes) -> None:
+    """Inputs written to hurt: merges of every extent form, float scales, symbolic chains,
+    compounded exponents and huge products, sizes that may be 0."""
+    check(data)
+
+
 # --------------------------------------------------------------------------- found and fixed
 
 
@@ -322,4 +371,4 @@ def test_zz_totals(capsys: pytest.CaptureFixture[str]) -> None:
         print(f"\nfuzzed inputs: {TOTALS['inputs']} (slowest: {float(TOTALS['slowest']):.2f} s, "  # type: ignore[arg-type]
               f"{TOTALS['slowest_op']} of {len(slow):,} bytes: {shown!r}; all checks of one "
               f"input at most {float(TOTALS['slowest_all']):.2f} s); substitutions compared: "
-              f"{TOTALS['substitutions']}; outcomes: {dict(TOTALS['outcomes'])}")  # type: ignore[call-overload]
+              f"{TOTALS['substitutions']}; solves: {TOTALS['solves']}; outcomes: {dict(TOTALS['outcomes'])}")  # type: ignore[call-overload]
