@@ -57,6 +57,12 @@ def _pair(a: Expr, b: Expr, axis: int) -> str:
     return f"extents {a} and {b} on axis {axis + 1}"
 
 
+def _require(call: Call, condition: sympy.Basic, general: str, named: str) -> None:
+    """Record `condition` with the `general` reason (the condition names the extents); one
+    false for every size is refused now, with the `named` reason (the extents in it)."""
+    call.require(condition, named if condition is sympy.false else general, code="SC203")
+
+
 def _broadcast_extent(call: Call, a: Expr, b: Expr, axis: int) -> Expr:
     same = extent.equal(a, b)
     if same is sympy.true:
@@ -66,8 +72,9 @@ def _broadcast_extent(call: Call, a: Expr, b: Expr, axis: int) -> Expr:
     if b == 1:
         return a
     a_one, b_one = extent.equal(a, ONE), extent.equal(b, ONE)
-    call.require(sympy.Or(same, a_one, b_one),
-                 f"{_pair(a, b, axis)} must be equal, or one of them 1", code="SC203")
+    _require(call, sympy.Or(same, a_one, b_one),
+             f"the inputs' extents on axis {axis + 1} must be equal (or 1)",
+             f"{_pair(a, b, axis)} must be equal (or 1)")
     if same is sympy.false:
         call.warn(f"{_pair(a, b, axis)} are never equal, so the inputs broadcast only where "
                   "one of them is 1 (is a stride or a padding missing?)")
@@ -127,8 +134,9 @@ def concatenate(arg: str):  # type: ignore[no-untyped-def]
                     continue
                 same = extent.equal(a, b)
                 if same is not sympy.true:
-                    call.require(same, f"{_pair(a, b, i)} must be equal (all but the {arg} "
-                                 "being joined)", code="SC203")
+                    joined = f"(all but the {arg} being joined)"
+                    _require(call, same, f"the inputs must agree on axis {i + 1} {joined}",
+                             f"{_pair(a, b, i)} must be equal {joined}")
         return LayerOutput(tuple(out))
 
     return concat
@@ -155,8 +163,9 @@ def dot(call: Call) -> LayerOutput:
     a, b = first[axes[0] - 1], second[axes[1] - 1]
     same = extent.equal(a, b)
     if same is not sympy.true:
-        call.require(same, f"the dotted extents, {a} on axis {axes[0]} of the first input and "
-                     f"{b} on axis {axes[1]} of the second, must be equal", code="SC203")
+        _require(call, same, "the extents on the two dotted axes must be equal",
+                 f"the dotted extents, {a} on axis {axes[0]} of the first input and {b} on "
+                 f"axis {axes[1]} of the second, must be equal")
     call.flag("normalize")
     left = [e for i, e in enumerate(first) if i != axes[0] - 1]
     right = [e for i, e in enumerate(second) if i != axes[1] - 1]
