@@ -281,6 +281,8 @@ def test_pooled_skip_cli(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert err.startswith(f"{path}:5:1: error: add 'add': the inputs' extents on axis 2 must "
                           "be equal (or 1) [SC301]\n    x + y\n    ^~~~~\n"
                           "note: requires Eq(H, 1) | Eq(floor(H/2), 1), but H = 8\n")
+    code, out, err = run(["explain", str(path)])
+    assert code == 0 and err == warning
     code, out, err = run(["derive", str(path), "-f", "json"])
     assert code == 0 and err == warning
     assert json.loads(out)["warnings"] == [{

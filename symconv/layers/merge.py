@@ -26,6 +26,8 @@ b = 1), b when b is never 1; else ``Max(a, b)``, times ``Min(1, …)`` of the ex
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy
 from sympy import Expr
 
@@ -57,24 +59,26 @@ def _pair(a: Expr, b: Expr, axis: int) -> str:
     return f"extents {a} and {b} on axis {axis + 1}"
 
 
-def _require(call: Call, condition: sympy.Basic, general: str, named: str) -> None:
+def _require(call: Call, condition: sympy.Basic, general: str,
+             named: Callable[[], str]) -> None:
     """Record `condition` with the `general` reason (the condition names the extents); one
-    false for every size is refused now, with the `named` reason (the extents in it)."""
-    call.require(condition, named if condition is sympy.false else general, code="SC203")
+    false for every size is refused now, with the `named` reason (the extents in it, printed
+    only then: printing formulas is slow)."""
+    call.require(condition, named() if condition is sympy.false else general, code="SC203")
 
 
 def _broadcast_extent(call: Call, a: Expr, b: Expr, axis: int) -> Expr:
-    same = extent.equal(a, b)
-    if same is sympy.true:
-        return a
     if a == 1:
         return b
     if b == 1:
         return a
+    same = extent.equal(a, b)
+    if same is sympy.true:
+        return a
     a_one, b_one = extent.equal(a, ONE), extent.equal(b, ONE)
     _require(call, sympy.Or(same, a_one, b_one),
              f"the inputs' extents on axis {axis + 1} must be equal (or 1)",
-             f"{_pair(a, b, axis)} must be equal (or 1)")
+             lambda: f"{_pair(a, b, axis)} must be equal (or 1)")
     if same is sympy.false:
         call.warn(f"{_pair(a, b, axis)} are never equal, so the inputs broadcast only where "
                   "one of them is 1 (is a stride or a padding missing?)")
@@ -136,7 +140,7 @@ def concatenate(arg: str):  # type: ignore[no-untyped-def]
                 if same is not sympy.true:
                     joined = f"(all but the {arg} being joined)"
                     _require(call, same, f"the inputs must agree on axis {i + 1} {joined}",
-                             f"{_pair(a, b, i)} must be equal {joined}")
+                             lambda: f"{_pair(a, b, i)} must be equal {joined}")
         return LayerOutput(tuple(out))
 
     return concat
@@ -164,8 +168,8 @@ def dot(call: Call) -> LayerOutput:
     same = extent.equal(a, b)
     if same is not sympy.true:
         _require(call, same, "the extents on the two dotted axes must be equal",
-                 f"the dotted extents, {a} on axis {axes[0]} of the first input and {b} on "
-                 f"axis {axes[1]} of the second, must be equal")
+                 lambda: f"the dotted extents, {a} on axis {axes[0]} of the first input and "
+                 f"{b} on axis {axes[1]} of the second, must be equal")
     call.flag("normalize")
     left = [e for i, e in enumerate(first) if i != axes[0] - 1]
     right = [e for i, e in enumerate(second) if i != axes[1] - 1]
