@@ -6,8 +6,12 @@ import argparse
 import gc
 import sys
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from .errors import Source, SymconvError
+
+if TYPE_CHECKING:
+    from .model import Derivation
 
 
 class Exit(IntEnum):
@@ -203,6 +207,7 @@ def _derive(args: argparse.Namespace) -> tuple[str, int]:
     from .api import derive_source
 
     derivation = derive_source(_read(args.file), args.subs)
+    _warn(derivation)
     if args.flops and args.macs is None:
         args.macs = "weights"
     options = {"formulas": args.formulas, "standalone": args.standalone, "macs": args.macs,
@@ -260,7 +265,15 @@ def _explain(args: argparse.Namespace) -> tuple[str, int]:
     from .api import derive_source
     from .render.explain import render_explain
 
-    return render_explain(derive_source(_read(args.file), args.subs), args.layer), Exit.OK
+    derivation = derive_source(_read(args.file), args.subs)
+    _warn(derivation)
+    return render_explain(derivation, args.layer), Exit.OK
+
+
+def _warn(derivation: Derivation) -> None:
+    """Warnings go to stderr, in the look of errors; the result still goes to stdout."""
+    for warning in derivation.warnings:
+        print(warning.render(derivation.source), file=sys.stderr)
 
 
 COMMANDS = {"derive": _derive, "solve": _solve, "verify": _verify, "explain": _explain}

@@ -83,21 +83,7 @@ class SymconvError(Exception):
         return self
 
     def render(self) -> str:
-        path = self.source.path if self.source else "<input>"
-        if self.span is None:
-            head = f"{path}: error: {self.message} [{self.code}]"
-            lines = [head]
-        else:
-            head = f"{path}:{self.span.line}:{self.span.column}: error: {self.message} [{self.code}]"
-            lines = [head]
-            if self.source is not None:
-                text = self.source.line(self.span.line).expandtabs(1)
-                width = 1
-                if self.span.end_line == self.span.line and self.span.end_column:
-                    width = max(1, self.span.end_column - self.span.column)
-                text, column, width = _window(text, self.span.column, width)
-                lines.append("    " + text)
-                lines.append("    " + " " * (column - 1) + "^" + "~" * (width - 1))
+        lines = located("error", f"{self.message} [{self.code}]", self.span, self.source)
         lines += [f"note: {n}" for n in self.notes]
         if self.hint:
             lines.append(f"hint: {self.hint}")
@@ -114,6 +100,24 @@ class SymconvError(Exception):
         if self.notes:
             out["notes"] = list(self.notes)
         return out
+
+
+def located(severity: str, message: str, span: Span | None, source: Source | None) -> list[str]:
+    """``path:line:col: severity: message``, then the source line and a caret under the span:
+    the look of every diagnostic (errors, and warnings about valid input)."""
+    path = source.path if source else "<input>"
+    if span is None:
+        return [f"{path}: {severity}: {message}"]
+    lines = [f"{path}:{span.line}:{span.column}: {severity}: {message}"]
+    if source is not None:
+        text = source.line(span.line).expandtabs(1)
+        width = 1
+        if span.end_line == span.line and span.end_column:
+            width = max(1, span.end_column - span.column)
+        text, column, width = _window(text, span.column, width)
+        lines.append("    " + text)
+        lines.append("    " + " " * (column - 1) + "^" + "~" * (width - 1))
+    return lines
 
 
 WINDOW = 100  # characters of a long source line shown around the caret

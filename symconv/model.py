@@ -11,7 +11,7 @@ import sympy
 from sympy import Expr, Integer
 
 from .errors import Source, Span
-from .layers.base import REQUIRED, Requirement, Weight
+from .layers.base import REQUIRED, LayerWarning, Requirement, Weight
 
 
 def _sum(values: list[Expr]) -> Expr:
@@ -83,6 +83,7 @@ class LayerRecord:
     shares: str | None = None
     call: LayerCall | None = None
     sources: tuple[int | str, ...] = ()
+    warnings: tuple[LayerWarning, ...] = ()
 
     @property
     def trainable(self) -> Expr:
@@ -141,6 +142,11 @@ class Derivation:
         every = [r for layer in self.layers for r in layer.requires]
         return tuple(r for j, r in enumerate(every)
                      if not any(_implies(o, r, i < j) for i, o in enumerate(every) if i != j))
+
+    @property
+    def warnings(self) -> tuple[LayerWarning, ...]:
+        """Every layer's warnings, in layer order."""
+        return tuple(w for layer in self.layers for w in layer.warnings)
 
     @property
     def output_shape(self) -> Shape:

@@ -66,6 +66,7 @@ class _Deriver:
         self.convention = convention_of(program)
         self.blocks = {b.name: b for b in program.blocks}
         self.records: list[LayerRecord] = []
+        self.known: set[sympy.Basic] = set()  # every condition recorded so far (Call.known)
         self.block_records: list[BlockRecord] = []
         self.inputs: list[tuple[str, Shape]] = []
         self.namer = Namer(self.convention)
@@ -263,7 +264,7 @@ class _Deriver:
         shapes = tuple(t.shape for t in tensors)
         for arg_name, arg in args.items():
             self.note_uses(arg_name, arg.python)
-        ctx = Call(spec, name, shapes, args, span, self.sublayer)
+        ctx = Call(spec, name, shapes, args, span, self.sublayer, self.known)
         out = spec.fn(ctx)
         if shared is None or shared.first is None:
             self.namer.built(spec)
@@ -277,10 +278,11 @@ class _Deriver:
         record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
                              weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares,
                              self.layer_call(spec, args, positional),
-                             tuple(t.node for t in tensors))
+                             tuple(t.node for t in tensors), tuple(ctx.warnings))
         if shared is not None and shared.first is None:
             shared.first = record
         self.records.append(record)
+        self.known.update(r.condition for r in record.requires)
         return Tensor(out.shape, name, len(self.records) - 1)
 
     def note_uses(self, where: str, value: object) -> None:

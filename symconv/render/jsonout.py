@@ -71,6 +71,8 @@ def to_dict(d: Derivation) -> dict[str, object]:
         "blocks": [_block(d, block) for block in d.blocks],
         "totals": totals,
         "requires": _requires(d.requires),
+        # only when there are some: the output for a network without warnings stays as it was
+        **({"warnings": [w.to_dict() for w in d.warnings]} if d.warnings else {}),
     }
 
 
