@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr, Integer
 
-from . import extent, symbols
+from . import extent, roots, symbols
 from .errors import SymconvError, did_you_mean
 from .integers import compile_form
 from .invert import closed_form
@@ -63,19 +63,27 @@ class Solution:
     ranges: dict[str, tuple[int, int]]
     kinds: dict[str, str]
     closed_form: dict[str, sympy.Basic] | None
-    conditions: list[sympy.Basic]  # on sizes left symbolic (no enumeration then)
+    # on the sizes left symbolic: the targets' relations when the answer is a condition
+    # (`tried` false), else the layers' conditions each listed solution also needs
+    conditions: list[sympy.Basic]
     solutions: list[dict[str, int]] = field(default_factory=list)
     count: int = 0
     complete: bool = True
     extreme: dict[str, int] | None = None  # a budget's widest / smallest choice
     boundary: list[tuple[dict[str, int], str]] = field(default_factory=list)  # it and one beyond
     nearest: list[tuple[dict[str, int], str]] = field(default_factory=list)
-    free: tuple[str, ...] = ()
+    free: tuple[str, ...] = ()  # sizes left symbolic that the answer mentions
+    impossible: bool = False  # no value of the unknowns meets the targets, whatever the free sizes
+    independent: tuple[str, ...] = ()  # unknowns the targets do not depend on
+    always: bool = False  # every value of the unknowns meets the targets (the layers decide)
+    tried: bool = True  # the unknowns' ranges were searched (else the answer is a condition)
 
     @property
     def found(self) -> bool:
-        return bool(self.solutions) or (bool(self.free) and self.closed_form is not None
-                                        and self.closed_form != {})
+        """Whether there is an answer: solutions, or a condition on the sizes left symbolic."""
+        if self.impossible:
+            return False
+        return bool(self.solutions) or not self.tried
 
 
 def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
@@ -93,17 +101,40 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
     known = substitute(d, fixed, use_defaults=False) if fixed else d
     kinds = {u: kind_of(d, u) for u in unknowns}
     spans = {u: (ranges or {}).get(u, RANGES[kinds[u]]) for u in unknowns}
+    quantities = [q for t in targets for q in _quantities(known, t)]
     relations = [r for t in targets for r in _relations(known, t)]
     valid = [r.condition for r in known.requires]
-    free = sorted({str(s) for r in relations + valid for s in r.free_symbols} - set(unknowns))
     result = Solution(tuple(unknowns), tuple(targets), dict(spans), kinds,
-                      closed_form(relations, unknowns), [], free=tuple(free))
-    if free:  # sizes left symbolic: the answer is a condition on them
-        result.conditions = [r for r in relations if r is not sympy.true]
-        result.complete = False
+                      closed_form(relations, unknowns), [])
+    result.independent = tuple(u for u in unknowns if u not in _names(quantities))
+    result.impossible = (any(r is sympy.false for r in relations)
+                         or any(c is sympy.false for c in (result.closed_form or {}).values()))
+    result.always = all(r is sympy.true for r in relations)
+    bound = [c for c in valid if _names([c]) <= set(unknowns)]
+    if result.impossible:  # the nearest values, where the targets' quantities are numbers
+        result.free = _others(quantities + valid, unknowns)
+        result.tried = not _others(quantities, unknowns)
+        if result.tried:
+            result.nearest = _nearest(result, bound, targets, known)
         return result
-    _enumerate(result, relations, valid, targets, known)
+    if _others(relations, unknowns):  # the targets need sizes left symbolic: a condition
+        result.free = _others(relations + valid, unknowns)
+        result.conditions = [r for r in relations if r is not sympy.true]
+        result.complete, result.tried = False, False
+        return result
+    result.conditions = [c for c in valid if not _names([c]) <= set(unknowns)]
+    result.free = _others(result.conditions, unknowns)
+    _enumerate(result, relations, bound, targets, known)
     return result
+
+
+def _names(exprs: Sequence[sympy.Basic]) -> set[str]:
+    return {str(s) for e in exprs for s in e.free_symbols}
+
+
+def _others(exprs: Sequence[sympy.Basic], unknowns: Sequence[str]) -> tuple[str, ...]:
+    """The sizes other than the unknowns that `exprs` hold, sorted."""
+    return tuple(sorted(_names(exprs) - set(unknowns)))
 
 
 # -- building the relations ----------------------------------------------------------------
@@ -117,6 +148,10 @@ def _check_names(d: Derivation, unknowns: Sequence[str], values: Mapping[str, in
             raise SymconvError("SC302", f"'{name}' is not a declared size", None, d.source,
                                hint=did_you_mean(name, d.sizes)
                                or f"declared sizes: {', '.join(d.sizes) or 'none'}")
+    repeated = sorted({u for u in unknowns if list(unknowns).count(u) > 1})
+    if repeated:
+        raise SymconvError("SC303", f"'{repeated[0]}' is named more than once as an unknown",
+                           None, d.source, hint=f"give --for {repeated[0]} once")
     for name in unknowns:
         if name in values:
             raise SymconvError("SC303", f"'{name}' is both an unknown and given a value",
@@ -163,7 +198,9 @@ def _params_of(d: Derivation, layer: str | None) -> Expr:
     return d.layer(layer).params
 
 
-def _relations(d: Derivation, target: Target) -> list[sympy.Basic]:
+def _quantities(d: Derivation, target: Target) -> list[Expr]:
+    """What the target compares: the shape's given axes (both shapes for 'equal'), or the
+    parameter count."""
     if target.kind == "shape":
         shape = _shape_of(d, target.layer)
         wanted = target.value
@@ -172,16 +209,27 @@ def _relations(d: Derivation, target: Target) -> list[sympy.Basic]:
             raise SymconvError("SC303", f"the target shape has {len(wanted)} axes but the "
                                f"output has {len(shape)} (batch axis left out)", None, d.source,
                                hint="write one value or _ per axis, e.g. --shape '(13, 13, _)'")
-        return [sympy.Eq(e, v) for e, v in zip(shape, wanted) if v is not None]
+        return [e for e, v in zip(shape, wanted) if v is not None]
     if target.kind == "equal":
         a, b = _shape_of(d, target.layer), _shape_of(d, str(target.value))
         if len(a) != len(b):
             raise SymconvError("SC303", f"the two shapes have different ranks ({len(a)} and "
                                f"{len(b)})", None, d.source)
-        return [extent.equal(x, y) for x, y in zip(a, b)]
-    count = _params_of(d, target.layer)
+        return [*a, *b]
+    return [_params_of(d, target.layer)]
+
+
+def _relations(d: Derivation, target: Target) -> list[sympy.Basic]:
+    """The target as relations, each folded to true or false where that is decided."""
+    quantities = _quantities(d, target)
+    if target.kind == "shape":
+        wanted = [v for v in target.value if v is not None]  # type: ignore[attr-defined]
+        return [roots.relate(sympy.Eq, e, Integer(v)) for e, v in zip(quantities, wanted)]
+    if target.kind == "equal":
+        half = len(quantities) // 2
+        return [extent.equal(x, y) for x, y in zip(quantities[:half], quantities[half:])]
     relation = {"params": sympy.Eq, "max-params": sympy.Le, "min-params": sympy.Ge}[target.kind]
-    return [relation(count, Integer(target.value))]  # type: ignore[arg-type]
+    return [roots.relate(relation, quantities[0], Integer(target.value))]  # type: ignore[arg-type]
 
 
 # -- enumeration ---------------------------------------------------------------------------
@@ -213,8 +261,6 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
     names = result.unknowns
     syms = [symbols.size(u) for u in names]
     conditions = [r for r in relations + valid if r is not sympy.true]
-    if any(c is sympy.false for c in conditions):
-        conditions = [sympy.false]
     domains = []
     for name, sym in zip(names, syms):
         low, high = result.ranges[name]
@@ -313,6 +359,8 @@ def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivati
     if not result.solutions or len(result.unknowns) != 1 or not kinds & {"max-params",
                                                                          "min-params"}:
         return
+    if result.independent:  # every value gives the same: no widest or smallest to speak of
+        return
     name = result.unknowns[0]
     values = [s[name] for s in result.solutions]
     best = max(values) if "max-params" in kinds else min(values)
@@ -331,6 +379,8 @@ def _nearest(result: Solution, valid: list[sympy.Basic], targets: Sequence[Targe
     path), at most three, nearest first."""
     names = result.unknowns
     syms = [symbols.size(u) for u in names]
+    if _others([q for t in targets for q in _quantities(known, t)], names):
+        return []  # the targets' quantities hold sizes left symbolic: no distance to measure
     full = [range(result.ranges[n][0], result.ranges[n][1] + 1) for n in names]
     tests = _checks(valid, syms)
     measures = [(t, _measure(t, known, syms)) for t in targets]
@@ -348,9 +398,10 @@ def _nearest(result: Solution, valid: list[sympy.Basic], targets: Sequence[Targe
 
 
 def _measure(target: Target, known: Derivation, syms: Sequence[sympy.Symbol]):  # type: ignore[no-untyped-def]
-    """(what the target's quantity is at a point, as text; how far it is from the target)."""
+    """(what the target's quantity is at a point, as text; how far it is from the target).
+    An axis the target leaves free may hold a size left symbolic: it is shown as a formula."""
     if target.kind in ("shape", "equal"):
-        forms = [compile_form(e, syms) for e in _shape_of(known, target.layer)]
+        forms = [_evaluator(e, syms) for e in _shape_of(known, target.layer)]
         wanted = target.value if target.kind == "shape" else (None,) * len(forms)
 
         def describe(v: Sequence[int]) -> str:
@@ -361,6 +412,18 @@ def _measure(target: Target, known: Derivation, syms: Sequence[sympy.Symbol]):  
                        if w is not None)
 
         return describe, gap
-    count = compile_form(_params_of(known, target.layer), syms)
-    return (lambda v: f"{int(count(v)):,} parameters",
-            lambda v: abs(int(count(v)) - int(target.value)))  # type: ignore[call-overload]
+    count = _evaluator(_params_of(known, target.layer), syms)
+
+    def parameters(v: Sequence[int]) -> str:
+        n = count(v)
+        return f"{n:,} parameters" if isinstance(n, int) else f"{n} parameters"
+
+    return parameters, lambda v: abs(int(count(v)) - int(target.value))  # type: ignore[call-overload]
+
+
+def _evaluator(e: Expr, syms: Sequence[sympy.Symbol]) -> Callable[[Sequence[int]], object]:
+    """`e` at integer values of `syms`: exactly and fast (symconv.integers), or by substitution
+    where `e` holds other sizes too (the result is then a formula in them)."""
+    if e.free_symbols <= set(syms):
+        return compile_form(e, syms)
+    return lambda v: e.xreplace(dict(zip(syms, (Integer(x) for x in v))))
