@@ -60,7 +60,7 @@ def _compile(e: sympy.Basic, index: dict[sympy.Symbol, int]) -> Fn:
         return lambda v: _whole(math.prod(p(v) for p in parts))
     if isinstance(e, sympy.Pow) and isinstance(e.exp, sympy.Integer):
         base, exp = parts[0], int(e.exp)
-        return lambda v: _whole(Fraction(base(v)) ** exp)
+        return lambda v: _power(base(v), exp)
     if isinstance(e, sympy.floor):
         return lambda v: math.floor(parts[0](v))
     if isinstance(e, sympy.ceiling):
@@ -81,6 +81,14 @@ def _compile(e: sympy.Basic, index: dict[sympy.Symbol, int]) -> Fn:
     if isinstance(e, sympy.Not):
         return lambda v: not parts[0](v)
     raise ValueError(f"no integer evaluation for {type(e).__name__}")
+
+
+def _power(base: Value, exp: int) -> Value:
+    """base**exp exactly; a whole base to a non-negative power stays an int (a Fraction's
+    power is several times slower, and a degree-64 count is raised for every candidate)."""
+    if isinstance(base, int) and exp >= 0:
+        return base**exp
+    return _whole(Fraction(base) ** exp)
 
 
 def _whole(x: int | Fraction) -> int | Fraction:

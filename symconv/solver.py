@@ -9,6 +9,7 @@ ranges; the closed form explains them.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 from fractions import Fraction
@@ -16,14 +17,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Expr, Integer
+from sympy import Integer
 
-from . import extent, roots, symbols
+from . import symbols
 from .errors import SymconvError, did_you_mean
 from .integers import compile_form
 from .invert import closed_form
 from .model import Derivation
 from .substitute import substitute
+from .targets import Target, compared, measure, relations_of
 
 # the kind of a size, from the argument it is used in; default ranges and the usual order
 KINDS = {"kernel_size": "kernel", "pool_size": "kernel", "strides": "stride", "stride": "stride",
@@ -33,27 +35,6 @@ RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "dilation": 
           "input size": (1, 1024), "width": (1, 4096)}
 MAX_CANDIDATES = 100_000  # assignments tried; more is refused with a request for --range
 MAX_LISTED = 1_000  # solutions listed; a budget's interval beyond this is summarised
-
-
-@dataclass(frozen=True)
-class Target:
-    """One thing the solution must give. kind: 'shape' (value: a tuple, None for a free
-    axis), 'params' (value: an int), 'max-params', 'min-params', or 'equal' (value: the
-    other layer's name)."""
-
-    kind: str
-    value: object
-    layer: str | None = None  # None: the network's output / total
-
-    def describe(self) -> str:
-        where = f"layer '{self.layer}'" if self.layer else "the network"
-        if self.kind == "shape":
-            axes = ", ".join("_" if v is None else str(v) for v in self.value)  # type: ignore
-            return f"{where} output shape ({axes}{',' if len(self.value) == 1 else ''})"  # type: ignore
-        if self.kind == "equal":
-            return f"{where} output shape = layer '{self.value}' output shape"
-        words = {"params": "=", "max-params": "≤", "min-params": "≥"}[self.kind]
-        return f"{where} parameters {words} {self.value:,}"  # type: ignore[str-format]
 
 
 @dataclass
@@ -101,8 +82,8 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
     known = substitute(d, fixed, use_defaults=False) if fixed else d
     kinds = {u: kind_of(d, u) for u in unknowns}
     spans = {u: (ranges or {}).get(u, RANGES[kinds[u]]) for u in unknowns}
-    quantities = [q for t in targets for q in _quantities(known, t)]
-    relations = [r for t in targets for r in _relations(known, t)]
+    quantities = [q for t in targets for q in compared(known, t)]
+    relations = [r for t in targets for r in relations_of(known, t)]
     valid = [r.condition for r in known.requires]
     result = Solution(tuple(unknowns), tuple(targets), dict(spans), kinds,
                       closed_form(relations, unknowns), [])
@@ -173,65 +154,6 @@ def kind_of(d: Derivation, name: str) -> str:
     return "width"
 
 
-def _shape_of(d: Derivation, layer: str | None) -> tuple[Expr, ...]:
-    if layer is None:
-        return d.output_shape
-    for block in d.blocks:
-        if block.name == layer:
-            return block.output_shape
-    try:
-        return d.layer(layer).output_shape
-    except KeyError:
-        names = [r.name for r in d.layers] + [b.name for b in d.blocks]
-        raise SymconvError("SC303", f"no layer named '{layer}'", None, d.source,
-                           hint=did_you_mean(layer, names) or "`symconv derive` lists the "
-                           "layer names") from None
-
-
-def _params_of(d: Derivation, layer: str | None) -> Expr:
-    if layer is None:
-        return d.params
-    for block in d.blocks:
-        if block.name == layer:
-            return d.subtotal(block)
-    _shape_of(d, layer)  # the error for an unknown name
-    return d.layer(layer).params
-
-
-def _quantities(d: Derivation, target: Target) -> list[Expr]:
-    """What the target compares: the shape's given axes (both shapes for 'equal'), or the
-    parameter count."""
-    if target.kind == "shape":
-        shape = _shape_of(d, target.layer)
-        wanted = target.value
-        assert isinstance(wanted, tuple)
-        if len(wanted) != len(shape):
-            raise SymconvError("SC303", f"the target shape has {len(wanted)} axes but the "
-                               f"output has {len(shape)} (batch axis left out)", None, d.source,
-                               hint="write one value or _ per axis, e.g. --shape '(13, 13, _)'")
-        return [e for e, v in zip(shape, wanted) if v is not None]
-    if target.kind == "equal":
-        a, b = _shape_of(d, target.layer), _shape_of(d, str(target.value))
-        if len(a) != len(b):
-            raise SymconvError("SC303", f"the two shapes have different ranks ({len(a)} and "
-                               f"{len(b)})", None, d.source)
-        return [*a, *b]
-    return [_params_of(d, target.layer)]
-
-
-def _relations(d: Derivation, target: Target) -> list[sympy.Basic]:
-    """The target as relations, each folded to true or false where that is decided."""
-    quantities = _quantities(d, target)
-    if target.kind == "shape":
-        wanted = [v for v in target.value if v is not None]  # type: ignore[attr-defined]
-        return [roots.relate(sympy.Eq, e, Integer(v)) for e, v in zip(quantities, wanted)]
-    if target.kind == "equal":
-        half = len(quantities) // 2
-        return [extent.equal(x, y) for x, y in zip(quantities[:half], quantities[half:])]
-    relation = {"params": sympy.Eq, "max-params": sympy.Le, "min-params": sympy.Ge}[target.kind]
-    return [roots.relate(relation, quantities[0], Integer(target.value))]  # type: ignore[arg-type]
-
-
 # -- enumeration ---------------------------------------------------------------------------
 Check = Callable[[Sequence[int]], object]
 
@@ -263,7 +185,7 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
     conditions = [r for r in relations + valid if r is not sympy.true]
     domains = []
     for name, sym in zip(names, syms):
-        low, high = result.ranges[name]
+        low, high = _narrowed(result.ranges[name], (result.closed_form or {}).get(name), sym)
         if high - low + 1 > MAX_CANDIDATES:
             raise _too_many(high - low + 1, name, known)
         unary = _checks([c for c in conditions if c.free_symbols == {sym}], [sym])
@@ -285,6 +207,32 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
         result.solutions = result.solutions[:MAX_LISTED]
     if not result.solutions:
         result.nearest = _nearest(result, valid, targets, known)
+
+
+def _narrowed(span: tuple[int, int], condition: sympy.Basic | None,
+              u: sympy.Symbol) -> tuple[int, int]:
+    """The range cut to the numeric bounds an exact closed form puts on u (u = 3, u ≤ 612,
+    2 ≤ u), so a monotone count is searched only where it can meet its target."""
+    low, high = span
+    for bound in sympy.And.make_args(condition) if condition is not None else ():
+        if not isinstance(bound, (sympy.Eq, sympy.Le, sympy.Lt, sympy.Ge, sympy.Gt)):
+            return span  # an Or, a floor, …: no interval read from it
+        if bound.lhs == u and bound.rhs.is_Rational:
+            number, relation = bound.rhs, type(bound)
+        elif bound.rhs == u and bound.lhs.is_Rational:
+            number, relation = bound.lhs, _MIRRORED[type(bound)]
+        else:
+            continue
+        strict = relation in (sympy.Lt, sympy.Gt) and number.is_Integer
+        if relation in (sympy.Eq, sympy.Le, sympy.Lt):
+            high = min(high, int(math.floor(number)) - strict)
+        if relation in (sympy.Eq, sympy.Ge, sympy.Gt):
+            low = max(low, int(math.ceil(number)) + strict)
+    return low, max(high, low - 1)
+
+
+_MIRRORED = {sympy.Eq: sympy.Eq, sympy.Le: sympy.Ge, sympy.Lt: sympy.Gt, sympy.Ge: sympy.Le,
+             sympy.Gt: sympy.Lt}
 
 
 def _joined(joint: Sequence[sympy.Basic], syms: Sequence[sympy.Symbol],
@@ -366,7 +314,7 @@ def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivati
     best = max(values) if "max-params" in kinds else min(values)
     result.extreme = {name: best}
     beyond = best + 1 if "max-params" in kinds else best - 1
-    measures = [_measure(t, known, [symbols.size(name)]) for t in targets]
+    measures = [measure(t, known, [symbols.size(name)]) for t in targets]
     for value in (best, beyond):
         if value >= 1:
             text = ", ".join(describe((value,)) for describe, _ in measures)
@@ -379,51 +327,17 @@ def _nearest(result: Solution, valid: list[sympy.Basic], targets: Sequence[Targe
     path), at most three, nearest first."""
     names = result.unknowns
     syms = [symbols.size(u) for u in names]
-    if _others([q for t in targets for q in _quantities(known, t)], names):
+    if _others([q for t in targets for q in compared(known, t)], names):
         return []  # the targets' quantities hold sizes left symbolic: no distance to measure
     full = [range(result.ranges[n][0], result.ranges[n][1] + 1) for n in names]
     tests = _checks(valid, syms)
-    measures = [(t, _measure(t, known, syms)) for t in targets]
+    measures = [measure(t, known, syms) for t in targets]
     scored = []
     for combo in itertools.islice(itertools.product(*full), MAX_CANDIDATES):
-        if not all(f(combo) for f in tests):
-            continue
-        outcome, distance = [], 0
-        for target, (describe, gap) in measures:
-            outcome.append(describe(combo))
-            distance += gap(combo)
-        scored.append((distance, combo, ", ".join(outcome)))
-    scored.sort(key=lambda item: (item[0], item[1]))
-    return [(dict(zip(names, combo)), text) for _, combo, text in scored[:3]]
+        if all(f(combo) for f in tests):
+            scored.append((sum(gap(combo) for _, gap in measures), combo))
+    nearest = heapq.nsmallest(3, scored)  # described only these (a count has 60 digits)
+    return [(dict(zip(names, combo)), ", ".join(describe(combo) for describe, _ in measures))
+            for _, combo in nearest]
 
 
-def _measure(target: Target, known: Derivation, syms: Sequence[sympy.Symbol]):  # type: ignore[no-untyped-def]
-    """(what the target's quantity is at a point, as text; how far it is from the target).
-    An axis the target leaves free may hold a size left symbolic: it is shown as a formula."""
-    if target.kind in ("shape", "equal"):
-        forms = [_evaluator(e, syms) for e in _shape_of(known, target.layer)]
-        wanted = target.value if target.kind == "shape" else (None,) * len(forms)
-
-        def describe(v: Sequence[int]) -> str:
-            return "(" + ", ".join(str(f(v)) for f in forms) + ")"
-
-        def gap(v: Sequence[int]) -> int:
-            return sum(abs(int(f(v)) - w) for f, w in zip(forms, wanted)  # type: ignore[arg-type]
-                       if w is not None)
-
-        return describe, gap
-    count = _evaluator(_params_of(known, target.layer), syms)
-
-    def parameters(v: Sequence[int]) -> str:
-        n = count(v)
-        return f"{n:,} parameters" if isinstance(n, int) else f"{n} parameters"
-
-    return parameters, lambda v: abs(int(count(v)) - int(target.value))  # type: ignore[call-overload]
-
-
-def _evaluator(e: Expr, syms: Sequence[sympy.Symbol]) -> Callable[[Sequence[int]], object]:
-    """`e` at integer values of `syms`: exactly and fast (symconv.integers), or by substitution
-    where `e` holds other sizes too (the result is then a formula in them)."""
-    if e.free_symbols <= set(syms):
-        return compile_form(e, syms)
-    return lambda v: e.xreplace(dict(zip(syms, (Integer(x) for x in v))))

@@ -214,7 +214,8 @@ def test_no_solution_exits_1_with_the_nearest() -> None:
     (["--for", "K"], "nothing to solve for"),
     (["--for", "K", "--shape", "(1, 1)"], "the target shape has 2 axes"),
     (["--for", "K", "--shape", "(1, 1, _)", "--layer", "nope"], "no layer named 'nope'"),
-    (["--for", "K", "--shape", "(1, 1, _)", "--range", "K=1..1000000"], "values to try"),
+    (["--for", "K", "--for", "S", "--shape", "(1, 1, _)", "--range", "K=1..1000000"],
+     "values to try"),
 ])
 def test_solver_errors(argv: list[str], message: str) -> None:
     code, out, err = run(["solve", str(ROOT / "examples" / "kernel_stride.arch"), *argv])
