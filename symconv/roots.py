@@ -104,3 +104,29 @@ def relate(kind: type, lhs: sympy.Expr, rhs: sympy.Expr) -> sympy.Basic:
                 return answer
             return kind(lhs, rhs, evaluate=False)
     return kind(lhs, rhs)
+
+
+def upper_bounds(relation: sympy.Basic, lows: dict[sympy.Symbol, int]) -> dict[sympy.Symbol, int]:
+    """Bounds on several unknowns from one count: for ``p(x₁, …, xₙ) ≤ 0`` (or ``= 0``, ``< 0``)
+    with p a polynomial in them whose coefficients are numbers, none negative but the
+    constant's, p grows with every xᵢ ≥ 0, so each xᵢ is at most the largest value with p ≤ 0
+    when the others are at their lowest (`lows`, each ≥ 0). {} where that does not apply."""
+    if not isinstance(relation, (sympy.Eq, sympy.Le, sympy.Lt)):
+        return {}
+    p = relation.lhs - relation.rhs
+    xs = [x for x in lows if x in p.free_symbols]
+    if len(xs) < 2 or p.free_symbols != set(xs) or min(lows.values()) < 0 \
+            or not p.is_polynomial(*xs):
+        return {}
+    _, poly = sympy.Poly(p, *xs).clear_denoms()
+    if any(c < 0 for monomial, c in poly.terms() if any(monomial)):
+        return {}
+    out = {}
+    for x in xs:
+        alone = poly.eval({y: lows[y] for y in xs if y is not x})
+        answer = whole_solutions(sympy.Le, sympy.Poly(alone.as_expr(), x))
+        if answer is sympy.false:
+            out[x] = lows[x] - 1
+        elif isinstance(answer, sympy.Le):
+            out[x] = int(answer.rhs)
+    return out

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Integer
 
-from . import symbols
+from . import roots, symbols
 from .errors import SymconvError, did_you_mean
 from .integers import compile_form
 from .invert import closed_form
@@ -184,8 +184,9 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
     syms = [symbols.size(u) for u in names]
     conditions = [r for r in relations + valid if r is not sympy.true]
     domains = []
+    spans = _spans(result, relations, syms)
     for name, sym in zip(names, syms):
-        low, high = _narrowed(result.ranges[name], (result.closed_form or {}).get(name), sym)
+        low, high = spans[name]
         if high - low + 1 > MAX_CANDIDATES:
             raise _too_many(high - low + 1, name, known)
         unary = _checks([c for c in conditions if c.free_symbols == {sym}], [sym])
@@ -207,6 +208,21 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
         result.solutions = result.solutions[:MAX_LISTED]
     if not result.solutions:
         result.nearest = _nearest(result, valid, targets, known)
+
+
+def _spans(result: Solution, relations: Sequence[sympy.Basic],
+           syms: Sequence[sympy.Symbol]) -> dict[str, tuple[int, int]]:
+    """Each unknown's range, cut by its exact closed form and by the counts that grow with
+    every unknown (roots.upper_bounds), so that the search tries only where a target can hold."""
+    closed = result.closed_form or {}
+    spans = {n: _narrowed(result.ranges[n], closed.get(n), x)
+             for n, x in zip(result.unknowns, syms)}
+    lows = {x: spans[n][0] for n, x in zip(result.unknowns, syms)}
+    for relation in relations:
+        for x, high in roots.upper_bounds(relation, lows).items():
+            low, before = spans[str(x)]
+            spans[str(x)] = (low, max(min(before, high), low - 1))
+    return spans
 
 
 def _narrowed(span: tuple[int, int], condition: sympy.Basic | None,

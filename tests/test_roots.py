@@ -67,3 +67,26 @@ def test_degree_64_is_decided_at_once() -> None:
     assert roots.relate(sympy.Ge, 11 * U**64 + U, sympy.Integer(12)) is sympy.true
     left = roots.relate(sympy.Eq, 11 * U**64 + U, sympy.Integer(11 * 2**64 + 2))
     assert isinstance(left, sympy.Eq)  # has a solution (U = 2): left as it is
+
+
+def test_upper_bounds_hold_for_every_solution() -> None:
+    """Each bound is sound (no solution beyond it) and tight where the others are lowest."""
+    rng = random.Random(7)
+    x, y = sympy.symbols("X Y", integer=True, positive=True)
+    for _ in range(40):
+        a, b, c, d = rng.randint(0, 5), rng.randint(1, 5), rng.randint(1, 5), rng.randint(0, 3)
+        p = a * x**2 * y + b * x**3 + c * y**2 + d
+
+        def count(i: int, j: int) -> int:
+            return a * i * i * j + b * i**3 + c * j * j + d
+
+        budget = rng.randint(1, 400)
+        low = {x: rng.randint(1, 3), y: rng.randint(1, 3)}
+        for relation in (sympy.Le, sympy.Eq):
+            bounds = roots.upper_bounds(relation(p, budget), low)
+            found = [(i, j) for i in range(low[x], 30) for j in range(low[y], 30)
+                     if HOLDS[relation](count(i, j), budget)]
+            assert all(i <= bounds[x] and j <= bounds[y] for i, j in found), (p, budget)
+            if relation is sympy.Le:
+                assert bounds[x] < low[x] or count(bounds[x], low[y]) <= budget
+                assert count(bounds[x] + 1, low[y]) > budget

@@ -390,9 +390,9 @@ def test_free_size_in_the_layers_conditions_only_is_enumerated(tmp_path: Path) -
 def test_two_unknowns_with_a_free_size_in_the_layers_conditions() -> None:
     """F·(K·1 + 1) = 40 parameters: every (K, F) pair, H left symbolic."""
     text = "sizes H, K, F\ninput (H, 1)\nConv1D(F, K)\n"
-    s = symconv.solve(text, ["K", "F"], [Target("params", 40)], ranges={"K": (1, 41),
-                                                                          "F": (1, 41)})
-    brute = sorted((k, f) for k in range(1, 42) for f in range(1, 42)
+    s = symconv.solve(text, ["K", "F"], [Target("params", 40)], ranges={"K": (1, 25),
+                                                                          "F": (1, 25)})
+    brute = sorted((k, f) for k in range(1, 26) for f in range(1, 26)
                    if params_or_none(text, {"H": 100, "K": k, "F": f}) == 40)
     assert sorted((v["K"], v["F"]) for v in s.solutions) == brute and s.free == ("H",)
 
@@ -504,3 +504,26 @@ def test_exact_closed_form_narrows_a_wide_range() -> None:
     text = (ROOT / "examples" / "kernel_stride.arch").read_text()
     assert s.solutions == [{"K": 28}] and shape_or_none(text, {"K": 28}) == (1, 1, 8)
     assert shape_or_none(text, {"K": 27}) != (1, 1, 8) and shape_or_none(text, {"K": 29}) is None
+
+
+def test_two_unknowns_in_a_growing_count_search_only_where_it_can_hold() -> None:
+    """11·H³² + (H³² + 1)·W³ + 10 ≤ 10²⁰ (Keras Dense: (inputs + 1)·units) over the default
+    ranges, 4,096 × 4,096 candidates: the count grows with both, so H ≤ 3 and the search is
+    3 × 4,096 (SC304 before). Brute force in plain integers, checked against derive."""
+    import time
+
+    text = "sizes H, W\ninput (10,)\nDense(H**32)\nDense(W**3)\nDense(1)\n"
+
+    def count(h: int, w: int) -> int:
+        return 11 * h**32 + (h**32 + 1) * w**3 + (w**3 + 1)
+
+    for h, w in [(1, 1), (2, 5), (3, 7)]:
+        assert params_or_none(text, {"H": h, "W": w}) == count(h, w)
+    budget = 10**20
+    start = time.perf_counter()
+    s = symconv.solve(text, ["H", "W"], [Target("max-params", budget)])
+    assert time.perf_counter() - start < 2
+    brute = [(h, w) for h in range(1, 4097) if count(h, 1) <= budget
+             for w in range(1, 4097) if count(h, w) <= budget]
+    assert s.count == len(brute) and {h for h, _ in brute} == {1, 2, 3}
+    assert [(v["H"], v["W"]) for v in s.solutions] == brute[:len(s.solutions)]
