@@ -1,10 +1,15 @@
 """Stage 4b: solve for sizes — the kernel, stride, padding, width or input size that gives a
 target shape, an exact parameter count or a parameter budget.
 
-The closed form comes from invert.py (floors inverted exactly). Where the other sizes are
-numbers, every integer in the unknowns' ranges is also tried exactly (the target and every
-validity condition of every layer, in integers), so the listed solutions are complete for those
-ranges; the closed form explains them.
+The closed form comes from invert.py (floors inverted exactly). Where the targets hold no size
+but the unknowns, every integer in the unknowns' ranges is also tried exactly (the target and
+every validity condition of every layer, in integers), so the listed solutions are complete for
+those ranges; the closed form explains them and narrows the ranges. The answers:
+
+* solutions, with the layers' conditions on sizes left symbolic that each also needs;
+* a condition, where the targets themselves hold sizes left symbolic;
+* no solution for any value, where a target folds to false (or its closed form does),
+  whatever the sizes left symbolic are; no solution in the ranges, otherwise.
 """
 
 from __future__ import annotations
@@ -92,20 +97,19 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
                          or any(c is sympy.false for c in (result.closed_form or {}).values()))
     result.always = all(r is sympy.true for r in relations)
     bound = [c for c in valid if _names([c]) <= set(unknowns)]
-    if result.impossible:  # the nearest values, where the targets' quantities are numbers
+    if result.impossible:
         result.free = _others(quantities + valid, unknowns)
-        result.tried = not _others(quantities, unknowns)
+        result.tried = not _others(quantities, unknowns)  # else no distance to measure
         if result.tried:
             result.nearest = _nearest(result, bound, targets, known)
-        return result
-    if _others(relations, unknowns):  # the targets need sizes left symbolic: a condition
+    elif _others(relations, unknowns):  # the targets need sizes left symbolic: a condition
         result.free = _others(relations + valid, unknowns)
         result.conditions = [r for r in relations if r is not sympy.true]
         result.complete, result.tried = False, False
-        return result
-    result.conditions = [c for c in valid if not _names([c]) <= set(unknowns)]
-    result.free = _others(result.conditions, unknowns)
-    _enumerate(result, relations, bound, targets, known)
+    else:  # the sizes left symbolic, if any, only in the layers' own conditions
+        result.conditions = [c for c in valid if not _names([c]) <= set(unknowns)]
+        result.free = _others(result.conditions, unknowns)
+        _enumerate(result, relations, bound, targets, known)
     return result
 
 
@@ -118,7 +122,7 @@ def _others(exprs: Sequence[sympy.Basic], unknowns: Sequence[str]) -> tuple[str,
     return tuple(sorted(_names(exprs) - set(unknowns)))
 
 
-# -- building the relations ----------------------------------------------------------------
+# -- the request ---------------------------------------------------------------------------
 def _check_names(d: Derivation, unknowns: Sequence[str], values: Mapping[str, int],
                  ranges: Mapping[str, tuple[int, int]]) -> None:
     if not unknowns:

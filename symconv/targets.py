@@ -116,7 +116,10 @@ def measure(target: Target, known: Derivation, syms: Sequence[sympy.Symbol]):  #
         n = count(v)
         return f"{n:,} parameters" if isinstance(n, int) else f"{n} parameters"
 
-    return parameters, lambda v: abs(int(count(v)) - int(target.value))  # type: ignore[call-overload]
+    def gap_to(v: Sequence[int]) -> int:
+        return abs(int(count(v)) - int(target.value))  # type: ignore[call-overload]
+
+    return parameters, gap_to
 
 
 def _evaluator(e: Expr, syms: Sequence[sympy.Symbol]) -> Callable[[Sequence[int]], object]:

@@ -37,9 +37,9 @@ class FloatScaled(sympy.Function):
             return Integer(scaled(int(extent), float(scale)))
         return None
 
-    def integer_function(self, compile):  # type: ignore[no-untyped-def]
+    def integer_function(self, compile_arg):  # type: ignore[no-untyped-def]
         """For symconv.integers: the value at integer points, from the compiled extent."""
-        extent, scale = compile(self.args[0]), float(self.args[1])
+        extent, scale = compile_arg(self.args[0]), float(self.args[1])
         return lambda v: scaled(int(extent(v)), scale)
 
     def _eval_is_nonnegative(self) -> bool | None:  # the extent is a positive size
