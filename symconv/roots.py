@@ -123,8 +123,8 @@ def upper_bounds(relation: sympy.Basic, lows: dict[sympy.Symbol, int]) -> dict[s
         return {}
     out = {}
     for x in xs:
-        alone = poly.eval({y: lows[y] for y in xs if y is not x})
-        answer = whole_solutions(sympy.Le, sympy.Poly(alone.as_expr(), x))
+        alone = p.xreplace({y: sympy.Integer(lows[y]) for y in xs if y is not x})
+        answer = whole_solutions(sympy.Le, sympy.Poly(alone, x))
         if answer is sympy.false:
             out[x] = lows[x] - 1
         elif isinstance(answer, sympy.Le):
