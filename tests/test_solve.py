@@ -398,11 +398,15 @@ def test_two_unknowns_with_a_free_size_in_the_layers_conditions() -> None:
 
 
 def test_repeated_unknown_is_refused(tmp_path: Path) -> None:
-    """--for K --for K printed every solution twice; it is refused."""
+    """--for K --for K printed every solution twice; it is refused, and so is a repeated
+    --range (the last one was used silently)."""
     code, out, err = run(["solve", str(ROOT / "examples" / "kernel_stride.arch"), "--for", "K",
                           "--for", "K", "--shape", "(13, 13, _)"])
     assert code == 1 and out == ""
     assert "'K' is named more than once as an unknown [SC303]" in err and "Traceback" not in err
+    code, out, err = run(["solve", str(ROOT / "examples" / "kernel_stride.arch"), "--for", "K",
+                          "--shape", "(13, 13, _)", "--range", "K=1..5", "--range", "K=10..20"])
+    assert code == 1 and out == "" and "--range gives 'K' more than once [SC303]" in err
     with pytest.raises(symconv.SymconvError) as caught:
         symconv.solve(ROOT / "examples" / "kernel_stride.arch", ["K", "S", "K"],
                       [Target("shape", (13, 13, None))])
