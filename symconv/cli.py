@@ -235,8 +235,13 @@ def _solve(args: argparse.Namespace) -> tuple[str, int]:
     from .api import solve_source
     from .render.solution import SOLUTION_FORMATS
 
-    solution = solve_source(_read(args.file), args.unknowns, _targets(args), args.subs,
-                            dict(args.range))
+    source = _read(args.file)
+    named = [name for name, _ in args.range]
+    repeated = sorted({n for n in named if named.count(n) > 1})  # dict() would keep the last
+    if repeated:
+        raise SymconvError("SC303", f"--range gives '{repeated[0]}' more than once", None,
+                           source, hint=f"give one --range {repeated[0]}=LOW..HIGH")
+    solution = solve_source(source, args.unknowns, _targets(args), args.subs, dict(args.range))
     return SOLUTION_FORMATS[args.format](solution), Exit.OK if solution.found else Exit.ERROR
 
 
