@@ -20,14 +20,17 @@ from .binding import (
     bind_arguments,
     check_arity,
     check_block,
+    check_defaults,
     chosen_branch,
     convention_of,
+    declared_domains,
     declared_sizes,
     input_shape,
     lookup,
     repeat_count,
     snake_case,
 )
+from .domains import DEFAULT, Domain, Inference, check_value
 from .errors import Span, SymconvError, did_you_mean
 from .frames import (
     Frame,
@@ -40,7 +43,7 @@ from .frames import (
     tensor_arguments,
 )
 from .layers import REGISTRY, Call, LayerSpec
-from .layers.base import REQUIRED, SubLayer
+from .layers.base import REQUIRED, Requirement, SubLayer
 from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
 from .values import Arg, Deferred, evaluate
 
@@ -50,18 +53,45 @@ _ELEMENTWISE = {"keras": {"+": "add", "-": "subtract", "*": "multiply"},
 
 
 def derive_program(program: ir.Program, fixed: Mapping[str, int] | None = None,
-                   open_sizes: Sequence[str] = ()) -> Derivation:
+                   open_sizes: Sequence[str] = (),
+                   domains: Mapping[str, Domain] | None = None) -> Derivation:
     """Derive every layer of a parsed program, symbolically. With `fixed`, those sizes (and
     the declared defaults of the others, except `open_sizes`) are numbers from the start: the
-    same result as substituting them afterwards, reached faster (the solver's way)."""
+    same result as substituting them afterwards, reached faster (the solver's way). `domains`:
+    the sizes' domains when already known (a derivation's of the same program)."""
     try:
-        return _Deriver(program).run(fixed, open_sizes)
+        known = dict(domains) if domains is not None else declared_domains(program)
+        if fixed is not None and _below_one(program, fixed, open_sizes, known):
+            known = dict(_derive(program, known).domains)  # the domains say whether 0 is valid
+        return _derive(program, known, fixed, open_sizes)
     except SymconvError as err:
         raise err.located(program.source) from None
 
 
+def _derive(program: ir.Program, known: Mapping[str, Domain],
+            fixed: Mapping[str, int] | None = None, open_sizes: Sequence[str] = ()) -> Derivation:
+    """Derive with the sizes of unknown domain ≥ 1; again with those ≥ 0 that every use
+    accepts at 0 (symconv/domains.py), if any."""
+    first = _Deriver(program, known)
+    derivation = first.run(fixed, open_sizes)
+    if not first.zero:
+        return derivation
+    return _Deriver(program, derivation.domains).run(fixed, open_sizes)
+
+
+def _below_one(program: ir.Program, fixed: Mapping[str, int], open_sizes: Sequence[str],
+               known: Mapping[str, Domain]) -> bool:
+    """Whether a size of unknown domain is given a value below 1 (by `fixed` or its
+    default): then its domain must be inferred before the value can be checked."""
+    defaults = {d.name: d.default for d in program.sizes if d.default is not None}
+    low = {name for name, value in fixed.items() if isinstance(value, int) and value < 1}
+    low |= {name for name, value in defaults.items() if name not in fixed
+            and isinstance(value, ir.Num) and value.value == 0}
+    return any(name not in known and name not in open_sizes for name in low)
+
+
 class _Deriver:
-    def __init__(self, program: ir.Program) -> None:
+    def __init__(self, program: ir.Program, known: Mapping[str, Domain]) -> None:
         self.program = program
         self.convention = convention_of(program)
         self.blocks = {b.name: b for b in program.blocks}
@@ -73,10 +103,15 @@ class _Deriver:
         self.applications = 0
         self.depth = 0
         self.uses: dict[str, set[str]] = {}  # size → the arguments it appears in ('input': shapes)
+        self.known = dict(known)  # sizes whose domain is written or already inferred
+        self.inference = Inference(())
+        self.zero: dict[str, Domain] = {}  # sizes found to accept 0 (derive again with them ≥ 0)
+        self.nonnegative: set[sympy.Symbol] = set()  # the sizes ≥ 0, whose limits are kept
+        self.limits: list[Requirement] = []
 
     def run(self, fixed: Mapping[str, int] | None = None,
             open_sizes: Sequence[str] = ()) -> Derivation:
-        scope, defaults = declared_sizes(self.program)
+        scope, defaults = declared_sizes(self.program, self.known)
         chosen: dict[str, int] = {}
         if fixed is not None:
             chosen = {k: v for k, v in {**defaults, **fixed}.items() if k not in open_sizes}
@@ -85,7 +120,11 @@ class _Deriver:
                     raise SymconvError("SC302", f"'{name}' is not a declared size", None,
                                        hint=did_you_mean(name, sorted(scope))
                                        or f"declared sizes: {', '.join(scope) or 'none'}")
+                check_value(name, value, self.known.get(name, DEFAULT))
                 scope[name] = sympy.Integer(value)
+        self.inference = Inference(scope[n] for n in scope if n not in self.known
+                                   and n not in chosen)
+        self.nonnegative = {x for x in scope.values() if x.is_Symbol and not x.is_positive}
         for block in self.program.blocks:
             check_block(block, self.convention)
         top = Frame(dict(scope))
@@ -94,13 +133,18 @@ class _Deriver:
         if not self.inputs:
             raise SymconvError("SC108", "no input shape", Span(1, 1),
                                hint="declare it before the layers, e.g. `input (H, W, 3)`")
+        self.zero = self.inference.zero()
+        domains = {n: self.known.get(n) or self.zero.get(n) or self.inference.needs_one(n)
+                   for n in scope}
+        check_defaults(self.program, domains)
         outputs = top.outputs or ([top.current] if top.current else [])
         return Derivation(self.program.source, self.program.name, self.convention,
                           tuple(scope), defaults, self.inputs[0][1], tuple(self.records),
                           inputs=tuple(self.inputs), outputs=tuple(t.shape for t in outputs),
                           blocks=tuple(self.block_records), subs=chosen,
                           uses={k: tuple(sorted(v)) for k, v in sorted(self.uses.items())},
-                          output_nodes=tuple(t.node for t in outputs))
+                          output_nodes=tuple(t.node for t in outputs), domains=domains,
+                          limits=tuple(self.limits))
 
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
@@ -136,7 +180,8 @@ class _Deriver:
                 raise SymconvError("SC107", f"input '{name}' is declared twice", item.span,
                                    hint="give each input its own name: `input x: (...)`")
             shape = input_shape(shape_value, frame.values)
-            self.note_uses("input", shape)
+            self.inference.refuse(self.note_uses("input", shape),
+                                  f"the input shape (line {item.span.line})")
             self.inputs.append((name, shape))
             self.bind_tensor(name, Tensor(shape, name, name), frame, item.span)
 
@@ -261,10 +306,9 @@ class _Deriver:
             self.reserve_sublayer_names(args)
             name = self.namer.layer(spec, args.get("name"), span, frame)
         shapes = tuple(t.shape for t in tensors)
-        for arg_name, arg in args.items():
-            self.note_uses(arg_name, arg.python)
         ctx = Call(spec, name, shapes, args, span, self.sublayer)
         out = spec.fn(ctx)
+        self.watch(ctx, args)
         if shared is None or shared.first is None:
             self.namer.built(spec)
         weights = out.weights
@@ -283,14 +327,34 @@ class _Deriver:
         self.records.append(record)
         return Tensor(out.shape, name, len(self.records) - 1)
 
-    def note_uses(self, where: str, value: object) -> None:
-        values = value if isinstance(value, tuple) else (value,)
-        for v in values:
+    def note_uses(self, where: str, value: object) -> set[sympy.Symbol]:
+        """Record that the sizes in `value` are used in `where`; those sizes."""
+        used: set[sympy.Symbol] = set()
+        for v in value if isinstance(value, tuple) else (value,):
             if isinstance(v, tuple):
-                self.note_uses(where, v)
+                used |= self.note_uses(where, v)
             elif isinstance(v, sympy.Basic):
-                for symbol in v.free_symbols:
-                    self.uses.setdefault(str(symbol), set()).add(where)
+                used |= v.free_symbols  # type: ignore[arg-type]
+        for symbol in used:
+            self.uses.setdefault(str(symbol), set()).add(where)
+        return used
+
+    def watch(self, ctx: Call, args: Mapping[str, Arg], note: bool = True) -> None:
+        """After a layer call: the sizes each argument holds, as uses for their domains
+        (symconv/domains.py), and the bounds the sizes ≥ 0 meet by their domain."""
+        for arg_name, arg in args.items():
+            used = self.note_uses(arg_name, arg.python) if note else _sizes_in(arg.python)
+            if used and self.inference.open:
+                self.inference.argument(arg_name, used, ctx.bounds,
+                                        lambda a=arg_name: f"'{a}' of {ctx.spec.type} "
+                                        f"'{ctx.name}' (line {ctx.span_of(a).line})")
+        if self.nonnegative:
+            for arg_name, value, least in ctx.bounds:
+                if least is not None and value.free_symbols & self.nonnegative:
+                    self.limits.append(Requirement(
+                        sympy.Ge(value, least, evaluate=False),
+                        f"'{arg_name}' must be at least {least}", ctx.name,
+                        ctx.span_of(arg_name)))
 
     def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
                      frame: Frame) -> Tensor:
@@ -326,6 +390,7 @@ class _Deriver:
         name = given_name(args) or self.reserved.get(id(call)) or snake_case(spec.type)
         ctx = Call(spec, name, (shape,), args, call.span, self.sublayer)
         out = spec.fn(ctx)
+        self.watch(ctx, args, note=False)
         if self.convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):
             out = replace(out, weights=tuple(replace(w, trainable=False) for w in out.weights))
         return SubLayer(spec.type, name, out, tuple(ctx.requires))
@@ -405,3 +470,7 @@ class _Deriver:
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _sizes_in(value: object) -> set[sympy.Symbol]:
+    if isinstance(value, tuple):
+        return set().union(*(_sizes_in(v) for v in value))
+    return value.free_symbols if isinstance(value, sympy.Basic) else set()  # type: ignore[return-value]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr, Integer
 
-from . import extent, symbols
+from . import extent
 from .errors import SymconvError, did_you_mean
 from .integers import compile_form
 from .invert import closed_form
@@ -30,7 +30,7 @@ KINDS = {"kernel_size": "kernel", "pool_size": "kernel", "strides": "stride", "s
          "padding": "padding", "dilation_rate": "dilation", "dilation": "dilation",
          "input": "input size"}
 RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "dilation": (1, 16),
-          "input size": (1, 1024), "width": (1, 4096)}
+          "input size": (1, 1024), "width": (1, 4096)}  # each from the size's least value
 MAX_CANDIDATES = 100_000  # assignments tried; more is refused with a request for --range
 MAX_LISTED = 1_000  # solutions listed; a budget's interval beyond this is summarised
 
@@ -92,7 +92,8 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
              if k not in unknowns and k not in d.subs}
     known = substitute(d, fixed, use_defaults=False) if fixed else d
     kinds = {u: kind_of(d, u) for u in unknowns}
-    spans = {u: (ranges or {}).get(u, RANGES[kinds[u]]) for u in unknowns}
+    spans = {u: (ranges or {}).get(u, (d.domain(u).least, RANGES[kinds[u]][1]))
+             for u in unknowns}
     relations = [r for t in targets for r in _relations(known, t)]
     valid = [r.condition for r in known.requires]
     free = sorted({str(s) for r in relations + valid for s in r.free_symbols} - set(unknowns))
@@ -125,9 +126,11 @@ def _check_names(d: Derivation, unknowns: Sequence[str], values: Mapping[str, in
         if name not in unknowns:
             raise SymconvError("SC303", f"--range names '{name}', which is not an unknown",
                                None, d.source, hint=f"add --for {name}")
-        if not 1 <= low <= high:
-            raise SymconvError("SC303", f"the range of '{name}' must run from 1 or more "
-                               f"upwards, not {low}..{high}", None, d.source)
+        least = d.domain(name).least
+        if not least <= low <= high:
+            raise SymconvError("SC303", f"the range of '{name}' must run from {least} or more "
+                               f"upwards, not {low}..{high}", None, d.source,
+                               hint=d.domain(name).reason(name) if low < least else None)
 
 
 def kind_of(d: Derivation, name: str) -> str:
@@ -211,7 +214,7 @@ def _usual_order(kind: str, value: int) -> tuple[int, int]:
 def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy.Basic],
                targets: Sequence[Target], known: Derivation) -> None:
     names = result.unknowns
-    syms = [symbols.size(u) for u in names]
+    syms = [known.symbol(u) for u in names]
     conditions = [r for r in relations + valid if r is not sympy.true]
     if any(c is sympy.false for c in conditions):
         conditions = [sympy.false]
@@ -318,9 +321,9 @@ def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivati
     best = max(values) if "max-params" in kinds else min(values)
     result.extreme = {name: best}
     beyond = best + 1 if "max-params" in kinds else best - 1
-    measures = [_measure(t, known, [symbols.size(name)]) for t in targets]
+    measures = [_measure(t, known, [known.symbol(name)]) for t in targets]
     for value in (best, beyond):
-        if value >= 1:
+        if value >= known.domain(name).least:
             text = ", ".join(describe((value,)) for describe, _ in measures)
             result.boundary.append(({name: value}, text))
 
@@ -330,7 +333,7 @@ def _nearest(result: Solution, valid: list[sympy.Basic], targets: Sequence[Targe
     """Valid assignments whose outcome comes closest to the targets (for the no-solution
     path), at most three, nearest first."""
     names = result.unknowns
-    syms = [symbols.size(u) for u in names]
+    syms = [known.symbol(u) for u in names]
     full = [range(result.ranges[n][0], result.ranges[n][1] + 1) for n in names]
     tests = _checks(valid, syms)
     measures = [(t, _measure(t, known, syms)) for t in targets]

@@ -1,0 +1,142 @@
+"""Part of stage 3: each size's domain, its least value (0 or 1), written or inferred.
+
+A size declared `sizes P >= 0` or `sizes P >= 1` has that domain. Any other size takes the
+least value every use of it accepts:
+
+- A use is an argument a layer reads as a whole number with a least value (`Call.integer`:
+  0 for a padding, an output padding, a cropping or zero-padding amount; 1 for a kernel, a
+  stride, a dilation, a channel count, units, …; a future symbolic `repeat` count, 0).
+- A use accepts 0 when the value written there is still at least that least value with the
+  size at 0 and every other size anywhere in its domain: `padding=P` and `kernel_size=2*P + 1`
+  accept P = 0, `kernel_size=P + 1` too, `padding=P - 1` does not. With other inferred sizes
+  in the same value, the test is repeated until it holds for all of them at once (a fixed
+  point: `kernel_size=P + Q` makes both P and Q ≥ 1, since both at 0 gives a kernel of 0).
+- Everything else needs 1: an input extent, an argument not read as a whole number with a
+  least value (a target shape, a size inside a layer given as an argument that is not read
+  so), a value sympy cannot decide at 0, and a size no layer uses.
+
+So a size used both as a padding and as a kernel is ≥ 1. Only the domain is inferred: a
+declared domain narrower than a use needs (`sizes K >= 0` used as a kernel) stays, and the
+layer records its condition (K ≥ 1) as for any other value it may refuse.
+
+Derivation runs once with every undeclared size ≥ 1 while `Inference` watches the uses; only
+when some size turns out to accept 0 is the network derived again with it ≥ 0 (so a network
+without such sizes costs nothing more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr
+
+from . import symbols
+from .errors import SymconvError
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A size's least value and why: `declared` when written, else the use that decided
+    (the first that needs 1, or the first that accepts 0)."""
+
+    least: int
+    why: str
+    declared: bool = False
+
+    def reason(self, name: str) -> str:
+        """Why `name` has this domain, for messages."""
+        if self.declared:
+            return f"'{name}' is declared `{name} >= {self.least}`"
+        if self.least == 0:
+            return f"every use of '{name}' takes 0 (the first: {self.why})"
+        if self.why:
+            return f"'{name}' appears in {self.why}, which needs {name} ≥ 1"
+        return (f"a size is ≥ 1 unless every use takes 0 or it is declared "
+                f"`{name} >= 0`")
+
+
+DEFAULT = Domain(symbols.DEFAULT_LEAST, "")
+
+
+Bound = tuple[str, Expr, "int | None"]  # (argument, value read, least value it accepts)
+
+
+class Inference:
+    """Watches a derivation's uses of the sizes still open (undeclared ones) and says which
+    accept 0 (see the module docstring)."""
+
+    def __init__(self, open_sizes: Iterable[sympy.Symbol]) -> None:
+        self.open = set(open_sizes)  # may still be 0
+        self.accepted: dict[sympy.Symbol, str] = {}  # open sizes with a use at 0: the first
+        self.refused: dict[str, str] = {}  # sizes that need 1: the first use that said so
+        self.joint: list[tuple[sympy.Symbol, Expr, int, str]] = []  # tests that need the
+        # other open sizes' final domains: (size, value with it at 0, least accepted, where)
+
+    def refuse(self, used: Iterable[sympy.Symbol], why: str) -> None:
+        """A use of these sizes that needs 1."""
+        for x in used:
+            if x in self.open:
+                self.open.discard(x)
+                self.refused[x.name] = why
+
+    def argument(self, name: str, used: set[sympy.Symbol], bounds: Sequence[Bound],
+                 where: Callable[[], str]) -> None:
+        """An argument `name` holding the sizes `used`, with the bounds its layer checked."""
+        for x in used & self.open:
+            tests = [(v, m) for n, v, m in bounds if n == name and x in v.free_symbols]
+            if not tests:
+                self.refuse((x,), where())
+            for v, m in tests:
+                if x in self.open:
+                    self.use(x, v, m, where)
+
+    def use(self, x: sympy.Symbol, value: Expr, least: int | None,
+            where: Callable[[], str]) -> None:
+        """`value`, holding the open size x, must be at least `least` (None: no bound)."""
+        if least is None or (value == x and least <= 0):
+            self.accepted.setdefault(x, where())
+            return
+        at_zero = value.xreplace({x: sympy.Integer(0)})
+        if _at_least(at_zero, least) is not True:  # for every value of the other sizes ≥ 1
+            self.refuse((x,), where())
+            return
+        self.accepted.setdefault(x, where())
+        if at_zero.free_symbols & self.open:
+            self.joint.append((x, at_zero, least, where()))
+
+    def zero(self) -> dict[str, Domain]:
+        """The open sizes every use accepts at 0, with all of them at 0 at once."""
+        zero = {x for x in self.open if x in self.accepted}
+        changed = True
+        while changed:
+            changed = False
+            for x, value, least, where in self.joint:
+                if x not in zero:
+                    continue
+                widened = {y: symbols.size(y.name, 0) for y in value.free_symbols & zero}
+                if _at_least(value.xreplace(widened), least) is not True:
+                    zero.discard(x)
+                    self.refused[x.name] = where
+                    changed = True
+        return {x.name: Domain(0, self.accepted[x]) for x in zero}
+
+    def needs_one(self, name: str) -> Domain:
+        return Domain(1, self.refused[name]) if name in self.refused else DEFAULT
+
+
+def _at_least(value: Expr, least: int) -> bool | None:
+    """Whether `value >= least` for every value of its sizes (their assumptions decide)."""
+    if value.is_Integer:
+        return int(value) >= least
+    return (value - least).is_nonnegative  # type: ignore[no-any-return]
+
+
+def check_value(name: str, value: object, domain: Domain) -> None:
+    """A number given for a size (`--subs`, an API call) must be a whole number in its domain."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SymconvError("SC302", f"'{name}' must be a whole number, not {value!r}")
+    if value < domain.least:
+        raise SymconvError("SC302", f"'{name}' must be a whole number ≥ {domain.least}, not "
+                           f"{value}", hint=domain.reason(name))
