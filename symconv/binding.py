@@ -196,17 +196,20 @@ def _least(decl: ir.SizeDecl, domain: ir.Domain) -> int:
     if domain.op != ">=":
         raise SymconvError("SC104", f"a size's domain is its least value, written with >=, "
                            f"not {domain.op}", domain.op_span,
-                           hint=f"write `{decl.name} >= 0` (it may be 0, as a padding) or "
-                           f"`{decl.name} >= 1`")
+                           hint=_domain_hint(decl.name))
     bound = domain.bound
     if not (isinstance(bound, ir.Num) and isinstance(bound.value, int)
             and bound.value in symbols.LEAST):
-        shown = bound.text if isinstance(bound, ir.Num) else "an expression"
-        raise SymconvError("SC104", f"a size's least value is 0 or 1, not {shown}", bound.span,
-                           hint=f"write `{decl.name} >= 0` (it may be 0, as a padding) or "
-                           f"`{decl.name} >= 1`; larger least values are conditions the "
-                           "layers record")
+        raise SymconvError("SC104", f"a size's least value is 0 or 1, not {bound.text}"
+                           if isinstance(bound, ir.Num) else "a size's least value is 0 or 1",
+                           bound.span,
+                           hint=_domain_hint(decl.name) + "; the layers' conditions say "
+                           "which larger values work")
     return bound.value
+
+
+def _domain_hint(name: str) -> str:
+    return f"write `{name} >= 1`, or `{name} >= 0` for a size that may be 0 (a padding)"
 
 
 def declared_sizes(program: ir.Program, domains: Mapping[str, Domain]
@@ -299,7 +302,9 @@ def input_shape(value: ir.Value, scope: Mapping[str, object]) -> tuple[Expr, ...
         v = item.value
         if not isinstance(v, Expr) or v.is_integer is not True or v.is_positive is not True:
             raise SymconvError("SC104", f"an input extent must be a whole number ≥ 1, not {v}",
-                               item.span, hint="use declared sizes and whole numbers")
+                               item.span, hint=f"'{v}' is declared ≥ 0: declare it `{v} >= 1`"
+                               if isinstance(v, sympy.Symbol) and v.is_nonnegative
+                               else "use declared sizes and whole numbers")
         shape.append(v)
     if not shape:
         raise SymconvError("SC104", "the input shape is empty", arg.span)

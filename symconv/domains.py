@@ -64,63 +64,70 @@ Bound = tuple[str, Expr, "int | None"]  # (argument, value read, least value it 
 
 
 class Inference:
-    """Watches a derivation's uses of the sizes still open (undeclared ones) and says which
-    accept 0 (see the module docstring)."""
+    """Watches a derivation's uses of the sizes of unknown domain (by name) and says which
+    accept 0 (see the module docstring). The derivation may carry them as ≥ 1 or as ≥ 0
+    (`propagate`'s second try); the answer is the same."""
 
-    def __init__(self, open_sizes: Iterable[sympy.Symbol]) -> None:
-        self.open = set(open_sizes)  # may still be 0
-        self.accepted: dict[sympy.Symbol, str] = {}  # open sizes with a use at 0: the first
+    def __init__(self, names: Iterable[str]) -> None:
+        self.candidates = frozenset(names)
+        self.open = set(self.candidates)  # may still be 0
+        self.accepted: dict[str, str] = {}  # open sizes with a use at 0: the first
         self.refused: dict[str, str] = {}  # sizes that need 1: the first use that said so
-        self.joint: list[tuple[sympy.Symbol, Expr, int, str]] = []  # tests that need the
-        # other open sizes' final domains: (size, value with it at 0, least accepted, where)
+        self.joint: list[tuple[str, Expr, int, str]] = []  # tests that need the other open
+        # sizes' final domains: (size, value with it at 0 and them at ≥ 1, least accepted, where)
 
     def refuse(self, used: Iterable[sympy.Symbol], why: str) -> None:
         """A use of these sizes that needs 1."""
         for x in used:
-            if x in self.open:
-                self.open.discard(x)
+            if x.name in self.open:
+                self.open.discard(x.name)
                 self.refused[x.name] = why
 
     def argument(self, name: str, used: set[sympy.Symbol], bounds: Sequence[Bound],
                  where: Callable[[], str]) -> None:
         """An argument `name` holding the sizes `used`, with the bounds its layer checked."""
-        for x in used & self.open:
+        for x in sorted(used, key=str):
+            if x.name not in self.open:
+                continue
             tests = [(v, m) for n, v, m in bounds if n == name and x in v.free_symbols]
             if not tests:
                 self.refuse((x,), where())
             for v, m in tests:
-                if x in self.open:
+                if x.name in self.open:
                     self.use(x, v, m, where)
 
     def use(self, x: sympy.Symbol, value: Expr, least: int | None,
             where: Callable[[], str]) -> None:
-        """`value`, holding the open size x, must be at least `least` (None: no bound)."""
+        """`value`, holding the size x of unknown domain, must be at least `least` (None: no
+        bound); a future symbolic `repeat` count is one more such use (least 0)."""
         if least is None or (value == x and least <= 0):
-            self.accepted.setdefault(x, where())
+            self.accepted.setdefault(x.name, where())
             return
-        at_zero = value.xreplace({x: sympy.Integer(0)})
-        if _at_least(at_zero, least) is not True:  # for every value of the other sizes ≥ 1
+        others = {y: symbols.size(y.name, 1) for y in value.free_symbols
+                  if y != x and y.name in self.candidates}  # at ≥ 1 here: a first sieve
+        at_zero = value.xreplace({x: sympy.Integer(0), **others})
+        if not _at_least(at_zero, least):
             self.refuse((x,), where())
             return
-        self.accepted.setdefault(x, where())
-        if at_zero.free_symbols & self.open:
-            self.joint.append((x, at_zero, least, where()))
+        self.accepted.setdefault(x.name, where())
+        if others:
+            self.joint.append((x.name, at_zero, least, where()))
 
     def zero(self) -> dict[str, Domain]:
-        """The open sizes every use accepts at 0, with all of them at 0 at once."""
+        """The sizes every use accepts at 0, with all of them at 0 at once."""
         zero = {x for x in self.open if x in self.accepted}
-        changed = True
-        while changed:
-            changed = False
+        while True:  # each round tests every use against the same set, so order never matters
+            failed: dict[str, str] = {}
             for x, value, least, where in self.joint:
-                if x not in zero:
-                    continue
-                widened = {y: symbols.size(y.name, 0) for y in value.free_symbols & zero}
-                if _at_least(value.xreplace(widened), least) is not True:
-                    zero.discard(x)
-                    self.refused[x.name] = where
-                    changed = True
-        return {x.name: Domain(0, self.accepted[x]) for x in zero}
+                widened = {y: symbols.size(y.name, 0) for y in value.free_symbols
+                           if y.name in zero}
+                if x in zero and x not in failed and not _at_least(value.xreplace(widened),
+                                                                   least):
+                    failed[x] = where
+            if not failed:
+                return {x: Domain(0, self.accepted[x]) for x in sorted(zero)}
+            zero -= set(failed)
+            self.refused.update(failed)
 
     def needs_one(self, name: str) -> Domain:
         return Domain(1, self.refused[name]) if name in self.refused else DEFAULT

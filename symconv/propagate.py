@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import sympy
 
-from . import ir
+from . import ir, symbols
 from .binding import (
     MAX_APPLICATIONS,
     SEPARATOR,
@@ -70,11 +70,23 @@ def derive_program(program: ir.Program, fixed: Mapping[str, int] | None = None,
 
 def _derive(program: ir.Program, known: Mapping[str, Domain],
             fixed: Mapping[str, int] | None = None, open_sizes: Sequence[str] = ()) -> Derivation:
-    """Derive with the sizes of unknown domain ≥ 1; again with those ≥ 0 that every use
-    accepts at 0 (symconv/domains.py), if any."""
-    first = _Deriver(program, known)
-    derivation = first.run(fixed, open_sizes)
-    if not first.zero:
+    """Derive with the sizes of unknown domain ≥ 1, watching their uses; again with those ≥ 0
+    that every use accepts at 0 (symconv/domains.py), if any. An error while some are still
+    undecided may hold only because they are ≥ 1 (`ZeroPad2d(P)` then `Linear(H, 2)` on the
+    padded extent needs P = 0): then those not yet refused 0 are tried ≥ 0 first, and the
+    error stands if that fails too."""
+    deriver = _Deriver(program, known)
+    try:
+        derivation = deriver.run(fixed, open_sizes)
+    except SymconvError as error:
+        if not deriver.inference.open:
+            raise
+        deriver = _Deriver(program, known, hopeful=frozenset(deriver.inference.open))
+        try:
+            derivation = deriver.run(fixed, open_sizes)
+        except SymconvError:
+            raise error from None
+    if set(deriver.zero) == deriver.assumed:
         return derivation
     return _Deriver(program, derivation.domains).run(fixed, open_sizes)
 
@@ -91,7 +103,8 @@ def _below_one(program: ir.Program, fixed: Mapping[str, int], open_sizes: Sequen
 
 
 class _Deriver:
-    def __init__(self, program: ir.Program, known: Mapping[str, Domain]) -> None:
+    def __init__(self, program: ir.Program, known: Mapping[str, Domain],
+                 hopeful: frozenset[str] = frozenset()) -> None:
         self.program = program
         self.convention = convention_of(program)
         self.blocks = {b.name: b for b in program.blocks}
@@ -104,6 +117,8 @@ class _Deriver:
         self.depth = 0
         self.uses: dict[str, set[str]] = {}  # size → the arguments it appears in ('input': shapes)
         self.known = dict(known)  # sizes whose domain is written or already inferred
+        self.hopeful = hopeful  # sizes of unknown domain made ≥ 0 from the start (else ≥ 1)
+        self.assumed: set[str] = set()  # those of them in this derivation
         self.inference = Inference(())
         self.zero: dict[str, Domain] = {}  # sizes found to accept 0 (derive again with them ≥ 0)
         self.nonnegative: set[sympy.Symbol] = set()  # the sizes ≥ 0, whose limits are kept
@@ -122,8 +137,10 @@ class _Deriver:
                                        or f"declared sizes: {', '.join(scope) or 'none'}")
                 check_value(name, value, self.known.get(name, DEFAULT))
                 scope[name] = sympy.Integer(value)
-        self.inference = Inference(scope[n] for n in scope if n not in self.known
-                                   and n not in chosen)
+        unknown = [n for n in scope if n not in self.known and n not in chosen]
+        self.inference = Inference(unknown)
+        self.assumed = set(unknown) & self.hopeful
+        scope.update({n: symbols.size(n, 0) for n in self.assumed})
         self.nonnegative = {x for x in scope.values() if x.is_Symbol and not x.is_positive}
         for block in self.program.blocks:
             check_block(block, self.convention)

@@ -27,10 +27,11 @@ from .substitute import substitute
 
 # the kind of a size, from the argument it is used in; default ranges and the usual order
 KINDS = {"kernel_size": "kernel", "pool_size": "kernel", "strides": "stride", "stride": "stride",
-         "padding": "padding", "dilation_rate": "dilation", "dilation": "dilation",
-         "input": "input size"}
-RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "dilation": (1, 16),
-          "input size": (1, 1024), "width": (1, 4096)}  # each from the size's least value
+         "padding": "padding", "output_padding": "padding", "cropping": "cropping",
+         "dilation_rate": "dilation", "dilation": "dilation", "input": "input size"}
+RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "cropping": (1, 32),
+          "dilation": (1, 16), "input size": (1, 1024),
+          "width": (1, 4096)}  # each from the size's least value
 MAX_CANDIDATES = 100_000  # assignments tried; more is refused with a request for --range
 MAX_LISTED = 1_000  # solutions listed; a budget's interval beyond this is summarised
 
