@@ -26,14 +26,20 @@ without such sizes costs nothing more).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sympy
 from sympy import Expr
 
-from . import symbols
-from .errors import SymconvError
+from . import ir, symbols
+from .errors import Span, SymconvError
+from .layers.base import Requirement
+
+if TYPE_CHECKING:
+    from .layers.base import Call
+    from .values import Arg
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,60 @@ class Inference:
 
     def needs_one(self, name: str) -> Domain:
         return Domain(1, self.refused[name]) if name in self.refused else DEFAULT
+
+
+class Uses:
+    """What a derivation's sizes are used for: the arguments each appears in (the solver's
+    kinds), the Inference of the undecided ones' domains, and the limits: each bound a size ≥ 0
+    meets by its domain (`padding=P` ≥ 0), kept as a condition for `verify` to step below."""
+
+    def __init__(self, undecided: Iterable[str], nonnegative: set[sympy.Symbol]) -> None:
+        self.uses: dict[str, set[str]] = {}  # size → the arguments it appears in ('input')
+        self.inference = Inference(undecided)
+        self.nonnegative = nonnegative
+        self.limits: list[Requirement] = []
+
+    def input(self, shape: tuple[Expr, ...], span: Span) -> None:
+        self.inference.refuse(self.note("input", shape), f"the input shape (line {span.line})")
+
+    def call(self, ctx: Call, args: Mapping[str, Arg], note: bool = True) -> None:
+        """After a layer call: the sizes each argument holds, and the bounds the layer read."""
+        for name, arg in args.items():
+            used = self.note(name, arg.python) if note else _sizes_in(arg.python)
+            if used and self.inference.open:
+                self.inference.argument(name, used, ctx.bounds,
+                                        lambda a=name: f"'{a}' of {ctx.spec.type} '{ctx.name}' "
+                                        f"(line {ctx.span_of(a).line})")
+        if self.nonnegative:
+            for name, value, least in ctx.bounds:
+                if least is not None and value.free_symbols & self.nonnegative:
+                    self.limits.append(Requirement(sympy.Ge(value, least, evaluate=False),
+                                                   f"'{name}' must be at least {least}",
+                                                   ctx.name, ctx.span_of(name)))
+
+    def note(self, where: str, value: object) -> set[sympy.Symbol]:
+        """Record that the sizes in `value` are used in `where`; those sizes."""
+        used = _sizes_in(value)
+        for symbol in used:
+            self.uses.setdefault(str(symbol), set()).add(where)
+        return used
+
+
+def _sizes_in(value: object) -> set[sympy.Symbol]:
+    if isinstance(value, tuple):
+        return set().union(*(_sizes_in(v) for v in value))
+    return value.free_symbols if isinstance(value, sympy.Basic) else set()  # type: ignore[return-value]
+
+
+def below_one(program: ir.Program, fixed: Mapping[str, int], open_sizes: Sequence[str],
+              known: Mapping[str, Domain]) -> bool:
+    """Whether a size of unknown domain is given a value below 1 (in `fixed` or as its
+    default): then its domain must be inferred before the value can be checked."""
+    defaults = {d.name: d.default for d in program.sizes if d.default is not None}
+    low = {name for name, value in fixed.items() if isinstance(value, int) and value < 1}
+    low |= {name for name, value in defaults.items() if name not in fixed
+            and isinstance(value, ir.Num) and value.value == 0}
+    return any(name not in known and name not in open_sizes for name in low)
 
 
 def _at_least(value: Expr, least: int) -> bool | None:

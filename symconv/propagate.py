@@ -30,7 +30,7 @@ from .binding import (
     repeat_count,
     snake_case,
 )
-from .domains import DEFAULT, Domain, Inference, check_value
+from .domains import DEFAULT, Domain, Uses, below_one, check_value
 from .errors import Span, SymconvError, did_you_mean
 from .frames import (
     Frame,
@@ -43,7 +43,7 @@ from .frames import (
     tensor_arguments,
 )
 from .layers import REGISTRY, Call, LayerSpec
-from .layers.base import REQUIRED, Requirement, SubLayer
+from .layers.base import REQUIRED, SubLayer
 from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
 from .values import Arg, Deferred, evaluate
 
@@ -61,7 +61,7 @@ def derive_program(program: ir.Program, fixed: Mapping[str, int] | None = None,
     the sizes' domains when already known (a derivation's of the same program)."""
     try:
         known = dict(domains) if domains is not None else declared_domains(program)
-        if fixed is not None and _below_one(program, fixed, open_sizes, known):
+        if fixed is not None and below_one(program, fixed, open_sizes, known):
             known = dict(_derive(program, known).domains)  # the domains say whether 0 is valid
         return _derive(program, known, fixed, open_sizes)
     except SymconvError as err:
@@ -79,9 +79,9 @@ def _derive(program: ir.Program, known: Mapping[str, Domain],
     try:
         derivation = deriver.run(fixed, open_sizes)
     except SymconvError as error:
-        if not deriver.inference.open:
+        if not deriver.seen.inference.open:
             raise
-        deriver = _Deriver(program, known, hopeful=frozenset(deriver.inference.open))
+        deriver = _Deriver(program, known, hopeful=frozenset(deriver.seen.inference.open))
         try:
             derivation = deriver.run(fixed, open_sizes)
         except SymconvError:
@@ -89,17 +89,6 @@ def _derive(program: ir.Program, known: Mapping[str, Domain],
     if set(deriver.zero) == deriver.assumed:
         return derivation
     return _Deriver(program, derivation.domains).run(fixed, open_sizes)
-
-
-def _below_one(program: ir.Program, fixed: Mapping[str, int], open_sizes: Sequence[str],
-               known: Mapping[str, Domain]) -> bool:
-    """Whether a size of unknown domain is given a value below 1 (by `fixed` or its
-    default): then its domain must be inferred before the value can be checked."""
-    defaults = {d.name: d.default for d in program.sizes if d.default is not None}
-    low = {name for name, value in fixed.items() if isinstance(value, int) and value < 1}
-    low |= {name for name, value in defaults.items() if name not in fixed
-            and isinstance(value, ir.Num) and value.value == 0}
-    return any(name not in known and name not in open_sizes for name in low)
 
 
 class _Deriver:
@@ -115,14 +104,11 @@ class _Deriver:
         self.reserved: dict[int, str] = {}  # Keras names of layers written as arguments, by node
         self.applications = 0
         self.depth = 0
-        self.uses: dict[str, set[str]] = {}  # size → the arguments it appears in ('input': shapes)
         self.known = dict(known)  # sizes whose domain is written or already inferred
         self.hopeful = hopeful  # sizes of unknown domain made ≥ 0 from the start (else ≥ 1)
         self.assumed: set[str] = set()  # those of them in this derivation
-        self.inference = Inference(())
+        self.seen = Uses((), set())  # what each size is used for, and whether it may be 0
         self.zero: dict[str, Domain] = {}  # sizes found to accept 0 (derive again with them ≥ 0)
-        self.nonnegative: set[sympy.Symbol] = set()  # the sizes ≥ 0, whose limits are kept
-        self.limits: list[Requirement] = []
 
     def run(self, fixed: Mapping[str, int] | None = None,
             open_sizes: Sequence[str] = ()) -> Derivation:
@@ -138,10 +124,9 @@ class _Deriver:
                 check_value(name, value, self.known.get(name, DEFAULT))
                 scope[name] = sympy.Integer(value)
         unknown = [n for n in scope if n not in self.known and n not in chosen]
-        self.inference = Inference(unknown)
         self.assumed = set(unknown) & self.hopeful
         scope.update({n: symbols.size(n, 0) for n in self.assumed})
-        self.nonnegative = {x for x in scope.values() if x.is_Symbol and not x.is_positive}
+        self.seen = Uses(unknown, {x for x in scope.values() if x.is_Symbol and not x.is_positive})
         for block in self.program.blocks:
             check_block(block, self.convention)
         top = Frame(dict(scope))
@@ -150,8 +135,8 @@ class _Deriver:
         if not self.inputs:
             raise SymconvError("SC108", "no input shape", Span(1, 1),
                                hint="declare it before the layers, e.g. `input (H, W, 3)`")
-        self.zero = self.inference.zero()
-        domains = {n: self.known.get(n) or self.zero.get(n) or self.inference.needs_one(n)
+        self.zero = self.seen.inference.zero()
+        domains = {n: self.known.get(n) or self.zero.get(n) or self.seen.inference.needs_one(n)
                    for n in scope}
         check_defaults(self.program, domains)
         outputs = top.outputs or ([top.current] if top.current else [])
@@ -159,9 +144,9 @@ class _Deriver:
                           tuple(scope), defaults, self.inputs[0][1], tuple(self.records),
                           inputs=tuple(self.inputs), outputs=tuple(t.shape for t in outputs),
                           blocks=tuple(self.block_records), subs=chosen,
-                          uses={k: tuple(sorted(v)) for k, v in sorted(self.uses.items())},
+                          uses={k: tuple(sorted(v)) for k, v in sorted(self.seen.uses.items())},
                           output_nodes=tuple(t.node for t in outputs), domains=domains,
-                          limits=tuple(self.limits))
+                          limits=tuple(self.seen.limits))
 
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
@@ -197,8 +182,7 @@ class _Deriver:
                 raise SymconvError("SC107", f"input '{name}' is declared twice", item.span,
                                    hint="give each input its own name: `input x: (...)`")
             shape = input_shape(shape_value, frame.values)
-            self.inference.refuse(self.note_uses("input", shape),
-                                  f"the input shape (line {item.span.line})")
+            self.seen.input(shape, item.span)
             self.inputs.append((name, shape))
             self.bind_tensor(name, Tensor(shape, name, name), frame, item.span)
 
@@ -325,7 +309,7 @@ class _Deriver:
         shapes = tuple(t.shape for t in tensors)
         ctx = Call(spec, name, shapes, args, span, self.sublayer)
         out = spec.fn(ctx)
-        self.watch(ctx, args)
+        self.seen.call(ctx, args)
         if shared is None or shared.first is None:
             self.namer.built(spec)
         weights = out.weights
@@ -343,35 +327,6 @@ class _Deriver:
             shared.first = record
         self.records.append(record)
         return Tensor(out.shape, name, len(self.records) - 1)
-
-    def note_uses(self, where: str, value: object) -> set[sympy.Symbol]:
-        """Record that the sizes in `value` are used in `where`; those sizes."""
-        used: set[sympy.Symbol] = set()
-        for v in value if isinstance(value, tuple) else (value,):
-            if isinstance(v, tuple):
-                used |= self.note_uses(where, v)
-            elif isinstance(v, sympy.Basic):
-                used |= v.free_symbols  # type: ignore[arg-type]
-        for symbol in used:
-            self.uses.setdefault(str(symbol), set()).add(where)
-        return used
-
-    def watch(self, ctx: Call, args: Mapping[str, Arg], note: bool = True) -> None:
-        """After a layer call: the sizes each argument holds, as uses for their domains
-        (symconv/domains.py), and the bounds the sizes ≥ 0 meet by their domain."""
-        for arg_name, arg in args.items():
-            used = self.note_uses(arg_name, arg.python) if note else _sizes_in(arg.python)
-            if used and self.inference.open:
-                self.inference.argument(arg_name, used, ctx.bounds,
-                                        lambda a=arg_name: f"'{a}' of {ctx.spec.type} "
-                                        f"'{ctx.name}' (line {ctx.span_of(a).line})")
-        if self.nonnegative:
-            for arg_name, value, least in ctx.bounds:
-                if least is not None and value.free_symbols & self.nonnegative:
-                    self.limits.append(Requirement(
-                        sympy.Ge(value, least, evaluate=False),
-                        f"'{arg_name}' must be at least {least}", ctx.name,
-                        ctx.span_of(arg_name)))
 
     def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
                      frame: Frame) -> Tensor:
@@ -407,7 +362,7 @@ class _Deriver:
         name = given_name(args) or self.reserved.get(id(call)) or snake_case(spec.type)
         ctx = Call(spec, name, (shape,), args, call.span, self.sublayer)
         out = spec.fn(ctx)
-        self.watch(ctx, args, note=False)
+        self.seen.call(ctx, args, note=False)
         if self.convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):
             out = replace(out, weights=tuple(replace(w, trainable=False) for w in out.weights))
         return SubLayer(spec.type, name, out, tuple(ctx.requires))
@@ -487,7 +442,3 @@ class _Deriver:
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _sizes_in(value: object) -> set[sympy.Symbol]:
-    if isinstance(value, tuple):
-        return set().union(*(_sizes_in(v) for v in value))
-    return value.free_symbols if isinstance(value, sympy.Basic) else set()  # type: ignore[return-value]
