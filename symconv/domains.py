@@ -19,9 +19,12 @@ So a size used both as a padding and as a kernel is ≥ 1. Only the domain is in
 declared domain narrower than a use needs (`sizes K >= 0` used as a kernel) stays, and the
 layer records its condition (K ≥ 1) as for any other value it may refuse.
 
-Derivation runs once with every undeclared size ≥ 1 while `Inference` watches the uses; only
-when some size turns out to accept 0 is the network derived again with it ≥ 0 (so a network
-without such sizes costs nothing more).
+Derivation runs once while `Inference` watches the uses, with the undeclared sizes written
+only as paddings ≥ 0 (`likely_zero`, a guess from the text) and the others ≥ 1; only when the
+uses disagree with that guess is the network derived again with the domains they give (so a
+network without such sizes, or whose paddings are plain, costs one derivation). An error while
+some sizes are undecided is retried with them ≥ 0, then all ≥ 1, before it stands
+(propagate._retry): `ZeroPad2d(P)` then `Linear(H, 2)` is valid only at P = 0.
 """
 
 from __future__ import annotations
@@ -191,6 +194,71 @@ def below_one(program: ir.Program, fixed: Mapping[str, int], open_sizes: Sequenc
     low |= {name for name, value in defaults.items() if name not in fixed
             and isinstance(value, ir.Num) and value.value == 0}
     return any(name not in known and name not in open_sizes for name in low)
+
+
+ZERO_ARGUMENTS = frozenset({"padding", "output_padding", "cropping"})
+
+
+def likely_zero(program: ir.Program, convention: str) -> frozenset[str]:
+    """A first guess, from the text alone, at the sizes every use takes at 0: those written only
+    in padding and cropping arguments of layer calls. Derivation starts with them ≥ 0 and
+    needs no second pass when the guess is right (it is only a guess: the uses decide)."""
+    zero: set[str] = set()
+    other: set[str] = set()
+    for value in _values(program.body + tuple(s for b in program.blocks for s in b.body)):
+        _roles(value, convention, other, zero, other)
+    return frozenset(zero - other) & {d.name for d in program.sizes if d.domain is None}
+
+
+def _values(body: tuple[ir.Statement, ...]) -> Iterable[ir.Value]:
+    for statement in body:
+        if isinstance(statement, ir.Assign):
+            yield statement.value
+        elif isinstance(statement, ir.Input):
+            yield from (item.shape for item in statement.items if item.shape is not None)
+        elif isinstance(statement, ir.Output):
+            yield from statement.values
+        elif isinstance(statement, ir.Repeat):
+            yield statement.count
+            yield from _values(statement.body)
+        elif isinstance(statement, ir.If):
+            for condition, branch in statement.branches:
+                yield condition
+                yield from _values(branch)
+            yield from _values(statement.orelse)
+
+
+def _roles(value: ir.Value, convention: str, here: set[str], zero: set[str],
+           other: set[str]) -> None:
+    """The names in `value` into `here`; a layer call's arguments by their parameter's role."""
+    from .layers import REGISTRY
+
+    if isinstance(value, ir.Name):
+        here.add(value.id)
+    elif isinstance(value, ir.CallExpr):
+        _roles(value.func, convention, other, zero, other)
+        spec = REGISTRY[convention].get(value.func.id) if isinstance(value.func, ir.Name) else None
+        names = [p.name for p in spec.params] if spec else []
+        given = [*zip(names, value.positional), *((k.name, k.value) for k in value.keywords)]
+        for i, item in enumerate(value.positional[len(names):]):
+            given.append((f"#{i}", item))
+        for name, item in given:
+            _roles(item, convention, zero if name in ZERO_ARGUMENTS else other, zero, other)
+    else:
+        for child in _children(value):
+            _roles(child, convention, here, zero, other)
+
+
+def _children(value: ir.Value) -> tuple[ir.Value, ...]:
+    if isinstance(value, (ir.BinOp, ir.Compare)):
+        return (value.left, value.right)
+    if isinstance(value, ir.Neg):
+        return (value.operand,)
+    if isinstance(value, ir.Tuple):
+        return value.items
+    if isinstance(value, ir.BoolOp):
+        return value.operands
+    return ()
 
 
 def _at_least(value: Expr, least: int) -> bool | None:

@@ -30,7 +30,7 @@ from .binding import (
     repeat_count,
     snake_case,
 )
-from .domains import DEFAULT, Domain, Uses, below_one, check_value
+from .domains import DEFAULT, Domain, Uses, below_one, check_value, likely_zero
 from .errors import Span, SymconvError, did_you_mean
 from .frames import (
     Frame,
@@ -70,25 +70,35 @@ def derive_program(program: ir.Program, fixed: Mapping[str, int] | None = None,
 
 def _derive(program: ir.Program, known: Mapping[str, Domain],
             fixed: Mapping[str, int] | None = None, open_sizes: Sequence[str] = ()) -> Derivation:
-    """Derive with the sizes of unknown domain ≥ 1, watching their uses; again with those ≥ 0
-    that every use accepts at 0 (symconv/domains.py), if any. An error while some are still
-    undecided may hold only because they are ≥ 1 (`ZeroPad2d(P)` then `Linear(H, 2)` on the
-    padded extent needs P = 0): then those not yet refused 0 are tried ≥ 0 first, and the
-    error stands if that fails too."""
-    deriver = _Deriver(program, known)
+    """Derive, watching the uses of the sizes of unknown domain: those written only as
+    paddings ≥ 0 from the start (`likely_zero`), the others ≥ 1; derive again if the uses say
+    otherwise (symconv/domains.py)."""
+    deriver = _Deriver(program, known, hopeful=likely_zero(program, convention_of(program)))
     try:
         derivation = deriver.run(fixed, open_sizes)
     except SymconvError as error:
-        if not deriver.seen.inference.open:
-            raise
-        deriver = _Deriver(program, known, hopeful=frozenset(deriver.seen.inference.open))
-        try:
-            derivation = deriver.run(fixed, open_sizes)
-        except SymconvError:
-            raise error from None
+        derivation, deriver = _retry(program, known, fixed, open_sizes, deriver, error)
     if set(deriver.zero) == deriver.assumed:
         return derivation
     return _Deriver(program, derivation.domains).run(fixed, open_sizes)
+
+
+def _retry(program: ir.Program, known: Mapping[str, Domain], fixed: Mapping[str, int] | None,
+           open_sizes: Sequence[str], failed: _Deriver,
+           error: SymconvError) -> tuple[Derivation, _Deriver]:
+    """An error while some sizes are undecided may hold only for the domains tried: ≥ 1
+    (`ZeroPad2d(P)` then `Linear(H, 2)` on the padded extent needs P = 0) or a guessed ≥ 0.
+    Try those not yet refused 0 as ≥ 0, then every one ≥ 1; the error stands if both fail."""
+    wider = frozenset(failed.seen.inference.open) | failed.assumed
+    for hopeful in dict.fromkeys((wider, frozenset())):
+        if hopeful == failed.assumed:
+            continue
+        deriver = _Deriver(program, known, hopeful=hopeful)
+        try:
+            return deriver.run(fixed, open_sizes), deriver
+        except SymconvError:
+            continue
+    raise error
 
 
 class _Deriver:
