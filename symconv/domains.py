@@ -189,10 +189,11 @@ def below_one(program: ir.Program, fixed: Mapping[str, int], open_sizes: Sequenc
               known: Mapping[str, Domain]) -> bool:
     """Whether a size of unknown domain is given a value below 1 (in `fixed` or as its
     default): then its domain must be inferred before the value can be checked."""
-    defaults = {d.name: d.default for d in program.sizes if d.default is not None}
+    from .values import evaluate
+
     low = {name for name, value in fixed.items() if isinstance(value, int) and value < 1}
-    low |= {name for name, value in defaults.items() if name not in fixed
-            and isinstance(value, ir.Num) and value.value == 0}
+    low |= {d.name for d in program.sizes if d.default is not None and d.name not in fixed
+            and evaluate(d.default, {}).value == 0}
     return any(name not in known and name not in open_sizes for name in low)
 
 
