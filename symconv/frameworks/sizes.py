@@ -25,7 +25,7 @@ RANGES = {"kernel": (1, 7), "stride": (1, 3), "padding": (1, 4), "cropping": (1,
           "dilation": (1, 3), "input size": (1, 256),
           "width": (1, 64)}  # each from the size's least value
 TRIES = 5_000  # candidates drawn before giving up on finding `samples` valid assignments
-REACH = 64  # how far above a valid value to look for an invalid one (below: down to 1)
+REACH = 64  # how far above a valid value to look for an invalid one (below: to the least value)
 
 
 @dataclass(frozen=True)
