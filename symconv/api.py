@@ -95,11 +95,11 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
 
 
 def check_values(subs: Mapping[str, int] | None, source: Source) -> None:
-    """Sizes given as numbers must be whole numbers ≥ 1 (as substitute() checks them), before
-    a derivation with them fixed from the start (solve, verify)."""
+    """Sizes given as numbers must be whole numbers, before a derivation with them fixed from
+    the start (solve, verify); that derivation checks each against its size's domain."""
     for name, value in (subs or {}).items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SymconvError("SC302", f"'{name}' must be a whole number ≥ 1, not {value}",
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SymconvError("SC302", f"'{name}' must be a whole number, not {value!r}",
                                None, source)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sympy
 from sympy import Expr, ceiling, floor
 
-from . import extent, roots, symbols
+from . import extent, roots
 
 
 def closed_form(relations: list[sympy.Basic], unknowns: Sequence[str]) -> dict | None:
@@ -25,17 +25,18 @@ def closed_form(relations: list[sympy.Basic], unknowns: Sequence[str]) -> dict |
     if any(r is sympy.false for r in relations):
         return {}
     found: dict[str, list[sympy.Basic]] = {}
+    sized = {s.name: s for r in relations for s in r.free_symbols}  # by name: ≥ 0 or ≥ 1
     for relation in relations:
         if relation is sympy.true:
             continue
-        names = [u for u in unknowns if symbols.size(u) in relation.free_symbols]
+        names = [u for u in unknowns if u in sized and sized[u] in relation.free_symbols]
         if len(names) != 1:
             return None
-        inverted = invert(relation, symbols.size(names[0]))
+        inverted = invert(relation, sized[names[0]])
         if inverted is None:
             return None
         found.setdefault(names[0], []).append(inverted)
-    return {u: _tidy(sympy.And(*found[u]), symbols.size(u)) for u in found}
+    return {u: _tidy(sympy.And(*found[u]), sized[u]) for u in found}
 
 
 def _tidy(condition: sympy.Basic, u: sympy.Symbol) -> sympy.Basic:

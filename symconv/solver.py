@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Integer
 
-from . import roots, symbols
+from . import roots
 from .errors import SymconvError, did_you_mean
 from .integers import compile_form
 from .invert import closed_form
@@ -34,10 +34,11 @@ from .targets import Target, compared, measure, relations_of
 
 # the kind of a size, from the argument it is used in; default ranges and the usual order
 KINDS = {"kernel_size": "kernel", "pool_size": "kernel", "strides": "stride", "stride": "stride",
-         "padding": "padding", "dilation_rate": "dilation", "dilation": "dilation",
-         "input": "input size"}
-RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "dilation": (1, 16),
-          "input size": (1, 1024), "width": (1, 4096)}
+         "padding": "padding", "output_padding": "padding", "cropping": "cropping",
+         "dilation_rate": "dilation", "dilation": "dilation", "input": "input size"}
+RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "cropping": (1, 32),
+          "dilation": (1, 16), "input size": (1, 1024),
+          "width": (1, 4096)}  # each from the size's least value
 MAX_CANDIDATES = 100_000  # assignments tried; more is refused with a request for --range
 MAX_LISTED = 1_000  # solutions listed; a budget's interval beyond this is summarised
 
@@ -86,7 +87,8 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
              if k not in unknowns and k not in d.subs}
     known = substitute(d, fixed, use_defaults=False) if fixed else d
     kinds = {u: kind_of(d, u) for u in unknowns}
-    spans = {u: (ranges or {}).get(u, RANGES[kinds[u]]) for u in unknowns}
+    spans = {u: (ranges or {}).get(u, (d.domain(u).least, RANGES[kinds[u]][1]))
+             for u in unknowns}
     quantities = [q for t in targets for q in compared(known, t)]
     relations = [r for t in targets for r in relations_of(known, t)]
     valid = [r.condition for r in known.requires]
@@ -145,9 +147,11 @@ def _check_names(d: Derivation, unknowns: Sequence[str], values: Mapping[str, in
         if name not in unknowns:
             raise SymconvError("SC303", f"--range names '{name}', which is not an unknown",
                                None, d.source, hint=f"add --for {name}")
-        if not 1 <= low <= high:
-            raise SymconvError("SC303", f"the range of '{name}' must run from 1 or more "
-                               f"upwards, not {low}..{high}", None, d.source)
+        least = d.domain(name).least
+        if not least <= low <= high:
+            raise SymconvError("SC303", f"the range of '{name}' must run from {least} or more "
+                               f"upwards, not {low}..{high}", None, d.source,
+                               hint=d.domain(name).reason(name) if low < least else None)
 
 
 def kind_of(d: Derivation, name: str) -> str:
@@ -185,7 +189,7 @@ def _usual_order(kind: str, value: int) -> tuple[int, int]:
 def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy.Basic],
                targets: Sequence[Target], known: Derivation) -> None:
     names = result.unknowns
-    syms = [symbols.size(u) for u in names]
+    syms = [known.symbol(u) for u in names]
     conditions = [r for r in relations + valid if r is not sympy.true]
     domains = []
     spans = _spans(result, relations, syms)
@@ -334,9 +338,9 @@ def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivati
     best = max(values) if "max-params" in kinds else min(values)
     result.extreme = {name: best}
     beyond = best + 1 if "max-params" in kinds else best - 1
-    measures = [measure(t, known, [symbols.size(name)]) for t in targets]
+    measures = [measure(t, known, [known.symbol(name)]) for t in targets]
     for value in (best, beyond):
-        if value >= 1:
+        if value >= known.domain(name).least:
             text = ", ".join(describe((value,)) for describe, _ in measures)
             result.boundary.append(({name: value}, text))
 
@@ -346,7 +350,7 @@ def _nearest(result: Solution, valid: list[sympy.Basic], targets: Sequence[Targe
     """Valid assignments whose outcome comes closest to the targets (for the no-solution
     path), at most three, nearest first."""
     names = result.unknowns
-    syms = [symbols.size(u) for u in names]
+    syms = [known.symbol(u) for u in names]
     if _others([q for t in targets for q in compared(known, t)], names):
         return []  # the targets' quantities hold sizes left symbolic: no distance to measure
     full = [range(result.ranges[n][0], result.ranges[n][1] + 1) for n in names]

@@ -129,13 +129,13 @@ def write_tables() -> Path:
     import pickle
 
     from lark.grammar import Rule
-    from lark.lark import _LOAD_ALLOWEDOPTIONS
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
     from lark.lexer import TerminalDef
 
     text = grammar_text()
     parser = Lark(text, postlex=ArchIndenter(), **OPTIONS)  # the tables need no transformer
     data, memo = parser.memo_serialize([TerminalDef, Rule])
-    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWEDOPTIONS}
+    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
     path = Path(__file__).resolve().parent.parent / "grammar" / TABLES
     with path.open("wb") as f:
         pickle.dump({"key": key(text), "data": data, "memo": memo}, f, protocol=4)

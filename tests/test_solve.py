@@ -164,10 +164,11 @@ def test_closed_form_for_the_kernel_is_exact(stride: int) -> None:
     s = symconv.solve(SYMBOLIC, ["K"], [Target("shape", (7, None))], subs={"S": stride})
     assert s.free == ("H", "P") and s.closed_form is not None
     condition = s.closed_form["K"]
-    H, K, P = (sympy.Symbol(n, integer=True, positive=True) for n in "HKP")
-    holds = compile_form(condition, [H, K, P])
+    named = {x.name: x for x in condition.free_symbols}  # P is ≥ 0 (a padding), H and K ≥ 1
+    assert named["P"].is_nonnegative and named["P"].is_positive is None
+    holds = compile_form(condition, [named[n] for n in "HKP"])
     for h in range(1, 40, 3):
-        for p in (1, 2, 4):
+        for p in (0, 1, 2, 4):
             for k in range(1, 50):
                 out = (h + 2 * p - k) // stride + 1
                 assert bool(holds((h, k, p))) == (out == 7), (h, p, k, condition)

@@ -128,6 +128,9 @@ class Call:
         self._known = known
         self.requires: list[Requirement] = []
         self.warnings: list[LayerWarning] = []
+        # (argument, value, least value accepted) for each whole number read that holds sizes:
+        # the uses their domains are inferred from (symconv/domains.py)
+        self.bounds: list[tuple[str, Expr, int | None]] = []
 
     # -- reading arguments -------------------------------------------------------------
     def given(self, name: str) -> bool:
@@ -163,6 +166,18 @@ class Call:
                             hint="use // for whole division of sizes" if v.free_symbols else None)
         if minimum is not None:
             self.require(_at_least(v, minimum), f"'{name}' must be at least {minimum}", arg=name)
+        if not v.is_Number:
+            self.bounds.append((name, v, minimum))
+        return v
+
+    def switch(self, name: str, optional: bool = False) -> Expr | None:
+        """A whole number ≥ 0 (or None, when `optional`) where 0 switches a part off (LoRA's
+        rank, an LSTM's projection), so the weights depend on whether it is 0: written in
+        sizes, it is read as ≥ 1, the part on, and that is a condition (a size ≥ 0 there
+        must not be 0)."""
+        v = self.optional_integer(name, 0) if optional else self.integer(name, 0)
+        if v is not None and not v.is_Number:
+            self.integer(name, 1, v)
         return v
 
     def integers(self, name: str, rank: int, minimum: int | None = 1) -> tuple[Expr, ...]:

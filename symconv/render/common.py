@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
+from .. import symbols
 from ..model import BlockRecord, Derivation, LayerRecord
 from .printing import pretty
 
@@ -81,9 +82,15 @@ def note_lines(d: Derivation) -> list[str]:
     return lines
 
 
+def named_domain(d: Derivation, size: str) -> str:
+    """A size with its domain where it is not the default: `P ≥ 0`, `H`."""
+    least = d.domain(size).least
+    return size if least == symbols.DEFAULT_LEAST else f"{size} ≥ {least}"
+
+
 def title(d: Derivation) -> str:
     name = d.network or "network"
-    free = d.free_sizes
+    free = [named_domain(d, s) for s in d.free_sizes]
     sizes = f"; symbolic in {', '.join(free)}" if free else ""
     given = ", ".join(f"{k}={v}" for k, v in d.subs.items())
     given = f"; {given}" if given else ""
