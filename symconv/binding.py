@@ -13,7 +13,7 @@ import sympy
 from sympy import Expr
 
 from . import ir, symbols
-from .errors import Span, SymconvError, did_you_mean
+from .errors import Span, SymconvError, did_you_mean, shown
 from .layers import REGISTRY, LayerSpec
 from .values import Arg, evaluate, truth
 
@@ -193,7 +193,7 @@ def declared_sizes(program: ir.Program) -> tuple[dict[str, Expr], dict[str, int]
             value = evaluate(decl.default, {}).value
             if not (isinstance(value, sympy.Integer) and value >= 1):
                 raise SymconvError("SC104", f"the default of '{decl.name}' must be a whole "
-                                   f"number ≥ 1, not {value}", decl.default.span)
+                                   f"number ≥ 1, not {shown(value)}", decl.default.span)
             defaults[decl.name] = int(value)
         scope[decl.name] = symbols.size(decl.name)
     return scope, defaults
@@ -217,7 +217,7 @@ def repeat_count(statement: ir.Repeat, values: Mapping[str, object]) -> int:
     arg = evaluate(statement.count, values)
     value = arg.value
     if not (isinstance(value, sympy.Integer) and value >= 0):
-        raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {value}",
+        raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {shown(value)}",
                            arg.span, hint="sizes stay symbolic while the network is derived: "
                            "write the number, or pass it to a block as an argument"
                            if isinstance(value, sympy.Expr) else None)
@@ -250,7 +250,7 @@ def input_shape(value: ir.Value, scope: Mapping[str, object]) -> tuple[Expr, ...
     for item in items:
         v = item.value
         if not isinstance(v, Expr) or v.is_integer is not True or v.is_positive is not True:
-            raise SymconvError("SC104", f"an input extent must be a whole number ≥ 1, not {v}",
+            raise SymconvError("SC104", f"an input extent must be a whole number ≥ 1, not {shown(v)}",
                                item.span, hint="use declared sizes and whole numbers")
         shape.append(v)
     if not shape:
