@@ -45,11 +45,10 @@ class _Parser(argparse.ArgumentParser):
             raise SystemExit(Exit.ERROR) from None
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        from .escapes import visible_lines
         from .output import to_stderr
 
         self._print_message(self.format_usage(), sys.stderr)
-        to_stderr(visible_lines(f"symconv: error: {message}"))
+        to_stderr(f"symconv: error: {message}")
         raise SystemExit(Exit.USAGE)
 
 
@@ -327,7 +326,7 @@ def _rendered(err: SymconvError) -> str:
     return text if encodes(sys.stderr, text) else err.render(ascii=True)
 
 
-def _deliver(text: str, path: str | None, json: bool, code: int) -> int:
+def _deliver(text: str, path: str | None, is_json: bool, code: int) -> int:
     """Write the result (to standard output, or to `path`); `code`, or Exit.ERROR when it
     could not be written. Whatever a renderer let through, no control character reaches the
     terminal: the last line of defence, after each renderer's own escaping."""
@@ -336,7 +335,7 @@ def _deliver(text: str, path: str | None, json: bool, code: int) -> int:
 
     if not text:
         return code
-    text = json_visible(text) if json else visible_lines(text)
+    text = json_visible(text) if is_json else visible_lines(text)
     try:
         if path is None:
             to_stdout(text)

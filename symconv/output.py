@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from .escapes import PLAIN_ERRORS
+from .escapes import PLAIN_ERRORS, visible_lines
 
 
 class WriteError(Exception):
@@ -109,12 +109,13 @@ def to_stdout(text: str) -> None:
 
 
 def to_stderr(text: str) -> None:
-    """A diagnostic line; if even standard error cannot be written there is no one to tell."""
+    """A diagnostic (control characters escaped: it may quote a path or an argument); if even
+    standard error cannot be written there is no one to tell."""
     stream = sys.stderr
     if stream is None:
         return
     try:
-        _write(stream, text + "\n")
+        _write(stream, visible_lines(text) + "\n")
     except (OSError, ValueError):
         _silence(stream)
 
