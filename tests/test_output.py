@@ -181,14 +181,29 @@ def expected() -> str:
     return _symconv("derive", MNIST).stdout
 
 
-def test_output_to_dev_null_leaves_the_device() -> None:
-    before = os.stat("/dev/null")
-    assert stat.S_ISCHR(before.st_mode)
-    done = _derive_to("/dev/null")
+def _null_device(tmp_path: Path) -> Path:
+    """A character device to write to that a regression cannot harm: as root (who could
+    replace /dev/null itself, as symconv once did), a private node of the null device in the
+    test's folder; otherwise /dev/null, which a user cannot replace."""
+    if os.geteuid() != 0:
+        return Path("/dev/null")
+    node = tmp_path / "null"
+    null = os.stat("/dev/null")
+    if not stat.S_ISCHR(null.st_mode):
+        pytest.fail("/dev/null is not a character device on this machine")
+    os.mknod(node, 0o666 | stat.S_IFCHR, null.st_rdev)
+    return node
+
+
+def test_output_to_a_character_device_leaves_the_device(tmp_path: Path) -> None:
+    device = _null_device(tmp_path)
+    before = os.stat(device)
+    done = _derive_to(device)
     assert (done.returncode, done.stderr) == (0, "")
-    after = os.stat("/dev/null")
+    after = os.stat(device)
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
-    assert after.st_ino == before.st_ino
+    assert after.st_ino == before.st_ino and after.st_mode == before.st_mode
+    assert list(device.parent.glob(".symconv-*.tmp")) == []
 
 
 def test_output_keeps_the_mode_of_an_existing_file(tmp_path: Path, expected: str) -> None:
@@ -242,10 +257,11 @@ def test_output_to_a_fifo_writes_into_it(tmp_path: Path, expected: str) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    # a daemon: if the FIFO were replaced, its reader would wait for a writer forever
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
     done = _derive_to(fifo)
-    reader.join(timeout=60)
+    reader.join(timeout=30)
     assert (done.returncode, done.stderr) == (0, "")
     assert received == [expected.encode("utf-8")]
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
@@ -347,10 +363,29 @@ def test_a_closed_standard_input_is_an_error() -> None:
     assert "cannot read standard input: it is closed [SC001]" in _one_line(done.stderr)
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
-def test_an_endless_file_is_read_only_up_to_the_bound() -> None:
+def test_an_endless_file_is_read_only_up_to_the_bound(tmp_path: Path) -> None:
+    """A FIFO fed without end (as /dev/zero would be) is read up to the bound and refused; the
+    writer offers 50 MB, and is cut off after about one."""
+    import threading
+
     from symconv.api import load
     from symconv.errors import SymconvError
 
+    fifo = tmp_path / "endless.arch"
+    os.mkfifo(fifo)
+    written = [0]
+
+    def feed() -> None:
+        try:
+            with open(fifo, "wb") as f:
+                for _ in range(50 * 16):
+                    written[0] += f.write(b"#" * 65536)
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
     with pytest.raises(SymconvError, match="file is larger than 1,000,000 bytes"):
-        load(Path("/dev/zero"))
+        load(fifo)
+    writer.join(timeout=60)
+    assert not writer.is_alive() and written[0] < 2_000_000
