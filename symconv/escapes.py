@@ -46,7 +46,7 @@ def visible_lines(text: str) -> str:
 # GitHub Markdown: `|` splits table cells, `*` `_` `~` emphasise, `[` `]` make links, a backtick
 # opens code; `<` `>` `&` are HTML (Jupyter's _repr_markdown_ passes raw HTML through).
 _HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
-_MARK = re.compile(r"[\\`*~\[\]|]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_MARK = r"[\\`*~\[\]|]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])"  # compiled (and cached) by re.sub
 
 
 def markdown(text: str) -> str:
@@ -54,7 +54,7 @@ def markdown(text: str) -> str:
     as entities, Markdown's punctuation escaped. An underscore inside a word (conv2d_1) neither
     opens nor closes emphasis in GitHub Markdown and is left alone."""
     text = "".join(_HTML.get(c, c) for c in visible(text))
-    return _MARK.sub(lambda m: "\\" + m.group(0), text)
+    return re.sub(_MARK, lambda m: "\\" + m.group(0), text)
 
 
 def code_span(text: str) -> str:
