@@ -14,7 +14,7 @@ from sympy import Expr
 
 from . import ir, symbols
 from .domains import Domain
-from .errors import Span, SymconvError, did_you_mean
+from .errors import Span, SymconvError, did_you_mean, shown
 from .layers import REGISTRY, LayerSpec
 from .values import Arg, evaluate, truth
 
@@ -268,7 +268,7 @@ def repeat_count(statement: ir.Repeat, values: Mapping[str, object]) -> int:
     arg = evaluate(statement.count, values)
     value = arg.value
     if not (isinstance(value, sympy.Integer) and value >= 0):
-        raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {value}",
+        raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {shown(value)}",
                            arg.span, hint="sizes stay symbolic while the network is derived: "
                            "write the number, or pass it to a block as an argument"
                            if isinstance(value, sympy.Expr) else None)
@@ -301,8 +301,9 @@ def input_shape(value: ir.Value, scope: Mapping[str, object]) -> tuple[Expr, ...
     for item in items:
         v = item.value
         if not isinstance(v, Expr) or v.is_integer is not True or v.is_positive is not True:
-            raise SymconvError("SC104", f"an input extent must be a whole number ≥ 1, not {v}",
-                               item.span, hint=f"'{v}' is declared ≥ 0: declare it `{v} >= 1`"
+            raise SymconvError("SC104", "an input extent must be a whole number ≥ 1, not "
+                               f"{shown(v)}", item.span,
+                               hint=f"'{v}' is declared ≥ 0: declare it `{v} >= 1`"
                                if isinstance(v, sympy.Symbol) and v.is_nonnegative
                                else "use declared sizes and whole numbers")
         shape.append(v)

@@ -269,6 +269,9 @@ def parse(source: Source) -> ir.Program:
         raise SymconvError("SC110", f"number longer than {syntax.MAX_LITERAL} digits (or an "
                            f"exponent over {syntax.MAX_EXPONENT_DIGITS} digits)",
                            Span(err.line, err.column, err.line, err.end_column), source) from None
+    except syntax.Refused as err:
+        raise SymconvError(err.code, err.message, Span(err.line, err.column), source,
+                           err.hint) from None
     except syntax.TooDeep as err:
         raise SymconvError("SC110", f"parentheses nested more than {syntax.MAX_NESTING} deep",
                            Span(err.line, err.column), source) from None

@@ -48,6 +48,9 @@ from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
 from .values import Arg, Deferred, evaluate
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
+# bodies open at once, counting into the blocks called: each is a Python call, so 64 blocks of
+# 100 indented levels each would pass Python's recursion limit without a position
+MAX_BODY_DEPTH = 400
 _ELEMENTWISE = {"keras": {"+": "add", "-": "subtract", "*": "multiply"},
                 "torch": {"+": "add", "-": "sub", "*": "mul"}}
 
@@ -115,6 +118,7 @@ class _Deriver:
         self.reserved: dict[int, str] = {}  # Keras names of layers written as arguments, by node
         self.applications = 0
         self.depth = 0
+        self.bodies = 0  # body() calls open (MAX_BODY_DEPTH)
         self.known = dict(known)  # sizes whose domain is written or already inferred
         self.hopeful = hopeful  # sizes of unknown domain made ≥ 0 from the start (else ≥ 1)
         self.assumed: set[str] = set()  # those of them in this derivation
@@ -161,6 +165,12 @@ class _Deriver:
 
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
+        if self.bodies >= MAX_BODY_DEPTH and statements:
+            raise SymconvError("SC110", f"statements nested more than {MAX_BODY_DEPTH} deep, "
+                               "counting the bodies of the blocks called", statements[0].span,
+                               hint="fewer levels: repeat counts multiply and conditions "
+                               "combine with `and`")
+        self.bodies += 1
         for statement in statements:
             if isinstance(statement, ir.Assign):
                 self.assign(statement, frame)
@@ -175,6 +185,7 @@ class _Deriver:
                 self.namer.repeating -= 1
             else:
                 self.body(chosen_branch(statement, frame.values), frame)
+        self.bodies -= 1  # not in a `finally`: an error ends the derivation
 
     def input(self, statement: ir.Input, frame: Frame) -> None:
         if frame.in_block:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr, Integer
 
-from ..errors import Source, Span, SymconvError, did_you_mean, located
+from ..errors import Source, Span, SymconvError, did_you_mean, located, shown
 from ..values import Arg
 
 REQUIRED = object()  # default of a parameter that must be given
@@ -162,7 +162,7 @@ class Call:
         if isinstance(v, bool) or not isinstance(v, Expr):
             raise self.fail(f"'{name}' must be a whole number, not {_show(v)}", name)
         if v.is_integer is not True:
-            raise self.fail(f"'{name}' must be a whole number, not {v}", name,
+            raise self.fail(f"'{name}' must be a whole number, not {shown(v)}", name,
                             hint="use // for whole division of sizes" if v.free_symbols else None)
         if minimum is not None:
             self.require(_at_least(v, minimum), f"'{name}' must be at least {minimum}", arg=name)
@@ -218,7 +218,7 @@ class Call:
             high is None or (v <= high if inclusive_high else v < high))
         if not ok:
             upper = "]" if inclusive_high else ")"
-            raise self.fail(f"'{name}' must be in [{low}, {high}{upper}, not {v}", name)
+            raise self.fail(f"'{name}' must be in [{low}, {high}{upper}, not {shown(v)}", name)
         return v
 
     def sublayer(self, name: str, shape: tuple[Expr, ...]) -> SubLayer:
@@ -278,7 +278,7 @@ def _at_least(v: Expr, minimum: int) -> sympy.Basic:
 
 
 def _show(v: object) -> str:
-    return "a tuple" if isinstance(v, tuple) else repr(v) if isinstance(v, str) else str(v)
+    return "a tuple" if isinstance(v, tuple) else shown(v)
 
 
 def _alternatives(options: tuple[str, ...]) -> str:

@@ -32,6 +32,7 @@ import sympy
 from sympy import Expr
 
 from .. import extent
+from ..errors import shown
 from .base import Call, LayerOutput, Param, register
 
 Shape = tuple[Expr, ...]
@@ -110,7 +111,7 @@ def _axis(call: Call, name: str, rank: int) -> int:
     refused."""
     raw = call.raw(name)
     if isinstance(raw, bool) or not isinstance(raw, (int, sympy.Integer)):
-        raise call.fail(f"'{name}' must be a whole number, not {raw}", name)
+        raise call.fail(f"'{name}' must be a whole number, not {shown(raw)}", name)
     value = int(raw)
     if not -(rank + 1) <= value <= rank:
         raise call.fail(f"'{name}' = {value} is out of range for inputs of rank {rank + 1} "
@@ -179,7 +180,7 @@ def dot(call: Call) -> LayerOutput:
 
 def _dot_axis(call: Call, value: object, rank: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, sympy.Integer)):
-        raise call.fail(f"'axes' must be whole numbers, not {value}", "axes")
+        raise call.fail(f"'axes' must be whole numbers, not {shown(value)}", "axes")
     if int(value) < 0:
         return int(value) % rank
     return int(value)

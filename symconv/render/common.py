@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy
 from sympy import Expr
 
@@ -67,8 +69,9 @@ def requirement_lines(d: Derivation, fmt=pretty) -> list[str]:  # type: ignore[n
     return lines
 
 
-def note_lines(d: Derivation) -> list[str]:
-    """'layers: note' for every distinct note (how the other framework differs), in order."""
+def note_lines(d: Derivation, name: Callable[[str], str] = str) -> list[str]:
+    """'layers: note' for every distinct note (how the other framework differs), in order;
+    `name` writes a layer name for the output (Markdown escapes it)."""
     where: dict[str, list[str]] = {}
     for layer in d.layers:
         for note in layer.notes:
@@ -78,7 +81,7 @@ def note_lines(d: Derivation) -> list[str]:
     lines = []
     for note, names in where.items():
         more = f" and {len(names) - 1} more" if len(names) > 1 else ""
-        lines.append(f"{names[0]}{more}: {note}")
+        lines.append(f"{name(names[0])}{more}: {note}")
     return lines
 
 

@@ -7,6 +7,7 @@ import json
 import sympy
 
 from .. import symbols
+from ..escapes import json_visible
 from ..model import BlockRecord, Derivation, LayerRecord
 from .columns import columns
 from .options import DEFAULT, Options
@@ -90,7 +91,8 @@ def to_dict(d: Derivation) -> dict[str, object]:
 def render_json(d: Derivation, options: Options = DEFAULT) -> str:
     data = to_dict(d)
     _compute(d, options, data)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    # json.dumps leaves DEL, C1 controls and bidirectional overrides raw: \u escapes instead
+    return json_visible(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _compute(d: Derivation, options: Options, data: dict[str, object]) -> None:
