@@ -245,8 +245,9 @@ def check_defaults(program: ir.Program, domains: Mapping[str, Domain]) -> None:
 
 def _bad_default(decl: ir.SizeDecl, value: object, domain: Domain) -> SymconvError:
     assert decl.default is not None
-    return SymconvError("SC104", f"the default of '{decl.name}' must be a whole number "
-                        f"≥ {domain.least}, not {value}", decl.default.span,
+    bound = f" ≥ {domain.least}" if isinstance(value, sympy.Integer) else ""
+    return SymconvError("SC104", f"the default of '{decl.name}' must be a whole number"
+                        f"{bound}, not {shown(value)}", decl.default.span,
                         hint=domain.reason(decl.name) if domain.least else None)
 
 

@@ -25,7 +25,7 @@ CASES = {
     "flag": ("input (8,)\nDense(3, use_bias=0.25)\n", "0.25", "must be True or False, not "),
     "choice": ("input (8,)\nDense(3, activation=2.5)\n", "2.5", "'tanh_shrink', not "),
     "reshape": ("input (8,)\nReshape((0.5, 16))\n", "0.5", "must be a whole number, not "),
-    "default": ("sizes H=0.5\ninput (8,)\nDense(H)\n", "0.5", "whole number ≥ 1, not "),
+    "default": ("sizes H=0.5\ninput (8,)\nDense(H)\n", "0.5", "whole number, not "),
     "repeat": ("input (8,)\nrepeat 1.5:\n    Dense(3)\n", "1.5", "whole number ≥ 0, not "),
     "condition": ("input (8,)\nif 0.5:\n    Dense(3)\n", "0.5", "or a comparison, not "),
     "input": ("input (0.5,)\nDense(3)\n", "0.5", "whole number ≥ 1, not "),
