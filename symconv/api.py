@@ -23,20 +23,46 @@ def load(text_or_path: str | Path, path: str | None = None) -> Source:
             and text_or_path.endswith(".arch")):
         file = Path(text_or_path)
         try:
-            data = file.read_bytes()
+            with file.open("rb") as f:
+                data = f.read(MAX_FILE_BYTES + 1)  # bounded: a FIFO or /dev/zero ends here
         except OSError as err:
             raise SymconvError("SC001", f"cannot read {file}: {err.strerror}",
                                source=Source("", str(file))) from None
-        if len(data) > MAX_FILE_BYTES:
-            raise SymconvError("SC110", f"file is larger than {MAX_FILE_BYTES:,} bytes",
-                               source=Source("", str(file)))
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise SymconvError("SC001", f"not UTF-8 text (byte {err.start})",
-                               source=Source("", str(file))) from None
-        return Source(text, path or str(file))
+        return decode(data, path or str(file))
     return Source(str(text_or_path), path or "<string>")
+
+
+def load_stdin() -> Source:
+    """A Source from standard input, read as bytes and checked as a file is."""
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # started with standard input closed (`<&-`)
+        raise SymconvError("SC001", "cannot read standard input: it is closed",
+                           source=Source("", STDIN))
+    try:
+        data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise SymconvError("SC001", f"cannot read standard input: {err.strerror}",
+                           source=Source("", STDIN)) from None
+    return decode(data, STDIN)
+
+
+STDIN = "<stdin>"
+
+
+def decode(data: bytes, path: str) -> Source:
+    """The checks every input passes: at most MAX_FILE_BYTES bytes, UTF-8 text."""
+    what = "standard input" if path == STDIN else "file"
+    if len(data) > MAX_FILE_BYTES:
+        raise SymconvError("SC110", f"{what} is larger than {MAX_FILE_BYTES:,} bytes",
+                           source=Source("", path))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise SymconvError("SC001", f"not UTF-8 text (byte {err.start})",
+                           source=Source("", path)) from None
+    return Source(text, path)
 
 
 def derive(text_or_path: str | Path, subs: Mapping[str, int] | None = None) -> Derivation:
@@ -95,11 +121,11 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
 
 
 def check_values(subs: Mapping[str, int] | None, source: Source) -> None:
-    """Sizes given as numbers must be whole numbers ≥ 1 (as substitute() checks them), before
-    a derivation with them fixed from the start (solve, verify)."""
+    """Sizes given as numbers must be whole numbers, before a derivation with them fixed from
+    the start (solve, verify); that derivation checks each against its size's domain."""
     for name, value in (subs or {}).items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SymconvError("SC302", f"'{name}' must be a whole number ≥ 1, not {value}",
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SymconvError("SC302", f"'{name}' must be a whole number, not {value!r}",
                                None, source)
 
 

@@ -13,7 +13,8 @@ import sympy
 from sympy import Expr
 
 from . import ir, symbols
-from .errors import Span, SymconvError, did_you_mean
+from .domains import Domain
+from .errors import Span, SymconvError, did_you_mean, shown
 from .layers import REGISTRY, LayerSpec
 from .values import Arg, evaluate, truth
 
@@ -182,21 +183,72 @@ def convention_of(program: ir.Program) -> str:
     return name
 
 
-def declared_sizes(program: ir.Program) -> tuple[dict[str, Expr], dict[str, int]]:
-    """(each declared size as its symbol, the declared defaults)."""
+def declared_domains(program: ir.Program) -> dict[str, Domain]:
+    """The domains written in `sizes` (`P >= 0`, `H >= 1`)."""
+    return {decl.name: Domain(_least(decl, decl.domain), "", declared=True)
+            for decl in program.sizes if decl.domain is not None}
+
+
+def _least(decl: ir.SizeDecl, domain: ir.Domain) -> int:
+    """A written domain's least value: `>= 0` or `>= 1`, the two sympy assumptions a size can
+    carry (nonnegative, positive); a larger least value is a condition, which the layers
+    record themselves."""
+    if domain.op != ">=":
+        raise SymconvError("SC104", f"a size's domain is its least value, written with >=, "
+                           f"not {domain.op}", domain.op_span,
+                           hint=_domain_hint(decl.name))
+    bound = domain.bound
+    if not (isinstance(bound, ir.Num) and isinstance(bound.value, int)
+            and bound.value in symbols.LEAST):
+        raise SymconvError("SC104", f"a size's least value is 0 or 1, not {bound.text}"
+                           if isinstance(bound, ir.Num) else "a size's least value is 0 or 1",
+                           bound.span,
+                           hint=_domain_hint(decl.name) + "; the layers' conditions say "
+                           "which larger values work")
+    return bound.value
+
+
+def _domain_hint(name: str) -> str:
+    return f"write `{name} >= 1`, or `{name} >= 0` for a size that may be 0 (a padding)"
+
+
+def declared_sizes(program: ir.Program, domains: Mapping[str, Domain]
+                   ) -> tuple[dict[str, Expr], dict[str, int]]:
+    """(each declared size as its symbol, of its domain in `domains` (else ≥ 1), the declared
+    defaults); a default below a declared domain is an error here, one below an inferred
+    domain once it is known (`check_defaults`)."""
     scope: dict[str, Expr] = {}
     defaults: dict[str, int] = {}
     for decl in program.sizes:
         if decl.name in scope:
             raise SymconvError("SC107", f"size '{decl.name}' is declared twice", decl.span)
+        domain = domains.get(decl.name)
         if decl.default is not None:
             value = evaluate(decl.default, {}).value
-            if not (isinstance(value, sympy.Integer) and value >= 1):
-                raise SymconvError("SC104", f"the default of '{decl.name}' must be a whole "
-                                   f"number ≥ 1, not {value}", decl.default.span)
+            least = domain.least if domain is not None else 0
+            if not (isinstance(value, sympy.Integer) and value >= least):
+                raise _bad_default(decl, value, domain or Domain(0, ""))
             defaults[decl.name] = int(value)
-        scope[decl.name] = symbols.size(decl.name)
+        scope[decl.name] = symbols.size(decl.name, domain.least if domain else 1)
     return scope, defaults
+
+
+def check_defaults(program: ir.Program, domains: Mapping[str, Domain]) -> None:
+    """Each declared default in its size's domain, inferred ones included."""
+    for decl in program.sizes:
+        if decl.default is None:
+            continue
+        value = evaluate(decl.default, {}).value
+        if value < domains[decl.name].least:
+            raise _bad_default(decl, value, domains[decl.name])
+
+
+def _bad_default(decl: ir.SizeDecl, value: object, domain: Domain) -> SymconvError:
+    assert decl.default is not None
+    bound = f" ≥ {domain.least}" if isinstance(value, sympy.Integer) else ""
+    return SymconvError("SC104", f"the default of '{decl.name}' must be a whole number"
+                        f"{bound}, not {shown(value)}", decl.default.span,
+                        hint=domain.reason(decl.name) if domain.least else None)
 
 
 def check_block(block: ir.Block, convention: str) -> None:
@@ -217,7 +269,7 @@ def repeat_count(statement: ir.Repeat, values: Mapping[str, object]) -> int:
     arg = evaluate(statement.count, values)
     value = arg.value
     if not (isinstance(value, sympy.Integer) and value >= 0):
-        raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {value}",
+        raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {shown(value)}",
                            arg.span, hint="sizes stay symbolic while the network is derived: "
                            "write the number, or pass it to a block as an argument"
                            if isinstance(value, sympy.Expr) else None)
@@ -250,8 +302,11 @@ def input_shape(value: ir.Value, scope: Mapping[str, object]) -> tuple[Expr, ...
     for item in items:
         v = item.value
         if not isinstance(v, Expr) or v.is_integer is not True or v.is_positive is not True:
-            raise SymconvError("SC104", f"an input extent must be a whole number ≥ 1, not {v}",
-                               item.span, hint="use declared sizes and whole numbers")
+            raise SymconvError("SC104", "an input extent must be a whole number ≥ 1, not "
+                               f"{shown(v)}", item.span,
+                               hint=f"'{v}' is declared ≥ 0: declare it `{v} >= 1`"
+                               if isinstance(v, sympy.Symbol) and v.is_nonnegative
+                               else "use declared sizes and whole numbers")
         shape.append(v)
     if not shape:
         raise SymconvError("SC104", "the input shape is empty", arg.span)

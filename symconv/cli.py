@@ -6,8 +6,12 @@ import argparse
 import gc
 import sys
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from .errors import Source, SymconvError
+
+if TYPE_CHECKING:
+    from .model import Derivation
 
 
 class Exit(IntEnum):
@@ -26,9 +30,29 @@ DTYPES = ("float32", "float16", "bfloat16", "float64", "int8")
 
 
 class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file=None) -> None:  # type: ignore[no-untyped-def, override]
+        """--help and --version through symconv's writers: argparse would ignore a failed
+        write and exit 0."""
+        from .output import ReaderGone, WriteError, to_stderr, to_stdout
+
+        if not message:
+            return
+        if file is not sys.stdout:
+            to_stderr(message.rstrip("\n"))
+            return
+        try:
+            to_stdout(message)
+        except ReaderGone:
+            raise SystemExit(Exit.ERROR) from None
+        except WriteError as err:
+            to_stderr(f"symconv: error: {err}")
+            raise SystemExit(Exit.ERROR) from None
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"symconv: error: {message}", file=sys.stderr)
+        from .output import to_stderr
+
+        self._print_message(self.format_usage(), sys.stderr)
+        to_stderr(f"symconv: error: {message}")
         raise SystemExit(Exit.USAGE)
 
 
@@ -192,22 +216,21 @@ def _version() -> str:
 def _read(path: str) -> Source:
     from pathlib import Path
 
-    from .api import load
+    from .api import load, load_stdin
 
-    if path == "-":
-        return Source(sys.stdin.read(), "<stdin>")
-    return load(Path(path))
+    return load_stdin() if path == "-" else load(Path(path))
 
 
 def _derive(args: argparse.Namespace) -> tuple[str, int]:
     from .api import derive_source
 
     derivation = derive_source(_read(args.file), args.subs)
+    _warn(derivation)
     if args.flops and args.macs is None:
         args.macs = "weights"
     options = {"formulas": args.formulas, "standalone": args.standalone, "macs": args.macs,
                "flops": args.flops, "memory": args.memory, "batch": args.batch,
-               "receptive": args.receptive}
+               "receptive": args.receptive, "ascii": _ascii_terminal(args)}
     return derivation.render(args.format, args.depth, **options), Exit.OK
 
 
@@ -230,8 +253,13 @@ def _solve(args: argparse.Namespace) -> tuple[str, int]:
     from .api import solve_source
     from .render.solution import SOLUTION_FORMATS
 
-    solution = solve_source(_read(args.file), args.unknowns, _targets(args), args.subs,
-                            dict(args.range))
+    source = _read(args.file)
+    named = [name for name, _ in args.range]
+    repeated = sorted({n for n in named if named.count(n) > 1})  # dict() would keep the last
+    if repeated:
+        raise SymconvError("SC303", f"--range gives '{repeated[0]}' more than once", None,
+                           source, hint=f"give one --range {repeated[0]}=LOW..HIGH")
+    solution = solve_source(source, args.unknowns, _targets(args), args.subs, dict(args.range))
     return SOLUTION_FORMATS[args.format](solution), Exit.OK if solution.found else Exit.ERROR
 
 
@@ -247,7 +275,9 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
         report = verify_source(source, args.against, args.subs, args.samples, args.seed,
                                args.outside)
     except FrameworkMissing as err:
-        print(f"symconv: {err}", file=sys.stderr)
+        from .output import to_stderr
+
+        to_stderr(f"symconv: {err}")
         return "", Exit.USAGE
     if args.format == "json":
         from .render.verification import render_report_json
@@ -260,57 +290,83 @@ def _explain(args: argparse.Namespace) -> tuple[str, int]:
     from .api import derive_source
     from .render.explain import render_explain
 
-    return render_explain(derive_source(_read(args.file), args.subs), args.layer), Exit.OK
+    derivation = derive_source(_read(args.file), args.subs)
+    _warn(derivation)
+    return render_explain(derivation, args.layer), Exit.OK
+
+
+def _warn(derivation: Derivation) -> None:
+    """Warnings go to stderr, in the look of errors; the result still goes to stdout."""
+    from .output import to_stderr
+
+    for warning in derivation.warnings:
+        to_stderr(warning.render(derivation.source))
 
 
 COMMANDS = {"derive": _derive, "solve": _solve, "verify": _verify, "explain": _explain}
 
 
+def _ascii_terminal(args: argparse.Namespace) -> bool:
+    """Whether the result goes to a standard output whose encoding has no box drawing (then
+    the table is drawn in ASCII, aligned, rather than escaped character by character)."""
+    from .output import encodes
+
+    return args.output in (None, "-") and not encodes(sys.stdout, "┃━⌊≥")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from .output import to_stderr as say
+
     args = _parser().parse_args(argv)
     try:
         out, code = COMMANDS[args.command](args)
     except SymconvError as err:
-        print(err.render(), file=sys.stderr)
+        say(_rendered(err))
         if getattr(args, "format", None) == "json":  # machines read the error from stdout
             import json
 
-            print(json.dumps({"error": err.to_dict()}, ensure_ascii=False))
+            return _deliver(json.dumps({"error": err.to_dict()}, ensure_ascii=False) + "\n",
+                            None, True, Exit.ERROR)
         return Exit.ERROR
     except RecursionError:
-        print(f"{args.file}: error: the expression is nested too deeply [SC110]", file=sys.stderr)
+        say(f"{args.file}: error: the expression is nested too deeply [SC110]")
         return Exit.ERROR
     except Exception as err:  # noqa: BLE001 - a bug: say so plainly, without a traceback
-        print(f"symconv: internal error: {type(err).__name__}: {err}\n"
-              "hint: this is a bug in symconv; please report it with the input file",
-              file=sys.stderr)
+        say(f"symconv: internal error: {type(err).__name__}: {err}\n"
+            "hint: this is a bug in symconv; please report it with the input file")
         return Exit.INTERNAL
-    if args.output and out:
-        try:
-            _write(args.output, out)
-        except OSError as err:
-            print(f"symconv: error: cannot write {args.output}: {err.strerror}", file=sys.stderr)
-            return Exit.ERROR
-    else:
-        sys.stdout.write(out)
-    return code
+    return _deliver(out, args.output, getattr(args, "format", None) == "json", code)
 
 
-def _write(path: str, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder, renamed over it at
-    the end: an interrupted run leaves the old file (or none), never half of a new one."""
-    import os
-    import tempfile
+def _rendered(err: SymconvError) -> str:
+    """The error as standard error's encoding can show it (in ASCII, caret aligned, if not)."""
+    from .output import encodes
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".symconv-", suffix=".tmp", dir=folder)
+    text = err.render()
+    return text if encodes(sys.stderr, text) else err.render(ascii=True)
+
+
+def _deliver(text: str, path: str | None, is_json: bool, code: int) -> int:
+    """Write the result (to standard output, or to `path`); `code`, or Exit.ERROR when it
+    could not be written. Whatever a renderer let through, no control character reaches the
+    terminal: the last line of defence, after each renderer's own escaping."""
+    from .escapes import json_visible, visible_lines
+    from .output import ReaderGone, WriteError, to_file, to_stderr, to_stdout
+
+    if not text:
+        return code
+    text = json_visible(text) if is_json else visible_lines(text)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+        if path is None:
+            to_stdout(text)
+        else:
+            to_file(path, text)
+    except ReaderGone:  # `symconv … | head`: the reader has what it wanted
+        return Exit.ERROR
+    except WriteError as err:
+        to_stderr(f"symconv: error: {err}")
+        return Exit.ERROR
+    return code
 
 
 def entry() -> None:

@@ -8,6 +8,12 @@ line, a caret, a ``hint:`` line) and `to_dict()` the JSON form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .escapes import plain, visible, visible_lines
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,13 @@ class Source:
     path: str = "<string>"
 
     def line(self, number: int) -> str:
-        lines = self.text.splitlines()
-        return lines[number - 1] if 0 < number <= len(lines) else ""
+        """Line `number` as the parser counts lines: ended by \\n only (str.splitlines would
+        also end one at a \\r, \\x0c or \\u2028 inside a string and show the wrong line)."""
+        lines = self.text.split("\n")
+        if not 0 < number <= len(lines):
+            return ""
+        line = lines[number - 1]
+        return line[:-1] if line.endswith("\r") else line
 
 
 # Stable error codes: (code, short title). README's error table lists the same.
@@ -82,26 +93,17 @@ class SymconvError(Exception):
             self.source = source
         return self
 
-    def render(self) -> str:
-        path = self.source.path if self.source else "<input>"
-        if self.span is None:
-            head = f"{path}: error: {self.message} [{self.code}]"
-            lines = [head]
-        else:
-            head = f"{path}:{self.span.line}:{self.span.column}: error: {self.message} [{self.code}]"
-            lines = [head]
-            if self.source is not None:
-                text = self.source.line(self.span.line).expandtabs(1)
-                width = 1
-                if self.span.end_line == self.span.line and self.span.end_column:
-                    width = max(1, self.span.end_column - self.span.column)
-                text, column, width = _window(text, self.span.column, width)
-                lines.append("    " + text)
-                lines.append("    " + " " * (column - 1) + "^" + "~" * (width - 1))
-        lines += [f"note: {n}" for n in self.notes]
+    def render(self, ascii: bool = False) -> str:
+        """The error for a terminal: user text (paths, names, the source line) with control
+        and format characters written as escapes, so a file cannot drive the terminal. With
+        `ascii` (a terminal that cannot show the rest), in ASCII, the caret still aligned."""
+        lines = located("error", f"{self.message} [{self.code}]", self.span, self.source,
+                        ascii)
+        lines += [visible_lines(f"note: {n}") for n in self.notes]
         if self.hint:
-            lines.append(f"hint: {self.hint}")
-        return "\n".join(lines)
+            lines.append(visible_lines(f"hint: {self.hint}"))
+        text = "\n".join(lines)
+        return plain(text) if ascii else text
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "message": self.message}
@@ -116,7 +118,34 @@ class SymconvError(Exception):
         return out
 
 
+def located(severity: str, message: str, span: Span | None, source: Source | None,
+            ascii: bool = False) -> list[str]:
+    """``path:line:col: severity: message``, then the source line and a caret under the span:
+    the look of every diagnostic (errors, and warnings about valid input), user text escaped."""
+    path = source.path if source else "<input>"
+    where = "" if span is None else f":{span.line}:{span.column}"
+    lines = [visible_lines(f"{path}{where}: {severity}: {message}")]
+    if span is not None and source is not None:
+        lines += _marked(source.line(span.line), span, ascii)
+    return lines
+
+
 WINDOW = 100  # characters of a long source line shown around the caret
+
+
+def _marked(line: str, span: Span, ascii: bool = False) -> list[str]:
+    """The source line (escaped, cut to WINDOW around the caret) and the caret line under it.
+    Tabs count one column, as the parser counts them."""
+    line = line.expandtabs(1)
+    width = 1
+    if span.end_line == span.line and span.end_column:
+        width = max(1, span.end_column - span.column)
+    start = span.column - 1
+    shown = (lambda text: plain(visible(text))) if ascii else visible
+    before, marked = shown(line[:start]), shown(line[start:start + width])
+    text, column, width = _window(before + marked + shown(line[start + width:]),
+                                  len(before) + 1, max(1, len(marked)))
+    return ["    " + text, "    " + " " * (column - 1) + "^" + "~" * (width - 1)]
 
 
 def _window(text: str, column: int, width: int) -> tuple[str, int, int]:
@@ -129,6 +158,41 @@ def _window(text: str, column: int, width: int) -> tuple[str, int, int]:
         "…" if start + WINDOW < len(text) else "")
     column = column - start + (1 if start else 0)
     return shown, column, max(1, min(width, WINDOW - (column - 1)))
+
+
+def shown(value: object) -> str:
+    """A value in a message as Python prints it: -0.5, not sympy's -1/2 (a decimal literal
+    is held as an exact rational). A fraction no decimal writes exactly stays a fraction
+    (1/3, as written); a string is quoted; anything else (a formula) prints as itself."""
+    if isinstance(value, str):
+        return repr(value)
+    if getattr(value, "is_Rational", False) and not getattr(value, "is_Integer", False):
+        from fractions import Fraction
+
+        return _decimal(Fraction(int(value.p), int(value.q)))  # type: ignore[attr-defined]
+    return str(value)
+
+
+def _decimal(value: Fraction) -> str:
+    """Python's float repr when it is exactly `value` (0.1, 1e-05, -0.5), else the exact
+    decimal when the denominator has no prime but 2 and 5 (1e-999), else p/q."""
+    import decimal
+    from fractions import Fraction
+
+    as_float = float(value) if abs(value) < 1e300 else None
+    if as_float is not None and Fraction(repr(as_float)) == value:
+        return repr(as_float)
+    q = value.denominator
+    while q % 2 == 0:
+        q //= 2
+    while q % 5 == 0:
+        q //= 5
+    if q != 1:
+        return f"{value.numerator}/{value.denominator}"
+    with decimal.localcontext() as context:
+        context.prec = 2000  # exact: the literal had at most 40 digits and a 3-digit exponent
+        exact = decimal.Decimal(value.numerator) / decimal.Decimal(value.denominator)
+        return str(exact.normalize()).replace("E", "e")
 
 
 def did_you_mean(name: str, candidates: list[str] | tuple[str, ...]) -> str | None:

@@ -61,9 +61,16 @@ class Linear:
             return self
         return Linear(tuple((x, a // g) for x, a in self.terms), self.const // g, self.den // g)
 
-    def positive(self) -> bool:
-        """Every coefficient positive and every symbol a declared size (≥ 1)."""
-        return all(a > 0 and x.is_positive for x, a in self.terms)
+    def least(self) -> int | None:
+        """The least value of the sum of the terms when every coefficient is positive and
+        every symbol a size (each at its least value, 1 or 0: a size ≥ 0 adds nothing);
+        None otherwise."""
+        total = 0
+        for x, a in self.terms:
+            if a <= 0 or not x.is_nonnegative:
+                return None
+            total += a if x.is_positive else 0
+        return total
 
 
 class _ByIdentity:
@@ -385,10 +392,12 @@ def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
     if isinstance(extent, Max):
         return sympy.Or(*[at_least(a, bound) for a in extent.args])
     form = linear(extent)
-    if form is not None and isinstance(bound, (int, Integer)) and form.positive():
-        # floor(N/D) >= m ⇔ N >= D*m; true for every size when it holds with each size 1
+    least = form.least() if form is not None else None
+    if form is not None and isinstance(bound, (int, Integer)) and least is not None:
+        # floor(N/D) >= m ⇔ N >= D*m; true for every size when it holds with each size at
+        # its least value
         rhs = form.den * int(bound) - form.const
-        if sum(a for _, a in form.terms) >= rhs:
+        if least >= rhs:
             return sympy.true
         if not form.terms:
             return sympy.false

@@ -1,6 +1,8 @@
 """Exact evaluation of derived forms at integer points, fast: a sympy expression or condition is
 compiled once into nested Python closures over ints and Fractions (no code is generated or
-evaluated), then called for each candidate the solver tries.
+evaluated), then called for each candidate the solver tries. A sympy Function of symconv's own
+that has no sympy counterpart here evaluates through its `integer_function(compile)` method,
+which returns such a closure from closures of its arguments.
 
 >>> import sympy
 >>> H = sympy.Symbol("H", integer=True, positive=True)
@@ -46,6 +48,11 @@ def _compile(e: sympy.Basic, index: dict[sympy.Symbol, int]) -> Fn:
             raise ValueError(f"unbound symbol {e}")
         i = index[e]
         return lambda v: v[i]
+    hook = getattr(e, "integer_function", None)
+    if isinstance(e, sympy.Function) and callable(hook):
+        # a function a layer defines (Upsample's FloatScaled) says how it evaluates, so this
+        # module needs no layer: it is given a compiler for its arguments
+        return hook(lambda arg: _compile(arg, index))  # type: ignore[no-any-return]
     parts = [_compile(a, index) for a in e.args]
     if isinstance(e, sympy.Add):
         return lambda v: _whole(sum(p(v) for p in parts))
@@ -53,7 +60,7 @@ def _compile(e: sympy.Basic, index: dict[sympy.Symbol, int]) -> Fn:
         return lambda v: _whole(math.prod(p(v) for p in parts))
     if isinstance(e, sympy.Pow) and isinstance(e.exp, sympy.Integer):
         base, exp = parts[0], int(e.exp)
-        return lambda v: _whole(Fraction(base(v)) ** exp)
+        return lambda v: _power(base(v), exp)
     if isinstance(e, sympy.floor):
         return lambda v: math.floor(parts[0](v))
     if isinstance(e, sympy.ceiling):
@@ -74,6 +81,14 @@ def _compile(e: sympy.Basic, index: dict[sympy.Symbol, int]) -> Fn:
     if isinstance(e, sympy.Not):
         return lambda v: not parts[0](v)
     raise ValueError(f"no integer evaluation for {type(e).__name__}")
+
+
+def _power(base: Value, exp: int) -> Value:
+    """base**exp exactly; a whole base to a non-negative power stays an int (a Fraction's
+    power is several times slower, and a degree-64 count is raised for every candidate)."""
+    if isinstance(base, int) and exp >= 0:
+        return base**exp
+    return _whole(Fraction(base) ** exp)
 
 
 def _whole(x: int | Fraction) -> int | Fraction:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sympy
 from sympy import Expr, ceiling, floor
 
-from . import extent, symbols
+from . import extent, roots
 
 
 def closed_form(relations: list[sympy.Basic], unknowns: Sequence[str]) -> dict | None:
@@ -25,17 +25,18 @@ def closed_form(relations: list[sympy.Basic], unknowns: Sequence[str]) -> dict |
     if any(r is sympy.false for r in relations):
         return {}
     found: dict[str, list[sympy.Basic]] = {}
+    sized = {s.name: s for r in relations for s in r.free_symbols}  # by name: ≥ 0 or ≥ 1
     for relation in relations:
         if relation is sympy.true:
             continue
-        names = [u for u in unknowns if symbols.size(u) in relation.free_symbols]
+        names = [u for u in unknowns if u in sized and sized[u] in relation.free_symbols]
         if len(names) != 1:
             return None
-        inverted = invert(relation, symbols.size(names[0]))
+        inverted = invert(relation, sized[names[0]])
         if inverted is None:
             return None
         found.setdefault(names[0], []).append(inverted)
-    return {u: _tidy(sympy.And(*found[u]), symbols.size(u)) for u in found}
+    return {u: _tidy(sympy.And(*found[u]), sized[u]) for u in found}
 
 
 def _tidy(condition: sympy.Basic, u: sympy.Symbol) -> sympy.Basic:
@@ -61,31 +62,40 @@ def invert(relation: sympy.Basic, u: sympy.Symbol) -> sympy.Basic | None:
             return _invert_floor(lhs, rhs, u)
         if lhs.has(sympy.Min, sympy.Max, sympy.Mod):
             return None
-        return _invert_polynomial(sympy.Eq(lhs, rhs), u)
+        return _invert_polynomial(relation, u)
     if isinstance(relation, (sympy.Le, sympy.Ge, sympy.Lt, sympy.Gt)):
         if relation.has(floor, ceiling, sympy.Min, sympy.Max, sympy.Mod):
             return None
-        try:
-            return sympy.solve_univariate_inequality(relation, u, relational=True)
-        except (NotImplementedError, ValueError, TypeError):
-            return None
+        return _invert_polynomial(relation, u)
     return None
 
 
-def _invert_polynomial(equation: sympy.Eq, u: sympy.Symbol) -> sympy.Basic | None:
-    try:
-        roots = sympy.solve(equation, u)
-    except (NotImplementedError, ValueError, TypeError):
+def _invert_polynomial(relation: sympy.Rel, u: sympy.Symbol) -> sympy.Basic | None:
+    """p(u) REL 0 for a polynomial p in u: in whole numbers where the coefficients are numbers
+    (roots.py, exact and quick at any degree); by sympy's solvers up to degree 2 in other
+    sizes (they can take minutes on a degree-32 polynomial); otherwise not inverted."""
+    p = relation.lhs - relation.rhs
+    if not p.is_polynomial(u):  # u inside a layer's own function (a float scale)
         return None
-    roots = [r for r in roots if r.is_real is not False]
-    return sympy.Or(*[sympy.Eq(u, r) for r in roots]) if roots else sympy.false
+    degree = sympy.degree(p, u)
+    if p.free_symbols == {u} and degree >= 2:
+        return roots.whole_solutions(type(relation), sympy.Poly(p, u))
+    if degree > 2:
+        return None
+    try:
+        if isinstance(relation, sympy.Eq):
+            found = [r for r in sympy.solve(relation, u) if r.is_real is not False]
+            return sympy.Or(*[sympy.Eq(u, r) for r in found]) if found else sympy.false
+        return sympy.solve_univariate_inequality(relation, u, relational=True)
+    except (NotImplementedError, ValueError, TypeError, sympy.PolynomialError):
+        return None
 
 
 def _invert_stride(num: Expr, den: Expr, t: Expr, u: sympy.Symbol) -> sympy.Basic | None:
     """floor((a + b·u)/(g·u)) = t  ⇔  (t·g − b)·u ≤ a < ((t + 1)·g − b)·u, for u a stride
     (den = g·u; b·u appears when the form was written as a ceiling)."""
     g = sympy.cancel(den / u)
-    if u in g.free_symbols or not (t.is_Integer and g.is_number):
+    if u in g.free_symbols or not (t.is_Integer and g.is_number) or not num.is_polynomial(u):
         return None
     poly = sympy.Poly(num, u)
     if poly.degree() > 1:
@@ -119,6 +129,8 @@ def _invert_floor(lhs: Expr, target: Expr, u: sympy.Symbol) -> sympy.Basic | Non
     num, den = sympy.expand(form.num), form.den
     if u in den.free_symbols:
         return _invert_stride(num, den, t, u)
+    if not num.is_polynomial(u):  # u inside a layer's own function (a float scale)
+        return None
     poly = sympy.Poly(num, u)
     if poly.degree() != 1:
         return None

@@ -96,10 +96,23 @@ class Keyword:
 
 
 @dataclass(frozen=True)
+class Domain:
+    """`>= 0` in `sizes P >= 0`: the size's least value, as written (checked when derived)."""
+
+    op: str  # the comparison written; only >= is allowed
+    op_span: Span
+    bound: Value
+    span: Span  # the operator to the end of the bound
+
+
+@dataclass(frozen=True)
 class SizeDecl:
+    """A declared size (`sizes P >= 0 = 1`) or a block parameter (`c`, `stride=1`, no domain)."""
+
     name: str
     default: Value | None
     span: Span
+    domain: Domain | None = None
 
 
 # -- statements ----------------------------------------------------------------------------

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr, Integer
 
+from . import symbols
+from .domains import DEFAULT, Domain
 from .errors import Source, Span
-from .layers.base import REQUIRED, Requirement, Weight
+from .layers.base import REQUIRED, LayerWarning, Requirement, Weight
 
 
 def _sum(values: list[Expr]) -> Expr:
@@ -83,6 +85,7 @@ class LayerRecord:
     shares: str | None = None
     call: LayerCall | None = None
     sources: tuple[int | str, ...] = ()
+    warnings: tuple[LayerWarning, ...] = ()
 
     @property
     def trainable(self) -> Expr:
@@ -133,6 +136,18 @@ class Derivation:
     blocks: tuple[BlockRecord, ...] = ()
     uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # size → arguments using it
     output_nodes: tuple[int | str, ...] = ()  # where each output comes from (as `sources`)
+    domains: dict[str, Domain] = field(default_factory=dict)  # each size's least value, and why
+    # the bounds a size ≥ 0 meets at its least value by its domain (`padding=P` ≥ 0), as
+    # conditions: `verify` steps below the domain (P = -1) where one of them breaks
+    limits: tuple[Requirement, ...] = ()
+
+    def domain(self, name: str) -> Domain:
+        """The domain of a size (≥ 1 for one fixed to a number before its uses were seen)."""
+        return self.domains.get(name, DEFAULT)
+
+    def symbol(self, name: str) -> sympy.Symbol:
+        """The symbol standing for a size in this derivation's formulas."""
+        return symbols.size(name, self.domain(name).least)
 
     @property
     def requires(self) -> tuple[Requirement, ...]:
@@ -141,6 +156,11 @@ class Derivation:
         every = [r for layer in self.layers for r in layer.requires]
         return tuple(r for j, r in enumerate(every)
                      if not any(_implies(o, r, i < j) for i, o in enumerate(every) if i != j))
+
+    @property
+    def warnings(self) -> tuple[LayerWarning, ...]:
+        """Every layer's warnings, in layer order."""
+        return tuple(w for layer in self.layers for w in layer.warnings)
 
     @property
     def output_shape(self) -> Shape:

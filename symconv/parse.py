@@ -30,7 +30,7 @@ def _last(item: object) -> Span:
     """Where `item` ends: a size's default value, an input's shape, or the item itself."""
     if isinstance(item, Token):
         return _tspan(item)
-    for inner in ("default", "shape"):
+    for inner in ("default", "domain", "shape"):
         if getattr(item, inner, None) is not None:
             return _last(getattr(item, inner))
     return item.span  # type: ignore[attr-defined]
@@ -134,6 +134,14 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
         return ir.CallExpr(func, positional, keywords, span)
 
     def size_decl(self, children):
+        tok, *rest = children
+        domain = None
+        if rest and isinstance(rest[0], Token) and rest[0].type == "COMPARE":
+            op, bound, *rest = rest
+            domain = ir.Domain(str(op), _tspan(op), self.int([bound]), _between(op, bound))
+        return ir.SizeDecl(str(tok), rest[0] if rest else None, _tspan(tok), domain)
+
+    def param(self, children):
         tok, *default = children
         return ir.SizeDecl(str(tok), default[0] if default else None, _tspan(tok))
 
@@ -177,7 +185,7 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
     def suite(self, children):
         return tuple(children)
 
-    def params(self, children):  # shares `("," size_decl)*` with !sizes, commas and all
+    def params(self, children):
         return tuple(_values(children))
 
     def block(self, children):
@@ -261,6 +269,9 @@ def parse(source: Source) -> ir.Program:
         raise SymconvError("SC110", f"number longer than {syntax.MAX_LITERAL} digits (or an "
                            f"exponent over {syntax.MAX_EXPONENT_DIGITS} digits)",
                            Span(err.line, err.column, err.line, err.end_column), source) from None
+    except syntax.Refused as err:
+        raise SymconvError(err.code, err.message, Span(err.line, err.column), source,
+                           err.hint) from None
     except syntax.TooDeep as err:
         raise SymconvError("SC110", f"parentheses nested more than {syntax.MAX_NESTING} deep",
                            Span(err.line, err.column), source) from None

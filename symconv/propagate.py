@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import sympy
 
-from . import ir
+from . import ir, symbols
 from .binding import (
     MAX_APPLICATIONS,
     SEPARATOR,
@@ -20,14 +20,17 @@ from .binding import (
     bind_arguments,
     check_arity,
     check_block,
+    check_defaults,
     chosen_branch,
     convention_of,
+    declared_domains,
     declared_sizes,
     input_shape,
     lookup,
     repeat_count,
     snake_case,
 )
+from .domains import DEFAULT, Domain, Uses, below_one, check_value, likely_zero
 from .errors import Span, SymconvError, did_you_mean
 from .frames import (
     Frame,
@@ -45,38 +48,86 @@ from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
 from .values import Arg, Deferred, evaluate
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
+# bodies open at once, counting into the blocks called: each is a Python call, so 64 blocks of
+# 100 indented levels each would pass Python's recursion limit without a position
+MAX_BODY_DEPTH = 400
 _ELEMENTWISE = {"keras": {"+": "add", "-": "subtract", "*": "multiply"},
                 "torch": {"+": "add", "-": "sub", "*": "mul"}}
 
 
 def derive_program(program: ir.Program, fixed: Mapping[str, int] | None = None,
-                   open_sizes: Sequence[str] = ()) -> Derivation:
+                   open_sizes: Sequence[str] = (),
+                   domains: Mapping[str, Domain] | None = None) -> Derivation:
     """Derive every layer of a parsed program, symbolically. With `fixed`, those sizes (and
     the declared defaults of the others, except `open_sizes`) are numbers from the start: the
-    same result as substituting them afterwards, reached faster (the solver's way)."""
+    same result as substituting them afterwards, reached faster (the solver's way). `domains`:
+    the sizes' domains when already known (a derivation's of the same program)."""
     try:
-        return _Deriver(program).run(fixed, open_sizes)
+        known = dict(domains) if domains is not None else declared_domains(program)
+        if fixed is not None and below_one(program, fixed, open_sizes, known):
+            known = dict(_derive(program, known).domains)  # the domains say whether 0 is valid
+        return _derive(program, known, fixed, open_sizes)
     except SymconvError as err:
         raise err.located(program.source) from None
 
 
+def _derive(program: ir.Program, known: Mapping[str, Domain],
+            fixed: Mapping[str, int] | None = None, open_sizes: Sequence[str] = ()) -> Derivation:
+    """Derive, watching the uses of the sizes of unknown domain: those written only as
+    paddings ≥ 0 from the start (`likely_zero`), the others ≥ 1; derive again if the uses say
+    otherwise (symconv/domains.py)."""
+    deriver = _Deriver(program, known, hopeful=likely_zero(program, convention_of(program)))
+    try:
+        derivation = deriver.run(fixed, open_sizes)
+    except SymconvError as error:
+        derivation, deriver = _retry(program, known, fixed, open_sizes, deriver, error)
+    if set(deriver.zero) == deriver.assumed:
+        return derivation
+    return _Deriver(program, derivation.domains).run(fixed, open_sizes)
+
+
+def _retry(program: ir.Program, known: Mapping[str, Domain], fixed: Mapping[str, int] | None,
+           open_sizes: Sequence[str], failed: _Deriver,
+           error: SymconvError) -> tuple[Derivation, _Deriver]:
+    """An error while some sizes are undecided may hold only for the domains tried: ≥ 1
+    (`ZeroPad2d(P)` then `Linear(H, 2)` on the padded extent needs P = 0) or a guessed ≥ 0.
+    Try those not yet refused 0 as ≥ 0, then every one ≥ 1; the error stands if both fail."""
+    wider = frozenset(failed.seen.inference.open) | failed.assumed
+    for hopeful in dict.fromkeys((wider, frozenset())):
+        if hopeful == failed.assumed:
+            continue
+        deriver = _Deriver(program, known, hopeful=hopeful)
+        try:
+            return deriver.run(fixed, open_sizes), deriver
+        except SymconvError:
+            continue
+    raise error
+
+
 class _Deriver:
-    def __init__(self, program: ir.Program) -> None:
+    def __init__(self, program: ir.Program, known: Mapping[str, Domain],
+                 hopeful: frozenset[str] = frozenset()) -> None:
         self.program = program
         self.convention = convention_of(program)
         self.blocks = {b.name: b for b in program.blocks}
         self.records: list[LayerRecord] = []
+        self.recorded: set[sympy.Basic] = set()  # every condition recorded so far (Call.known)
         self.block_records: list[BlockRecord] = []
         self.inputs: list[tuple[str, Shape]] = []
         self.namer = Namer(self.convention)
         self.reserved: dict[int, str] = {}  # Keras names of layers written as arguments, by node
         self.applications = 0
         self.depth = 0
-        self.uses: dict[str, set[str]] = {}  # size → the arguments it appears in ('input': shapes)
+        self.bodies = 0  # body() calls open (MAX_BODY_DEPTH)
+        self.known = dict(known)  # sizes whose domain is written or already inferred
+        self.hopeful = hopeful  # sizes of unknown domain made ≥ 0 from the start (else ≥ 1)
+        self.assumed: set[str] = set()  # those of them in this derivation
+        self.seen = Uses((), set())  # what each size is used for, and whether it may be 0
+        self.zero: dict[str, Domain] = {}  # sizes found to accept 0 (derive again with them ≥ 0)
 
     def run(self, fixed: Mapping[str, int] | None = None,
             open_sizes: Sequence[str] = ()) -> Derivation:
-        scope, defaults = declared_sizes(self.program)
+        scope, defaults = declared_sizes(self.program, self.known)
         chosen: dict[str, int] = {}
         if fixed is not None:
             chosen = {k: v for k, v in {**defaults, **fixed}.items() if k not in open_sizes}
@@ -85,7 +136,12 @@ class _Deriver:
                     raise SymconvError("SC302", f"'{name}' is not a declared size", None,
                                        hint=did_you_mean(name, sorted(scope))
                                        or f"declared sizes: {', '.join(scope) or 'none'}")
+                check_value(name, value, self.known.get(name, DEFAULT))
                 scope[name] = sympy.Integer(value)
+        unknown = [n for n in scope if n not in self.known and n not in chosen]
+        self.assumed = set(unknown) & self.hopeful
+        scope.update({n: symbols.size(n, 0) for n in self.assumed})
+        self.seen = Uses(unknown, {x for x in scope.values() if x.is_Symbol and not x.is_positive})
         for block in self.program.blocks:
             check_block(block, self.convention)
         top = Frame(dict(scope))
@@ -94,16 +150,27 @@ class _Deriver:
         if not self.inputs:
             raise SymconvError("SC108", "no input shape", Span(1, 1),
                                hint="declare it before the layers, e.g. `input (H, W, 3)`")
+        self.zero = self.seen.inference.zero()
+        domains = {n: self.known.get(n) or self.zero.get(n) or self.seen.inference.needs_one(n)
+                   for n in scope}
+        check_defaults(self.program, domains)
         outputs = top.outputs or ([top.current] if top.current else [])
         return Derivation(self.program.source, self.program.name, self.convention,
                           tuple(scope), defaults, self.inputs[0][1], tuple(self.records),
                           inputs=tuple(self.inputs), outputs=tuple(t.shape for t in outputs),
                           blocks=tuple(self.block_records), subs=chosen,
-                          uses={k: tuple(sorted(v)) for k, v in sorted(self.uses.items())},
-                          output_nodes=tuple(t.node for t in outputs))
+                          uses={k: tuple(sorted(v)) for k, v in sorted(self.seen.uses.items())},
+                          output_nodes=tuple(t.node for t in outputs), domains=domains,
+                          limits=tuple(self.seen.limits))
 
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
+        if self.bodies >= MAX_BODY_DEPTH and statements:
+            raise SymconvError("SC110", f"statements nested more than {MAX_BODY_DEPTH} deep, "
+                               "counting the bodies of the blocks called", statements[0].span,
+                               hint="fewer levels: repeat counts multiply and conditions "
+                               "combine with `and`")
+        self.bodies += 1
         for statement in statements:
             if isinstance(statement, ir.Assign):
                 self.assign(statement, frame)
@@ -118,6 +185,7 @@ class _Deriver:
                 self.namer.repeating -= 1
             else:
                 self.body(chosen_branch(statement, frame.values), frame)
+        self.bodies -= 1  # not in a `finally`: an error ends the derivation
 
     def input(self, statement: ir.Input, frame: Frame) -> None:
         if frame.in_block:
@@ -136,7 +204,7 @@ class _Deriver:
                 raise SymconvError("SC107", f"input '{name}' is declared twice", item.span,
                                    hint="give each input its own name: `input x: (...)`")
             shape = input_shape(shape_value, frame.values)
-            self.note_uses("input", shape)
+            self.seen.input(shape, item.span)
             self.inputs.append((name, shape))
             self.bind_tensor(name, Tensor(shape, name, name), frame, item.span)
 
@@ -261,10 +329,9 @@ class _Deriver:
             self.reserve_sublayer_names(args)
             name = self.namer.layer(spec, args.get("name"), span, frame)
         shapes = tuple(t.shape for t in tensors)
-        for arg_name, arg in args.items():
-            self.note_uses(arg_name, arg.python)
-        ctx = Call(spec, name, shapes, args, span, self.sublayer)
+        ctx = Call(spec, name, shapes, args, span, self.sublayer, self.recorded)
         out = spec.fn(ctx)
+        self.seen.call(ctx, args)
         if shared is None or shared.first is None:
             self.namer.built(spec)
         weights = out.weights
@@ -277,20 +344,12 @@ class _Deriver:
         record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
                              weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares,
                              self.layer_call(spec, args, positional),
-                             tuple(t.node for t in tensors))
+                             tuple(t.node for t in tensors), tuple(ctx.warnings))
         if shared is not None and shared.first is None:
             shared.first = record
         self.records.append(record)
+        self.recorded.update(r.condition for r in record.requires)
         return Tensor(out.shape, name, len(self.records) - 1)
-
-    def note_uses(self, where: str, value: object) -> None:
-        values = value if isinstance(value, tuple) else (value,)
-        for v in values:
-            if isinstance(v, tuple):
-                self.note_uses(where, v)
-            elif isinstance(v, sympy.Basic):
-                for symbol in v.free_symbols:
-                    self.uses.setdefault(str(symbol), set()).add(where)
 
     def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
                      frame: Frame) -> Tensor:
@@ -326,6 +385,7 @@ class _Deriver:
         name = given_name(args) or self.reserved.get(id(call)) or snake_case(spec.type)
         ctx = Call(spec, name, (shape,), args, call.span, self.sublayer)
         out = spec.fn(ctx)
+        self.seen.call(ctx, args, note=False)
         if self.convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):
             out = replace(out, weights=tuple(replace(w, trainable=False) for w in out.weights))
         return SubLayer(spec.type, name, out, tuple(ctx.requires))

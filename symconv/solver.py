@@ -1,14 +1,20 @@
 """Stage 4b: solve for sizes — the kernel, stride, padding, width or input size that gives a
 target shape, an exact parameter count or a parameter budget.
 
-The closed form comes from invert.py (floors inverted exactly). Where the other sizes are
-numbers, every integer in the unknowns' ranges is also tried exactly (the target and every
-validity condition of every layer, in integers), so the listed solutions are complete for those
-ranges; the closed form explains them.
+The closed form comes from invert.py (floors inverted exactly). Where the targets hold no size
+but the unknowns, every integer in the unknowns' ranges is also tried exactly (the target and
+every validity condition of every layer, in integers), so the listed solutions are complete for
+those ranges; the closed form explains them and narrows the ranges. The answers:
+
+* solutions, with the layers' conditions on sizes left symbolic that each also needs;
+* a condition, where the targets themselves hold sizes left symbolic;
+* no solution for any value, where a target folds to false (or its closed form does),
+  whatever the sizes left symbolic are; no solution in the ranges, otherwise.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 from fractions import Fraction
@@ -16,44 +22,25 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Expr, Integer
+from sympy import Integer
 
-from . import extent, symbols
+from . import roots
 from .errors import SymconvError, did_you_mean
 from .integers import compile_form
 from .invert import closed_form
 from .model import Derivation
 from .substitute import substitute
+from .targets import Target, compared, measure, relations_of
 
 # the kind of a size, from the argument it is used in; default ranges and the usual order
 KINDS = {"kernel_size": "kernel", "pool_size": "kernel", "strides": "stride", "stride": "stride",
-         "padding": "padding", "dilation_rate": "dilation", "dilation": "dilation",
-         "input": "input size"}
-RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "dilation": (1, 16),
-          "input size": (1, 1024), "width": (1, 4096)}
+         "padding": "padding", "output_padding": "padding", "cropping": "cropping",
+         "dilation_rate": "dilation", "dilation": "dilation", "input": "input size"}
+RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "cropping": (1, 32),
+          "dilation": (1, 16), "input size": (1, 1024),
+          "width": (1, 4096)}  # each from the size's least value
 MAX_CANDIDATES = 100_000  # assignments tried; more is refused with a request for --range
 MAX_LISTED = 1_000  # solutions listed; a budget's interval beyond this is summarised
-
-
-@dataclass(frozen=True)
-class Target:
-    """One thing the solution must give. kind: 'shape' (value: a tuple, None for a free
-    axis), 'params' (value: an int), 'max-params', 'min-params', or 'equal' (value: the
-    other layer's name)."""
-
-    kind: str
-    value: object
-    layer: str | None = None  # None: the network's output / total
-
-    def describe(self) -> str:
-        where = f"layer '{self.layer}'" if self.layer else "the network"
-        if self.kind == "shape":
-            axes = ", ".join("_" if v is None else str(v) for v in self.value)  # type: ignore
-            return f"{where} output shape ({axes}{',' if len(self.value) == 1 else ''})"  # type: ignore
-        if self.kind == "equal":
-            return f"{where} output shape = layer '{self.value}' output shape"
-        words = {"params": "=", "max-params": "≤", "min-params": "≥"}[self.kind]
-        return f"{where} parameters {words} {self.value:,}"  # type: ignore[str-format]
 
 
 @dataclass
@@ -63,19 +50,27 @@ class Solution:
     ranges: dict[str, tuple[int, int]]
     kinds: dict[str, str]
     closed_form: dict[str, sympy.Basic] | None
-    conditions: list[sympy.Basic]  # on sizes left symbolic (no enumeration then)
+    # on the sizes left symbolic: the targets' relations when the answer is a condition
+    # (`tried` false), else the layers' conditions each listed solution also needs
+    conditions: list[sympy.Basic]
     solutions: list[dict[str, int]] = field(default_factory=list)
     count: int = 0
     complete: bool = True
     extreme: dict[str, int] | None = None  # a budget's widest / smallest choice
     boundary: list[tuple[dict[str, int], str]] = field(default_factory=list)  # it and one beyond
     nearest: list[tuple[dict[str, int], str]] = field(default_factory=list)
-    free: tuple[str, ...] = ()
+    free: tuple[str, ...] = ()  # sizes left symbolic that the answer mentions
+    impossible: bool = False  # no value of the unknowns meets the targets, whatever the free sizes
+    independent: tuple[str, ...] = ()  # unknowns the targets do not depend on
+    always: bool = False  # every value of the unknowns meets the targets (the layers decide)
+    tried: bool = True  # the unknowns' ranges were searched (else the answer is a condition)
 
     @property
     def found(self) -> bool:
-        return bool(self.solutions) or (bool(self.free) and self.closed_form is not None
-                                        and self.closed_form != {})
+        """Whether there is an answer: solutions, or a condition on the sizes left symbolic."""
+        if self.impossible:
+            return False
+        return bool(self.solutions) or not self.tried
 
 
 def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
@@ -92,21 +87,44 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
              if k not in unknowns and k not in d.subs}
     known = substitute(d, fixed, use_defaults=False) if fixed else d
     kinds = {u: kind_of(d, u) for u in unknowns}
-    spans = {u: (ranges or {}).get(u, RANGES[kinds[u]]) for u in unknowns}
-    relations = [r for t in targets for r in _relations(known, t)]
+    spans = {u: (ranges or {}).get(u, (d.domain(u).least, RANGES[kinds[u]][1]))
+             for u in unknowns}
+    quantities = [q for t in targets for q in compared(known, t)]
+    relations = [r for t in targets for r in relations_of(known, t)]
     valid = [r.condition for r in known.requires]
-    free = sorted({str(s) for r in relations + valid for s in r.free_symbols} - set(unknowns))
     result = Solution(tuple(unknowns), tuple(targets), dict(spans), kinds,
-                      closed_form(relations, unknowns), [], free=tuple(free))
-    if free:  # sizes left symbolic: the answer is a condition on them
+                      closed_form(relations, unknowns), [])
+    result.independent = tuple(u for u in unknowns if u not in _names(quantities))
+    result.impossible = (any(r is sympy.false for r in relations)
+                         or any(c is sympy.false for c in (result.closed_form or {}).values()))
+    result.always = all(r is sympy.true for r in relations)
+    bound = [c for c in valid if _names([c]) <= set(unknowns)]
+    if result.impossible:
+        result.free = _others(quantities + valid, unknowns)
+        result.tried = not _others(quantities, unknowns)  # else no distance to measure
+        if result.tried:
+            result.nearest = _nearest(result, bound, targets, known)
+    elif _others(relations, unknowns):  # the targets need sizes left symbolic: a condition
+        result.free = _others(relations + valid, unknowns)
         result.conditions = [r for r in relations if r is not sympy.true]
-        result.complete = False
-        return result
-    _enumerate(result, relations, valid, targets, known)
+        result.complete, result.tried = False, False
+    else:  # the sizes left symbolic, if any, only in the layers' own conditions
+        result.conditions = [c for c in valid if not _names([c]) <= set(unknowns)]
+        result.free = _others(result.conditions, unknowns)
+        _enumerate(result, relations, bound, targets, known)
     return result
 
 
-# -- building the relations ----------------------------------------------------------------
+def _names(exprs: Sequence[sympy.Basic]) -> set[str]:
+    return {str(s) for e in exprs for s in e.free_symbols}
+
+
+def _others(exprs: Sequence[sympy.Basic], unknowns: Sequence[str]) -> tuple[str, ...]:
+    """The sizes other than the unknowns that `exprs` hold, sorted."""
+    return tuple(sorted(_names(exprs) - set(unknowns)))
+
+
+# -- the request ---------------------------------------------------------------------------
 def _check_names(d: Derivation, unknowns: Sequence[str], values: Mapping[str, int],
                  ranges: Mapping[str, tuple[int, int]]) -> None:
     if not unknowns:
@@ -117,6 +135,10 @@ def _check_names(d: Derivation, unknowns: Sequence[str], values: Mapping[str, in
             raise SymconvError("SC302", f"'{name}' is not a declared size", None, d.source,
                                hint=did_you_mean(name, d.sizes)
                                or f"declared sizes: {', '.join(d.sizes) or 'none'}")
+    repeated = sorted({u for u in unknowns if list(unknowns).count(u) > 1})
+    if repeated:
+        raise SymconvError("SC303", f"'{repeated[0]}' is named more than once as an unknown",
+                           None, d.source, hint=f"give --for {repeated[0]} once")
     for name in unknowns:
         if name in values:
             raise SymconvError("SC303", f"'{name}' is both an unknown and given a value",
@@ -125,9 +147,11 @@ def _check_names(d: Derivation, unknowns: Sequence[str], values: Mapping[str, in
         if name not in unknowns:
             raise SymconvError("SC303", f"--range names '{name}', which is not an unknown",
                                None, d.source, hint=f"add --for {name}")
-        if not 1 <= low <= high:
-            raise SymconvError("SC303", f"the range of '{name}' must run from 1 or more "
-                               f"upwards, not {low}..{high}", None, d.source)
+        least = d.domain(name).least
+        if not least <= low <= high:
+            raise SymconvError("SC303", f"the range of '{name}' must run from {least} or more "
+                               f"upwards, not {low}..{high}", None, d.source,
+                               hint=d.domain(name).reason(name) if low < least else None)
 
 
 def kind_of(d: Derivation, name: str) -> str:
@@ -136,52 +160,6 @@ def kind_of(d: Derivation, name: str) -> str:
         if use in KINDS:
             return KINDS[use]
     return "width"
-
-
-def _shape_of(d: Derivation, layer: str | None) -> tuple[Expr, ...]:
-    if layer is None:
-        return d.output_shape
-    for block in d.blocks:
-        if block.name == layer:
-            return block.output_shape
-    try:
-        return d.layer(layer).output_shape
-    except KeyError:
-        names = [r.name for r in d.layers] + [b.name for b in d.blocks]
-        raise SymconvError("SC303", f"no layer named '{layer}'", None, d.source,
-                           hint=did_you_mean(layer, names) or "`symconv derive` lists the "
-                           "layer names") from None
-
-
-def _params_of(d: Derivation, layer: str | None) -> Expr:
-    if layer is None:
-        return d.params
-    for block in d.blocks:
-        if block.name == layer:
-            return d.subtotal(block)
-    _shape_of(d, layer)  # the error for an unknown name
-    return d.layer(layer).params
-
-
-def _relations(d: Derivation, target: Target) -> list[sympy.Basic]:
-    if target.kind == "shape":
-        shape = _shape_of(d, target.layer)
-        wanted = target.value
-        assert isinstance(wanted, tuple)
-        if len(wanted) != len(shape):
-            raise SymconvError("SC303", f"the target shape has {len(wanted)} axes but the "
-                               f"output has {len(shape)} (batch axis left out)", None, d.source,
-                               hint="write one value or _ per axis, e.g. --shape '(13, 13, _)'")
-        return [sympy.Eq(e, v) for e, v in zip(shape, wanted) if v is not None]
-    if target.kind == "equal":
-        a, b = _shape_of(d, target.layer), _shape_of(d, str(target.value))
-        if len(a) != len(b):
-            raise SymconvError("SC303", f"the two shapes have different ranks ({len(a)} and "
-                               f"{len(b)})", None, d.source)
-        return [extent.equal(x, y) for x, y in zip(a, b)]
-    count = _params_of(d, target.layer)
-    relation = {"params": sympy.Eq, "max-params": sympy.Le, "min-params": sympy.Ge}[target.kind]
-    return [relation(count, Integer(target.value))]  # type: ignore[arg-type]
 
 
 # -- enumeration ---------------------------------------------------------------------------
@@ -211,13 +189,12 @@ def _usual_order(kind: str, value: int) -> tuple[int, int]:
 def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy.Basic],
                targets: Sequence[Target], known: Derivation) -> None:
     names = result.unknowns
-    syms = [symbols.size(u) for u in names]
+    syms = [known.symbol(u) for u in names]
     conditions = [r for r in relations + valid if r is not sympy.true]
-    if any(c is sympy.false for c in conditions):
-        conditions = [sympy.false]
     domains = []
+    spans = _spans(result, relations, syms)
     for name, sym in zip(names, syms):
-        low, high = result.ranges[name]
+        low, high = spans[name]
         if high - low + 1 > MAX_CANDIDATES:
             raise _too_many(high - low + 1, name, known)
         unary = _checks([c for c in conditions if c.free_symbols == {sym}], [sym])
@@ -239,6 +216,47 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
         result.solutions = result.solutions[:MAX_LISTED]
     if not result.solutions:
         result.nearest = _nearest(result, valid, targets, known)
+
+
+def _spans(result: Solution, relations: Sequence[sympy.Basic],
+           syms: Sequence[sympy.Symbol]) -> dict[str, tuple[int, int]]:
+    """Each unknown's range, cut by its exact closed form and by the counts that grow with
+    every unknown (roots.upper_bounds), so that the search tries only where a target can hold."""
+    closed = result.closed_form or {}
+    spans = {n: _narrowed(result.ranges[n], closed.get(n), x)
+             for n, x in zip(result.unknowns, syms)}
+    lows = {x: spans[n][0] for n, x in zip(result.unknowns, syms)}
+    for relation in relations:
+        for x, high in roots.upper_bounds(relation, lows).items():
+            low, before = spans[str(x)]
+            spans[str(x)] = (low, max(min(before, high), low - 1))
+    return spans
+
+
+def _narrowed(span: tuple[int, int], condition: sympy.Basic | None,
+              u: sympy.Symbol) -> tuple[int, int]:
+    """The range cut to the numeric bounds an exact closed form puts on u (u = 3, u ≤ 612,
+    2 ≤ u), so a monotone count is searched only where it can meet its target."""
+    low, high = span
+    for bound in sympy.And.make_args(condition) if condition is not None else ():
+        if not isinstance(bound, (sympy.Eq, sympy.Le, sympy.Lt, sympy.Ge, sympy.Gt)):
+            return span  # an Or, a floor, …: no interval read from it
+        if bound.lhs == u and bound.rhs.is_Rational:
+            number, relation = bound.rhs, type(bound)
+        elif bound.rhs == u and bound.lhs.is_Rational:
+            number, relation = bound.lhs, _MIRRORED[type(bound)]
+        else:
+            continue
+        strict = relation in (sympy.Lt, sympy.Gt) and number.is_Integer
+        if relation in (sympy.Eq, sympy.Le, sympy.Lt):
+            high = min(high, int(math.floor(number)) - strict)
+        if relation in (sympy.Eq, sympy.Ge, sympy.Gt):
+            low = max(low, int(math.ceil(number)) + strict)
+    return low, max(high, low - 1)
+
+
+_MIRRORED = {sympy.Eq: sympy.Eq, sympy.Le: sympy.Ge, sympy.Lt: sympy.Gt, sympy.Ge: sympy.Le,
+             sympy.Gt: sympy.Lt}
 
 
 def _joined(joint: Sequence[sympy.Basic], syms: Sequence[sympy.Symbol],
@@ -313,14 +331,16 @@ def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivati
     if not result.solutions or len(result.unknowns) != 1 or not kinds & {"max-params",
                                                                          "min-params"}:
         return
+    if result.independent:  # every value gives the same: no widest or smallest to speak of
+        return
     name = result.unknowns[0]
     values = [s[name] for s in result.solutions]
     best = max(values) if "max-params" in kinds else min(values)
     result.extreme = {name: best}
     beyond = best + 1 if "max-params" in kinds else best - 1
-    measures = [_measure(t, known, [symbols.size(name)]) for t in targets]
+    measures = [measure(t, known, [known.symbol(name)]) for t in targets]
     for value in (best, beyond):
-        if value >= 1:
+        if value >= known.domain(name).least:
             text = ", ".join(describe((value,)) for describe, _ in measures)
             result.boundary.append(({name: value}, text))
 
@@ -330,37 +350,18 @@ def _nearest(result: Solution, valid: list[sympy.Basic], targets: Sequence[Targe
     """Valid assignments whose outcome comes closest to the targets (for the no-solution
     path), at most three, nearest first."""
     names = result.unknowns
-    syms = [symbols.size(u) for u in names]
+    syms = [known.symbol(u) for u in names]
+    if _others([q for t in targets for q in compared(known, t)], names):
+        return []  # the targets' quantities hold sizes left symbolic: no distance to measure
     full = [range(result.ranges[n][0], result.ranges[n][1] + 1) for n in names]
     tests = _checks(valid, syms)
-    measures = [(t, _measure(t, known, syms)) for t in targets]
+    measures = [measure(t, known, syms) for t in targets]
     scored = []
     for combo in itertools.islice(itertools.product(*full), MAX_CANDIDATES):
-        if not all(f(combo) for f in tests):
-            continue
-        outcome, distance = [], 0
-        for target, (describe, gap) in measures:
-            outcome.append(describe(combo))
-            distance += gap(combo)
-        scored.append((distance, combo, ", ".join(outcome)))
-    scored.sort(key=lambda item: (item[0], item[1]))
-    return [(dict(zip(names, combo)), text) for _, combo, text in scored[:3]]
+        if all(f(combo) for f in tests):
+            scored.append((sum(gap(combo) for _, gap in measures), combo))
+    nearest = heapq.nsmallest(3, scored)  # described only these (a count has 60 digits)
+    return [(dict(zip(names, combo)), ", ".join(describe(combo) for describe, _ in measures))
+            for _, combo in nearest]
 
 
-def _measure(target: Target, known: Derivation, syms: Sequence[sympy.Symbol]):  # type: ignore[no-untyped-def]
-    """(what the target's quantity is at a point, as text; how far it is from the target)."""
-    if target.kind in ("shape", "equal"):
-        forms = [compile_form(e, syms) for e in _shape_of(known, target.layer)]
-        wanted = target.value if target.kind == "shape" else (None,) * len(forms)
-
-        def describe(v: Sequence[int]) -> str:
-            return "(" + ", ".join(str(f(v)) for f in forms) + ")"
-
-        def gap(v: Sequence[int]) -> int:
-            return sum(abs(int(f(v)) - w) for f, w in zip(forms, wanted)  # type: ignore[arg-type]
-                       if w is not None)
-
-        return describe, gap
-    count = compile_form(_params_of(known, target.layer), syms)
-    return (lambda v: f"{int(count(v)):,} parameters",
-            lambda v: abs(int(count(v)) - int(target.value)))  # type: ignore[call-overload]

@@ -8,7 +8,7 @@ from dataclasses import replace
 import sympy
 from sympy import Expr
 
-from . import symbols
+from .domains import check_value
 from .errors import SymconvError, did_you_mean
 from .layers.base import Requirement, Weight
 from .model import Derivation, LayerCall, LayerRecord
@@ -22,14 +22,15 @@ def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = Tr
             raise SymconvError("SC302", f"'{name}' is not a declared size", None, d.source,
                                hint=did_you_mean(name, d.sizes)
                                or f"declared sizes: {', '.join(d.sizes) or 'none'}")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SymconvError("SC302", f"'{name}' must be a whole number ≥ 1, not {value}",
-                               None, d.source)
+        try:
+            check_value(name, value, d.domain(name))
+        except SymconvError as err:
+            raise err.located(d.source) from None
     chosen = {**d.defaults, **values} if use_defaults else dict(values)
     chosen = {k: v for k, v in chosen.items() if k not in d.subs}
     if not chosen:
         return d
-    mapping = {symbols.size(k): sympy.Integer(v) for k, v in chosen.items()}
+    mapping = {d.symbol(k): sympy.Integer(v) for k, v in chosen.items()}
     layers = tuple(_layer(layer, mapping, d) for layer in d.layers)
     blocks = tuple(replace(b, output_shape=_shape(b.output_shape, mapping),
                            input_shapes=tuple(_shape(s, mapping) for s in b.input_shapes))
@@ -37,19 +38,26 @@ def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = Tr
     return replace(d, input_shape=_shape(d.input_shape, mapping), layers=layers,
                    inputs=tuple((n, _shape(s, mapping)) for n, s in d.inputs),
                    outputs=tuple(_shape(s, mapping) for s in d.outputs), blocks=blocks,
-                   subs={**d.subs, **chosen})
+                   subs={**d.subs, **chosen}, limits=_limits(d.limits, mapping))
 
 
 def unchecked(d: Derivation, values: Mapping[str, int]) -> Derivation:
     """The network's inputs, layer calls and layer input shapes at `values`, conditions not
     checked: enough to build the network in a framework where symconv refuses it (`symconv
     verify` checks that the framework refuses it too)."""
-    mapping = {symbols.size(k): sympy.Integer(v) for k, v in values.items()}
+    mapping = {d.symbol(k): sympy.Integer(v) for k, v in values.items()}
     layers = tuple(replace(layer, call=_call(layer.call, mapping) if layer.call else None,
                            input_shape=_shape(layer.input_shape, mapping),
                            input_shapes=tuple(_shape(s, mapping) for s in layer.input_shapes))
                    for layer in d.layers)
     return replace(d, layers=layers, inputs=tuple((n, _shape(s, mapping)) for n, s in d.inputs))
+
+
+def _limits(limits: tuple[Requirement, ...],
+            mapping: Mapping[sympy.Symbol, Expr]) -> tuple[Requirement, ...]:
+    """The limits still open at `mapping` (those it makes true or false are decided)."""
+    out = (replace(r, condition=r.condition.xreplace(mapping)) for r in limits)
+    return tuple(r for r in out if r.condition not in (sympy.true, sympy.false))
 
 
 def _shape(shape: tuple[Expr, ...], mapping: Mapping[sympy.Symbol, Expr]) -> tuple[Expr, ...]:
@@ -91,9 +99,9 @@ def _broken(layer: LayerRecord, req: Requirement, mapping: Mapping[sympy.Symbol,
             d: Derivation) -> SymconvError:
     from .render.printing import show
 
+    given = {str(s): v for s, v in mapping.items()}
     used = sorted(str(s) for s in req.condition.free_symbols)
-    values = ", ".join(f"{s} = {mapping[symbols.size(s)]}" for s in used
-                       if symbols.size(s) in mapping)
+    values = ", ".join(f"{s} = {given[s]}" for s in used if s in given)
     return SymconvError(
         "SC301", f"{layer.type} '{layer.name}': {req.reason}", layer.span, d.source,
         notes=[f"requires {show(req.condition)}" + (f", but {values}" if values else "")],

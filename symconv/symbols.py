@@ -1,6 +1,11 @@
 """Every sympy symbol symconv uses is made here, with its assumptions.
 
-One written assumption, as in JAX's shape polymorphism: a declared size is an integer ≥ 1.
+A declared size is a whole number with a domain, its least value: 1 (``integer=True,
+positive=True``, the default, as JAX's "dimension variables are integers ≥ 1") or 0
+(``integer=True, nonnegative=True``: a padding, a cropping, an output padding). The domain is
+written (`sizes P >= 0`) or inferred from the size's uses (symconv/domains.py); layer code
+never makes a symbol, and every stage after parsing finds a size's symbol through the
+derivation (`Derivation.symbol`), so that P ≥ 0 and P ≥ 1 are never confused.
 """
 
 from __future__ import annotations
@@ -9,19 +14,27 @@ from functools import lru_cache
 
 import sympy
 
+LEAST = (0, 1)  # the domains a size can have: its least value
+DEFAULT_LEAST = 1
+
 
 @lru_cache(maxsize=None)
-def size(name: str) -> sympy.Symbol:
-    """The symbol for a declared size: a positive integer."""
-    return sympy.Symbol(name, integer=True, positive=True)
+def size(name: str, least: int = DEFAULT_LEAST) -> sympy.Symbol:
+    """The symbol for a declared size whose least value is `least` (0 or 1)."""
+    if least == 1:
+        return sympy.Symbol(name, integer=True, positive=True)
+    if least == 0:
+        return sympy.Symbol(name, integer=True, nonnegative=True)
+    raise ValueError(f"a size's least value is 0 or 1, not {least}")  # a bug, not user input
 
 
-def is_size(expr: object) -> bool:
-    return isinstance(expr, sympy.Symbol) and expr.is_integer and expr.is_positive is True
+def least(symbol: sympy.Symbol) -> int:
+    """The least value a size's symbol allows."""
+    return 1 if symbol.is_positive else 0
 
 
 @lru_cache(maxsize=None)
 def stage(base: str, index: int) -> sympy.Symbol:
     """The extent of one axis after layer `index` in the layer-by-layer form: H_3 is what H has
-    become after the third layer."""
+    become after the third layer (an extent, so ≥ 1)."""
     return sympy.Symbol(f"{base}_{index}", integer=True, positive=True)

@@ -8,12 +8,13 @@ from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, Transformer
-from lark.indenter import DedentError, Indenter
+from lark.indenter import Indenter
 
 
 class ArchIndenter(Indenter):
     """Python's rules: indentation opens and closes blocks; inside parentheses a newline
-    continues the statement."""
+    continues the statement; tabs and spaces must be mixed consistently (Python's TabError).
+    And no more than MAX_INDENT blocks open at once."""
 
     NL_type = "_NL"
     OPEN_PAREN_types = ["LPAR"]
@@ -23,14 +24,39 @@ class ArchIndenter(Indenter):
     tab_len = 8
 
     def handle_NL(self, token: Token):  # type: ignore[no-untyped-def]
-        try:
-            yield from super().handle_NL(token)
-        except DedentError:
-            raise BadDedent(token.end_line or 1, (token.end_column or 1)) from None
-
+        """Lark's Indenter.handle_NL with Python's tokenizer checks: each indentation is
+        measured with tabs to the next multiple of 8 and, again, with tabs as 1 column; the two
+        measures must order the lines the same way, else the meaning would depend on the
+        width of a tab."""
+        if self.paren_level > 0:
+            return
+        yield token
+        indent = token.rsplit("\n", 1)[1]
+        width, alternative = _widths(indent)
+        line, column = token.end_line or 1, token.end_column or 1
+        if width > self.indent_level[-1]:
+            if alternative <= self.alt_levels[-1]:
+                raise Inconsistent(line, column)
+            if len(self.indent_level) > MAX_INDENT:
+                raise Refused("SC110", f"blocks nested more than {MAX_INDENT} deep", line,
+                              column, "fewer levels: repeat counts multiply and conditions "
+                              "combine with `and`")
+            self.indent_level.append(width)
+            self.alt_levels.append(alternative)
+            yield Token.new_borrow_pos(self.INDENT_type, indent, token)
+            return
+        while width < self.indent_level[-1]:
+            self.indent_level.pop()
+            self.alt_levels.pop()
+            yield Token.new_borrow_pos(self.DEDENT_type, indent, token)
+        if width != self.indent_level[-1]:
+            raise BadDedent(line, column)
+        if alternative != self.alt_levels[-1]:
+            raise Inconsistent(line, column)
 
     def process(self, stream):  # type: ignore[no-untyped-def]
         """Python's rules, and no more than MAX_NESTING parentheses open at once."""
+        self.alt_levels = [0]
         depth = 0
         for token in super().process(stream):
             if token.type == "LPAR":
@@ -42,6 +68,21 @@ class ArchIndenter(Indenter):
             yield token
 
 
+def _widths(indent: str) -> tuple[int, int]:
+    """An indentation's width as Python's tokenizer measures it: tabs to the next multiple of
+    8, and tabs as one column; a form feed starts again from 0."""
+    width = alternative = 0
+    for c in indent:
+        if c == "\t":
+            width, alternative = (width // 8 + 1) * 8, alternative + 1
+        elif c == "\f":
+            width = alternative = 0
+        else:
+            width, alternative = width + 1, alternative + 1
+    return width, alternative
+
+
+MAX_INDENT = 100  # indented blocks (repeat, if, a block's body) open at once
 MAX_NESTING = 100  # parentheses open at once
 MAX_LITERAL = 40  # digits of a number as written (values.MAX_DIGITS bounds what it becomes)
 MAX_EXPONENT_DIGITS = 3  # 1e999 at most: its value is then refused by its digits, quickly
@@ -61,6 +102,22 @@ class BadDedent(Exception):
 
 class TooDeep(BadDedent):
     pass
+
+
+class Refused(Exception):
+    """A positioned error found while tokens stream, with its code, message and hint."""
+
+    def __init__(self, code: str, message: str, line: int, column: int,
+                 hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+        self.line, self.column = line, column
+
+
+class Inconsistent(Refused):
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__("SC100", "inconsistent use of tabs and spaces in indentation", line,
+                         column, "indent with spaces only (or tabs only), as Python requires")
 
 
 class TooLong(BadDedent):
@@ -129,13 +186,13 @@ def write_tables() -> Path:
     import pickle
 
     from lark.grammar import Rule
-    from lark.lark import _LOAD_ALLOWEDOPTIONS
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
     from lark.lexer import TerminalDef
 
     text = grammar_text()
     parser = Lark(text, postlex=ArchIndenter(), **OPTIONS)  # the tables need no transformer
     data, memo = parser.memo_serialize([TerminalDef, Rule])
-    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWEDOPTIONS}
+    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
     path = Path(__file__).resolve().parent.parent / "grammar" / TABLES
     with path.open("wb") as f:
         pickle.dump({"key": key(text), "data": data, "memo": memo}, f, protocol=4)

@@ -14,7 +14,7 @@ from fractions import Fraction
 import sympy
 
 from . import ir
-from .errors import Span, SymconvError, did_you_mean
+from .errors import Span, SymconvError, did_you_mean, shown
 
 MAX_DIGITS = 40  # integer literals and results of ** beyond this many digits are refused
 MAX_EXPONENT = 64
@@ -131,9 +131,7 @@ def _decided(value: object) -> object:
 def _kind(v: object) -> str:
     if isinstance(v, tuple):
         return "a tuple"
-    if isinstance(v, str):
-        return repr(v)
-    return str(v)
+    return shown(v)
 
 
 def _number(num: ir.Num) -> sympy.Expr:

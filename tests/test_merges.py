@@ -14,6 +14,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
+import json  # noqa: E402
 import random  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from typing import Any  # noqa: E402
@@ -21,6 +22,7 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 import symconv  # noqa: E402
+from symconv.render.printing import pretty  # noqa: E402
 
 from frameworks import FrameworkError  # noqa: E402
 from layer_cases import arch  # noqa: E402
@@ -225,3 +227,178 @@ def test_every_merge_is_covered() -> None:
             if spec.family in ("merge", "functional")}
     covered = {(c.convention, c.op) for c in CASES}
     assert many <= covered, sorted(many - covered)
+
+
+# -- merges of computed extents (issue 14): the examples the fuzzer found, against real torch and
+# Keras, and the warning a merge valid only where an extent is 1 gives ----------------------------
+
+POOLED = "convention torch\nsizes H\ninput x: (4, H)\ny = MaxPool1d(2)(x)\nx + y\n"
+DENSE = "sizes S\ninput x: (3,)\ny = Dense(S//2)(x)\nx + y\n"
+
+
+def _torch_pooled(h: int) -> tuple[int, ...] | None:
+    """The first example run by PyTorch at H = h: the output shape, or None if refused."""
+    import torch
+
+    x = torch.zeros(2, 4, h)
+    try:
+        return tuple((x + torch.nn.MaxPool1d(2)(x)).shape[1:])
+    except RuntimeError:
+        return None
+
+
+def test_pooled_skip_matches_torch() -> None:
+    """x: (4, H) + MaxPool1d(2)(x): PyTorch broadcasts where ⌊H/2⌋ = 1 (H = 2, 3) and refuses
+    H = 8 (8 against 4); symconv agrees by substitution and with H fixed."""
+    pytest.importorskip("torch")
+    assert [_torch_pooled(h) for h in (2, 3, 8)] == [(4, 2), (4, 3), None]
+    d = symconv.derive(POOLED)
+    assert [w.layer for w in d.warnings] == ["add"]
+    for h, want in ((2, (4, 2)), (3, (4, 3))):
+        assert tuple(int(e) for e in symconv.derive(POOLED, subs={"H": h}).output_shape) == want
+    with pytest.raises(symconv.SymconvError) as err:
+        symconv.derive(POOLED, subs={"H": 8})
+    assert err.value.code == "SC301" and err.value.message.startswith("add 'add': ")
+    assert err.value.span is not None and (err.value.span.line, err.value.span.column) == (5, 1)
+
+
+def test_pooled_skip_cli(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`derive --subs H=2|3` prints the broadcast shape and the warning on stderr, in errors'
+    look; H=8 is refused (SC301 at the merge); JSON lists the warning."""
+    from test_errors import run
+
+    path = tmp_path / "pooled.arch"
+    path.write_text(POOLED)
+    warning = (f"{path}:5:1: warning: add 'add': extents H and floor(H/2) on axis 2 are never "
+               "equal, so the inputs broadcast only where one of them is 1 (is a stride or a "
+               "padding missing?)\n    x + y\n    ^~~~~\n")
+    for h in (2, 3):
+        code, out, err = run(["derive", str(path), "--subs", f"H={h}"])
+        assert (code, err) == (0, warning)
+        assert f"│ add (add)     │ (N, 4, {h})" in out
+    code, out, err = run(["derive", str(path), "--subs", "H=8"])
+    assert code == 1 and out == ""
+    assert err.startswith(f"{path}:5:1: error: add 'add': the inputs' extents on axis 2 must "
+                          "be equal (or 1) [SC301]\n    x + y\n    ^~~~~\n"
+                          "note: requires Eq(H, 1) | Eq(floor(H/2), 1), but H = 8\n")
+    code, out, err = run(["explain", str(path)])
+    assert code == 0 and err == warning
+    code, out, err = run(["derive", str(path), "-f", "json"])
+    assert code == 0 and err == warning
+    assert json.loads(out)["warnings"] == [{
+        "message": warning.split("warning: ")[1].split("\n")[0], "layer": "add", "line": 5,
+        "column": 1}]
+
+
+def test_no_warning_no_key() -> None:
+    """A merge that is fine for some sizes (a skip after pool and upsample, even H) warns of
+    nothing, and its JSON has no 'warnings' key."""
+    text = ("convention torch\nsizes H\ninput x: (1, H)\ny = MaxPool1d(2)(x)\n"
+            "z = Upsample(scale_factor=2)(y)\nx + z\n")
+    d = symconv.derive(text)
+    assert d.warnings == () and "warnings" not in d.to_dict()
+    assert pretty(d.requires[-1].condition) == "H = 1 or H mod 2 = 0"
+
+
+def _keras_dense(s: int) -> tuple[int, ...] | None:
+    import numpy as np
+
+    import keras
+
+    x = np.zeros((2, 3), "float32")
+    try:
+        return tuple(keras.ops.add(x, keras.layers.Dense(s // 2)(x)).shape[1:])
+    except (ValueError, RuntimeError):
+        return None
+
+
+def test_dense_merge_condition_matches_keras() -> None:
+    """(3,) + Dense(S//2): valid where ⌊S/2⌋ is 3 or 1, the result (3,) there; read as such."""
+    pytest.importorskip("keras")
+    d = symconv.derive(DENSE)
+    assert pretty(d.requires[-1].condition) == "3 = ⌊S/2⌋ or ⌊S/2⌋ = 1"
+    assert d.warnings == ()
+    for s in range(2, 10):
+        want = _keras_dense(s)
+        try:
+            got: tuple[int, ...] | None = tuple(
+                int(e) for e in symconv.derive(DENSE, subs={"S": s}).output_shape)
+        except symconv.SymconvError:
+            got = None
+        assert got == want, f"S = {s}"
+    assert {s for s in range(2, 10) if _keras_dense(s)} == {2, 3, 6, 7}
+
+
+def test_extents_never_equal_nor_one_are_refused_at_the_merge() -> None:
+    """3 against 4: Keras's Add raises at build time, torch at the call; symconv refuses at the
+    merge, naming both extents and the axis (batch axis 0)."""
+    pytest.importorskip("keras")
+    import numpy as np
+
+    import keras
+    import torch
+
+    with pytest.raises(ValueError, match="incompatible shapes"):
+        keras.layers.Add()([keras.Input((3,)), keras.Input((4,))])
+    with pytest.raises(RuntimeError):
+        torch.zeros(2, 3) + torch.zeros(2, 4)
+    # size-1 axes broadcast in Keras's merge layers too: (4, 8) with (4, 1)
+    assert tuple(keras.layers.Add()([np.zeros((2, 4, 8)), np.zeros((2, 4, 1))]).shape) == (
+        2, 4, 8)
+    for text in ("input x: (3,)\ninput y: (4,)\nAdd()(x, y)\n",
+                 "convention torch\ninput x: (3,)\ninput y: (4,)\nx + y\n"):
+        with pytest.raises(symconv.SymconvError) as err:
+            symconv.derive(text)
+        assert err.value.code == "SC203" and err.value.span is not None
+        assert "extents 3 and 4 on axis 1 must be equal (or 1)" in err.value.message
+
+
+def test_zero_extent_broadcast_with_one_gives_zero() -> None:
+    """torch: (1, 1) + (1, 0) is (1, 0); the symbolic result must not be Max(H, K - 1)."""
+    pytest.importorskip("torch")
+    import torch
+
+    x = torch.zeros(2, 1, 1)
+    assert tuple((x + torch.nn.AdaptiveAvgPool1d(0)(x)).shape[1:]) == (1, 0)
+    text = ("convention torch\nsizes H, K\ninput x: (1, H)\ny = AdaptiveAvgPool1d(K - 1)(x)\n"
+            "x + y\n")
+    d = symconv.derive(text, subs={"H": 1, "K": 1})
+    assert tuple(int(e) for e in d.output_shape) == (1, 0)
+
+
+def test_concatenate_names_the_extents_and_reads_mod() -> None:
+    """Concatenate's other axes and Dot's axes compare extents as the elementwise merges do:
+    never equal → SC203 naming both; equal for some sizes → a readable condition (H mod 2 = 0
+    for a skip after pool and upsampling), which real Keras confirms."""
+    pytest.importorskip("keras")
+    import numpy as np
+
+    import keras
+
+    pooled = "sizes H\ninput x: (H, 4)\ny = MaxPooling1D(2)(x)\n"
+    with pytest.raises(symconv.SymconvError) as err:
+        symconv.derive(pooled + "Concatenate()(x, y)\n")
+    assert "extents H and floor(H/2) on axis 1 must be equal" in err.value.message
+    with pytest.raises(symconv.SymconvError) as err:
+        symconv.derive(pooled + "Dot(axes=1)(x, y)\n")
+    assert "H on axis 1 of the first input and floor(H/2) on axis 1" in err.value.message
+    skip = pooled + "z = UpSampling1D(2)(y)\n"
+    for merge in ("Concatenate()(x, z)", "Dot(axes=1)(x, z)"):
+        d = symconv.derive(skip + merge + "\n")
+        assert pretty(d.requires[-1].condition) == "H mod 2 = 0", merge
+        for h in (4, 5):
+            x = np.zeros((2, h, 4), "float32")
+            z = keras.layers.UpSampling1D(2)(keras.layers.MaxPooling1D(2)(x))
+            layer = (keras.layers.Concatenate() if merge.startswith("Concat")
+                     else keras.layers.Dot(axes=1))
+            try:
+                want: tuple[int, ...] | None = tuple(layer([x, z]).shape[1:])
+            except (ValueError, RuntimeError):
+                want = None
+            try:
+                got: tuple[int, ...] | None = tuple(
+                    int(e) for e in symconv.derive(skip + merge + "\n", subs={"H": h})
+                    .output_shape)
+            except symconv.SymconvError:
+                got = None
+            assert got == want, (merge, h)

@@ -114,7 +114,7 @@ def verify_source(source: Source, against: str | None = None,
     report = Report(source.path, against, version,
                     convention if convention != against else None)
     assignments = sample(symbolic, samples, seed)
-    derived = [derive_program(program, sizes) for sizes in assignments]
+    derived = [derive_program(program, sizes, domains=symbolic.domains) for sizes in assignments]
     if report.translated_from:  # every layer translates, or SC306 names the first that does not
         try:
             module.steps(derived[0])
@@ -163,7 +163,7 @@ def _outside(module: ModuleType, program: object, symbolic: Derivation, point: O
     from ..substitute import unchecked
 
     try:
-        derive_program(program, point.sizes)  # type: ignore[arg-type]
+        derive_program(program, point.sizes, domains=symbolic.domains)  # type: ignore[arg-type]
     except SymconvError as err:
         said = err.message
     else:  # the conditions say no, so derivation must too: a bug if not

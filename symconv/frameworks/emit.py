@@ -185,6 +185,6 @@ def emit_source(source: Source, against: str | None, subs: Mapping[str, int] | N
         raise SymconvError("SC306", f"cannot emit {against} code for a {symbolic.convention} "
                            "file: symconv does not translate networks between the frameworks",
                            None, source)
-    d = derive_program(program, sample(symbolic, 1, seed)[0])
+    d = derive_program(program, sample(symbolic, 1, seed)[0], domains=symbolic.domains)
     emit = emit_torch if d.convention == "torch" else emit_keras
     return emit(d, source.path)

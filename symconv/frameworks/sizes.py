@@ -2,7 +2,9 @@
 size, the nearest value just outside the valid domain (where the framework must fail too).
 
 Samples come from the derivation's own validity conditions, drawn small (log-uniform) so that
-forward passes stay quick, from a seeded generator: the same seed gives the same sizes.
+forward passes stay quick, from a seeded generator: the same seed gives the same sizes. A size
+that may be 0 (its domain ≥ 0) is tried at 0 in the first sample where that is valid, and
+stepped below its domain (to -1) where a layer's bound refuses that.
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ from dataclasses import dataclass
 
 import sympy
 
-from .. import symbols
 from ..errors import SymconvError
 from ..layers.base import Requirement
 from ..model import Derivation
 from ..solver import kind_of
 
 # sampling ranges by what a size is used for (kept small: every sample is a forward pass)
-RANGES = {"kernel": (1, 7), "stride": (1, 3), "padding": (1, 4), "dilation": (1, 3),
-          "input size": (1, 256), "width": (1, 64)}
+RANGES = {"kernel": (1, 7), "stride": (1, 3), "padding": (1, 4), "cropping": (1, 4),
+          "dilation": (1, 3), "input size": (1, 256),
+          "width": (1, 64)}  # each from the size's least value
 TRIES = 5_000  # candidates drawn before giving up on finding `samples` valid assignments
-REACH = 64  # how far above a valid value to look for an invalid one (below: down to 1)
+REACH = 64  # how far above a valid value to look for an invalid one (below: to the least value)
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,10 @@ def free_sizes(d: Derivation) -> list[str]:
     return [s for s in d.sizes if s not in d.subs]
 
 
-def _broken(requires: Sequence[Requirement],
+def _broken(d: Derivation, requires: Sequence[Requirement],
             values: Mapping[str, int]) -> tuple[str, str] | None:
     """(the layer, the reason) of the first condition `values` break."""
-    mapping = {symbols.size(k): sympy.Integer(v) for k, v in values.items()}
+    mapping = {d.symbol(k): sympy.Integer(v) for k, v in values.items()}
     for r in requires:
         if r.condition.xreplace(mapping) is not sympy.true:
             return r.layer, r.reason
@@ -52,7 +54,10 @@ def _broken(requires: Sequence[Requirement],
 
 
 def _draw(rng: random.Random, low: int, high: int) -> int:
-    """Log-uniform on low..high: small values as often as large ones, by ratio."""
+    """Log-uniform on low..high: small values as often as large ones, by ratio (0..high as
+    1..high + 1, less one)."""
+    if low < 1:
+        return _draw(rng, low + 1, high + 1) - 1
     return min(high, int(low * ((high + 1) / low) ** rng.random()))
 
 
@@ -63,12 +68,15 @@ def sample(d: Derivation, count: int, seed: int) -> list[dict[str, int]]:
     if not free:
         return [dict(d.subs)]
     rng = random.Random(seed)
-    ranges = {s: RANGES[kind_of(d, s)] for s in free}
+    ranges = {s: (d.domain(s).least, RANGES[kind_of(d, s)][1]) for s in free}
     requires = d.requires  # a property that prunes implied conditions: computed once
+    zero = {s: 0 for s in free if d.domain(s).least == 0}
     found: list[dict[str, int]] = []
-    for _ in range(TRIES):
+    for attempt in range(TRIES):
         candidate = {s: _draw(rng, *ranges[s]) for s in free}
-        if candidate not in found and _broken(requires, candidate) is None:
+        if attempt == 0:
+            candidate.update(zero)  # 0 where it may be: the value most easily got wrong
+        if candidate not in found and _broken(d, requires, candidate) is None:
             found.append(candidate)
             if len(found) == count:
                 break
@@ -81,15 +89,17 @@ def sample(d: Derivation, count: int, seed: int) -> list[dict[str, int]]:
 
 def outside(d: Derivation, valid: Mapping[str, int]) -> list[Outside]:
     """For each free size, the nearest value (below first) that breaks a condition while the
-    other sizes keep their valid values."""
+    other sizes keep their valid values; for a size ≥ 0, -1 where a layer's bound refuses it
+    (the domain itself is symconv's, and ZeroPad2d(-1) crops)."""
     points = []
     requires = d.requires
     for size in free_sizes(d):
-        value = valid[size]
-        for step in range(1, max(value, REACH + 1)):
-            moved = [v for v in (value - step, value + step) if v >= 1]
+        value, least = valid[size], d.domain(size).least
+        for step in range(1, max(value - least + 2, REACH + 1)):
+            moved = [v for v in (value - step, value + step) if v >= least - (least == 0)]
             hit = next(((v, why) for v in moved
-                        if (why := _broken(requires, {**valid, size: v})) is not None), None)
+                        if (why := _broken(d, requires if v >= least else d.limits,
+                                           {**valid, size: v})) is not None), None)
             if hit is not None:
                 points.append(Outside({**valid, size: hit[0]}, size, *hit[1]))
                 break

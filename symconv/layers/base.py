@@ -8,13 +8,13 @@ counts are derived from them) and the conditions under which the result is valid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 
 import sympy
 from sympy import Expr, Integer
 
-from ..errors import Span, SymconvError, did_you_mean
+from ..errors import Source, Span, SymconvError, did_you_mean, located, shown
 from ..values import Arg
 
 REQUIRED = object()  # default of a parameter that must be given
@@ -48,6 +48,26 @@ class Requirement:
     reason: str
     layer: str = ""
     span: Span | None = None
+
+
+@dataclass(frozen=True)
+class LayerWarning:
+    """Something valid but almost surely not meant (a merge that works only where an extent is
+    1), said where the layer is called."""
+
+    message: str
+    layer: str = ""
+    span: Span | None = None
+
+    def render(self, source: Source | None) -> str:
+        """``path:line:col: warning: message``, the source line and a caret (errors' look)."""
+        return "\n".join(located("warning", self.message, self.span, source))
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"message": self.message, "layer": self.layer}
+        if self.span is not None:
+            out["line"], out["column"] = self.span.line, self.span.column
+        return out
 
 
 @dataclass
@@ -96,13 +116,21 @@ class Call:
 
     def __init__(self, spec: LayerSpec, name: str, inputs: tuple[tuple[Expr, ...], ...],
                  args: Mapping[str, Arg], span: Span,
-                 sublayer_hook: SubLayerHook | None = None) -> None:
+                 sublayer_hook: SubLayerHook | None = None,
+                 known: Set[sympy.Basic] = frozenset()) -> None:
         self.spec, self.name, self.span = spec, name, span
         self.inputs = inputs  # every input tensor's shape, in call order
         self.input = inputs[0]  # the first (for most layers, the only) one
         self._args = args
         self._sublayer_hook = sublayer_hook
+        # the conditions earlier layers recorded: where one fails the network is refused, so a
+        # layer may rely on them for the form of its result (never to drop its own conditions)
+        self._known = known
         self.requires: list[Requirement] = []
+        self.warnings: list[LayerWarning] = []
+        # (argument, value, least value accepted) for each whole number read that holds sizes:
+        # the uses their domains are inferred from (symconv/domains.py)
+        self.bounds: list[tuple[str, Expr, int | None]] = []
 
     # -- reading arguments -------------------------------------------------------------
     def given(self, name: str) -> bool:
@@ -134,10 +162,22 @@ class Call:
         if isinstance(v, bool) or not isinstance(v, Expr):
             raise self.fail(f"'{name}' must be a whole number, not {_show(v)}", name)
         if v.is_integer is not True:
-            raise self.fail(f"'{name}' must be a whole number, not {v}", name,
+            raise self.fail(f"'{name}' must be a whole number, not {shown(v)}", name,
                             hint="use // for whole division of sizes" if v.free_symbols else None)
         if minimum is not None:
             self.require(_at_least(v, minimum), f"'{name}' must be at least {minimum}", arg=name)
+        if not v.is_Number:
+            self.bounds.append((name, v, minimum))
+        return v
+
+    def switch(self, name: str, optional: bool = False) -> Expr | None:
+        """A whole number ≥ 0 (or None, when `optional`) where 0 switches a part off (LoRA's
+        rank, an LSTM's projection), so the weights depend on whether it is 0: written in
+        sizes, it is read as ≥ 1, the part on, and that is a condition (a size ≥ 0 there
+        must not be 0)."""
+        v = self.optional_integer(name, 0) if optional else self.integer(name, 0)
+        if v is not None and not v.is_Number:
+            self.integer(name, 1, v)
         return v
 
     def integers(self, name: str, rank: int, minimum: int | None = 1) -> tuple[Expr, ...]:
@@ -178,7 +218,7 @@ class Call:
             high is None or (v <= high if inclusive_high else v < high))
         if not ok:
             upper = "]" if inclusive_high else ")"
-            raise self.fail(f"'{name}' must be in [{low}, {high}{upper}, not {v}", name)
+            raise self.fail(f"'{name}' must be in [{low}, {high}{upper}, not {shown(v)}", name)
         return v
 
     def sublayer(self, name: str, shape: tuple[Expr, ...]) -> SubLayer:
@@ -203,6 +243,15 @@ class Call:
             err.notes.append(f"input {what} {shapes} (batch axis left out)")
             raise err
         self.requires.append(Requirement(condition, reason, self.name, self.span_of(arg or "")))
+
+    def known(self, condition: sympy.Basic) -> bool:
+        """Whether `condition` is true for every size, or recorded by an earlier layer."""
+        return condition is sympy.true or condition in self._known
+
+    def warn(self, message: str) -> None:
+        """Record a warning about this call (shown with the result; nothing is refused)."""
+        self.warnings.append(LayerWarning(f"{self.spec.type} '{self.name}': {message}",
+                                          self.name, self.span))
 
     def agree(self, declared: Expr, actual: Expr, reason: Callable[[], str], arg: str) -> None:
         """A declared extent (in_channels, in_features, …) must equal the input's; the reason is
@@ -229,7 +278,7 @@ def _at_least(v: Expr, minimum: int) -> sympy.Basic:
 
 
 def _show(v: object) -> str:
-    return "a tuple" if isinstance(v, tuple) else repr(v) if isinstance(v, str) else str(v)
+    return "a tuple" if isinstance(v, tuple) else shown(v)
 
 
 def _alternatives(options: tuple[str, ...]) -> str:

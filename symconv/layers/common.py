@@ -49,7 +49,7 @@ def keras_lora(call: Call, kernel: Weight, out: Expr) -> list[Weight]:
     """Keras 3 LoRA (`lora_rank` r, Dense and BaseConv.enable_lora): a rank of None or 0 leaves
     the kernel alone; otherwise the kernel is frozen and two trainable factors are added,
     lora_kernel_a (*kernel shape but the last axis, r) and lora_kernel_b (r, out)."""
-    rank = call.optional_integer("lora_rank", 0)
+    rank = call.switch("lora_rank", optional=True)
     if rank is None or rank.is_zero:
         return [kernel]
     if call.raw("kernel_constraint") is not None:

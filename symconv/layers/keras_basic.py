@@ -24,7 +24,7 @@ def embedding(call: Call) -> LayerOutput:
     if call.raw("weights") is not None:
         raise call.fail("initial weights are not supported by symconv", "weights")
     table = Weight("embeddings", (vocab, dim))
-    rank = call.optional_integer("lora_rank", 0)
+    rank = call.switch("lora_rank", optional=True)
     if rank is None or rank.is_zero:
         weights = [table]
     else:

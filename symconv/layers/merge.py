@@ -7,18 +7,32 @@ Shapes leave the batch axis out, so inputs of different ranks (which the framewo
 against the batch axis) are refused rather than guessed; axes are counted with the batch axis, as
 the frameworks count them.
 
-Elementwise rule (numpy broadcasting, keras.src.layers.merging.base_merge
-_compute_elemwise_op_output_shape, torch.broadcast_shapes): per axis, equal extents stay, an extent
-of 1 takes the other's. Extents that agree only for some sizes give the condition
-``a = b ∨ a = 1 ∨ b = 1`` and the extent ``Max(a, b)``.
+Elementwise rule (numpy broadcasting: torch.broadcast_shapes; Keras's merge layers in
+keras.src.layers.merging.base_merge _compute_elemwise_op_output_shape, which raises at build time
+for two different extents neither of them 1 and leaves an unknown (None) extent to the backend;
+keras.ops' broadcast_shapes): per axis, equal extents stay, an extent of 1 takes the other's, 0
+included (0 and 1 give 0). For symbolic extents a and b:
+
+- equal for every size: a;
+- neither equal nor 1 for any size: refused at the merge (SC203), as the frameworks refuse it;
+- otherwise the condition ``a = b ∨ a = 1 ∨ b = 1``, checked on substitution, and a warning when
+  a = b is impossible (the merge then works only where an extent is 1: almost always a missing
+  stride or padding).
+
+The extent of the result, exact wherever the condition holds: a when a is never 1 (then b = a or
+b = 1), b when b is never 1; else ``Max(a, b)``, times ``Min(1, …)`` of the extents that may be 0
+(0 and 1 give 0, not 1).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import sympy
 from sympy import Expr
 
 from .. import extent
+from ..errors import shown
 from .base import Call, LayerOutput, Param, register
 
 Shape = tuple[Expr, ...]
@@ -32,24 +46,57 @@ def _same_rank(call: Call) -> None:
                         hint="bring the inputs to one rank first (Reshape / Unflatten)")
 
 
+ONE = sympy.Integer(1)
+
+
+def _shapes(call: Call) -> tuple[Shape, ...]:
+    """The inputs' shapes with every extent a sympy integer expression (the extent helpers do
+    not take Python ints)."""
+    return tuple(tuple(sympy.Integer(e) if isinstance(e, int) else e for e in shape)
+                 for shape in call.inputs)
+
+
+def _pair(a: Expr, b: Expr, axis: int) -> str:
+    return f"extents {a} and {b} on axis {axis + 1}"
+
+
+def _require(call: Call, condition: sympy.Basic, general: str,
+             named: Callable[[], str]) -> None:
+    """Record `condition` with the `general` reason (the condition names the extents); one
+    false for every size is refused now, with the `named` reason (the extents in it, printed
+    only then: printing formulas is slow)."""
+    call.require(condition, named() if condition is sympy.false else general, code="SC203")
+
+
 def _broadcast_extent(call: Call, a: Expr, b: Expr, axis: int) -> Expr:
-    same = extent.equal(a, b)
-    if same is sympy.true:
-        return a
     if a == 1:
         return b
     if b == 1:
         return a
-    condition = sympy.Or(same, extent.equal(a, 1), extent.equal(b, 1))
-    call.require(condition, f"the inputs' extents on axis {axis + 1} must be equal (or 1)",
-                 code="SC203")
-    return sympy.Max(a, b)
+    same = extent.equal(a, b)
+    if same is sympy.true:
+        return a
+    a_one, b_one = extent.equal(a, ONE), extent.equal(b, ONE)
+    _require(call, sympy.Or(same, a_one, b_one),
+             f"the inputs' extents on axis {axis + 1} must be equal (or 1)",
+             lambda: f"{_pair(a, b, axis)} must be equal (or 1)")
+    if same is sympy.false:
+        call.warn(f"{_pair(a, b, axis)} are never equal, so the inputs broadcast only where "
+                  "one of them is 1 (is a stride or a padding missing?)")
+    if a_one is sympy.false:
+        return a
+    if b_one is sympy.false:
+        return b
+    maybe_empty = [e for e in (a, b) if not call.known(extent.at_least(e, ONE))
+                   and not call.known(sympy.Ge(e, ONE))]
+    return sympy.Max(a, b) * sympy.Min(ONE, *maybe_empty)
 
 
 def broadcast(call: Call) -> Shape:
     _same_rank(call)
-    out = call.inputs[0]
-    for shape in call.inputs[1:]:
+    first, *rest = _shapes(call)
+    out = first
+    for shape in rest:
         out = tuple(_broadcast_extent(call, a, b, i) for i, (a, b) in enumerate(zip(out, shape)))
     return out
 
@@ -64,7 +111,7 @@ def _axis(call: Call, name: str, rank: int) -> int:
     refused."""
     raw = call.raw(name)
     if isinstance(raw, bool) or not isinstance(raw, (int, sympy.Integer)):
-        raise call.fail(f"'{name}' must be a whole number, not {raw}", name)
+        raise call.fail(f"'{name}' must be a whole number, not {shown(raw)}", name)
     value = int(raw)
     if not -(rank + 1) <= value <= rank:
         raise call.fail(f"'{name}' = {value} is out of range for inputs of rank {rank + 1} "
@@ -83,14 +130,18 @@ def concatenate(arg: str):  # type: ignore[no-untyped-def]
         _same_rank(call)
         rank = len(call.input)
         axis = _axis(call, arg, rank)
-        out = list(call.input)
-        for shape in call.inputs[1:]:
+        first, *rest = _shapes(call)
+        out = list(first)
+        for shape in rest:
             for i, (a, b) in enumerate(zip(out, shape)):
                 if i == axis:
                     out[i] = a + b
-                else:
-                    call.require(extent.equal(a, b), f"the inputs must agree on axis {i + 1} "
-                                 f"(all but the {arg} being joined)", code="SC203")
+                    continue
+                same = extent.equal(a, b)
+                if same is not sympy.true:
+                    joined = f"(all but the {arg} being joined)"
+                    _require(call, same, f"the inputs must agree on axis {i + 1} {joined}",
+                             lambda: f"{_pair(a, b, i)} must be equal {joined}")
         return LayerOutput(tuple(out))
 
     return concat
@@ -113,19 +164,23 @@ def dot(call: Call) -> LayerOutput:
         if not 1 <= axis < rank:
             raise call.fail("'axes' must name a non-batch axis of each input", "axes",
                             code="SC201")
-    a, b = call.inputs[0][axes[0] - 1], call.inputs[1][axes[1] - 1]
-    call.require(sympy.Eq(a, b), "the extents on the two dotted axes must be equal",
-                 code="SC203")
+    first, second = _shapes(call)
+    a, b = first[axes[0] - 1], second[axes[1] - 1]
+    same = extent.equal(a, b)
+    if same is not sympy.true:
+        _require(call, same, "the extents on the two dotted axes must be equal",
+                 lambda: f"the dotted extents, {a} on axis {axes[0]} of the first input and "
+                 f"{b} on axis {axes[1]} of the second, must be equal")
     call.flag("normalize")
-    left = [e for i, e in enumerate(call.inputs[0]) if i != axes[0] - 1]
-    right = [e for i, e in enumerate(call.inputs[1]) if i != axes[1] - 1]
+    left = [e for i, e in enumerate(first) if i != axes[0] - 1]
+    right = [e for i, e in enumerate(second) if i != axes[1] - 1]
     out = tuple(left + right)
     return LayerOutput(out or (sympy.Integer(1),))
 
 
 def _dot_axis(call: Call, value: object, rank: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, sympy.Integer)):
-        raise call.fail(f"'axes' must be whole numbers, not {value}", "axes")
+        raise call.fail(f"'axes' must be whole numbers, not {shown(value)}", "axes")
     if int(value) < 0:
         return int(value) % rank
     return int(value)

@@ -32,7 +32,8 @@ def _layers(call: Call) -> int:
 def _proj(call: Call, kind: str, hidden: Expr) -> Expr:
     if kind != "LSTM":
         return Integer(0)
-    proj = call.integer("proj_size", 0)
+    proj = call.switch("proj_size")
+    assert proj is not None  # not optional
     call.require(sympy.Lt(proj, hidden), "proj_size has to be smaller than hidden_size",
                  "proj_size")
     if proj.is_zero is None:

@@ -10,6 +10,7 @@ import math
 
 import sympy
 from sympy import Expr, Integer
+from sympy.printing.precedence import PRECEDENCE
 
 from .. import extent
 from .base import Call, LayerOutput, Param, register
@@ -33,8 +34,13 @@ class FloatScaled(sympy.Function):
     @classmethod
     def eval(cls, extent: Expr, scale: Expr) -> Expr | None:
         if extent.is_Integer:
-            return Integer(math.trunc(int(extent) * float(scale)))
+            return Integer(scaled(int(extent), float(scale)))
         return None
+
+    def integer_function(self, compile_arg):  # type: ignore[no-untyped-def]
+        """For symconv.integers: the value at integer points, from the compiled extent."""
+        extent, scale = compile_arg(self.args[0]), float(self.args[1])
+        return lambda v: scaled(int(extent(v)), scale)
 
     def _eval_is_nonnegative(self) -> bool | None:  # the extent is a positive size
         return self.args[1].is_nonnegative
@@ -43,7 +49,9 @@ class FloatScaled(sympy.Function):
         """(function, extent, scale): trunc and floor agree for a non-negative scale, and
         floor reads better; the float literal says the product is a double."""
         name = "floor" if self.args[1] >= 0 else "trunc"
-        return name, printer._print(self.args[0]), repr(float(self.args[1]))
+        # the extent is a factor of the product: a sum in it needs its parentheses
+        extent = printer.parenthesize(self.args[0], PRECEDENCE["Mul"])
+        return name, extent, repr(float(self.args[1]))
 
     def _sympystr(self, printer) -> str:  # type: ignore[no-untyped-def]
         name, extent, scale = self._parts(printer)
@@ -54,6 +62,11 @@ class FloatScaled(sympy.Function):
         if name == "floor":
             return rf"\left\lfloor {extent} \cdot {scale} \right\rfloor"
         return rf"\operatorname{{trunc}}\left({extent} \cdot {scale}\right)"
+
+
+def scaled(length: int, scale: float) -> int:
+    """trunc(L ⊗ s) as F.interpolate computes it: the int times the double, a double, truncated."""
+    return math.trunc(length * scale)
 
 
 def _dyadic(scale: Expr) -> bool:

@@ -44,7 +44,9 @@ def conv_transpose(rank: int):  # type: ignore[no-untyped-def]
         divisible(call, c_in, groups, "in_channels must be divisible by groups", "groups")
         divisible(call, c_out, groups, "out_channels must be divisible by groups", "groups")
         for opi, si, di in zip(op, s, d):
-            call.require(sympy.Or(sympy.Lt(opi, si), sympy.Lt(opi, di)),
+            below = (sympy.Lt(opi, max(si, di)) if si.is_Integer and di.is_Integer  # P < 2,
+                     else sympy.Or(sympy.Lt(opi, si), sympy.Lt(opi, di)))  # not P < 1 | P < 2
+            call.require(below,
                          "output padding must be smaller than either stride or dilation",
                          "output_padding")
         out = tuple(transposed_extent(L, ki, si, pi, di, opi)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy
 from sympy import Expr
 
+from .. import symbols
 from ..model import BlockRecord, Derivation, LayerRecord
 from .printing import pretty
 
@@ -66,8 +69,9 @@ def requirement_lines(d: Derivation, fmt=pretty) -> list[str]:  # type: ignore[n
     return lines
 
 
-def note_lines(d: Derivation) -> list[str]:
-    """'layers: note' for every distinct note (how the other framework differs), in order."""
+def note_lines(d: Derivation, name: Callable[[str], str] = str) -> list[str]:
+    """'layers: note' for every distinct note (how the other framework differs), in order;
+    `name` writes a layer name for the output (Markdown escapes it)."""
     where: dict[str, list[str]] = {}
     for layer in d.layers:
         for note in layer.notes:
@@ -77,13 +81,19 @@ def note_lines(d: Derivation) -> list[str]:
     lines = []
     for note, names in where.items():
         more = f" and {len(names) - 1} more" if len(names) > 1 else ""
-        lines.append(f"{names[0]}{more}: {note}")
+        lines.append(f"{name(names[0])}{more}: {note}")
     return lines
+
+
+def named_domain(d: Derivation, size: str) -> str:
+    """A size with its domain where it is not the default: `P ≥ 0`, `H`."""
+    least = d.domain(size).least
+    return size if least == symbols.DEFAULT_LEAST else f"{size} ≥ {least}"
 
 
 def title(d: Derivation) -> str:
     name = d.network or "network"
-    free = d.free_sizes
+    free = [named_domain(d, s) for s in d.free_sizes]
     sizes = f"; symbolic in {', '.join(free)}" if free else ""
     given = ", ".join(f"{k}={v}" for k, v in d.subs.items())
     given = f"; {given}" if given else ""

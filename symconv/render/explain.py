@@ -16,6 +16,7 @@ import sympy
 from sympy import Expr
 
 from ..errors import SymconvError, did_you_mean
+from ..escapes import visible_lines
 from ..layers import REGISTRY
 from ..model import Derivation, LayerRecord, arguments
 from .printing import pretty
@@ -330,4 +331,4 @@ def render_explain(d: Derivation, layer: str | None = None) -> str:
     total = (f"Total: {_v(d.params)} parameters ({_v(d.trainable)} trainable, "
              f"{_v(d.non_trainable)} non-trainable)" + (
                  f", and {_v(d.buffers)} buffers" if d.convention == "torch" else "") + ".")
-    return "\n\n".join([head, *blocks, total]) + "\n"
+    return visible_lines("\n\n".join([head, *blocks, total]) + "\n")

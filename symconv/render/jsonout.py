@@ -6,6 +6,8 @@ import json
 
 import sympy
 
+from .. import symbols
+from ..escapes import json_visible
 from ..model import BlockRecord, Derivation, LayerRecord
 from .columns import columns
 from .options import DEFAULT, Options
@@ -52,16 +54,26 @@ def _block(d: Derivation, block: BlockRecord) -> dict[str, object]:
             "layers": [layer.name for layer in d.block_layers(block)]}
 
 
+def _domains(d: Derivation) -> dict[str, int]:
+    """The least value of each size whose domain is not the default (≥ 1)."""
+    return {s: d.domain(s).least for s in d.sizes if d.domain(s).least != symbols.DEFAULT_LEAST}
+
+
 def to_dict(d: Derivation) -> dict[str, object]:
     torch = d.convention == "torch"
     totals: dict[str, object] = {"params": _value(d.params), "trainable": _value(d.trainable),
                                  "non_trainable": _value(d.non_trainable)}
     if torch:
         totals["buffers"] = _value(d.buffers)
-    return {
+    out: dict[str, object] = {
         "network": d.network,
         "convention": d.convention,
         "sizes": list(d.sizes),
+    }
+    if _domains(d):  # only when some size may be 0, so that other outputs stay as they were
+        out["domains"] = _domains(d)
+    return {
+        **out,
         "subs": dict(d.subs),
         "input": [_value(e) for e in d.input_shape],
         "inputs": {name: [_value(e) for e in shape] for name, shape in d.inputs},
@@ -71,13 +83,16 @@ def to_dict(d: Derivation) -> dict[str, object]:
         "blocks": [_block(d, block) for block in d.blocks],
         "totals": totals,
         "requires": _requires(d.requires),
+        # only when there are some: the output for a network without warnings stays as it was
+        **({"warnings": [w.to_dict() for w in d.warnings]} if d.warnings else {}),
     }
 
 
 def render_json(d: Derivation, options: Options = DEFAULT) -> str:
     data = to_dict(d)
     _compute(d, options, data)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    # json.dumps leaves DEL, C1 controls and bidirectional overrides raw: \u escapes instead
+    return json_visible(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _compute(d: Derivation, options: Options, data: dict[str, object]) -> None:

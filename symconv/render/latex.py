@@ -10,6 +10,7 @@ types are escaped here.
 
 from __future__ import annotations
 
+from ..escapes import visible
 from ..model import Derivation
 from .columns import Column, columns, field_text, footer
 from .common import row_counts
@@ -23,7 +24,10 @@ TIMES = r" \times "
 
 
 def escape(text: str) -> str:
-    return "".join(_ESCAPES.get(c, c) for c in text)
+    """User text for LaTeX: control characters written as Python escapes first (pdflatex
+    stops at an invalid character, and an escape's backslash is then escaped too), then
+    LaTeX's special characters."""
+    return "".join(_ESCAPES.get(c, c) for c in visible(text))
 
 
 def _shape(shape) -> str:  # type: ignore[no-untyped-def]

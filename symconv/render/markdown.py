@@ -1,7 +1,10 @@
-"""Markdown output: a GitHub table, formulas in code spans."""
+"""Markdown output: a GitHub table, formulas in code spans. Names are user text: Markdown's
+punctuation and HTML are escaped (Jupyter's `_repr_markdown_` renders this), and a code span
+holding a backtick gets a longer fence."""
 
 from __future__ import annotations
 
+from ..escapes import code_span, markdown
 from ..model import Derivation
 from .common import (
     count_cell,
@@ -17,7 +20,7 @@ from .options import DEFAULT, Options
 
 
 def _cell(text: str) -> str:
-    return "`" + text.replace("|", "\\|") + "`"
+    return code_span(text)
 
 
 def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
@@ -29,9 +32,9 @@ def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
     extra = columns(d, shown, options)
     head += "".join(f" {c.header} |" for c in extra)
     rule += "".join("---:|" if c.right else "---|" for c in extra)
-    lines = [f"**{title(d)}**", "", head, rule]
+    lines = [f"**{markdown(title(d))}**", "", head, rule]
     for i, layer in enumerate(shown):
-        row = (f"| {layer.name} | {layer.type} | {_cell(shape_cell(layer.output_shape, d.convention))}"
+        row = (f"| {markdown(layer.name)} | {markdown(layer.type)} | {_cell(shape_cell(layer.output_shape, d.convention))}"
                f" | {_cell(param_cell(d, layer))} |")
         if torch:
             row += f" {_cell(count_cell(row_counts(d, layer)[1]))} |"
@@ -46,7 +49,7 @@ def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
     reqs = requirement_lines(d)
     if reqs:
         lines += ["", "Valid when:", ""] + [f"- {_cell(r)}" for r in reqs]
-    notes = note_lines(d)
+    notes = note_lines(d, markdown)
     if notes:
         lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"

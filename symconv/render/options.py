@@ -10,7 +10,8 @@ class Options:
     network's input sizes) or 'stepwise' (H_1, H_2, … layer by layer); `standalone`: a complete
     document. Compute columns: `macs` names a MACs convention (symconv.analysis.macs.PRESETS),
     `flops` shows 2·MACs instead; `memory` a dtype for activation and parameter memory at
-    `batch`; `receptive` the receptive field per spatial axis."""
+    `batch`; `receptive` the receptive field per spatial axis. `ascii`: the table drawn and
+    written in ASCII (for a terminal whose encoding has no box drawing)."""
 
     depth: int | None = 1
     formulas: str = "expanded"
@@ -20,6 +21,7 @@ class Options:
     memory: str | None = None
     batch: int = 1
     receptive: bool = False
+    ascii: bool = False
 
 
 DEFAULT = Options()

@@ -6,6 +6,7 @@ import json
 
 import sympy
 
+from .. import symbols
 from ..solver import Solution
 from .printing import latex, pretty, show
 
@@ -49,37 +50,84 @@ def render_text(s: Solution) -> str:
     lines = []
     for name in s.unknowns:
         low, high = s.ranges[name]
-        tried = "" if s.free else f", tried {low}..{high} ({ORDER[s.kinds[name]]})"
+        tried = f", tried {low}..{high} ({ORDER[s.kinds[name]]})" if s.tried else ""
         lines.append(f"{name}: {s.kinds[name]}{tried}")
     lines += [f"target: {t.describe()}" for t in s.targets]
-    if s.closed_form:
-        lines += [f"closed form: {_condition(c)}" for c in s.closed_form.values()]
-    if s.free:
-        lines.append(f"sizes left symbolic: {', '.join(s.free)}; the answer is the condition "
-                     "above" + (" (with every layer's own conditions)" if s.closed_form else ""))
-        if not s.closed_form:
-            lines += [f"condition: {pretty(c)}" for c in s.conditions]
-        return "\n".join(lines) + "\n"
-    if s.solutions:
-        plural = "s" if s.count != 1 else ""
-        if s.extreme:
-            lines.append(f"{'largest' if _budget_max(s) else 'smallest'}: "
-                         f"{_assignment(s.extreme)}")
-            lines += [f"  {_assignment(v)} gives {outcome}" for v, outcome in s.boundary]
-        if len(s.unknowns) == 1 and s.count > SHOWN and s.complete:
-            name = s.unknowns[0]
-            lines.append(f"{s.count:,} solution{plural}: {name} in "
-                         f"{_runs([v[name] for v in s.solutions])}")
-        else:
-            more = f" (showing {SHOWN})" if s.count > SHOWN else ""
-            lines.append(f"{s.count:,} solution{plural}{more}:")
-            lines += [f"  {_assignment(v)}" for v in s.solutions[:SHOWN]]
+    lines += [f"the target does not depend on {name}" for name in s.independent]
+    if s.impossible:
+        lines.append(_nowhere(s))
     else:
+        lines += [f"closed form: {_condition(c)}" for c in _closed(s).values()]
+        lines += [f"the target holds for every {name}" for name in _every(s)]
+    if not s.tried and not s.impossible:
+        return "\n".join(lines + _symbolic(s)) + "\n"
+    if s.solutions:
+        lines += _listed(s)
+    elif not s.impossible:
         lines.append("no solution in these ranges")
-        if s.nearest:
-            lines.append("nearest:")
-            lines += [f"  {_assignment(v)} gives {outcome}" for v, outcome in s.nearest]
+    if s.nearest:
+        lines.append("nearest:")
+        lines += [f"  {_assignment(v)} gives {outcome}" for v, outcome in s.nearest]
+    if s.solutions and s.conditions:
+        lines.append(f"sizes left symbolic: {', '.join(s.free)}; each solution also needs:")
+        lines += [f"  {pretty(c)}" for c in s.conditions]
     return "\n".join(lines) + "\n"
+
+
+def _closed(s: Solution) -> dict[str, sympy.Basic]:
+    """The closed form's informative entries: not 'true' (every value) or 'false' (none),
+    which read as sentences instead."""
+    return {k: v for k, v in (s.closed_form or {}).items()
+            if v is not sympy.true and v is not sympy.false}
+
+
+def _every(s: Solution) -> list[str]:
+    """The unknowns every value of which meets the targets (and which they depend on)."""
+    closed = s.closed_form or {}
+    return [u for u in s.unknowns if u not in s.independent
+            and (s.always or closed.get(u) is sympy.true)]
+
+
+def _nowhere(s: Solution) -> str:
+    """No value of the unknowns meets the targets, whatever the sizes left symbolic are."""
+    line = f"no solution for any {' and '.join(s.unknowns)}"
+    if s.free:
+        line += f", whatever {' and '.join(s.free)} {'is' if len(s.free) == 1 else 'are'}"
+    return line
+
+
+def _uncovered(s: Solution) -> list[sympy.Basic]:
+    """The relations on sizes left symbolic that the closed form does not already say (all of
+    them when there is none)."""
+    unknowns = set(s.unknowns)
+    return [c for c in s.conditions if s.closed_form is None
+            or not {str(x) for x in c.free_symbols} & unknowns]
+
+
+def _symbolic(s: Solution) -> list[str]:
+    """The answer as a condition on the sizes left symbolic."""
+    lines = [f"condition: {pretty(c)}" for c in _uncovered(s)]
+    own = " (with every layer's own conditions)" if s.closed_form else ""
+    return lines + [f"sizes left symbolic: {', '.join(s.free)}; the answer is the condition "
+                    f"above{own}"]
+
+
+def _listed(s: Solution) -> list[str]:
+    lines = []
+    plural = "s" if s.count != 1 else ""
+    if s.extreme:
+        lines.append(f"{'largest' if _budget_max(s) else 'smallest'}: "
+                     f"{_assignment(s.extreme)}")
+        lines += [f"  {_assignment(v)} gives {outcome}" for v, outcome in s.boundary]
+    if len(s.unknowns) == 1 and s.count > SHOWN and s.complete:
+        name = s.unknowns[0]
+        lines.append(f"{s.count:,} solution{plural}: {name} in "
+                     f"{_runs([v[name] for v in s.solutions])}")
+    else:
+        more = f" (showing {SHOWN})" if s.count > SHOWN else ""
+        lines.append(f"{s.count:,} solution{plural}{more}:")
+        lines += [f"  {_assignment(v)}" for v in s.solutions[:SHOWN]]
+    return lines
 
 
 def _budget_max(s: Solution) -> bool:
@@ -87,7 +135,7 @@ def _budget_max(s: Solution) -> bool:
 
 
 def to_dict(s: Solution) -> dict[str, object]:
-    closed = ({k: show(v) for k, v in s.closed_form.items()}
+    closed = ({k: show(v) for k, v in _closed(s).items()}
               if s.closed_form is not None else None)
     return {
         "unknowns": list(s.unknowns),
@@ -103,6 +151,9 @@ def to_dict(s: Solution) -> dict[str, object]:
         "extreme": s.extreme,
         "boundary": [{"values": v, "gives": outcome} for v, outcome in s.boundary],
         "nearest": [{"values": v, "gives": outcome} for v, outcome in s.nearest],
+        "impossible": s.impossible,
+        "independent": list(s.independent),
+        "every_value": _every(s),
     }
 
 
@@ -112,12 +163,18 @@ def render_json(s: Solution) -> str:
 
 def render_latex(s: Solution) -> str:
     lines = [r"\begin{align*}"]
-    rows = [latex(c) for c in (s.closed_form or {}).values()] or \
-        [latex(c) for c in s.conditions]
-    if s.solutions and not s.free:
+    if s.impossible:
+        rows = [r"\text{no solution}"]
+    else:
+        rows = [latex(c) for c in _closed(s).values()]
+        rows += [rf"\text{{every }} {latex(symbols.size(u))}" for u in _every(s)]
+        if not s.tried:
+            rows += [latex(c) for c in _uncovered(s)]
+    if s.solutions and s.tried:
         values = ", ".join(r"\{" + ", ".join(f"{k} = {v}" for k, v in sol.items()) + r"\}"
                            for sol in s.solutions[:SHOWN])
         rows.append(r"\text{solutions: } " + values)
+        rows += [r"\text{each also needs: } " + latex(c) for c in s.conditions]
     lines.append(r" \\".join(f"  {row}" for row in rows) if rows else r"  \text{no solution}")
     lines.append(r"\end{align*}")
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..escapes import plain, visible, visible_lines
 from ..model import Derivation
 from .common import (
     count_cell,
@@ -18,7 +19,13 @@ from .columns import cell, columns, footer
 from .options import DEFAULT, Options
 
 
-def box(rows: list[list[str]], header: list[str], right: set[int]) -> list[str]:
+def box(rows: list[list[str]], header: list[str], right: set[int],
+        ascii: bool = False) -> list[str]:
+    """A table in box drawing, like Keras's summary (with `ascii`, in ASCII). Cells are user
+    text: control characters are escaped before the widths are measured."""
+    shown = (lambda c: plain(visible(c))) if ascii else visible
+    rows = [[shown(c) for c in row] for row in rows]
+    header = [shown(c) for c in header]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str], left: str, mid: str, end: str) -> str:
@@ -35,7 +42,7 @@ def box(rows: list[list[str]], header: list[str], right: set[int]) -> list[str]:
             out.append(rule("├", "─", "┼", "┤"))
         out.append(line(row, "│", "│", "│"))
     out.append(rule("└", "─", "┴", "┘"))
-    return out
+    return [plain(line) for line in out] if ascii else out
 
 
 def _total(label: str, value) -> str:  # type: ignore[no-untyped-def]
@@ -60,7 +67,7 @@ def render_table(d: Derivation, options: Options = DEFAULT) -> str:
         rows.append(row)
     first = 4 if torch else 3
     right = {2, 3} | {first + j for j, c in enumerate(extra) if c.right}
-    lines = [title(d), *box(rows, header, right=right)]
+    lines = [title(d), *box(rows, header, right=right, ascii=options.ascii)]
     lines += [_total("Total params", d.params), _total("Trainable params", d.trainable),
               _total("Non-trainable params", d.non_trainable)]
     if torch:
@@ -72,4 +79,5 @@ def render_table(d: Derivation, options: Options = DEFAULT) -> str:
     notes = note_lines(d)
     if notes:
         lines += ["", "Notes:"] + [f"  {n}" for n in notes]
-    return "\n".join(lines) + "\n"
+    text = visible_lines("\n".join(lines) + "\n")
+    return plain(text) if options.ascii else text

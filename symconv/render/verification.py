@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from ..escapes import json_visible, visible_lines
 from .common import count_cell, layer_label, shape_cell
 from .table import box
 
@@ -82,7 +83,7 @@ def render_report(report: Report) -> str:
         lines += ["", f"Mismatches ({len(report.mismatches)}):"]
         lines += [f"  {_cut(str(m))}" for m in report.mismatches]
     lines += ["", _verdict(report)]
-    return "\n".join(lines) + "\n"
+    return visible_lines("\n".join(lines) + "\n")
 
 
 def _verdict(report: Report) -> str:
@@ -119,4 +120,4 @@ def _json(value: object) -> object:
 
 
 def render_report_json(report: Report) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json_visible(json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n")

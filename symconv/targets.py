@@ -1,0 +1,130 @@
+"""Part of stage 4b: what a `solve` target compares (a shape, a parameter count, two shapes)
+and the relations it puts on the sizes; and, for the search, how far a candidate is from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr, Integer
+
+from . import extent, roots
+from .errors import SymconvError, did_you_mean
+from .integers import compile_form
+from .model import Derivation
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing the solution must give. kind: 'shape' (value: a tuple, None for a free
+    axis), 'params' (value: an int), 'max-params', 'min-params', or 'equal' (value: the
+    other layer's name)."""
+
+    kind: str
+    value: object
+    layer: str | None = None  # None: the network's output / total
+
+    def describe(self) -> str:
+        where = f"layer '{self.layer}'" if self.layer else "the network"
+        if self.kind == "shape":
+            axes = ", ".join("_" if v is None else str(v) for v in self.value)  # type: ignore
+            return f"{where} output shape ({axes}{',' if len(self.value) == 1 else ''})"  # type: ignore
+        if self.kind == "equal":
+            return f"{where} output shape = layer '{self.value}' output shape"
+        words = {"params": "=", "max-params": "≤", "min-params": "≥"}[self.kind]
+        return f"{where} parameters {words} {self.value:,}"  # type: ignore[str-format]
+
+
+def shape_of(d: Derivation, layer: str | None) -> tuple[Expr, ...]:
+    if layer is None:
+        return d.output_shape
+    for block in d.blocks:
+        if block.name == layer:
+            return block.output_shape
+    try:
+        return d.layer(layer).output_shape
+    except KeyError:
+        names = [r.name for r in d.layers] + [b.name for b in d.blocks]
+        raise SymconvError("SC303", f"no layer named '{layer}'", None, d.source,
+                           hint=did_you_mean(layer, names) or "`symconv derive` lists the "
+                           "layer names") from None
+
+
+def params_of(d: Derivation, layer: str | None) -> Expr:
+    if layer is None:
+        return d.params
+    for block in d.blocks:
+        if block.name == layer:
+            return d.subtotal(block)
+    shape_of(d, layer)  # the error for an unknown name
+    return d.layer(layer).params
+
+
+def compared(d: Derivation, target: Target) -> list[Expr]:
+    """What the target compares: the shape's given axes (both shapes for 'equal'), or the
+    parameter count."""
+    if target.kind == "shape":
+        shape = shape_of(d, target.layer)
+        wanted = target.value
+        assert isinstance(wanted, tuple)
+        if len(wanted) != len(shape):
+            raise SymconvError("SC303", f"the target shape has {len(wanted)} axes but the "
+                               f"output has {len(shape)} (batch axis left out)", None, d.source,
+                               hint="write one value or _ per axis, e.g. --shape '(13, 13, _)'")
+        return [e for e, v in zip(shape, wanted) if v is not None]
+    if target.kind == "equal":
+        a, b = shape_of(d, target.layer), shape_of(d, str(target.value))
+        if len(a) != len(b):
+            raise SymconvError("SC303", f"the two shapes have different ranks ({len(a)} and "
+                               f"{len(b)})", None, d.source)
+        return [*a, *b]
+    return [params_of(d, target.layer)]
+
+
+def relations_of(d: Derivation, target: Target) -> list[sympy.Basic]:
+    """The target as relations, each folded to true or false where that is decided."""
+    quantities = compared(d, target)
+    if target.kind == "shape":
+        wanted = [v for v in target.value if v is not None]  # type: ignore[attr-defined]
+        return [roots.relate(sympy.Eq, e, Integer(v)) for e, v in zip(quantities, wanted)]
+    if target.kind == "equal":
+        half = len(quantities) // 2
+        return [extent.equal(x, y) for x, y in zip(quantities[:half], quantities[half:])]
+    relation = {"params": sympy.Eq, "max-params": sympy.Le, "min-params": sympy.Ge}[target.kind]
+    return [roots.relate(relation, quantities[0], Integer(target.value))]  # type: ignore[arg-type]
+
+
+def measure(target: Target, known: Derivation, syms: Sequence[sympy.Symbol]):  # type: ignore[no-untyped-def]
+    """(what the target's quantity is at a point, as text; how far it is from the target).
+    An axis the target leaves free may hold a size left symbolic: it is shown as a formula."""
+    if target.kind in ("shape", "equal"):
+        forms = [_evaluator(e, syms) for e in shape_of(known, target.layer)]
+        wanted = target.value if target.kind == "shape" else (None,) * len(forms)
+
+        def describe(v: Sequence[int]) -> str:
+            return "(" + ", ".join(str(f(v)) for f in forms) + ")"
+
+        def gap(v: Sequence[int]) -> int:
+            return sum(abs(int(f(v)) - w) for f, w in zip(forms, wanted)  # type: ignore[arg-type]
+                       if w is not None)
+
+        return describe, gap
+    count = _evaluator(params_of(known, target.layer), syms)
+
+    def parameters(v: Sequence[int]) -> str:
+        n = count(v)
+        return f"{n:,} parameters" if isinstance(n, int) else f"{n} parameters"
+
+    def gap_to(v: Sequence[int]) -> int:
+        return abs(int(count(v)) - int(target.value))  # type: ignore[call-overload]
+
+    return parameters, gap_to
+
+
+def _evaluator(e: Expr, syms: Sequence[sympy.Symbol]) -> Callable[[Sequence[int]], object]:
+    """`e` at integer values of `syms`: exactly and fast (symconv.integers), or by substitution
+    where `e` holds other sizes too (the result is then a formula in them)."""
+    if e.free_symbols <= set(syms):
+        return compile_form(e, syms)
+    return lambda v: e.xreplace(dict(zip(syms, (Integer(x) for x in v))))
