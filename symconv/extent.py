@@ -30,6 +30,8 @@ from math import gcd
 import sympy
 from sympy import Add, Expr, Integer, Max, Min, Rational, ceiling, floor
 
+from . import limits, quotient
+
 
 @dataclass(frozen=True)
 class FloorForm:
@@ -185,6 +187,12 @@ def _compose(form: Linear, add: int, stride: int, plus: int) -> Expr:
 def decompose(e: Expr) -> FloorForm:
     """Read an extent as ``floor(num/den) + offset`` (an opaque one has den = 1); a rounding
     nested in the numerator is flattened (identities 1 and 2)."""
+    known = quotient.built(e)
+    if known is not None:  # a large form: its parts are known, asking sympy would be slow
+        num = known.inside if known.kind is floor else quotient.P.add(
+            known.inside, known.form.den, quotient.P.constant(-1))
+        show = quotient.P.show
+        return FloorForm(show(num), show(known.form.den), show(known.outside))
     e = _even_up(e)
     terms = Add.make_args(e)
     rounded = [t for t in terms if isinstance(t, (floor, ceiling))]
@@ -288,6 +296,9 @@ def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1))
             form = linear(e) if numeric else None
             if form is not None:
                 return _compose(form, int(add), int(stride), int(plus))
+            fast = _large(e, add, stride, plus)
+            if fast is not None:
+                return fast
             general = decompose(e)
             num = general.num + general.den * (general.offset + add)
             return _build(num, general.den * stride, plus)
@@ -298,6 +309,22 @@ def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1))
 
 
 _AFFINE = _ByIdentity(20_000)
+
+
+def _large(e: Expr, add: Expr, stride: Expr, plus: Expr) -> Expr | None:
+    """``floor((e + add)/stride) + plus`` by the quotient module, when every part is a
+    polynomial (stride a whole number times positive sizes) and the result is large; None
+    for the general path."""
+    s = quotient.stride_of(stride)
+    a, p = quotient.P.read(add), quotient.P.read(plus)
+    if s is None or a is None or p is None:
+        return None
+    form = quotient.read(e)
+    if form is None:
+        return None
+    out = quotient.compose(form, a, s, p)
+    parts = quotient.split(out)
+    return quotient.build(out, parts) if len(parts[0]) > quotient.SMALL else None
 
 
 def window(extent: Expr, span: Expr, stride: Expr, pad_total: Expr) -> Expr:
@@ -338,7 +365,7 @@ def _scaled_floor(e: Expr) -> tuple[Expr, Expr, Expr, Expr] | None:
             found = (coeff, factor)
         else:
             rest.append(term)
-    if found is None:
+    if found is None or not found[0] > 1:  # c = 1 adds nothing to identities 6 and 7
         return None
     parts = _fraction(found[1])
     remainder = Add(*rest)
@@ -354,7 +381,10 @@ def equal(a: Expr, b: Expr) -> sympy.Basic:
     ``c*floor(N/(c*D')) + B`` and the other ``floor(N/D') + B'`` (identities 1 and 6)."""
     if a == b:
         return sympy.true
-    diff = sympy.expand(a - b)
+    x, y = quotient.built(a), quotient.built(b)
+    if x is not None and y is not None:
+        return quotient.equal(x, y)
+    diff = limits.expand(a - b)
     if diff == 0:
         return sympy.true
     if diff.is_number:
@@ -384,6 +414,9 @@ def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
         return sympy.And(*[at_least(a, bound) for a in extent.args])
     if isinstance(extent, Max):
         return sympy.Or(*[at_least(a, bound) for a in extent.args])
+    known = quotient.built(extent)
+    if known is not None and isinstance(bound, (int, Integer)):
+        return quotient.at_least(known, int(bound))
     form = linear(extent)
     if form is not None and isinstance(bound, (int, Integer)) and form.positive():
         # floor(N/D) >= m ⇔ N >= D*m; true for every size when it holds with each size 1
