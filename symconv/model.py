@@ -6,6 +6,7 @@ Renderers take these objects; `to_dict()` is the JSON form documented in README.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sympy
 from sympy import Expr, Integer
@@ -25,15 +26,36 @@ def _count(values: list[Expr]) -> Expr:
     return total if total.is_Number else sympy.factor_terms(total)
 
 
-def _implies(stronger: Requirement, weaker: Requirement, earlier: bool) -> bool:
-    """Whether `stronger` makes `weaker` redundant; of two equal ones the earlier stays."""
-    a, b = stronger.condition, weaker.condition
-    if a == b:
-        return earlier
-    if not (isinstance(a, sympy.GreaterThan) and isinstance(b, sympy.GreaterThan)):
-        return False
-    gap = a.rhs - b.rhs
-    return a.lhs == b.lhs and gap.is_number is True and bool(gap > 0)
+def _prune(every: list[Requirement]) -> tuple[Requirement, ...]:
+    """The conditions less those another one implies: a repeat of an earlier one, or
+    ``X ≥ c + R`` where another is ``X ≥ c' + R`` with c' > c (R the symbolic part of the right
+    side, c and c' numbers). One pass keeps, per left side and R, the largest c (the first of
+    equals): O(n) dictionary lookups, where comparing every pair was O(n²) sympy
+    subtractions."""
+    strongest: dict[tuple[object, object], Expr] = {}
+    for r in every:
+        key = _bound_key(r.condition)
+        if key is not None:
+            c = key[1]
+            if key[0] not in strongest or bool(c > strongest[key[0]]):
+                strongest[key[0]] = c
+    kept, seen = [], set()
+    for r in every:
+        if r.condition in seen:
+            continue
+        seen.add(r.condition)
+        key = _bound_key(r.condition)
+        if key is None or key[1] == strongest[key[0]]:
+            kept.append(r)
+    return tuple(kept)
+
+
+def _bound_key(condition: object) -> tuple[tuple[object, object], Expr] | None:
+    """((left side, symbolic part of the right), its number) for a ``≥`` condition."""
+    if not isinstance(condition, sympy.GreaterThan):
+        return None
+    c, rest = condition.rhs.as_coeff_Add()
+    return (condition.lhs, rest), c
 
 
 Shape = tuple[Expr, ...]
@@ -134,13 +156,11 @@ class Derivation:
     uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # size → arguments using it
     output_nodes: tuple[int | str, ...] = ()  # where each output comes from (as `sources`)
 
-    @property
+    @cached_property
     def requires(self) -> tuple[Requirement, ...]:
         """Every layer's open conditions, less those another one implies (same left side of
-        ≥, a larger right side by a known amount)."""
-        every = [r for layer in self.layers for r in layer.requires]
-        return tuple(r for j, r in enumerate(every)
-                     if not any(_implies(o, r, i < j) for i, o in enumerate(every) if i != j))
+        ≥, a larger right side by a known amount); computed once."""
+        return _prune([r for layer in self.layers for r in layer.requires])
 
     @property
     def output_shape(self) -> Shape:
