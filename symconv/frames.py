@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from . import ir
+from . import ir, limits
 from .binding import name_value
-from .errors import Span, SymconvError, did_you_mean
+from .errors import Source, Span, SymconvError, did_you_mean
 from .layers import Call, LayerSpec
+from .layers.base import LayerOutput
 from .model import LayerRecord, Shape
 from .values import Arg
 
@@ -121,3 +122,30 @@ def given_name(args: Mapping[str, Arg]) -> str | None:
     return name_value(args["name"]) if "name" in args else None
 
 
+def bounded_output(spec: LayerSpec, ctx: Call) -> LayerOutput:
+    """The layer's output, its shape, weights and conditions within `limits`; past them an
+    SC110 error at the layer (a Flatten of ten 40-digit axes, a merge that would expand
+    (H + W + … + 1)**64)."""
+    try:
+        out = spec.fn(ctx)
+        for value in (*out.shape, *(w.size for w in out.weights),
+                      *(r.condition for r in ctx.requires)):
+            limits.check(value)
+    except limits.TooLarge as err:
+        raise ctx.fail(f"its result would hold {err}", code="SC110",
+                       hint="README: Limits lists the bounds") from None
+    return out
+
+
+def bounded_record(layer: LayerRecord, source: Source | None = None) -> LayerRecord:
+    """`layer` (with sizes substituted), or an SC110 error at it when a shape, a weight or a
+    condition went past `limits` (a 40-digit H in H**256 makes 10,240 digits)."""
+    try:
+        for value in (*(e for s in layer.input_shapes for e in s), *layer.output_shape,
+                      *(w.size for w in layer.weights), *(r.condition for r in layer.requires)):
+            limits.check(value)
+    except limits.TooLarge as err:
+        raise SymconvError("SC110", f"{layer.type} '{layer.name}': with these sizes it would "
+                           f"hold {err}", layer.span, source,
+                           hint="README: Limits lists the bounds") from None
+    return layer

@@ -34,6 +34,7 @@ from .frames import (
     Shared,
     Tensor,
     bind_block_inputs,
+    bounded_output,
     given_name,
     not_a_tensor,
     same_weights,
@@ -264,7 +265,7 @@ class _Deriver:
         for arg_name, arg in args.items():
             self.note_uses(arg_name, arg.python)
         ctx = Call(spec, name, shapes, args, span, self.sublayer)
-        out = spec.fn(ctx)
+        out = bounded_output(spec, ctx)
         if shared is None or shared.first is None:
             self.namer.built(spec)
         weights = out.weights
@@ -405,3 +406,4 @@ class _Deriver:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
