@@ -20,6 +20,7 @@ from .values import Arg, evaluate, truth
 CONVENTIONS = ("keras", "torch")
 DEFAULT_CONVENTION = "keras"
 MAX_APPLICATIONS = 20_000  # layer and block applications in one derivation (about 6 s)
+MAX_STATEMENTS = 100_000  # statements run, repeats and blocks expanded (each costs microseconds)
 SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
 # Layers Keras makes, with auto names, when it builds a layer (its first call): they take those
 # names from later layers (keras/src/layers/attention/multi_head_attention.py _build_attention).
