@@ -6,7 +6,7 @@ Renderers take these objects; `to_dict()` is the JSON form documented in README.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy
 from sympy import Expr, Integer
@@ -22,7 +22,12 @@ def _sum(values: list[Expr]) -> Expr:
 def _count(values: list[Expr]) -> Expr:
     """A layer's parameter count with common factors pulled out: F*(C*K**2 + 1), not
     C*F*K**2 + F (sympy.factor_terms: a sound rewrite, no simplify())."""
-    total = _sum(values)
+    return _factored(tuple(values))
+
+
+@lru_cache(maxsize=4096)  # the layers of a repeat have the same weights
+def _factored(values: tuple[Expr, ...]) -> Expr:
+    total = _sum(list(values))
     return total if total.is_Number else sympy.factor_terms(total)
 
 
@@ -106,19 +111,19 @@ class LayerRecord:
     call: LayerCall | None = None
     sources: tuple[int | str, ...] = ()
 
-    @property
+    @cached_property
     def trainable(self) -> Expr:
         return _count([w.size for w in self.weights if w.trainable and not w.buffer])
 
-    @property
+    @cached_property
     def non_trainable(self) -> Expr:
         return _count([w.size for w in self.weights if not w.trainable and not w.buffer])
 
-    @property
+    @cached_property
     def params(self) -> Expr:
         return _count([w.size for w in self.weights if not w.buffer])
 
-    @property
+    @cached_property
     def buffers(self) -> Expr:
         return _count([w.size for w in self.weights if w.buffer])
 
@@ -168,6 +173,11 @@ class Derivation:
             return self.outputs[0]
         return self.layers[-1].output_shape if self.layers else self.input_shape
 
+    @cached_property
+    def layer_positions(self) -> dict[int, int]:
+        """Each layer record's index in `layers`, by the record's identity."""
+        return {id(layer): i for i, layer in enumerate(self.layers)}
+
     def block_layers(self, block: BlockRecord) -> tuple[LayerRecord, ...]:
         return self.layers[block.first:block.last + 1]
 
@@ -214,10 +224,15 @@ class Derivation:
         return tuple(s for s in self.sizes if s not in self.subs)
 
     def layer(self, name: str) -> LayerRecord:
+        """The first layer record of that name (KeyError if none)."""
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, LayerRecord]:
+        named: dict[str, LayerRecord] = {}
         for record in self.layers:
-            if record.name == name:
-                return record
-        raise KeyError(name)
+            named.setdefault(record.name, record)
+        return named
 
     def to_dict(self) -> dict[str, object]:
         from .render.jsonout import to_dict
