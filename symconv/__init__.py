@@ -44,8 +44,8 @@ def verify(text_or_path, against=None, subs=None, samples=3, seed=0,  # type: ig
 
 
 def json_symbols(document):  # type: ignore[no-untyped-def]
-    """See `symconv.render.jsonout.json_symbols`: the `local_dict` with which
-    `sympy.parse_expr` reads a JSON document's formulas back."""
+    """See `symconv.render.jsonout.json_symbols`: the `local_dict` with which sympy's
+    `parse_expr` reads a JSON document's formulas back."""
     from .render.jsonout import json_symbols as _json_symbols
 
     return _json_symbols(document)

@@ -221,14 +221,14 @@ def _even_up(e: Expr) -> Expr:
                 and coeff > 0):
             continue
         x = mod.args[0]
-        rest = sympy.expand((e - t) / coeff)
+        rest = limits.expand((e - t) / coeff)
         mine, other = decompose(x), decompose(rest)
         # floor((N + D*m)/D) = floor(N/D) + m: numerators a multiple of D apart are one form
-        k = sympy.expand(other.offset - mine.offset + (other.num - mine.num) / mine.den)
+        k = limits.expand(other.offset - mine.offset + (other.num - mine.num) / mine.den)
         if mine.den != 1 and other.den == mine.den and k.is_Integer:
             return coeff * (2 * ceiling(x / 2) + k)
-        if mine.den == 1 and sympy.expand(rest - x).is_Integer:
-            return coeff * (2 * ceiling(x / 2) + sympy.expand(rest - x))
+        if mine.den == 1 and limits.expand(rest - x).is_Integer:
+            return coeff * (2 * ceiling(x / 2) + limits.expand(rest - x))
     return e
 
 
@@ -246,11 +246,11 @@ def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
     """The normal form of ``floor(num/den) + offset``: whole multiples of den moved out, then
     the shortest of the equal forms (identity 4) chosen for printing."""
     if den.is_Integer and den > 0 and offset.is_Integer:
-        form = linear(sympy.expand(num))
+        form = linear(limits.expand(num))
         if form is not None:
             return _compose(form, 0, int(den), int(offset))
     kept = []
-    for term in Add.make_args(sympy.expand(num)):
+    for term in Add.make_args(limits.expand(num)):
         quotient = term / den
         if quotient.is_integer:
             offset += quotient
@@ -268,9 +268,9 @@ def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
         return num + offset
     candidates = [
         floor(num / den) + offset,
-        floor(sympy.expand(num + den * offset) / den),
-        ceiling(sympy.expand(num - den + 1) / den) + offset,
-        ceiling(sympy.expand(num + den * offset - den + 1) / den),
+        floor(limits.expand(num + den * offset) / den),
+        ceiling(limits.expand(num - den + 1) / den) + offset,
+        ceiling(limits.expand(num + den * offset - den + 1) / den),
     ]
     costs = [sympy.count_ops(c) for c in candidates]
     return candidates[costs.index(min(costs))]
@@ -341,7 +341,7 @@ def ceil_window(extent: Expr, span: Expr, stride: Expr, pad: Expr) -> Expr:
     """
     first = 2 * pad - span + stride - 1
     second = pad - 1
-    gap = sympy.expand(first - second)
+    gap = limits.expand(first - second)
     if gap.is_nonnegative:
         return affine_floor(extent, second, stride)
     if gap.is_nonpositive:
@@ -395,13 +395,13 @@ def equal(a: Expr, b: Expr) -> sympy.Basic:
             continue
         c, num, den, rest = found
         if c == den:
-            k = sympy.expand(num + rest - y)  # x = num - (num mod den) + rest
+            k = limits.expand(num + rest - y)  # x = num - (num mod den) + rest
             if k.is_Integer:
                 return sympy.Eq(sympy.Mod(num, den), k) if 0 <= k < den else sympy.false
             continue
         other = decompose(y)  # c*floor(z/c) = z - (z mod c) with z = floor(N/D') = y - B'
-        if c.is_positive and other.den * c == den and sympy.expand(other.num - num) == 0:
-            k = sympy.expand(rest - other.offset)
+        if c.is_positive and other.den * c == den and limits.expand(other.num - num) == 0:
+            k = limits.expand(rest - other.offset)
             if k.is_Integer:
                 z = _build(other.num, other.den, Integer(0))
                 return sympy.Eq(sympy.Mod(z, c), k) if 0 <= k < c else sympy.false
@@ -426,6 +426,10 @@ def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
         if not form.terms:
             return sympy.false
         return sympy.Ge(_linear_sum(form.terms, 0), Integer(rhs), evaluate=False)
+    poly = quotient.P.read(extent) if isinstance(bound, (int, Integer)) else None
+    decided = quotient.polynomial_at_least(poly, int(bound)) if poly is not None else None
+    if decided is not None:
+        return decided
     scaled = _scaled_floor(extent)
     if scaled is not None and scaled[0] > 1 and (bound - scaled[3]).is_Integer:
         c, num, den, rest = scaled  # identity 7
@@ -433,7 +437,7 @@ def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
     form = decompose(extent)
     rhs = form.den * (bound - form.offset)
     lhs = []
-    for term in Add.make_args(sympy.expand(form.num)):
+    for term in Add.make_args(limits.expand(form.num)):
         if term.could_extract_minus_sign() or term.is_Number:
             rhs -= term
         else:

@@ -143,6 +143,10 @@ def build(form: Quotient, parts: tuple[Poly, Poly] | None = None) -> Expr:
     kind, change, out = options[costs.index(min(costs))]  # min keeps the first of equals
     num = P.add(inside, change)
     expr = _written(form, kind, num, out)
+    if not form.mono:  # as written: sympy took the whole terms out of the rounding again
+        c = form.coeff
+        out = P.add(out, {m: a // c for m, a in num.items() if a % c == 0})
+        num = {m: a for m, a in num.items() if a % c}
     _BUILT.put(expr, Built(form, kind, num, out))
     return expr
 
@@ -248,16 +252,17 @@ def read(e: Expr) -> Quotient | None:
 def at_least(b: Built, bound: int) -> sympy.Basic:
     """``extent >= bound`` for a large built extent, in the form extent.at_least's general
     path gives (floor(N/D) + B >= m ⇔ N >= D·(m − B), N's positive terms on the left), decided
-    when every term but the constant has one sign (the least or greatest value is then at the
-    sizes' least values), else kept unevaluated."""
+    when N + D·(B − m), or N and B − m each, has every term but the constant of one sign (its
+    least value is then at the sizes' least values), else kept unevaluated."""
     num = b.inside if b.kind is floor else P.add(b.inside, b.form.den, P.constant(-1))
     den = b.form.den
-    difference = P.add(num, P.mul(P.add(P.constant(-bound), b.outside), den))
-    low = P.lowest(difference)
-    if low is not None and low >= 0:
+    excess = P.add(P.constant(-bound), b.outside)  # B − m
+    difference = P.add(num, P.mul(excess, den))  # ≥ 0 is the condition (D > 0)
+    if _at_least_zero(difference) or (_at_least_zero(num) and _at_least_zero(excess)):
         return sympy.true
-    high = P.lowest(P.scale(difference, -1))
-    if high is not None and high > 0:
+    negated = P.scale(difference, -1)
+    if _above_zero(negated) or (_above_zero(P.scale(num, -1))
+                                and _at_least_zero(P.scale(excess, -1))):
         return sympy.false
     left = {m: a for m, a in num.items() if m and a > 0}
     right = {m: -a for m, a in num.items() if not m or a < 0}
@@ -267,6 +272,27 @@ def at_least(b: Built, bound: int) -> sympy.Basic:
     else:  # sympy keeps (sizes)·(a sum) as a product
         rhs = sympy.Add(sympy.Mul(P.show(den), P.show(rest)), P.show(right))
     return sympy.Ge(P.show(left), rhs, evaluate=False)
+
+
+def polynomial_at_least(poly: Poly, bound: int) -> sympy.Basic | None:
+    """``poly >= bound`` for an extent that is a polynomial: decided as `at_least` decides,
+    kept unevaluated when large (sympy would look for the roots of the polynomial); None for
+    a small one it cannot decide (extent's general path then writes it as before)."""
+    b = Built(Quotient(poly, 1, P.ONE), floor, poly, {})
+    condition = at_least(b, bound)
+    if condition in (sympy.true, sympy.false) or len(poly) > SMALL or P.degree(poly) > SMALL:
+        return condition
+    return None
+
+
+def _at_least_zero(p: Poly) -> bool:
+    low = P.lowest(p)
+    return low is not None and low >= 0
+
+
+def _above_zero(p: Poly) -> bool:
+    low = P.lowest(p)
+    return low is not None and low > 0
 
 
 def equal(a: Built, b: Built) -> sympy.Basic:

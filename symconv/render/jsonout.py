@@ -1,6 +1,6 @@
-"""JSON output: numbers as JSON integers, formulas as strings in sympy syntax, which
-`sympy.parse_expr(value, local_dict=json_symbols(document))` reads back as the derived
-expression.
+"""JSON output: numbers as JSON integers, formulas as strings in sympy syntax, which sympy's
+`parse_expr` reads back as the derived expression given `json_symbols(document)` as its
+`local_dict` (README: JSON; symconv itself never parses text with sympy).
 
 A size whose name sympy's parser would not read as a plain name (a Python keyword such as
 `lambda`, a function the formulas call such as `floor`, or a name the parser's own code calls,
@@ -44,7 +44,7 @@ def written_names(sizes: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 def json_symbols(document: Mapping[str, object]) -> dict[str, sympy.Symbol]:
     """For a JSON document symconv wrote: each written name → the size's symbol, the
-    `local_dict` with which `sympy.parse_expr` reads its formulas back exactly."""
+    `local_dict` with which sympy's `parse_expr` reads its formulas back exactly."""
     sizes = list(document["sizes"])  # type: ignore[call-overload]
     return {written: symbols.size(name) for name, written in written_names(sizes).items()}
 
