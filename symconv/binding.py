@@ -12,7 +12,7 @@ from typing import Protocol
 import sympy
 from sympy import Expr
 
-from . import ir, symbols
+from . import ir, limits, symbols
 from .errors import Span, SymconvError, did_you_mean
 from .layers import REGISTRY, LayerSpec
 from .values import Arg, evaluate, truth
@@ -256,6 +256,11 @@ def input_shape(value: ir.Value, scope: Mapping[str, object]) -> tuple[Expr, ...
         shape.append(v)
     if not shape:
         raise SymconvError("SC104", "the input shape is empty", arg.span)
+    try:
+        limits.check_elements(tuple(shape))
+    except limits.TooLarge as err:
+        raise SymconvError("SC110", f"this input would be {err}", arg.span,
+                           hint="README: Limits lists the bounds") from None
     return tuple(shape)
 
 

@@ -131,6 +131,7 @@ def bounded_output(spec: LayerSpec, ctx: Call) -> LayerOutput:
         for value in (*out.shape, *(w.size for w in out.weights),
                       *(r.condition for r in ctx.requires)):
             limits.check(value)
+        limits.check_elements(out.shape)
     except limits.TooLarge as err:
         raise ctx.fail(f"its result would hold {err}", code="SC110",
                        hint="README: Limits lists the bounds") from None
@@ -144,6 +145,8 @@ def bounded_record(layer: LayerRecord, source: Source | None = None) -> LayerRec
         for value in (*(e for s in layer.input_shapes for e in s), *layer.output_shape,
                       *(w.size for w in layer.weights), *(r.condition for r in layer.requires)):
             limits.check(value)
+        for shape in (*layer.input_shapes, layer.output_shape):
+            limits.check_elements(shape)
     except limits.TooLarge as err:
         raise SymconvError("SC110", f"{layer.type} '{layer.name}': with these sizes it would "
                            f"hold {err}", layer.span, source,

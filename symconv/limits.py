@@ -48,6 +48,20 @@ def check(expr: object) -> None:
         _Walk().top(expr)
 
 
+def check_elements(shape: tuple[object, ...]) -> None:
+    """Raise TooLarge if a tensor of this shape has an element count of more than
+    NUMBER_DIGITS digits (each extent may be within the bound while their product, which the
+    memory and MACs columns compute, is not). Symbolic shapes are checked once substituted."""
+    count = 1
+    for extent in shape:
+        if not isinstance(extent, sympy.Integer):
+            return
+        count *= int(extent)
+    if too_many_digits(count):
+        raise TooLarge(f"a tensor whose number of elements has more than {NUMBER_DIGITS} "
+                       "digits")
+
+
 class _Walk:
     """One pass over an expression: every number's size, and the degree of every polynomial
     (a rounding, Min, Max or Mod being one variable; its arguments checked on their own).

@@ -95,8 +95,13 @@ def _run(text: str, *options: str, tmp_path: Path) -> subprocess.CompletedProces
 @pytest.mark.parametrize("text,needle,line,column", [
     # products of literals: each literal has 40 digits, the product 440
     ("input (3,)\nDense(" + "*".join([TEN_40] * 11) + ")\n", "more than 400 digits", 2, 7),
-    # a layer's count: Flatten over 110 axes of 10**40 is a 4,401-digit number
-    ("input (" + ", ".join([TEN_40] * 110) + ")\nFlatten()\n", "more than 400 digits", 2, 1),
+    # a tensor's element count: 110 axes of 10**40 make 10**4400 elements, which Flatten,
+    # the memory column and MACs would compute (4,401 digits: past Python's int-to-text limit)
+    ("input (" + ", ".join([TEN_40] * 110) + ")\nFlatten()\n",
+     "number of elements has more than 400 digits", 1, 7),
+    # a count a layer makes from a smaller input: 10**200 features times 10**201 units
+    ("input (" + "*".join([TEN_40] * 5) + ",)\nDense(" + "*".join([TEN_40] * 5) + "*10)\n",
+     "more than 400 digits", 2, 1),
     # degree: ((H**64)**64)**64 is H**262144
     ("sizes H\ninput (3,)\nDense(((H**64)**64)**64)\n", "degree 4096 (more than 256)", 3, 9),
 ])
