@@ -27,6 +27,29 @@ SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
 KERAS_MADE_ON_BUILD = {"MultiHeadAttention": ("Softmax", "Dropout")}
 
 
+class Budget:
+    """What one derivation may still do: MAX_APPLICATIONS layer and block applications and
+    MAX_STATEMENTS statements run, repeats and blocks expanded (a repeat of statements without a
+    layer was not counted, and ran 400 million times)."""
+
+    def __init__(self) -> None:
+        self.applications = 0
+        self.statements = 0
+
+    def application(self, span: Span) -> None:
+        self.applications += 1
+        if self.applications > MAX_APPLICATIONS:
+            raise SymconvError("SC110", f"more than {MAX_APPLICATIONS:,} layer and block "
+                               "applications", span, hint="is a `repeat` count too large?")
+
+    def statement(self, span: Span) -> None:
+        self.statements += 1
+        if self.statements > MAX_STATEMENTS:
+            raise SymconvError("SC110", f"more than {MAX_STATEMENTS:,} statements run "
+                               "(repeats and blocks expanded)", span,
+                               hint="is a `repeat` count too large?")
+
+
 def bind_arguments(owner: str, names: Sequence[str], required: Sequence[str],
                    call: ir.CallExpr, scope: Mapping[str, object],
                    reserved: Sequence[str] = (),

@@ -119,19 +119,6 @@ def linear(e: Expr) -> Linear | None:
     return Linear(terms, const, 1)
 
 
-def _unevaluated(kind: type, arg: Expr) -> Expr:
-    """``kind(arg, evaluate=False)`` without sympy's construction cache, whose keys (sums with
-    power-of-two denominators) collide in Python's integer hash every 61 bits, and without
-    rebuilding the one-argument `nargs` set for each of thousands of extents: the object is
-    the same, ``Basic.__new__`` being what ``Application.__new__`` calls to make it."""
-    obj = sympy.Basic.__new__(kind, arg)
-    obj.nargs = _ONE_ARGUMENT
-    return obj
-
-
-_ONE_ARGUMENT = sympy.FiniteSet(1)
-
-
 def _round(kind: type, terms: list[tuple[sympy.Symbol, int]], const: int, den: int,
            outside: list[Expr], offset: int) -> Expr:
     """``kind((Σ a*x + const)/den) + Σ outside + offset`` in the very structure sympy's own
@@ -143,7 +130,7 @@ def _round(kind: type, terms: list[tuple[sympy.Symbol, int]], const: int, den: i
         inner.append(Rational(const, den))
     else:
         offset += whole
-    return Add(_unevaluated(kind, Add(*inner)), *outside, Integer(offset))
+    return Add(quotient.unevaluated(kind, Add(*inner)), *outside, Integer(offset))
 
 
 def _linear_sum(terms: tuple[tuple[sympy.Symbol, int], ...], const: int) -> Expr:
@@ -296,7 +283,7 @@ def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1))
             form = linear(e) if numeric else None
             if form is not None:
                 return _compose(form, int(add), int(stride), int(plus))
-            fast = _large(e, add, stride, plus)
+            fast = quotient.compose_large(e, add, stride, plus)
             if fast is not None:
                 return fast
             general = decompose(e)
@@ -309,22 +296,6 @@ def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1))
 
 
 _AFFINE = _ByIdentity(20_000)
-
-
-def _large(e: Expr, add: Expr, stride: Expr, plus: Expr) -> Expr | None:
-    """``floor((e + add)/stride) + plus`` by the quotient module, when every part is a
-    polynomial (stride a whole number times positive sizes) and the result is large; None
-    for the general path."""
-    s = quotient.stride_of(stride)
-    a, p = quotient.P.read(add), quotient.P.read(plus)
-    if s is None or a is None or p is None:
-        return None
-    form = quotient.read(e)
-    if form is None:
-        return None
-    out = quotient.compose(form, a, s, p)
-    parts = quotient.split(out)
-    return quotient.build(out, parts) if len(parts[0]) > quotient.SMALL else None
 
 
 def window(extent: Expr, span: Expr, stride: Expr, pad_total: Expr) -> Expr:

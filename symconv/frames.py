@@ -5,8 +5,9 @@ for a name that is not a tensor."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import sympy
 
@@ -17,6 +18,9 @@ from .layers import Call, LayerSpec
 from .layers.base import LayerOutput
 from .model import LayerRecord, Shape
 from .values import Arg
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -51,6 +55,26 @@ class Frame:
     outputs: list[Tensor] = field(default_factory=list)
     index: int = 0  # PyTorch's container index for the next unnamed module
     calls: dict[str, int] = field(default_factory=dict)  # torch functions used so far, by name
+
+
+class Memo:
+    """Values computed from a written node in one frame's values, once: a repeat runs the
+    same statements in the same frame, whose values never change after it is made (evaluating
+    a 190-term argument again for each of 20,000 layers took a minute). Keyed by identity,
+    each key's objects kept alive beside the value."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[int, int], tuple[object, object, object]] = {}
+
+    def __call__(self, node: object, values: Mapping[str, object],
+                 compute: Callable[[], T]) -> T:
+        key = (id(node), id(values))
+        hit = self.items.get(key)
+        if hit is not None and hit[0] is node and hit[1] is values:
+            return hit[2]  # type: ignore[return-value]
+        value = compute()
+        self.items[key] = (node, values, value)
+        return value
 
 
 def bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | None,

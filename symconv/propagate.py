@@ -7,17 +7,15 @@ blocks, repeat, if, shared layers), naming, argument binding and error positions
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TypeVar
 
 import sympy
 
 from . import ir
 from .binding import (
-    MAX_APPLICATIONS,
-    MAX_STATEMENTS,
     SEPARATOR,
+    Budget,
     Namer,
     bind_arguments,
     check_arity,
@@ -33,6 +31,7 @@ from .binding import (
 from .errors import Span, SymconvError, did_you_mean
 from .frames import (
     Frame,
+    Memo,
     Shared,
     Tensor,
     bind_block_inputs,
@@ -47,7 +46,6 @@ from .layers.base import REQUIRED, SubLayer
 from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
 from .values import Arg, Deferred, evaluate
 
-T = TypeVar("T")
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
 _ELEMENTWISE = {"keras": {"+": "add", "-": "subtract", "*": "multiply"},
                 "torch": {"+": "add", "-": "sub", "*": "mul"}}
@@ -74,9 +72,8 @@ class _Deriver:
         self.inputs: list[tuple[str, Shape]] = []
         self.namer = Namer(self.convention)
         self.reserved: dict[int, str] = {}  # Keras names of layers written as arguments, by node
-        self.applications = 0
-        self.statements = 0
-        self.memos: dict[tuple[int, int], tuple[object, object, object]] = {}
+        self.budget = Budget()  # applications and statements run, bounded
+        self.memo = Memo()  # values of statements a repeat runs again
         self.depth = 0
         self.uses: dict[str, set[str]] = {}  # size → the arguments it appears in ('input': shapes)
 
@@ -111,7 +108,7 @@ class _Deriver:
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
         for statement in statements:
-            self.step(statement.span)
+            self.budget.statement(statement.span)
             if isinstance(statement, ir.Assign):
                 self.assign(statement, frame)
             elif isinstance(statement, ir.Input):
@@ -120,33 +117,14 @@ class _Deriver:
                 self.output(statement, frame)
             elif isinstance(statement, ir.Repeat):
                 self.namer.repeating += 1
-                count = self.memo(statement, frame, lambda: repeat_count(statement, frame.values))
+                count = self.memo(statement, frame.values,
+                                  lambda: repeat_count(statement, frame.values))
                 for _ in range(count):
                     self.body(statement.body, frame)
                 self.namer.repeating -= 1
             else:
-                self.body(self.memo(statement, frame,
+                self.body(self.memo(statement, frame.values,
                                     lambda: chosen_branch(statement, frame.values)), frame)
-
-    def step(self, span: Span) -> None:
-        """Count one statement run; a repeat runs its statements again and again."""
-        self.statements += 1
-        if self.statements > MAX_STATEMENTS:
-            raise SymconvError("SC110", f"more than {MAX_STATEMENTS:,} statements run "
-                               "(repeats and blocks expanded)", span,
-                               hint="is a `repeat` count too large?")
-
-    def memo(self, node: object, frame: Frame, compute: Callable[[], T]) -> T:
-        """compute(), once per written node and frame: a repeat runs the same statements in
-        the same frame, whose values never change, and evaluating a long expression again
-        for each of 20,000 layers took a minute."""
-        key = (id(node), id(frame.values))
-        hit = self.memos.get(key)
-        if hit is not None and hit[0] is node and hit[1] is frame.values:
-            return hit[2]  # type: ignore[no-any-return]
-        value = compute()
-        self.memos[key] = (node, frame.values, value)
-        return value
 
     def input(self, statement: ir.Input, frame: Frame) -> None:
         if frame.in_block:
@@ -278,14 +256,14 @@ class _Deriver:
 
     def bind(self, spec: LayerSpec, call: ir.CallExpr, frame: Frame) -> dict[str, Arg]:
         required = [p.name for p in spec.params if p.default is REQUIRED]
-        return self.memo(call, frame, lambda: bind_arguments(
+        return self.memo(call, frame.values, lambda: bind_arguments(
             spec.type, [p.name for p in spec.params], required, call, frame.values,
             positional=spec.positional)[0])
 
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
               frame: Frame, name: str | None = None, shared: Shared | None = None,
               positional: int = 0) -> Tensor:
-        self.count(span)
+        self.budget.application(span)
         check_arity(spec, len(tensors), span)
         if name is None:
             self.reserve_sublayer_names(args)
@@ -383,11 +361,12 @@ class _Deriver:
     # -- blocks ----------------------------------------------------------------------------
     def block(self, block: ir.Block, call: ir.CallExpr, tensors: list[Tensor] | None,
               frame: Frame) -> Tensor:
-        self.count(call.span)
+        self.budget.application(call.span)
         if self.depth >= MAX_BLOCK_DEPTH:
             raise SymconvError("SC110", f"blocks nested more than {MAX_BLOCK_DEPTH} deep "
                                f"(does '{block.name}' call itself?)", call.span)
-        values, given = self.memo(call, frame, lambda: self.block_arguments(block, call, frame))
+        values, given = self.memo(call, frame.values,
+                                  lambda: self.block_arguments(block, call, frame))
         local = self.namer.instance(block, given, call.span, frame)
         inner = Frame(values, frame.path + (local,), in_block=True)
         body = block.body
@@ -426,12 +405,6 @@ class _Deriver:
                 raise SymconvError("SC105", f"{block.name}() is missing the argument "
                                    f"'{p.name}'", call.span, hint=f"e.g. {block.name}({p.name}=…)")
         return values, extra.get("name")
-
-    def count(self, span: Span) -> None:
-        self.applications += 1
-        if self.applications > MAX_APPLICATIONS:
-            raise SymconvError("SC110", f"more than {MAX_APPLICATIONS:,} layer and block "
-                               "applications", span, hint="is a `repeat` count too large?")
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -216,14 +216,39 @@ def _written(form: Quotient, kind: type, num: Poly, outside: Poly) -> Expr:
     else:
         arg = P.show({m: a for m, a in num.items() if a % c}, c)
         outside = P.add(outside, {m: a // c for m, a in num.items() if a % c == 0})
-    rounded = kind(arg) if arg.is_Rational else _unevaluated(kind, arg)
+    rounded = kind(arg) if arg.is_Rational else unevaluated(kind, arg)
     return sympy.Add(rounded, P.show(outside)) if outside else rounded
 
 
-def _unevaluated(kind: type, arg: Expr) -> Expr:
-    from .extent import _unevaluated as make
+def unevaluated(kind: type, arg: Expr) -> Expr:
+    """``kind(arg, evaluate=False)`` without sympy's construction cache, whose keys (sums with
+    power-of-two denominators) collide in Python's integer hash every 61 bits, and without
+    rebuilding the one-argument `nargs` set for each of thousands of extents: the object is
+    the same, ``Basic.__new__`` being what ``Application.__new__`` calls to make it."""
+    obj = sympy.Basic.__new__(kind, arg)
+    obj.nargs = _ONE_ARGUMENT
+    return obj
 
-    return make(kind, arg)
+
+_ONE_ARGUMENT = sympy.FiniteSet(1)
+
+
+
+
+def compose_large(e: Expr, add: Expr, stride: Expr, plus: Expr) -> Expr | None:
+    """``floor((e + add)/stride) + plus`` by the quotient module, when every part is a
+    polynomial (stride a whole number times positive sizes) and the result is large; None
+    for the general path."""
+    s = stride_of(stride)
+    a, p = P.read(add), P.read(plus)
+    if s is None or a is None or p is None:
+        return None
+    form = read(e)
+    if form is None:
+        return None
+    out = compose(form, a, s, p)
+    parts = split(out)
+    return build(out, parts) if len(parts[0]) > SMALL else None
 
 
 def read(e: Expr) -> Quotient | None:

@@ -61,7 +61,8 @@ def test_every_value_reads_back_as_the_derived_expression(name: str) -> None:
         pairs += [(shape, w.shape) for shape, w in zip(data["weights"].values(), layer.weights)]
         pairs.append(([r["condition"] for r in data["requires"]],
                       tuple(r.condition for r in layer.requires)))
-    pairs.append(([r["condition"] for r in doc["requires"]], tuple(r.condition for r in d.requires)))
+    pairs.append(([r["condition"] for r in doc["requires"]],
+                  tuple(r.condition for r in d.requires)))
     pairs.append(([doc["totals"]["params"]], (d.params,)))
     for values, derived in pairs:
         assert len(values) == len(derived)

@@ -159,8 +159,9 @@ class _Writer:
     def field(self, value: object) -> object:
         if value is None:
             return None
-        return [{"size": self.value(f.size), "jump": self.value(f.jump),  # type: ignore[attr-defined]
-                 "start": self.value(f.start)} for f in value]  # type: ignore[attr-defined]
+        return [{"size": self.value(f.size), "jump": self.value(f.jump),
+                 "start": self.value(f.start)}
+                for f in value]  # type: ignore[attr-defined]
 
 
 def to_dict(d: Derivation) -> dict[str, object]:
