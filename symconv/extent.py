@@ -19,6 +19,9 @@ tests/test_extent.py against plain integer evaluation, negative values included)
    'valid' window: the padded extent is even, and the window halves it exactly)
 
 Non-identities are never applied: ``D*floor(X/D)`` stays as it is.
+
+Extents with symbolic kernels, strides or paddings compose the same way; once their numerator
+is large, `quotient` composes them as polynomials, without sympy's assumption queries.
 """
 
 from __future__ import annotations
@@ -238,9 +241,9 @@ def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
             return _compose(form, 0, int(den), int(offset))
     kept = []
     for term in Add.make_args(limits.expand(num)):
-        quotient = term / den
-        if quotient.is_integer:
-            offset += quotient
+        share = term / den
+        if share.is_integer:
+            offset += share
         elif term.is_Integer and den.is_Integer:
             whole, rest = divmod(int(term), int(den))
             offset += whole
@@ -352,9 +355,9 @@ def equal(a: Expr, b: Expr) -> sympy.Basic:
     ``c*floor(N/(c*D')) + B`` and the other ``floor(N/D') + B'`` (identities 1 and 6)."""
     if a == b:
         return sympy.true
-    x, y = quotient.built(a), quotient.built(b)
-    if x is not None and y is not None:
-        return quotient.equal(x, y)
+    known_a, known_b = quotient.built(a), quotient.built(b)
+    if known_a is not None and known_b is not None:
+        return quotient.equal(a, b, known_a, known_b)
     diff = limits.expand(a - b)
     if diff == 0:
         return sympy.true

@@ -14,7 +14,8 @@ out) by `sympy.count_ops`.
 Small forms (at most SMALL terms inside the rounding) are left to `extent`'s general path,
 where sympy may also prove a rounding constant (⌊1/(2S)⌋ = 0): that takes it seconds on a large
 polynomial, so past SMALL terms the rounding is kept as it is — the same function, possibly
-less simplified. tests/test_scaling.py checks the two paths build the same forms.
+less simplified. tests/test_quotient.py checks that the two paths build the same forms, and
+that this module's conditions are the general path's or decide more.
 """
 
 from __future__ import annotations
@@ -320,15 +321,15 @@ def _above_zero(p: Poly) -> bool:
     return low is not None and low > 0
 
 
-def equal(a: Built, b: Built) -> sympy.Basic:
-    """``a = b`` for two large built extents: true when they are one form, false when they
-    differ by a whole number, else kept unevaluated (deciding it would mean comparing two
-    large polynomials' roundings)."""
-    x, y = a.form, b.form
-    if x.coeff == y.coeff and x.mono == y.mono:
-        gap = P.add(x.num, P.scale(y.num, -1))
+def equal(a: Expr, b: Expr, x: Built, y: Built) -> sympy.Basic:
+    """``a = b`` for two large built extents (`x`, `y` how they were written): true when they
+    are one form, false when they differ by a whole number, else kept unevaluated (deciding
+    it would mean comparing two large polynomials' roundings)."""
+    f, g = x.form, y.form
+    if f.coeff == g.coeff and f.mono == g.mono:
+        gap = P.add(f.num, P.scale(g.num, -1))
         if not gap:
             return sympy.true
-        if list(gap) == [P.ONE] and not x.mono and gap[P.ONE] % x.coeff == 0:
+        if list(gap) == [P.ONE] and not f.mono and gap[P.ONE] % f.coeff == 0:
             return sympy.false
-    return sympy.Eq(build(x), build(y), evaluate=False)
+    return sympy.Eq(a, b, evaluate=False)
