@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .solver import Solution, Target
     from .frameworks import Report
 
-__all__ = ["SymconvError", "Target", "derive", "solve", "verify"]
+__all__ = ["SymconvError", "Target", "derive", "json_symbols", "solve", "verify"]
 __version__ = "0.1.0"
 
 
@@ -41,6 +41,14 @@ def verify(text_or_path, against=None, subs=None, samples=3, seed=0,  # type: ig
     from .api import verify as _verify
 
     return _verify(text_or_path, against, subs, samples, seed, outside)
+
+
+def json_symbols(document):  # type: ignore[no-untyped-def]
+    """See `symconv.render.jsonout.json_symbols`: the `local_dict` with which sympy's
+    `parse_expr` reads a JSON document's formulas back."""
+    from .render.jsonout import json_symbols as _json_symbols
+
+    return _json_symbols(document)
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from typing import Protocol
 import sympy
 from sympy import Expr
 
-from . import ir, symbols
+from . import ir, limits, symbols
 from .domains import Domain
 from .errors import Span, SymconvError, did_you_mean, shown
 from .layers import REGISTRY, LayerSpec
@@ -21,10 +21,34 @@ from .values import Arg, evaluate, truth
 CONVENTIONS = ("keras", "torch")
 DEFAULT_CONVENTION = "keras"
 MAX_APPLICATIONS = 20_000  # layer and block applications in one derivation (about 6 s)
+MAX_STATEMENTS = 100_000  # statements run, repeats and blocks expanded (each costs microseconds)
 SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
 # Layers Keras makes, with auto names, when it builds a layer (its first call): they take those
 # names from later layers (keras/src/layers/attention/multi_head_attention.py _build_attention).
 KERAS_MADE_ON_BUILD = {"MultiHeadAttention": ("Softmax", "Dropout")}
+
+
+class Budget:
+    """What one derivation may still do: MAX_APPLICATIONS layer and block applications and
+    MAX_STATEMENTS statements run, repeats and blocks expanded (a repeat of statements without a
+    layer was not counted, and ran 400 million times)."""
+
+    def __init__(self) -> None:
+        self.applications = 0
+        self.statements = 0
+
+    def application(self, span: Span) -> None:
+        self.applications += 1
+        if self.applications > MAX_APPLICATIONS:
+            raise SymconvError("SC110", f"more than {MAX_APPLICATIONS:,} layer and block "
+                               "applications", span, hint="is a `repeat` count too large?")
+
+    def statement(self, span: Span) -> None:
+        self.statements += 1
+        if self.statements > MAX_STATEMENTS:
+            raise SymconvError("SC110", f"more than {MAX_STATEMENTS:,} statements run "
+                               "(repeats and blocks expanded)", span,
+                               hint="is a `repeat` count too large?")
 
 
 def bind_arguments(owner: str, names: Sequence[str], required: Sequence[str],
@@ -310,6 +334,11 @@ def input_shape(value: ir.Value, scope: Mapping[str, object]) -> tuple[Expr, ...
         shape.append(v)
     if not shape:
         raise SymconvError("SC104", "the input shape is empty", arg.span)
+    try:
+        limits.check_elements(tuple(shape))
+    except limits.TooLarge as err:
+        raise SymconvError("SC110", f"this input would be {err}", arg.span,
+                           hint="README: Limits lists the bounds") from None
     return tuple(shape)
 
 

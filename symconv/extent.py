@@ -19,6 +19,9 @@ tests/test_extent.py against plain integer evaluation, negative values included)
    'valid' window: the padded extent is even, and the window halves it exactly)
 
 Non-identities are never applied: ``D*floor(X/D)`` stays as it is.
+
+Extents with symbolic kernels, strides or paddings compose the same way; once their numerator
+is large, `quotient` composes them as polynomials, without sympy's assumption queries.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from math import gcd
 
 import sympy
 from sympy import Add, Expr, Integer, Max, Min, Rational, ceiling, floor
+
+from . import limits, quotient
 
 
 @dataclass(frozen=True)
@@ -124,19 +129,6 @@ def linear(e: Expr) -> Linear | None:
     return Linear(terms, const, 1)
 
 
-def _unevaluated(kind: type, arg: Expr) -> Expr:
-    """``kind(arg, evaluate=False)`` without sympy's construction cache, whose keys (sums with
-    power-of-two denominators) collide in Python's integer hash every 61 bits, and without
-    rebuilding the one-argument `nargs` set for each of thousands of extents: the object is
-    the same, ``Basic.__new__`` being what ``Application.__new__`` calls to make it."""
-    obj = sympy.Basic.__new__(kind, arg)
-    obj.nargs = _ONE_ARGUMENT
-    return obj
-
-
-_ONE_ARGUMENT = sympy.FiniteSet(1)
-
-
 def _round(kind: type, terms: list[tuple[sympy.Symbol, int]], const: int, den: int,
            outside: list[Expr], offset: int) -> Expr:
     """``kind((Σ a*x + const)/den) + Σ outside + offset`` in the very structure sympy's own
@@ -148,7 +140,7 @@ def _round(kind: type, terms: list[tuple[sympy.Symbol, int]], const: int, den: i
         inner.append(Rational(const, den))
     else:
         offset += whole
-    return Add(_unevaluated(kind, Add(*inner)), *outside, Integer(offset))
+    return Add(quotient.unevaluated(kind, Add(*inner)), *outside, Integer(offset))
 
 
 def _linear_sum(terms: tuple[tuple[sympy.Symbol, int], ...], const: int) -> Expr:
@@ -192,6 +184,12 @@ def _compose(form: Linear, add: int, stride: int, plus: int) -> Expr:
 def decompose(e: Expr) -> FloorForm:
     """Read an extent as ``floor(num/den) + offset`` (an opaque one has den = 1); a rounding
     nested in the numerator is flattened (identities 1 and 2)."""
+    known = quotient.built(e)
+    if known is not None:  # a large form: its parts are known, asking sympy would be slow
+        num = known.inside if known.kind is floor else quotient.P.add(
+            known.inside, known.form.den, quotient.P.constant(-1))
+        show = quotient.P.show
+        return FloorForm(show(num), show(known.form.den), show(known.outside))
     e = _even_up(e)
     terms = Add.make_args(e)
     rounded = [t for t in terms if isinstance(t, (floor, ceiling))]
@@ -220,14 +218,14 @@ def _even_up(e: Expr) -> Expr:
                 and coeff > 0):
             continue
         x = mod.args[0]
-        rest = sympy.expand((e - t) / coeff)
+        rest = limits.expand((e - t) / coeff)
         mine, other = decompose(x), decompose(rest)
         # floor((N + D*m)/D) = floor(N/D) + m: numerators a multiple of D apart are one form
-        k = sympy.expand(other.offset - mine.offset + (other.num - mine.num) / mine.den)
+        k = limits.expand(other.offset - mine.offset + (other.num - mine.num) / mine.den)
         if mine.den != 1 and other.den == mine.den and k.is_Integer:
             return coeff * (2 * ceiling(x / 2) + k)
-        if mine.den == 1 and sympy.expand(rest - x).is_Integer:
-            return coeff * (2 * ceiling(x / 2) + sympy.expand(rest - x))
+        if mine.den == 1 and limits.expand(rest - x).is_Integer:
+            return coeff * (2 * ceiling(x / 2) + limits.expand(rest - x))
     return e
 
 
@@ -245,14 +243,14 @@ def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
     """The normal form of ``floor(num/den) + offset``: whole multiples of den moved out, then
     the shortest of the equal forms (identity 4) chosen for printing."""
     if den.is_Integer and den > 0 and offset.is_Integer:
-        form = linear(sympy.expand(num))
+        form = linear(limits.expand(num))
         if form is not None:
             return _compose(form, 0, int(den), int(offset))
     kept = []
-    for term in Add.make_args(sympy.expand(num)):
-        quotient = term / den
-        if quotient.is_integer:
-            offset += quotient
+    for term in Add.make_args(limits.expand(num)):
+        share = term / den
+        if share.is_integer:
+            offset += share
         elif term.is_Integer and den.is_Integer:
             whole, rest = divmod(int(term), int(den))
             offset += whole
@@ -267,9 +265,9 @@ def _build(num: Expr, den: Expr, offset: Expr) -> Expr:
         return num + offset
     candidates = [
         floor(num / den) + offset,
-        floor(sympy.expand(num + den * offset) / den),
-        ceiling(sympy.expand(num - den + 1) / den) + offset,
-        ceiling(sympy.expand(num + den * offset - den + 1) / den),
+        floor(limits.expand(num + den * offset) / den),
+        ceiling(limits.expand(num - den + 1) / den) + offset,
+        ceiling(limits.expand(num + den * offset - den + 1) / den),
     ]
     costs = [sympy.count_ops(c) for c in candidates]
     return candidates[costs.index(min(costs))]
@@ -295,6 +293,9 @@ def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1))
             form = linear(e) if numeric else None
             if form is not None:
                 return _compose(form, int(add), int(stride), int(plus))
+            fast = quotient.compose_large(e, add, stride, plus)
+            if fast is not None:
+                return fast
             general = decompose(e)
             num = general.num + general.den * (general.offset + add)
             return _build(num, general.den * stride, plus)
@@ -321,7 +322,7 @@ def ceil_window(extent: Expr, span: Expr, stride: Expr, pad: Expr) -> Expr:
     """
     first = 2 * pad - span + stride - 1
     second = pad - 1
-    gap = sympy.expand(first - second)
+    gap = limits.expand(first - second)
     if gap.is_nonnegative:
         return affine_floor(extent, second, stride)
     if gap.is_nonpositive:
@@ -345,7 +346,7 @@ def _scaled_floor(e: Expr) -> tuple[Expr, Expr, Expr, Expr] | None:
             found = (coeff, factor)
         else:
             rest.append(term)
-    if found is None:
+    if found is None or not found[0] > 1:  # c = 1 adds nothing to identities 6 and 7
         return None
     parts = _fraction(found[1])
     remainder = Add(*rest)
@@ -361,7 +362,10 @@ def equal(a: Expr, b: Expr) -> sympy.Basic:
     ``c*floor(N/(c*D')) + B`` and the other ``floor(N/D') + B'`` (identities 1 and 6)."""
     if a == b:
         return sympy.true
-    diff = sympy.expand(a - b)
+    known_a, known_b = quotient.built(a), quotient.built(b)
+    if known_a is not None and known_b is not None:
+        return quotient.equal(a, b, known_a, known_b)
+    diff = limits.expand(a - b)
     if diff == 0:
         return sympy.true
     if diff.is_number:
@@ -372,13 +376,13 @@ def equal(a: Expr, b: Expr) -> sympy.Basic:
             continue
         c, num, den, rest = found
         if c == den:
-            k = sympy.expand(num + rest - y)  # x = num - (num mod den) + rest
+            k = limits.expand(num + rest - y)  # x = num - (num mod den) + rest
             if k.is_Integer:
                 return sympy.Eq(sympy.Mod(num, den), k) if 0 <= k < den else sympy.false
             continue
         other = decompose(y)  # c*floor(z/c) = z - (z mod c) with z = floor(N/D') = y - B'
-        if c.is_positive and other.den * c == den and sympy.expand(other.num - num) == 0:
-            k = sympy.expand(rest - other.offset)
+        if c.is_positive and other.den * c == den and limits.expand(other.num - num) == 0:
+            k = limits.expand(rest - other.offset)
             if k.is_Integer:
                 z = _build(other.num, other.den, Integer(0))
                 return sympy.Eq(sympy.Mod(z, c), k) if 0 <= k < c else sympy.false
@@ -391,6 +395,9 @@ def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
         return sympy.And(*[at_least(a, bound) for a in extent.args])
     if isinstance(extent, Max):
         return sympy.Or(*[at_least(a, bound) for a in extent.args])
+    known = quotient.built(extent)
+    if known is not None and isinstance(bound, (int, Integer)):
+        return quotient.at_least(known, int(bound))
     form = linear(extent)
     least = form.least() if form is not None else None
     if form is not None and isinstance(bound, (int, Integer)) and least is not None:
@@ -402,6 +409,10 @@ def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
         if not form.terms:
             return sympy.false
         return sympy.Ge(_linear_sum(form.terms, 0), Integer(rhs), evaluate=False)
+    poly = quotient.P.read(extent) if isinstance(bound, (int, Integer)) else None
+    decided = quotient.polynomial_at_least(poly, int(bound)) if poly is not None else None
+    if decided is not None:
+        return decided
     scaled = _scaled_floor(extent)
     if scaled is not None and scaled[0] > 1 and (bound - scaled[3]).is_Integer:
         c, num, den, rest = scaled  # identity 7
@@ -409,7 +420,7 @@ def at_least(extent: Expr, bound: Expr) -> sympy.Basic:
     form = decompose(extent)
     rhs = form.den * (bound - form.offset)
     lhs = []
-    for term in Add.make_args(sympy.expand(form.num)):
+    for term in Add.make_args(limits.expand(form.num)):
         if term.could_extract_minus_sign() or term.is_Number:
             rhs -= term
         else:

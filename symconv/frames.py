@@ -5,17 +5,22 @@ for a name that is not a tensor."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import sympy
 
-from . import ir
+from . import ir, limits
 from .binding import name_value
-from .errors import Span, SymconvError, did_you_mean
+from .errors import Source, Span, SymconvError, did_you_mean
 from .layers import Call, LayerSpec
+from .layers.base import LayerOutput
 from .model import LayerRecord, Shape
 from .values import Arg
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -50,6 +55,26 @@ class Frame:
     outputs: list[Tensor] = field(default_factory=list)
     index: int = 0  # PyTorch's container index for the next unnamed module
     calls: dict[str, int] = field(default_factory=dict)  # torch functions used so far, by name
+
+
+class Memo:
+    """Values computed from a written node in one frame's values, once: a repeat runs the
+    same statements in the same frame, whose values never change after it is made (evaluating
+    a 190-term argument again for each of 20,000 layers took a minute). Keyed by identity,
+    each key's objects kept alive beside the value."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[int, int], tuple[object, object, object]] = {}
+
+    def __call__(self, node: object, values: Mapping[str, object],
+                 compute: Callable[[], T]) -> T:
+        key = (id(node), id(values))
+        hit = self.items.get(key)
+        if hit is not None and hit[0] is node and hit[1] is values:
+            return hit[2]  # type: ignore[return-value]
+        value = compute()
+        self.items[key] = (node, values, value)
+        return value
 
 
 def bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | None,
@@ -121,3 +146,33 @@ def given_name(args: Mapping[str, Arg]) -> str | None:
     return name_value(args["name"]) if "name" in args else None
 
 
+def bounded_output(spec: LayerSpec, ctx: Call) -> LayerOutput:
+    """The layer's output, its shape, weights and conditions within `limits`; past them an
+    SC110 error at the layer (a Flatten of ten 40-digit axes, a merge that would expand
+    (H + W + … + 1)**64)."""
+    try:
+        out = spec.fn(ctx)
+        for value in (*out.shape, *(w.size for w in out.weights),
+                      *(r.condition for r in ctx.requires)):
+            limits.check(value)
+        limits.check_elements(out.shape)
+    except limits.TooLarge as err:
+        raise ctx.fail(f"its result would hold {err}", code="SC110",
+                       hint="README: Limits lists the bounds") from None
+    return out
+
+
+def bounded_record(layer: LayerRecord, source: Source | None = None) -> LayerRecord:
+    """`layer` (with sizes substituted), or an SC110 error at it when a shape, a weight or a
+    condition went past `limits` (a 40-digit H in H**256 makes 10,240 digits)."""
+    try:
+        for value in (*(e for s in layer.input_shapes for e in s), *layer.output_shape,
+                      *(w.size for w in layer.weights), *(r.condition for r in layer.requires)):
+            limits.check(value)
+        for shape in (*layer.input_shapes, layer.output_shape):
+            limits.check_elements(shape)
+    except limits.TooLarge as err:
+        raise SymconvError("SC110", f"{layer.type} '{layer.name}': with these sizes it would "
+                           f"hold {err}", layer.span, source,
+                           hint="README: Limits lists the bounds") from None
+    return layer

@@ -6,6 +6,7 @@ Renderers take these objects; `to_dict()` is the JSON form documented in README.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import sympy
 from sympy import Expr, Integer
@@ -23,19 +24,45 @@ def _sum(values: list[Expr]) -> Expr:
 def _count(values: list[Expr]) -> Expr:
     """A layer's parameter count with common factors pulled out: F*(C*K**2 + 1), not
     C*F*K**2 + F (sympy.factor_terms: a sound rewrite, no simplify())."""
-    total = _sum(values)
+    return _factored(tuple(values))
+
+
+@lru_cache(maxsize=4096)  # the layers of a repeat have the same weights
+def _factored(values: tuple[Expr, ...]) -> Expr:
+    total = _sum(list(values))
     return total if total.is_Number else sympy.factor_terms(total)
 
 
-def _implies(stronger: Requirement, weaker: Requirement, earlier: bool) -> bool:
-    """Whether `stronger` makes `weaker` redundant; of two equal ones the earlier stays."""
-    a, b = stronger.condition, weaker.condition
-    if a == b:
-        return earlier
-    if not (isinstance(a, sympy.GreaterThan) and isinstance(b, sympy.GreaterThan)):
-        return False
-    gap = a.rhs - b.rhs
-    return a.lhs == b.lhs and gap.is_number is True and bool(gap > 0)
+def _prune(every: list[Requirement]) -> tuple[Requirement, ...]:
+    """The conditions less those another one implies: a repeat of an earlier one, or
+    ``X ≥ c + R`` where another is ``X ≥ c' + R`` with c' > c (R the symbolic part of the right
+    side, c and c' numbers). One pass keeps, per left side and R, the largest c (the first of
+    equals): O(n) dictionary lookups, where comparing every pair was O(n²) sympy
+    subtractions."""
+    strongest: dict[tuple[object, object], Expr] = {}
+    for r in every:
+        key = _bound_key(r.condition)
+        if key is not None:
+            c = key[1]
+            if key[0] not in strongest or bool(c > strongest[key[0]]):
+                strongest[key[0]] = c
+    kept, seen = [], set()
+    for r in every:
+        if r.condition in seen:
+            continue
+        seen.add(r.condition)
+        key = _bound_key(r.condition)
+        if key is None or key[1] == strongest[key[0]]:
+            kept.append(r)
+    return tuple(kept)
+
+
+def _bound_key(condition: object) -> tuple[tuple[object, object], Expr] | None:
+    """((left side, symbolic part of the right), its number) for a ``≥`` condition."""
+    if not isinstance(condition, sympy.GreaterThan):
+        return None
+    c, rest = condition.rhs.as_coeff_Add()
+    return (condition.lhs, rest), c
 
 
 Shape = tuple[Expr, ...]
@@ -87,19 +114,19 @@ class LayerRecord:
     sources: tuple[int | str, ...] = ()
     warnings: tuple[LayerWarning, ...] = ()
 
-    @property
+    @cached_property
     def trainable(self) -> Expr:
         return _count([w.size for w in self.weights if w.trainable and not w.buffer])
 
-    @property
+    @cached_property
     def non_trainable(self) -> Expr:
         return _count([w.size for w in self.weights if not w.trainable and not w.buffer])
 
-    @property
+    @cached_property
     def params(self) -> Expr:
         return _count([w.size for w in self.weights if not w.buffer])
 
-    @property
+    @cached_property
     def buffers(self) -> Expr:
         return _count([w.size for w in self.weights if w.buffer])
 
@@ -149,13 +176,11 @@ class Derivation:
         """The symbol standing for a size in this derivation's formulas."""
         return symbols.size(name, self.domain(name).least)
 
-    @property
+    @cached_property
     def requires(self) -> tuple[Requirement, ...]:
         """Every layer's open conditions, less those another one implies (same left side of
-        ≥, a larger right side by a known amount)."""
-        every = [r for layer in self.layers for r in layer.requires]
-        return tuple(r for j, r in enumerate(every)
-                     if not any(_implies(o, r, i < j) for i, o in enumerate(every) if i != j))
+        ≥, a larger right side by a known amount); computed once."""
+        return _prune([r for layer in self.layers for r in layer.requires])
 
     @property
     def warnings(self) -> tuple[LayerWarning, ...]:
@@ -167,6 +192,11 @@ class Derivation:
         if self.outputs:
             return self.outputs[0]
         return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    @cached_property
+    def layer_positions(self) -> dict[int, int]:
+        """Each layer record's index in `layers`, by the record's identity."""
+        return {id(layer): i for i, layer in enumerate(self.layers)}
 
     def block_layers(self, block: BlockRecord) -> tuple[LayerRecord, ...]:
         return self.layers[block.first:block.last + 1]
@@ -214,10 +244,15 @@ class Derivation:
         return tuple(s for s in self.sizes if s not in self.subs)
 
     def layer(self, name: str) -> LayerRecord:
+        """The first layer record of that name (KeyError if none)."""
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, LayerRecord]:
+        named: dict[str, LayerRecord] = {}
         for record in self.layers:
-            if record.name == name:
-                return record
-        raise KeyError(name)
+            named.setdefault(record.name, record)
+        return named
 
     def to_dict(self) -> dict[str, object]:
         from .render.jsonout import to_dict

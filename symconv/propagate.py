@@ -14,8 +14,8 @@ import sympy
 
 from . import ir, symbols
 from .binding import (
-    MAX_APPLICATIONS,
     SEPARATOR,
+    Budget,
     Namer,
     bind_arguments,
     check_arity,
@@ -34,9 +34,11 @@ from .domains import DEFAULT, Domain, Uses, below_one, check_value, likely_zero
 from .errors import Span, SymconvError, did_you_mean
 from .frames import (
     Frame,
+    Memo,
     Shared,
     Tensor,
     bind_block_inputs,
+    bounded_output,
     given_name,
     not_a_tensor,
     same_weights,
@@ -116,7 +118,8 @@ class _Deriver:
         self.inputs: list[tuple[str, Shape]] = []
         self.namer = Namer(self.convention)
         self.reserved: dict[int, str] = {}  # Keras names of layers written as arguments, by node
-        self.applications = 0
+        self.budget = Budget()  # applications and statements run, bounded
+        self.memo = Memo()  # values of statements a repeat runs again
         self.depth = 0
         self.bodies = 0  # body() calls open (MAX_BODY_DEPTH)
         self.known = dict(known)  # sizes whose domain is written or already inferred
@@ -172,6 +175,7 @@ class _Deriver:
                                "combine with `and`")
         self.bodies += 1
         for statement in statements:
+            self.budget.statement(statement.span)
             if isinstance(statement, ir.Assign):
                 self.assign(statement, frame)
             elif isinstance(statement, ir.Input):
@@ -180,11 +184,14 @@ class _Deriver:
                 self.output(statement, frame)
             elif isinstance(statement, ir.Repeat):
                 self.namer.repeating += 1
-                for _ in range(repeat_count(statement, frame.values)):
+                count = self.memo(statement, frame.values,
+                                  lambda: repeat_count(statement, frame.values))
+                for _ in range(count):
                     self.body(statement.body, frame)
                 self.namer.repeating -= 1
             else:
-                self.body(chosen_branch(statement, frame.values), frame)
+                self.body(self.memo(statement, frame.values,
+                                    lambda: chosen_branch(statement, frame.values)), frame)
         self.bodies -= 1  # not in a `finally`: an error ends the derivation
 
     def input(self, statement: ir.Input, frame: Frame) -> None:
@@ -317,20 +324,21 @@ class _Deriver:
 
     def bind(self, spec: LayerSpec, call: ir.CallExpr, frame: Frame) -> dict[str, Arg]:
         required = [p.name for p in spec.params if p.default is REQUIRED]
-        return bind_arguments(spec.type, [p.name for p in spec.params], required, call,
-                              frame.values, positional=spec.positional)[0]
+        return self.memo(call, frame.values, lambda: bind_arguments(
+            spec.type, [p.name for p in spec.params], required, call, frame.values,
+            positional=spec.positional)[0])
 
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
               frame: Frame, name: str | None = None, shared: Shared | None = None,
               positional: int = 0) -> Tensor:
-        self.count(span)
+        self.budget.application(span)
         check_arity(spec, len(tensors), span)
         if name is None:
             self.reserve_sublayer_names(args)
             name = self.namer.layer(spec, args.get("name"), span, frame)
         shapes = tuple(t.shape for t in tensors)
         ctx = Call(spec, name, shapes, args, span, self.sublayer, self.recorded)
-        out = spec.fn(ctx)
+        out = bounded_output(spec, ctx)
         self.seen.call(ctx, args)
         if shared is None or shared.first is None:
             self.namer.built(spec)
@@ -413,11 +421,12 @@ class _Deriver:
     # -- blocks ----------------------------------------------------------------------------
     def block(self, block: ir.Block, call: ir.CallExpr, tensors: list[Tensor] | None,
               frame: Frame) -> Tensor:
-        self.count(call.span)
+        self.budget.application(call.span)
         if self.depth >= MAX_BLOCK_DEPTH:
             raise SymconvError("SC110", f"blocks nested more than {MAX_BLOCK_DEPTH} deep "
                                f"(does '{block.name}' call itself?)", call.span)
-        values, given = self.block_arguments(block, call, frame)
+        values, given = self.memo(call, frame.values,
+                                  lambda: self.block_arguments(block, call, frame))
         local = self.namer.instance(block, given, call.span, frame)
         inner = Frame(values, frame.path + (local,), in_block=True)
         body = block.body
@@ -457,11 +466,6 @@ class _Deriver:
                                    f"'{p.name}'", call.span, hint=f"e.g. {block.name}({p.name}=…)")
         return values, extra.get("name")
 
-    def count(self, span: Span) -> None:
-        self.applications += 1
-        if self.applications > MAX_APPLICATIONS:
-            raise SymconvError("SC110", f"more than {MAX_APPLICATIONS:,} layer and block "
-                               "applications", span, hint="is a `repeat` count too large?")
-
 
 # -- helpers -------------------------------------------------------------------------------
+

@@ -10,6 +10,7 @@ from sympy import Expr
 
 from .domains import check_value
 from .errors import SymconvError, did_you_mean
+from .frames import bounded_record
 from .layers.base import Requirement, Weight
 from .model import Derivation, LayerCall, LayerRecord
 
@@ -74,11 +75,12 @@ def _layer(layer: LayerRecord, mapping: Mapping[sympy.Symbol, Expr], d: Derivati
             requires.append(replace(req, condition=cond))
     weights = tuple(Weight(w.name, _shape(w.shape, mapping), w.trainable, w.buffer)
                     for w in layer.weights)
-    return replace(layer, input_shape=_shape(layer.input_shape, mapping),
-                   input_shapes=tuple(_shape(s, mapping) for s in layer.input_shapes),
-                   output_shape=_shape(layer.output_shape, mapping), weights=weights,
-                   requires=tuple(requires),
-                   call=_call(layer.call, mapping) if layer.call is not None else None)
+    return bounded_record(replace(
+        layer, input_shape=_shape(layer.input_shape, mapping),
+        input_shapes=tuple(_shape(s, mapping) for s in layer.input_shapes),
+        output_shape=_shape(layer.output_shape, mapping), weights=weights,
+        requires=tuple(requires), call=_call(layer.call, mapping) if layer.call else None),
+        d.source)
 
 
 def _call(call: LayerCall, mapping: Mapping[sympy.Symbol, Expr]) -> LayerCall:

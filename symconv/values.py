@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import sympy
 
-from . import ir
+from . import ir, limits
 from .errors import Span, SymconvError, did_you_mean, shown
 
 MAX_DIGITS = 40  # integer literals and results of ** beyond this many digits are refused
@@ -85,7 +85,17 @@ def evaluate(value: ir.Value, scope: Mapping[str, object], depth: int = 0) -> Ar
     if value.op == "+" and isinstance(left_arg.value, str) and isinstance(right_arg.value, str):
         return Arg(left_arg.value + right_arg.value, value.span)  # layer names: prefix + "_bn"
     left, right = _numeric(left_arg), _numeric(right_arg)
-    return Arg(_apply(value.op, left, right, value.span), value.span)
+    return Arg(bounded(_apply(value.op, left, right, value.span), value.span), value.span)
+
+
+def bounded(value: sympy.Expr, span: Span) -> sympy.Expr:
+    """`value`, or an SC110 error at `span` if it is past a bound of `limits`."""
+    try:
+        limits.check(value)
+    except limits.TooLarge as err:
+        raise SymconvError("SC110", f"this makes {err}", span,
+                           hint="README: Limits lists the bounds") from None
+    return value
 
 
 _RELATIONS = {"==": sympy.Eq, "!=": sympy.Ne, "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt,

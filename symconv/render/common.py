@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 
 import sympy
 from sympy import Expr
@@ -45,10 +46,15 @@ def param_cell(d: Derivation, row: LayerRecord | BlockRecord, fmt=pretty) -> str
 
 
 def memory(count: Expr, bytes_per_value: int = 4) -> str | None:
-    """keras.src.utils.summary_utils.readable_memory_size for float32 weights."""
+    """keras.src.utils.summary_utils.readable_memory_size for float32 weights (in floats, as
+    Keras computes it; past the floats' range, 1.8e308 bytes, exactly in petabytes)."""
     if not isinstance(count, sympy.Integer):
         return None
-    size = float(int(count) * bytes_per_value)
+    exact = int(count) * bytes_per_value
+    if exact.bit_length() > 1000:
+        hundredths = round(Fraction(exact * 100, 1024**5))
+        return f"{hundredths // 100}.{hundredths % 100:02d} PB"
+    size = float(exact)
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if size / 1024 < 1:
             return f"{size:.2f} {unit}"

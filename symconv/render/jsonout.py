@@ -1,8 +1,18 @@
-"""JSON output: numbers as JSON integers, formulas as strings in sympy syntax."""
+"""JSON output: numbers as JSON integers, formulas as strings in sympy syntax, which sympy's
+`parse_expr` reads back as the derived expression given `json_symbols(document)` as its
+`local_dict` (README: JSON; symconv itself never parses text with sympy).
+
+A size whose name sympy's parser would not read as a plain name (a Python keyword such as
+`lambda`, a function the formulas call such as `floor`, or a name the parser's own code calls,
+`Integer`) is written with a trailing underscore (`lambda_`), more while that is another size's
+name; `json_symbols` maps each written name back to the size's symbol.
+"""
 
 from __future__ import annotations
 
 import json
+import keyword
+from collections.abc import Mapping
 
 import sympy
 
@@ -11,116 +21,168 @@ from ..escapes import json_visible
 from ..model import BlockRecord, Derivation, LayerRecord
 from .columns import columns
 from .options import DEFAULT, Options
-from .printing import show
+from .printing import _SympyPrinter
+
+# Names a formula calls (floor, Mod, …) or sympy's parser writes into the code it runs for one
+# (Integer(2), Symbol('x'), …): a size of one of these names would read back as the function.
+CALLED = frozenset({"floor", "ceiling", "trunc", "Mod", "Min", "Max", "Eq", "Ne", "And", "Or",
+                    "Not", "Integer", "Float", "Rational", "Symbol", "Function", "Lambda"})
 
 
-def _value(e: sympy.Basic) -> int | str:
-    return int(e) if isinstance(e, sympy.Integer) else show(e)
-
-
-def _requires(reqs) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
-    return [{"condition": show(r.condition), "reason": r.reason, "layer": r.layer} for r in reqs]
-
-
-def _layer(layer: LayerRecord, torch: bool) -> dict[str, object]:
-    out: dict[str, object] = {
-        "name": layer.name,
-        "type": layer.type,
-        "line": layer.span.line,
-        "output_shape": [_value(e) for e in layer.output_shape],
-        "params": _value(layer.params),
-        "trainable": _value(layer.trainable),
-        "non_trainable": _value(layer.non_trainable),
-        "weights": {w.name: [_value(e) for e in w.shape] for w in layer.weights if not w.buffer},
-    }
-    if torch:
-        out["buffers"] = _value(layer.buffers)
-        out["buffer_shapes"] = {w.name: [_value(e) for e in w.shape]
-                                for w in layer.weights if w.buffer}
-    out["requires"] = _requires(layer.requires)
-    if layer.notes:
-        out["notes"] = list(layer.notes)
-    if layer.path:
-        out["block"] = ".".join(layer.path)
-    if layer.shares:
-        out["shares_weights_with"] = layer.shares
+def written_names(sizes: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Each size's name as the JSON formulas write it (README: JSON)."""
+    taken = set(sizes)
+    out = {}
+    for name in sizes:
+        written = name
+        while keyword.iskeyword(written) or written in CALLED or (
+                written != name and written in taken):
+            written += "_"
+        taken.add(written)
+        out[name] = written
     return out
 
 
-def _block(d: Derivation, block: BlockRecord) -> dict[str, object]:
-    return {"name": block.name, "type": block.type, "line": block.span.line,
-            "output_shape": [_value(e) for e in block.output_shape],
-            "params": _value(d.subtotal(block)),
-            "layers": [layer.name for layer in d.block_layers(block)]}
+def json_symbols(document: Mapping[str, object]) -> dict[str, sympy.Symbol]:
+    """For a JSON document symconv wrote: each written name → the size's symbol, the
+    `local_dict` with which sympy's `parse_expr` reads its formulas back exactly."""
+    sizes = list(document["sizes"])  # type: ignore[call-overload]
+    least: Mapping[str, int] = document.get("domains", {})  # type: ignore[assignment]
+    return {written: symbols.size(name, least.get(name, symbols.DEFAULT_LEAST))
+            for name, written in written_names(sizes).items()}
 
 
-def _domains(d: Derivation) -> dict[str, int]:
-    """The least value of each size whose domain is not the default (≥ 1)."""
-    return {s: d.domain(s).least for s in d.sizes if d.domain(s).least != symbols.DEFAULT_LEAST}
+class _JsonPrinter(_SympyPrinter):
+    def __init__(self, names: Mapping[str, str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        return self.names.get(expr.name, expr.name)
+
+
+class _Writer:
+    """One document's values: numbers as JSON integers, formulas through one printer (its
+    names for the sizes, its remembered terms)."""
+
+    def __init__(self, d: Derivation) -> None:
+        self.d = d
+        self.printer = _JsonPrinter(written_names(d.sizes))
+
+    def value(self, e: sympy.Basic) -> int | str:
+        return int(e) if isinstance(e, sympy.Integer) else self.printer.doprint(e)
+
+    def values(self, shape: tuple[sympy.Expr, ...]) -> list[int | str]:
+        return [self.value(e) for e in shape]
+
+    def requires(self, reqs) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+        return [{"condition": self.value(r.condition), "reason": r.reason, "layer": r.layer}
+                for r in reqs]
+
+    def layer(self, layer: LayerRecord, torch: bool) -> dict[str, object]:
+        out: dict[str, object] = {
+            "name": layer.name,
+            "type": layer.type,
+            "line": layer.span.line,
+            "output_shape": self.values(layer.output_shape),
+            "params": self.value(layer.params),
+            "trainable": self.value(layer.trainable),
+            "non_trainable": self.value(layer.non_trainable),
+            "weights": {w.name: self.values(w.shape) for w in layer.weights if not w.buffer},
+        }
+        if torch:
+            out["buffers"] = self.value(layer.buffers)
+            out["buffer_shapes"] = {w.name: self.values(w.shape)
+                                    for w in layer.weights if w.buffer}
+        out["requires"] = self.requires(layer.requires)
+        if layer.notes:
+            out["notes"] = list(layer.notes)
+        if layer.path:
+            out["block"] = ".".join(layer.path)
+        if layer.shares:
+            out["shares_weights_with"] = layer.shares
+        return out
+
+    def block(self, block: BlockRecord) -> dict[str, object]:
+        d = self.d
+        return {"name": block.name, "type": block.type, "line": block.span.line,
+                "output_shape": self.values(block.output_shape),
+                "params": self.value(d.subtotal(block)),
+                "layers": [layer.name for layer in d.block_layers(block)]}
+
+    def document(self) -> dict[str, object]:
+        d = self.d
+        torch = d.convention == "torch"
+        totals: dict[str, object] = {"params": self.value(d.params),
+                                     "trainable": self.value(d.trainable),
+                                     "non_trainable": self.value(d.non_trainable)}
+        if torch:
+            totals["buffers"] = self.value(d.buffers)
+        out: dict[str, object] = {
+            "network": d.network,
+            "convention": d.convention,
+            "sizes": list(d.sizes),
+        }
+        domains = {s: d.domain(s).least for s in d.sizes
+                   if d.domain(s).least != symbols.DEFAULT_LEAST}
+        if domains:  # only when some size may be 0, so that other outputs stay as they were
+            out["domains"] = domains
+        return {
+            **out,
+            "subs": dict(d.subs),
+            "input": self.values(d.input_shape),
+            "inputs": {name: self.values(shape) for name, shape in d.inputs},
+            "output_shape": self.values(d.output_shape),
+            "outputs": [self.values(shape) for shape in d.outputs],
+            "layers": [self.layer(layer, torch) for layer in d.layers],
+            "blocks": [self.block(block) for block in d.blocks],
+            "totals": totals,
+            "requires": self.requires(d.requires),
+            # only when there are some: the output for a network without warnings stays as it was
+            **({"warnings": [w.to_dict() for w in d.warnings]} if d.warnings else {}),
+        }
+
+    def compute(self, options: Options, data: dict[str, object]) -> None:
+        """The compute columns asked for, per layer and in total (keys: macs or flops,
+        activation_bytes, receptive_field as [{size, jump, start}] per spatial axis or
+        null)."""
+        d = self.d
+        layers: list[dict[str, object]] = data["layers"]  # type: ignore[assignment]
+        totals: dict[str, object] = data["totals"]  # type: ignore[assignment]
+        for column in columns(d, list(d.layers), options):
+            key = {"MACs": "macs", "FLOPs": "flops", "Receptive field": "receptive_field"}.get(
+                column.header, "activation_bytes")
+            for layer, value in zip(layers, column.values):
+                layer[key] = (self.field(value) if key == "receptive_field"
+                              else self.value(value))  # type: ignore[arg-type]
+            if column.total is not None:
+                totals[key] = self.value(column.total)
+        if options.macs is not None:
+            from ..analysis import macs
+
+            data["macs_convention"] = {"name": options.macs,
+                                       "description": macs.PRESETS[options.macs].description}
+        if options.memory is not None:
+            from ..analysis import memory
+
+            totals["parameter_bytes"] = self.value(memory.parameters(d, options.memory))
+            data["memory"] = {"dtype": options.memory, "batch": options.batch}
+
+    def field(self, value: object) -> object:
+        if value is None:
+            return None
+        return [{"size": self.value(f.size), "jump": self.value(f.jump),
+                 "start": self.value(f.start)}
+                for f in value]  # type: ignore[attr-defined]
 
 
 def to_dict(d: Derivation) -> dict[str, object]:
-    torch = d.convention == "torch"
-    totals: dict[str, object] = {"params": _value(d.params), "trainable": _value(d.trainable),
-                                 "non_trainable": _value(d.non_trainable)}
-    if torch:
-        totals["buffers"] = _value(d.buffers)
-    out: dict[str, object] = {
-        "network": d.network,
-        "convention": d.convention,
-        "sizes": list(d.sizes),
-    }
-    if _domains(d):  # only when some size may be 0, so that other outputs stay as they were
-        out["domains"] = _domains(d)
-    return {
-        **out,
-        "subs": dict(d.subs),
-        "input": [_value(e) for e in d.input_shape],
-        "inputs": {name: [_value(e) for e in shape] for name, shape in d.inputs},
-        "output_shape": [_value(e) for e in d.output_shape],
-        "outputs": [[_value(e) for e in shape] for shape in d.outputs],
-        "layers": [_layer(layer, torch) for layer in d.layers],
-        "blocks": [_block(d, block) for block in d.blocks],
-        "totals": totals,
-        "requires": _requires(d.requires),
-        # only when there are some: the output for a network without warnings stays as it was
-        **({"warnings": [w.to_dict() for w in d.warnings]} if d.warnings else {}),
-    }
+    return _Writer(d).document()
 
 
 def render_json(d: Derivation, options: Options = DEFAULT) -> str:
-    data = to_dict(d)
-    _compute(d, options, data)
+    writer = _Writer(d)
+    data = writer.document()
+    writer.compute(options, data)
     # json.dumps leaves DEL, C1 controls and bidirectional overrides raw: \u escapes instead
     return json_visible(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def _compute(d: Derivation, options: Options, data: dict[str, object]) -> None:
-    """The compute columns asked for, per layer and in total (keys: macs or flops,
-    activation_bytes, receptive_field as [{size, jump, start}] per spatial axis or null)."""
-    layers: list[dict[str, object]] = data["layers"]  # type: ignore[assignment]
-    totals: dict[str, object] = data["totals"]  # type: ignore[assignment]
-    for column in columns(d, list(d.layers), options):
-        key = {"MACs": "macs", "FLOPs": "flops", "Receptive field": "receptive_field"}.get(
-            column.header, "activation_bytes")
-        for layer, value in zip(layers, column.values):
-            layer[key] = _field(value) if key == "receptive_field" else _value(value)  # type: ignore[arg-type]
-        if column.total is not None:
-            totals[key] = _value(column.total)
-    if options.macs is not None:
-        from ..analysis import macs
-
-        data["macs_convention"] = {"name": options.macs,
-                                   "description": macs.PRESETS[options.macs].description}
-    if options.memory is not None:
-        from ..analysis import memory
-
-        totals["parameter_bytes"] = _value(memory.parameters(d, options.memory))
-        data["memory"] = {"dtype": options.memory, "batch": options.batch}
-
-
-def _field(value: object) -> object:
-    if value is None:
-        return None
-    return [{"size": _value(f.size), "jump": _value(f.jump), "start": _value(f.start)}  # type: ignore[attr-defined]
-            for f in value]  # type: ignore[attr-defined]

@@ -13,40 +13,128 @@ import math
 import sympy
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
+
+from .. import limits
 
 
 def _one_fraction(arg: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     """(numerator, denominator) of a floor's argument over one common denominator. A sum of
     terms with rational coefficients (every window extent) is put over the least common
-    denominator directly, as `sympy.together` would, without its cost."""
+    denominator directly, as `sympy.together` would, without its cost; so is a sum over a
+    product of sizes (an extent with a symbolic stride) when nothing cancels."""
     if arg.is_Add:
         parts = [t.as_coeff_Mul() for t in arg.args]
         if all(c.is_Rational and not rest.is_Add for c, rest in parts):
             den = math.lcm(*(c.q for c, _ in parts))
             num = sympy.Add(*[sympy.Integer(c.p * (den // c.q)) * rest for c, rest in parts])
             return num, sympy.Integer(den)
-    return sympy.fraction(sympy.together(sympy.expand(arg)))
+    quotient = _over_sizes(arg)
+    if quotient is not None:
+        return quotient
+    try:
+        return sympy.fraction(sympy.together(limits.expand(arg)))
+    except limits.TooLarge:
+        return sympy.fraction(arg)
+
+
+def _over_sizes(arg: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
+    """``c·(a sum)/(d·sizes)`` read directly when `sympy.together` would give the same: the
+    sum with whole coefficients and no common factor with d, and no size of the denominator in
+    every term of the sum (else together cancels it)."""
+    if not arg.is_Mul:
+        return None
+    coeff, rest = arg.as_coeff_Mul()
+    num, den = sympy.fraction(rest)
+    if not (coeff.is_Rational and num.is_Add and (den.is_Symbol or den.is_Pow or den.is_Mul)):
+        return None
+    whole = [t.as_coeff_Mul() for t in num.args]
+    if not all(c.is_Integer for c, _ in whole):
+        return None
+    if math.gcd(coeff.p * math.gcd(*(int(c) for c, _ in whole)), coeff.q) != 1:
+        return None
+    for size in den.free_symbols:
+        if all(t.has(size) for _, t in whole):
+            return None
+    return sympy.Integer(coeff.p) * num, sympy.Integer(coeff.q) * den
 
 
 def _ordered(printer, expr: sympy.Add) -> list[sympy.Expr]:  # type: ignore[no-untyped-def]
     """Sums read as written by hand: positive terms, then negative ones, then the constant.
-    A linear sum (multiples of symbols and a number) is put in sympy's order, symbols by name,
-    without its cost."""
-    factors = [t.as_coeff_Mul()[1] for t in expr.args]
-    if all(f.is_Symbol or f is sympy.S.One for f in factors):
-        terms = [t for _, t in sorted(zip(factors, expr.args),
-                                      key=lambda p: (p[0] is sympy.S.One, str(p[0])))]
-    else:
+    A polynomial (numbers times powers of sizes) is put in sympy's order without its cost."""
+    pairs = _polynomial_order(expr)
+    if pairs is None:
         terms = list(StrPrinter._as_ordered_terms(printer, expr, order=None))
-    positive = [t for t in terms if not t.is_Number and not t.could_extract_minus_sign()]
-    negative = [t for t in terms if not t.is_Number and t.could_extract_minus_sign()]
-    return positive + negative + [t for t in terms if t.is_Number]
+        pairs = [(t, t.could_extract_minus_sign()) for t in terms]
+    return _by_sign(pairs)
+
+
+def _by_sign(pairs: list[tuple[sympy.Expr, bool]]) -> list[sympy.Expr]:
+    positive = [t for t, negative in pairs if not t.is_Number and not negative]
+    negative = [t for t, negative in pairs if not t.is_Number and negative]
+    return positive + negative + [t for t, _ in pairs if t.is_Number]
+
+
+def _polynomial_order(expr: sympy.Add) -> list[tuple[sympy.Expr, bool]] | None:
+    """The terms of a sum of numbers times powers of sizes (and of at most one rounding, Min,
+    Max or other function of each kind), each with whether it is negative, in the order
+    `Expr.as_ordered_terms` gives them (lexicographic in the exponents, the variables in
+    sympy's order, highest first); None for any other sum. as_ordered_terms computes each
+    coefficient's real and imaginary parts numerically and sorts by keys that walk every
+    argument, and a term's sign is found by negating it: seconds for a sum of a few thousand
+    terms, or for a floor over one."""
+    exponents = []
+    negative = []
+    for term in expr.args:
+        coeff, rest = term.as_coeff_Mul()
+        if not coeff.is_Rational:
+            return None
+        powers: dict[sympy.Expr, int] = {}
+        if rest is not sympy.S.One:
+            for factor in sympy.Mul.make_args(rest):
+                base, exp = factor.as_base_exp()
+                if not (exp.is_Integer and exp > 0) or base.is_number or base.is_Add:
+                    return None
+                powers[base] = int(exp)
+        exponents.append(powers)
+        negative.append(coeff < 0)
+    variables = {x for p in exponents for x in p}
+    keys = {x: x.sort_key() if x.is_Symbol else (x.class_key(),) for x in variables}
+    if len({k[0] if len(k) == 1 else k for k in keys.values()}) != len(keys):
+        return None  # two variables sympy orders by their arguments: leave it to sympy
+    order = sorted(variables, key=keys.__getitem__)
+    ranks = [tuple(-p.get(x, 0) for x in order) for p in exponents]
+    ranked = sorted(zip(ranks, range(len(ranks))))
+    return [(expr.args[i], negative[i]) for _, i in ranked]
 
 
 class _SympyPrinter(StrPrinter):
+    def __init__(self, settings: dict[str, object] | None = None) -> None:
+        super().__init__(settings)
+        self._terms: dict[sympy.Expr, str] = {}  # printed terms of polynomials, remembered
+
     def _as_ordered_terms(self, expr, order=None):  # type: ignore[no-untyped-def]
         return _ordered(self, expr)
+
+    def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
+        """A polynomial printed term by term as StrPrinter prints it (no term needs
+        parentheses), each term's text remembered: the extents of a long chain with symbolic
+        strides repeat their terms layer after layer."""
+        pairs = _polynomial_order(expr)
+        if pairs is None:
+            return super()._print_Add(expr, order)
+        if len(self._terms) > 200_000:
+            self._terms.clear()
+        out = []
+        for term in _by_sign(pairs):
+            text = self._terms.get(term)
+            if text is None:
+                text = self._terms[term] = self._print(term)
+            sign, text = ("-", text[1:]) if text.startswith("-") else ("+", text)
+            out += [sign, text]
+        return (out[1] if out[0] == "+" else "-" + out[1]) + "".join(
+            f" {sign} {text}" for sign, text in zip(out[2::2], out[3::2]))
 
     def _quotient(self, arg: sympy.Expr) -> str:
         num, den = _one_fraction(arg)
@@ -59,6 +147,35 @@ class _SympyPrinter(StrPrinter):
 
     def _print_ceiling(self, expr: sympy.ceiling) -> str:
         return f"ceiling({self._quotient(expr.args[0])})"
+
+    def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
+        """A whole exponent as plain digits (no thousands separators: H**16384), as StrPrinter
+        writes it otherwise (a negative one in parentheses)."""
+        n = expr.exp
+        if not n.is_Integer or n == -1:
+            return super()._print_Pow(expr, rational)
+        base = self.parenthesize(expr.base, precedence(expr), strict=False)
+        return f"{base}**{int(n)}" if n >= 0 else f"{base}**({int(n)})"
+
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        """A number times powers of sizes (every term of a window extent) written directly,
+        as StrPrinter writes it: sign, numerator, factors by name, then ``/denominator``."""
+        coeff, rest = expr.as_coeff_Mul()
+        factors = sympy.Mul.make_args(rest)
+        if not coeff.is_Rational or not all(
+                f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Integer
+                                and f.exp > 0) for f in factors):
+            return super()._print_Mul(expr)
+        c = abs(coeff)
+        parts = [self._print(sympy.Integer(c.p))] if c.p != 1 else []
+        parts += [self._print(f) for f in sorted(factors, key=_power_key)]
+        text = ("-" if coeff < 0 else "") + "*".join(parts or ["1"])
+        return f"{text}/{self._print(sympy.Integer(c.q))}" if c.q != 1 else text
+
+
+def _power_key(factor: sympy.Expr) -> tuple[str, int]:
+    base, exp = factor.as_base_exp()
+    return base.name, int(exp)
 
 
 class _PrettyPrinter(_SympyPrinter):
@@ -102,6 +219,15 @@ class _Latex(LatexPrinter):
         r"""Thousands separated by thin spaces, as papers print them: 18\,496."""
         n = int(expr)
         return f"{n:,}".replace(",", r"\,") if abs(n) >= 10000 else str(n)
+
+    def _helper_print_standard_power(self, expr: sympy.Pow, template: str) -> str:
+        """A whole exponent as plain digits (H^{16384}, not H^{16\\,384}); else as sympy."""
+        if not expr.exp.is_Integer:
+            return super()._helper_print_standard_power(expr, template)
+        base = self.parenthesize(expr.base, PRECEDENCE["Pow"])
+        if expr.base.is_Symbol:
+            base = self.parenthesize_super(base)
+        return template % (base, str(int(expr.exp)))
 
     def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
         r"""A name of several letters upright-italic as one word (\mathit{classes}), not as a

@@ -1,0 +1,80 @@
+"""JSON formulas read back (issue 14): `sympy.parse_expr(value,
+local_dict=symconv.json_symbols(document))` gives the derived expression for every value, even
+for sizes named like sympy's constants and functions or like a Python keyword. (The parse is in
+the test: symconv itself never parses text with sympy.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy
+from sympy.parsing.sympy_parser import parse_expr
+
+import symconv
+
+NAMES = ["E", "I", "N", "S", "Q", "O", "pi", "oo", "zoo", "nan", "lambda", "beta", "gamma",
+         "Symbol", "Integer", "floor", "ceiling", "Mod", "Min", "Max", "Eq", "x"]
+
+
+def _network(name: str) -> str:
+    # a ceil-mode pool (a Min of two floors before it settles), a symbolic channel count, a
+    # user-written floor, a size named like the written form of another (name_)
+    return f"""network t
+convention torch
+sizes {name}, W, {name}_
+input (3, {name}, W)
+Conv2d(3, 4, 3, stride=2, padding=1)
+MaxPool2d(2, ceil_mode=True)
+Conv2d(4, {name}_, 1)
+Flatten()
+Linear({name}_*((({name} - 1)//2 + 1)//2)*(((W - 1)//2 + 1)//2), 2)
+"""
+
+
+def _same(read: sympy.Basic, derived: sympy.Basic) -> bool:
+    """Equal as functions of the sizes, over the same symbols (assumptions included)."""
+    if read.free_symbols != derived.free_symbols:
+        return False
+    if read == derived:
+        return True
+    if isinstance(derived, sympy.Expr) and sympy.expand(read - derived) == 0:
+        return True
+    sizes = sorted(derived.free_symbols, key=str)
+    return all(read.xreplace(dict(zip(sizes, point))) == derived.xreplace(dict(zip(sizes, point)))
+               for point in [(1, 2, 3), (7, 5, 2), (30, 31, 4), (100, 9, 64)])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_value_reads_back_as_the_derived_expression(name: str) -> None:
+    d = symconv.derive(_network(name))
+    doc = json.loads(d.render("json"))
+    names = symconv.json_symbols(doc)
+
+    def read(value: int | str) -> sympy.Basic:
+        return sympy.Integer(value) if isinstance(value, int) else parse_expr(value, names)
+
+    pairs = [(doc["input"], d.input_shape), (doc["output_shape"], d.output_shape)]
+    for data, layer in zip(doc["layers"], d.layers):
+        pairs.append((data["output_shape"], layer.output_shape))
+        pairs.append(([data["params"]], (layer.params,)))
+        pairs += [(shape, w.shape) for shape, w in zip(data["weights"].values(), layer.weights)]
+        pairs.append(([r["condition"] for r in data["requires"]],
+                      tuple(r.condition for r in layer.requires)))
+    pairs.append(([r["condition"] for r in doc["requires"]],
+                  tuple(r.condition for r in d.requires)))
+    pairs.append(([doc["totals"]["params"]], (d.params,)))
+    for values, derived in pairs:
+        assert len(values) == len(derived)
+        for value, expr in zip(values, derived):
+            assert _same(read(value), expr), (name, value, expr)
+
+
+def test_names_the_parser_cannot_read_are_written_with_an_underscore() -> None:
+    d = symconv.derive(_network("lambda"))
+    doc = json.loads(d.render("json"))
+    assert doc["sizes"] == ["lambda", "W", "lambda_"]  # the sizes keep their names
+    assert doc["layers"][0]["output_shape"][1] == "ceiling(lambda__/2)"
+    assert doc["layers"][2]["output_shape"][0] == "lambda_"  # the size named lambda_
+    names = symconv.json_symbols(doc)
+    assert names["lambda__"].name == "lambda" and names["lambda_"].name == "lambda_"
