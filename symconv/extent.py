@@ -20,8 +20,8 @@ tests/test_extent.py against plain integer evaluation, negative values included)
 
 Non-identities are never applied: ``D*floor(X/D)`` stays as it is.
 
-Extents with symbolic kernels, strides or paddings compose the same way; once their numerator
-is large, `quotient` composes them as polynomials, without sympy's assumption queries.
+Extents with symbolic kernels, strides or paddings compose the same way; `quotient` composes
+them as polynomials, without sympy's assumption queries, where that builds what sympy would.
 """
 
 from __future__ import annotations
@@ -293,7 +293,7 @@ def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1))
             form = linear(e) if numeric else None
             if form is not None:
                 return _compose(form, int(add), int(stride), int(plus))
-            fast = quotient.compose_large(e, add, stride, plus)
+            fast = quotient.compose_fast(e, add, stride, plus)
             if fast is not None:
                 return fast
             general = decompose(e)

@@ -6,11 +6,15 @@ terms. Each stage asks `check` about what it makes (the language's arithmetic, e
 output, every substituted value) and turns a `TooLarge` into a positioned SC110 error naming the
 expression or the layer; expansions go through `expand`, which refuses before it starts.
 
-- `NUMBER_DIGITS`: no integer (a count, an extent, a coefficient) has more digits. A real network
-  has fewer than 20 (10**15 parameters is far past the largest model); 400 leaves room for ten
-  40-digit sizes multiplied together, and keeps every printed number (a total is at most 20,000
-  layers' counts, a footer multiplies by a dtype's bytes) well under Python's 4,300-digit limit
-  on converting integers to text.
+- `NUMBER_DIGITS`: no number (a count, an extent, a tensor's element count, any value after
+  substitution) has more digits. A real network's have fewer than 20 (10**15 parameters is far
+  past the largest model); 400 leaves room for ten 40-digit sizes multiplied together, and keeps
+  every printed number (a total is at most 20,000 layers' counts, a footer multiplies by a
+  dtype's bytes, MACs multiply a few of them) well under Python's 4,300-digit limit on
+  converting integers to text.
+- `COEFFICIENT_DIGITS`: no number inside a formula has more digits. A window's divisor doubles
+  with every stride-2 layer (10,000 layers of a strided chain divide by 2**6666, 2,007 digits),
+  so this bound is looser, and still under the 4,300-digit limit the formula is printed with.
 - `MAX_DEGREE`: no polynomial in the sizes has a higher total degree. ``H**64`` is allowed,
   ``(H**64)**64`` is not. A rounding counts as one variable of the polynomial around it, its
   argument being bounded on its own, so a chain of 200 convolutions with a symbolic stride
@@ -28,9 +32,11 @@ import sympy
 from sympy import Expr
 
 NUMBER_DIGITS = 400
+COEFFICIENT_DIGITS = 4_000
 MAX_DEGREE = 256
 MAX_TERMS = 10_000
 _BIGGEST = 10**NUMBER_DIGITS  # an integer this large has NUMBER_DIGITS + 1 digits
+_BIGGEST_COEFFICIENT = 10**COEFFICIENT_DIGITS
 
 
 class TooLarge(Exception):
@@ -42,10 +48,16 @@ def too_many_digits(n: int) -> bool:
 
 
 def check(expr: object) -> None:
-    """Raise TooLarge if `expr` (a sympy object, or anything else: ignored) holds an integer of
-    more than NUMBER_DIGITS digits or a polynomial of degree more than MAX_DEGREE."""
-    if isinstance(expr, sympy.Basic):
-        _Walk().top(expr)
+    """Raise TooLarge if `expr` (a sympy object, or anything else: ignored) is a number of
+    more than NUMBER_DIGITS digits, or a formula holding a number of more than
+    COEFFICIENT_DIGITS digits or a polynomial of degree more than MAX_DEGREE."""
+    if not isinstance(expr, sympy.Basic):
+        return
+    if expr.is_Rational:
+        if too_many_digits(expr.p) or too_many_digits(expr.q):  # type: ignore[attr-defined]
+            raise TooLarge(f"a number of more than {NUMBER_DIGITS} digits")
+        return
+    _Walk().top(expr)
 
 
 def check_elements(shape: tuple[object, ...]) -> None:
@@ -86,8 +98,9 @@ class _Walk:
 
     def _degree(self, e: sympy.Basic) -> int:
         if e.is_Rational:
-            if too_many_digits(e.p) or too_many_digits(e.q):  # type: ignore[attr-defined]
-                raise TooLarge(f"a number of more than {NUMBER_DIGITS} digits")
+            if max(abs(e.p), e.q) >= _BIGGEST_COEFFICIENT:  # type: ignore[attr-defined]
+                raise TooLarge(f"a formula holding a number of more than {COEFFICIENT_DIGITS:,} "
+                               "digits")
             return 0
         if e.is_Symbol:
             return 1

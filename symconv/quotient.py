@@ -11,9 +11,11 @@ built into sympy once, in the structure `extent._build` gives: the terms c·M di
 of the rounding, and the shortest of the four equal writings (floor or ceiling, offset inside or
 out) by `sympy.count_ops`.
 
-Small forms (at most SMALL terms inside the rounding) are left to `extent`'s general path,
-where sympy may also prove a rounding constant (⌊1/(2S)⌋ = 0): that takes it seconds on a large
-polynomial, so past SMALL terms the rounding is kept as it is — the same function, possibly
+Small forms whose terms (but the constant) inside the rounding all have one sign are left to
+`extent`'s general path, where sympy may prove a rounding constant (⌊1/(2S)⌋ = 0). It proves
+nothing of the kind when the signs are mixed (⌊(H − K)/S⌋, every convolution with a symbolic
+kernel), so those are built here, in a millisecond rather than sympy's 40; and so is every form
+of more than SMALL terms, where sympy's proof would take seconds — the same function, possibly
 less simplified. tests/test_quotient.py checks that the two paths build the same forms, and
 that this module's conditions are the general path's or decide more.
 """
@@ -236,10 +238,10 @@ _ONE_ARGUMENT = sympy.FiniteSet(1)
 
 
 
-def compose_large(e: Expr, add: Expr, stride: Expr, plus: Expr) -> Expr | None:
-    """``floor((e + add)/stride) + plus`` by the quotient module, when every part is a
-    polynomial (stride a whole number times positive sizes) and the result is large; None
-    for the general path."""
+def compose_fast(e: Expr, add: Expr, stride: Expr, plus: Expr) -> Expr | None:
+    """``floor((e + add)/stride) + plus`` by this module when every part is a polynomial
+    (stride a whole number times positive sizes) and the result is large or has terms of both
+    signs inside its rounding; None for extent's general path."""
     s = stride_of(stride)
     a, p = P.read(add), P.read(plus)
     if s is None or a is None or p is None:
@@ -249,7 +251,14 @@ def compose_large(e: Expr, add: Expr, stride: Expr, plus: Expr) -> Expr | None:
         return None
     out = compose(form, a, s, p)
     parts = split(out)
-    return build(out, parts) if len(parts[0]) > SMALL else None
+    return build(out, parts) if len(parts[0]) > SMALL or _mixed(parts[0]) else None
+
+
+def _mixed(inside: Poly) -> bool:
+    """Whether the terms but the constant have both signs: sympy then proves no sign of the
+    rounding's argument, so the general path would build exactly what `build` builds."""
+    signs = {a > 0 for m, a in inside.items() if m}
+    return len(signs) > 1
 
 
 def read(e: Expr) -> Quotient | None:
