@@ -193,7 +193,7 @@ def test_a_keras_chain_with_symbolic_kernel_and_stride_is_exact() -> None:
 def test_a_torch_chain_with_symbolic_stride_padding_and_dilation_is_exact() -> None:
     n = 60
     d = symconv.derive(TORCH_CHAIN + TORCH_LAYER * n)
-    H, W, K, S, P, D = _symbols("HWKSPD")
+    H, W, K, S, P, D = (d.symbol(n) for n in "HWKSPD")  # P is a padding: ≥ 0
     for h, k, s, p, dil in [(10**6, 3, 2, 1, 1), (10**30, 5, 3, 2, 2), (40, 1, 1, 0, 3),
                             (123, 3, 1, 1, 2)]:
         L = h
