@@ -231,3 +231,15 @@ def test_pruning_in_one_pass_is_the_pairwise_rule(seed: int) -> None:
                  if not any(_implies(o.condition, r.condition, i < j)
                             for i, o in enumerate(every) if i != j))
     assert _prune(every) == want
+
+
+class _Latex(printing._Latex):
+    _print_Add = printing.LatexPrinter._print_Add
+
+
+def test_polynomials_print_in_latex_as_sympy_prints_them() -> None:
+    rng = random.Random(9)
+    mine, theirs = printing._Latex({"mul_symbol": "dot"}), _Latex({"mul_symbol": "dot"})
+    for _ in range(150):
+        e = _expression(rng)
+        assert mine.doprint(e) == theirs.doprint(e)

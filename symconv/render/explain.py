@@ -15,6 +15,7 @@ from collections.abc import Callable
 import sympy
 from sympy import Expr
 
+from .. import extent
 from ..errors import SymconvError, did_you_mean
 from ..escapes import visible_lines
 from ..layers import REGISTRY
@@ -46,6 +47,8 @@ def _per_axis(value: object, rank: int) -> tuple[object, ...]:
 
 def _same(a: Expr, b: Expr) -> bool:
     """Whether two extents agree at the layer's sizes (sampled where symbolic)."""
+    if a == b:  # one expression (the window arithmetic remembers what it built)
+        return True
     free = sorted(a.free_symbols | b.free_symbols, key=str)
     rng = random.Random(0)
     for _ in range(6 if free else 1):
@@ -183,11 +186,11 @@ def _window_keras(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
     for axis, (n, k, s, dd, out) in enumerate(zip(spatial, size, strides, dilation, outs)):
         if padding == "valid":
             k_eff = dd * (k - 1) + 1
-            value = sympy.floor((n - k_eff) / s) + 1
+            value = extent.window(n, k_eff, s, sympy.Integer(0))  # ⌊(n − k_eff)/s⌋ + 1
             shown = f"⌊({_n(n)} - {_n(k_eff)})/{_n(s)}⌋ + 1"
             rule = "padding 'valid': every window lies inside the input"
         else:
-            value, shown = sympy.ceiling(n / s), f"⌈{_n(n)}/{_n(s)}⌉"
+            value, shown = extent.ceil_div(n, s), f"⌈{_n(n)}/{_n(s)}⌉"
             rule = (f"padding '{padding}': zeros are added so that every step has an "
                     "output, and the length depends only on the stride")
         if _same(value, out):
@@ -217,7 +220,8 @@ def _window_torch(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
                                                      pads, dilation, record.output_shape[1:])):
         k_eff = dd * (k - 1) + 1
         inner = f"({_n(n)} + 2·{_n(p)} - {_n(k_eff)})/{_n(s)}"
-        value = (sympy.ceiling if ceil_mode else sympy.floor)((n + 2 * p - k_eff) / s) + 1
+        value = extent.affine_floor(  # ⌊ ⌋ or ⌈(n + 2p − k_eff)/s⌉ + 1, without sympy's proofs
+            n, 2 * p - k_eff + (s - 1 if ceil_mode else 0), s)
         shown = f"⌈{inner}⌉ + 1" if ceil_mode else f"⌊{inner}⌋ + 1"
         if _same(value, out):
             lines.append(f"axis {axis + 1}: {shown} = {_v(out)}")

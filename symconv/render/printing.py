@@ -206,8 +206,38 @@ class _PrettyPrinter(_SympyPrinter):
 
 
 class _Latex(LatexPrinter):
+    def __init__(self, settings: dict[str, object] | None = None) -> None:
+        super().__init__(settings)
+        self._terms: dict[sympy.Expr, str] = {}  # printed terms of polynomials, remembered
+
     def _as_ordered_terms(self, expr, order=None):  # type: ignore[no-untyped-def]
         return _ordered(self, expr)
+
+    def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
+        """A sum printed term by term as LatexPrinter prints it, each term's text remembered
+        (a long chain's extents repeat their terms, and a document prints each extent three
+        times)."""
+        pairs = _polynomial_order(expr)
+        if pairs is None:
+            return super()._print_Add(expr, order)
+        if len(self._terms) > 200_000:
+            self._terms.clear()
+        negative = dict(pairs)
+        out = []
+        for i, term in enumerate(_by_sign(pairs)):
+            if i and negative[term]:
+                out.append(" - ")
+                term = -term
+            elif i:
+                out.append(" + ")
+            text = self._terms.get(term)
+            if text is None:
+                text = self._print(term)
+                if self._needs_add_brackets(term):  # a term holding a Mod
+                    text = rf"\left({text}\right)"
+                self._terms[term] = text
+            out.append(text)
+        return "".join(out)
 
     def _quotient(self, arg: sympy.Expr) -> str:
         num, den = _one_fraction(arg)
