@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from .errors import SymconvError
 
 if TYPE_CHECKING:
-    from .model import Derivation
-    from .solver import Solution, Target
+    from .derivation.model import Derivation
     from .frameworks import Report
+    from .solving.solver import Solution, Target
 
 __all__ = ["SymconvError", "Target", "derive", "solve", "verify"]
 __version__ = "0.1.0"
@@ -46,7 +46,7 @@ def verify(text_or_path, against=None, subs=None, samples=3, seed=0,  # type: ig
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
     """`symconv.Target` without importing the solver at start-up."""
     if name == "Target":
-        from .solver import Target
+        from .solving.solver import Target
 
         return Target
     raise AttributeError(name)

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .derivation.model import Derivation
 from .errors import Source, SymconvError
-from .model import Derivation
 
 if TYPE_CHECKING:
     from .frameworks import Report
-    from .solver import Solution, Target
+    from .solving.solver import Solution, Target
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -80,9 +80,9 @@ def derive(text_or_path: str | Path, subs: Mapping[str, int] | None = None) -> D
 
 def derive_source(source: Source, subs: Mapping[str, int] | None = None) -> Derivation:
     """`derive` for a Source already read."""
-    from .parse import parse
-    from .propagate import derive_program
-    from .substitute import substitute
+    from .derivation.propagate import derive_program
+    from .language.parse import parse
+    from .solving.substitute import substitute
 
     try:
         derivation = derive_program(parse(source))
@@ -110,9 +110,9 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
                  subs: Mapping[str, int] | None = None,
                  ranges: Mapping[str, tuple[int, int]] | None = None) -> Solution:
     """`solve` for a Source already read."""
-    from .parse import parse
-    from .propagate import derive_program
-    from .solver import solve as solve_derivation
+    from .derivation.propagate import derive_program
+    from .language.parse import parse
+    from .solving.solver import solve as solve_derivation
 
     check_values(subs, source)
     program = parse(source)

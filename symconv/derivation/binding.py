@@ -12,11 +12,12 @@ from typing import Protocol
 import sympy
 from sympy import Expr
 
-from . import ir, symbols
+from ..errors import Span, SymconvError, did_you_mean, shown
+from ..language import ir
+from ..language.values import Arg, evaluate, truth
+from ..layers import REGISTRY, LayerSpec
+from ..maths import symbols
 from .domains import Domain
-from .errors import Span, SymconvError, did_you_mean, shown
-from .layers import REGISTRY, LayerSpec
-from .values import Arg, evaluate, truth
 
 CONVENTIONS = ("keras", "torch")
 DEFAULT_CONVENTION = "keras"
@@ -167,7 +168,7 @@ def label(convention: str) -> str:
 
 
 def _equivalent(type_: str, convention: str) -> str:
-    from .layers.names import equivalent
+    from ..layers.names import equivalent
 
     found = equivalent(type_, convention)
     return f" ({found})" if found else ""

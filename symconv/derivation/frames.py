@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from . import ir
+from ..errors import Span, SymconvError, did_you_mean
+from ..language import ir
+from ..language.values import Arg
+from ..layers import Call, LayerSpec
 from .binding import name_value
-from .errors import Span, SymconvError, did_you_mean
-from .layers import Call, LayerSpec
 from .model import LayerRecord, Shape
-from .values import Arg
 
 
 @dataclass

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr, Integer
 
-from . import symbols
+from ..errors import Source, Span
+from ..layers.base import REQUIRED, LayerWarning, Requirement, Weight
+from ..maths import symbols
 from .domains import DEFAULT, Domain
-from .errors import Source, Span
-from .layers.base import REQUIRED, LayerWarning, Requirement, Weight
 
 
 def _sum(values: list[Expr]) -> Expr:
@@ -56,7 +56,7 @@ class LayerCall:
 def arguments(call: LayerCall, convention: str) -> dict[str, object]:
     """The call's arguments by the framework's names, the registry's defaults filled in (a
     required parameter is present only when given)."""
-    from .layers import REGISTRY
+    from ..layers import REGISTRY
 
     spec = REGISTRY[convention][call.type]
     values: dict[str, object] = {p.name: p.default for p in spec.params
@@ -220,7 +220,7 @@ class Derivation:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, object]:
-        from .render.jsonout import to_dict
+        from ..render.jsonout import to_dict
 
         return to_dict(self)
 
@@ -229,8 +229,8 @@ class Derivation:
         blocks in the table and Markdown (see `rows`); `options` as in
         `symconv.render.options.Options` (formulas, standalone, macs, flops, memory, batch,
         receptive)."""
-        from .render import FORMATS
-        from .render.options import Options
+        from ..render import FORMATS
+        from ..render.options import Options
 
         return FORMATS[fmt](self, Options(depth=depth, **options))  # type: ignore[arg-type]
 
@@ -240,6 +240,6 @@ class Derivation:
     def _repr_latex_(self) -> str:
         """Jupyter: the per-layer formulas as one `align*` block, which MathJax and KaTeX
         render (a booktabs table they do not; `render("latex")` gives the whole)."""
-        from .render.latex import formulas_block
+        from ..render.latex import formulas_block
 
         return formulas_block(self)

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from ..derivation.model import Derivation
 from ..errors import Source, SymconvError
-from ..model import Derivation
 from .compare import Facts, Mismatch, Refused, compare
 from .sizes import Outside, outside, sample
 
@@ -64,12 +64,12 @@ class Report:
         return sum(len(c.facts) for c in self.checked if c.facts is not None)
 
     def render(self) -> str:
-        from ..render.verification import render_report
+        from .report import render_report
 
         return render_report(self)
 
     def to_dict(self) -> dict[str, object]:
-        from ..render.verification import report_dict
+        from .report import report_dict
 
         return report_dict(self)
 
@@ -99,8 +99,8 @@ def verify_source(source: Source, against: str | None = None,
                   check_outside: bool = True) -> Report:
     """See `symconv.verify`."""
     from ..api import check_values
-    from ..parse import parse
-    from ..propagate import derive_program
+    from ..derivation.propagate import derive_program
+    from ..language.parse import parse
 
     check_values(subs, source)
     program = parse(source)
@@ -159,8 +159,8 @@ def _check(module: ModuleType, d: Derivation, sizes: dict[str, int], report: Rep
 
 def _outside(module: ModuleType, program: object, symbolic: Derivation, point: Outside,
              report: Report) -> OutsideCheck:
-    from ..propagate import derive_program
-    from ..substitute import unchecked
+    from ..derivation.propagate import derive_program
+    from ..solving.substitute import unchecked
 
     try:
         derive_program(program, point.sizes, domains=symbolic.domains)  # type: ignore[arg-type]

@@ -6,11 +6,11 @@ import json
 from typing import TYPE_CHECKING
 
 from ..escapes import json_visible, visible_lines
-from .common import count_cell, layer_label, shape_cell
-from .table import box
+from ..render.common import count_cell, layer_label, shape_cell
+from ..render.table import box
 
 if TYPE_CHECKING:
-    from ..frameworks.check import Checked, Report
+    from .check import Checked, Report
 
 NAMES = {"torch": "PyTorch", "keras": "Keras"}
 WIDTH = 160  # a framework's message is cut here in the text report (JSON keeps it whole)

@@ -9,8 +9,8 @@ from functools import lru_cache
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from ..errors import Source, Span, SymconvError
 from . import ir, syntax
-from .errors import Source, Span, SymconvError
 
 
 @lru_cache(maxsize=1)

@@ -13,8 +13,8 @@ from fractions import Fraction
 
 import sympy
 
+from ..errors import Span, SymconvError, did_you_mean, shown
 from . import ir
-from .errors import Span, SymconvError, did_you_mean, shown
 
 MAX_DIGITS = 40  # integer literals and results of ** beyond this many digits are refused
 MAX_EXPONENT = 64

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..model import Derivation
+from ..derivation.model import Derivation
 from .jsonout import render_json
 from .latex import render_latex
 from .markdown import render_markdown

@@ -15,11 +15,11 @@ from collections.abc import Callable
 import sympy
 from sympy import Expr
 
+from ..derivation.model import Derivation, LayerRecord, arguments
 from ..errors import SymconvError, did_you_mean
 from ..escapes import visible_lines
 from ..layers import REGISTRY
-from ..model import Derivation, LayerRecord, arguments
-from .printing import pretty
+from ..maths.printing import pretty
 
 Lines = list[str]
 

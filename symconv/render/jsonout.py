@@ -6,12 +6,12 @@ import json
 
 import sympy
 
-from .. import symbols
+from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from ..escapes import json_visible
-from ..model import BlockRecord, Derivation, LayerRecord
+from ..maths import symbols
+from ..maths.printing import show
 from .columns import columns
 from .options import DEFAULT, Options
-from .printing import show
 
 
 def _value(e: sympy.Basic) -> int | str:

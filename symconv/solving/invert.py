@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import sympy
 from sympy import Expr, ceiling, floor
 
-from . import extent, roots
+from ..maths import extent
+from . import roots
 
 
 def closed_form(relations: list[sympy.Basic], unknowns: Sequence[str]) -> dict | None:
