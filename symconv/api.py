@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .derivation.domains import check_values
 from .derivation.model import Derivation
 from .errors import Source, SymconvError
 
@@ -118,15 +119,6 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
     program = parse(source)
     derived = derive_program(program, dict(subs or {}), open_sizes=unknowns)
     return solve_derivation(derived, unknowns, targets, subs, ranges)
-
-
-def check_values(subs: Mapping[str, int] | None, source: Source) -> None:
-    """Sizes given as numbers must be whole numbers, before a derivation with them fixed from
-    the start (solve, verify); that derivation checks each against its size's domain."""
-    for name, value in (subs or {}).items():
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise SymconvError("SC302", f"'{name}' must be a whole number, not {value!r}",
-                               None, source)
 
 
 def verify(text_or_path: str | Path, against: str | None = None,

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import sympy
 from sympy import Expr
 
-from ..errors import Span, SymconvError
+from ..errors import Source, Span, SymconvError
 from ..language import ir
 from ..layers.base import Requirement
 from ..maths import symbols
@@ -277,3 +277,12 @@ def check_value(name: str, value: object, domain: Domain) -> None:
     if value < domain.least:
         raise SymconvError("SC302", f"'{name}' must be a whole number ≥ {domain.least}, not "
                            f"{value}", hint=domain.reason(name))
+
+
+def check_values(subs: Mapping[str, int] | None, source: Source) -> None:
+    """Sizes given as numbers must be whole numbers, before a derivation with them fixed from
+    the start (solve, verify); that derivation checks each against its size's domain."""
+    for name, value in (subs or {}).items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SymconvError("SC302", f"'{name}' must be a whole number, not {value!r}",
+                               None, source)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from ..derivation.domains import check_values
 from ..derivation.model import Derivation
 from ..errors import Source, SymconvError
 from .compare import Facts, Mismatch, Refused, compare
@@ -98,7 +99,6 @@ def verify_source(source: Source, against: str | None = None,
                   subs: Mapping[str, int] | None = None, samples: int = 3, seed: int = 0,
                   check_outside: bool = True) -> Report:
     """See `symconv.verify`."""
-    from ..api import check_values
     from ..derivation.propagate import derive_program
     from ..language.parse import parse
 

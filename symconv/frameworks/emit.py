@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ..derivation.domains import check_values
 from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..errors import Source
 from .sizes import sample
@@ -173,7 +174,6 @@ def emit_keras(d: Derivation, path: str) -> str:
 def emit_source(source: Source, against: str | None, subs: Mapping[str, int] | None,
                 seed: int) -> str:
     """The code of the network at `subs` (free sizes: the first valid sample of `seed`)."""
-    from ..api import check_values
     from ..derivation.propagate import derive_program
     from ..errors import SymconvError
     from ..language.parse import parse
