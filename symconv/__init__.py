@@ -4,6 +4,16 @@
 >>> d = symconv.derive("sizes H\\ninput (H, H, 1)\\nMaxPooling2D(2)\\nMaxPooling2D(2)")
 >>> d.layers[-1].output_shape
 (floor(H/4), floor(H/4), 1)
+
+The packages follow the data: `language` (text → program), `derivation` (program →
+derivation), `solving` (→ substituted / solved), `render` (→ text); `layers` (the layer
+registry), `analysis` (compute, memory, receptive fields), `maths` (what every stage shares),
+`frameworks` (the bridge to PyTorch and Keras); `api` (this library's front door) and `cli`.
+A module imports only from its own package and from those after it in this order
+(tests/test_layout.py holds the code to it; `__init__` is this module):
+
+    __main__ → cli → __init__ → api → frameworks → render → analysis → solving →
+    derivation → layers → language → maths → errors → escapes
 """
 
 from __future__ import annotations
