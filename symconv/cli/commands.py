@@ -1,4 +1,4 @@
-"""Stage 6: the command line. Parses options, calls the library, prints; no maths here."""
+"""The command line's commands: parses options, calls the library, prints; no maths here."""
 
 from __future__ import annotations
 

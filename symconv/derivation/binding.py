@@ -1,4 +1,4 @@
-"""Part of stage 3: what a program's words bind to — the convention and sizes it declares, a
+"""What a program's words bind to — the convention and sizes it declares, a
 call's arguments bound as the framework binds them (its positional order, keywords, defaults),
 the layer a name stands for, repeat counts and if conditions, and names as the frameworks give
 them (Keras's global snake_case counter, PyTorch's container indices and dotted paths)."""

@@ -1,4 +1,4 @@
-"""Part of stage 3: each size's domain, its least value (0 or 1), written or inferred.
+"""Each size's domain, its least value (0 or 1), written or inferred.
 
 A size declared `sizes P >= 0` or `sizes P >= 1` has that domain. Any other size takes the
 least value every use of it accepts:

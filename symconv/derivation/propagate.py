@@ -1,4 +1,4 @@
-"""Stage 3: run the program: tensors flow through layers, merges and blocks; every layer
+"""Run the program: tensors flow through layers, merges and blocks; every layer
 application is derived by its registry function.
 
 The layer functions are pure; this module owns the graph (named tensors, the current tensor,

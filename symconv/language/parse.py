@@ -1,4 +1,4 @@
-"""Stage 1: text → `ir.Program`, built as Lark reduces (syntax.py makes the parser). Only
+"""Text → `ir.Program`, built as Lark reduces (syntax.py makes the parser). Only
 these two modules import Lark."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Lark side of stage 1: the grammar file, Python's indentation rules, the bounds checked
+"""The Lark side of the language: the grammar file, Python's indentation rules, the bounds checked
 while tokens stream (open parentheses, the length of number literals), and the LALR tables
 shipped in the package. parse.py builds the IR with the parser made here."""
 

@@ -1,4 +1,4 @@
-"""Part of stage 4b: a target relation solved for one unknown, exactly, in the user's symbols.
+"""A target relation solved for one unknown, exactly, in the user's symbols.
 
 Floors are inverted, never dropped: for a window extent ``floor(N/D) + B`` and a target T,
 

@@ -1,4 +1,4 @@
-"""Stage 4b: solve for sizes — the kernel, stride, padding, width or input size that gives a
+"""Solve for sizes — the kernel, stride, padding, width or input size that gives a
 target shape, an exact parameter count or a parameter budget.
 
 The closed form comes from invert.py (floors inverted exactly). Where the targets hold no size

@@ -1,4 +1,4 @@
-"""Stage 4: put numbers in for sizes, re-check every recorded condition."""
+"""Put numbers in for sizes, re-check every recorded condition."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Part of stage 4b: what a `solve` target compares (a shape, a parameter count, two shapes)
+"""What a `solve` target compares (a shape, a parameter count, two shapes)
 and the relations it puts on the sizes; and, for the search, how far a candidate is from it."""
 
 from __future__ import annotations
