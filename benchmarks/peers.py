@@ -92,8 +92,8 @@ def naive(case, arch_file):
 def symconv_api(case, arch_file):
     import symconv
     import symconv.api
-    import symconv.language.parse  # noqa: F401  symconv imports lazily; time derive, not imports
     import symconv.derivation.propagate  # noqa: F401
+    import symconv.language.parse  # noqa: F401  symconv imports lazily; time derive, not imports
 
     tmp = Path(tempfile.mkdtemp(prefix="symconv-warm-"))
     atexit.register(shutil.rmtree, tmp, True)
