@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import render  # noqa: F401  (every Derivation returned here can render itself)
 from .derivation.domains import check_values
 from .derivation.model import Derivation
 from .errors import Source, SymconvError
+from .render import FORMATS  # noqa: F401  (importing render lets every Derivation render itself)
 
 if TYPE_CHECKING:
     from .frameworks import Report
