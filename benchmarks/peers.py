@@ -92,8 +92,8 @@ def naive(case, arch_file):
 def symconv_api(case, arch_file):
     import symconv
     import symconv.api
-    import symconv.parse  # noqa: F401  symconv imports lazily; time derive, not imports
-    import symconv.propagate  # noqa: F401
+    import symconv.derivation.propagate  # noqa: F401
+    import symconv.language.parse  # noqa: F401  symconv imports lazily; time derive, not imports
 
     tmp = Path(tempfile.mkdtemp(prefix="symconv-warm-"))
     atexit.register(shutil.rmtree, tmp, True)
@@ -109,7 +109,7 @@ def symconv_api(case, arch_file):
     def expr(d) -> str:
         names = [layer.name for layer in d.layers]
         i = names.index(case.feature_before) - 1 if case.feature_before else -1
-        from symconv.render.printing import show  # as symconv prints it (--format json)
+        from symconv.maths.printing import show  # as symconv prints it (--format json)
 
         return show(d.layers[i].output_shape[1 if d.convention == "torch" else 0])
 

@@ -4,6 +4,16 @@
 >>> d = symconv.derive("sizes H\\ninput (H, H, 1)\\nMaxPooling2D(2)\\nMaxPooling2D(2)")
 >>> d.layers[-1].output_shape
 (floor(H/4), floor(H/4), 1)
+
+The packages follow the data: `language` (text → program), `derivation` (program →
+derivation), `solving` (→ substituted / solved), `render` (→ text); `layers` (the layer
+registry), `analysis` (compute, memory, receptive fields), `maths` (what every stage shares),
+`frameworks` (the bridge to PyTorch and Keras); `api` (this library's front door) and `cli`.
+A module imports only from its own package and from those after it in this order
+(tests/test_layout.py holds the code to it; `__init__` is this module):
+
+    __main__ → cli → __init__ → api → frameworks → render → analysis → solving →
+    derivation → layers → language → maths → errors → escapes
 """
 
 from __future__ import annotations
@@ -13,9 +23,9 @@ from typing import TYPE_CHECKING
 from .errors import SymconvError
 
 if TYPE_CHECKING:
-    from .model import Derivation
-    from .solver import Solution, Target
+    from .derivation.model import Derivation
     from .frameworks import Report
+    from .solving.solver import Solution, Target
 
 __all__ = ["SymconvError", "Target", "derive", "json_symbols", "solve", "verify"]
 __version__ = "0.1.0"
@@ -54,7 +64,7 @@ def json_symbols(document):  # type: ignore[no-untyped-def]
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
     """`symconv.Target` without importing the solver at start-up."""
     if name == "Target":
-        from .solver import Target
+        from .solving.solver import Target
 
         return Target
     raise AttributeError(name)

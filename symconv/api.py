@@ -6,12 +6,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .derivation.domains import check_values
+from .derivation.model import Derivation
 from .errors import Source, SymconvError
-from .model import Derivation
+from .render import FORMATS  # noqa: F401  (importing render lets every Derivation render itself)
 
 if TYPE_CHECKING:
     from .frameworks import Report
-    from .solver import Solution, Target
+    from .solving.solver import Solution, Target
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -80,9 +82,9 @@ def derive(text_or_path: str | Path, subs: Mapping[str, int] | None = None) -> D
 
 def derive_source(source: Source, subs: Mapping[str, int] | None = None) -> Derivation:
     """`derive` for a Source already read."""
-    from .parse import parse
-    from .propagate import derive_program
-    from .substitute import substitute
+    from .derivation.propagate import derive_program
+    from .language.parse import parse
+    from .solving.substitute import substitute
 
     try:
         derivation = derive_program(parse(source))
@@ -110,23 +112,14 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
                  subs: Mapping[str, int] | None = None,
                  ranges: Mapping[str, tuple[int, int]] | None = None) -> Solution:
     """`solve` for a Source already read."""
-    from .parse import parse
-    from .propagate import derive_program
-    from .solver import solve as solve_derivation
+    from .derivation.propagate import derive_program
+    from .language.parse import parse
+    from .solving.solver import solve as solve_derivation
 
     check_values(subs, source)
     program = parse(source)
     derived = derive_program(program, dict(subs or {}), open_sizes=unknowns)
     return solve_derivation(derived, unknowns, targets, subs, ranges)
-
-
-def check_values(subs: Mapping[str, int] | None, source: Source) -> None:
-    """Sizes given as numbers must be whole numbers, before a derivation with them fixed from
-    the start (solve, verify); that derivation checks each against its size's domain."""
-    for name, value in (subs or {}).items():
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise SymconvError("SC302", f"'{name}' must be a whole number, not {value!r}",
-                               None, source)
 
 
 def verify(text_or_path: str | Path, against: str | None = None,

@@ -16,7 +16,7 @@ import torch
 
 from symconv.frameworks.torch_net import FUNCTIONS, batch_axis, build
 from symconv.frameworks.values import arguments
-from symconv.model import Derivation, LayerRecord
+from symconv.derivation.model import Derivation, LayerRecord
 
 OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}
 

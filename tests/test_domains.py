@@ -194,7 +194,7 @@ SUBSTITUTED = {
 }
 
 
-def _facts(d: symconv.model.Derivation) -> list[object]:
+def _facts(d: symconv.derivation.model.Derivation) -> list[object]:
     return [(r.name, r.output_shape, r.params, tuple(w.shape for w in r.weights))
             for r in d.layers]
 

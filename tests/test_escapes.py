@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import symconv
-from symconv import cli
+from symconv.cli import commands as cli
 from symconv.escapes import code_span, json_visible, markdown, plain, visible
 
 # an OSC title change, BEL, a colour, a carriage return, a right-to-left override, C1 CSI, DEL
@@ -28,7 +28,7 @@ def _raw(text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def derivation() -> symconv.model.Derivation:  # type: ignore[name-defined]
+def derivation() -> symconv.derivation.model.Derivation:  # type: ignore[name-defined]
     return symconv.derive(NET)
 
 

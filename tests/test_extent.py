@@ -1,4 +1,4 @@
-"""The canonical floor forms of symconv.extent, checked against plain integer arithmetic.
+"""The canonical floor forms of symconv.maths.extent, checked against plain integer arithmetic.
 
 Each chain of window operations is evaluated two ways: step by step with Python integers (the
 frameworks' own formulas) and through symconv's composed closed form; they must agree for every
@@ -12,8 +12,8 @@ import random
 import pytest
 import sympy
 
-from symconv import extent
-from symconv.render.printing import show
+from symconv.maths import extent
+from symconv.maths.printing import show
 
 X = sympy.Symbol("X", integer=True)  # any integer: the identities claim all of them
 XS = range(-60, 400)

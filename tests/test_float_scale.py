@@ -13,9 +13,10 @@ import pytest
 import sympy
 
 import symconv
-from symconv import Target, symbols
-from symconv.integers import compile_form
-from symconv.render.printing import show
+from symconv import Target
+from symconv.maths import symbols
+from symconv.maths.integers import compile_form
+from symconv.maths.printing import show
 
 from test_errors import run
 

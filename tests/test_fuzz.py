@@ -44,12 +44,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 import symconv
-from symconv import cli
+from symconv.cli import commands as cli
+from symconv.derivation.model import Derivation
+from symconv.derivation.propagate import derive_program
 from symconv.errors import CODES, Source, SymconvError
-from symconv.model import Derivation
-from symconv.parse import parse
-from symconv.propagate import derive_program
-from symconv.substitute import substitute
+from symconv.language.parse import parse
+from symconv.solving.substitute import substitute
 
 DEFAULT_EXAMPLES = 400
 EXAMPLES = int(os.environ.get("SYMCONV_FUZZ_EXAMPLES", str(DEFAULT_EXAMPLES)))

@@ -9,9 +9,9 @@ import itertools
 import pytest
 
 import symconv
-from symconv import syntax
+from symconv.language import syntax
 from symconv.errors import Source
-from symconv.parse import parse
+from symconv.language.parse import parse
 
 INDENTS = ["", " ", "  ", "    ", "        ", "\t", "\t ", " \t", "    \t", "\t\t",
            "        \t", "\t        ", "       \t"]

@@ -29,9 +29,9 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import pytest  # noqa: E402
 
 import symconv  # noqa: E402
+from symconv.derivation.propagate import derive_program  # noqa: E402
 from symconv.errors import Source  # noqa: E402
-from symconv.parse import parse  # noqa: E402
-from symconv.propagate import derive_program  # noqa: E402
+from symconv.language.parse import parse  # noqa: E402
 
 # Sizes sampled: small, so that extents of 0, 1 and equal extents all occur.
 SAMPLES = {"H": (1, 2, 3, 4, 5, 6, 7, 8), "W": (1, 2, 3), "K": (1, 2, 3)}

@@ -22,7 +22,7 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 import symconv  # noqa: E402
-from symconv.render.printing import pretty  # noqa: E402
+from symconv.maths.printing import pretty  # noqa: E402
 
 from frameworks import FrameworkError  # noqa: E402
 from layer_cases import arch  # noqa: E402

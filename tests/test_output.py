@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from symconv import cli
+from symconv.cli import commands as cli
 
 ROOT = Path(__file__).parent.parent
 
@@ -71,12 +71,13 @@ def test_shipped_parse_tables_are_current_and_equivalent() -> None:
     a parser built from the grammar."""
     from lark import Lark
 
-    from symconv import parse, syntax
+    from symconv.language import parse, syntax
     from symconv.errors import Source
 
     text = syntax.grammar_text()
     loaded = syntax.load_tables(text, parse._ToIR())
-    assert loaded is not None, "run: python -c \"import symconv.syntax as s; s.write_tables()\""
+    assert loaded is not None, ("run: python -c "
+                                "\"import symconv.language.syntax as s; s.write_tables()\"")
     built = Lark(text, postlex=syntax.ArchIndenter(), transformer=parse._ToIR(), **syntax.OPTIONS)
     for path in sorted((ROOT / "examples").glob("*.arch")):
         source = Source(path.read_text(encoding="utf-8"), str(path))
@@ -304,7 +305,7 @@ def test_output_dash_is_standard_output(tmp_path: Path, expected: str) -> None:
 
 SLOW_WRITE = """
 import os, sys, time
-from symconv import cli, output
+from symconv.cli import commands as cli, output
 
 real = output._write_all
 def slow(fd, data):

@@ -61,7 +61,7 @@ def test_wheel_ships_grammar_and_runs_elsewhere(tmp_path: Path) -> None:
                            cwd=elsewhere, env=CLEAN, capture_output=True, text=True,
                            check=True).stdout
     assert str(ROOT) not in where
-    script = ("from symconv import parse, syntax; "
+    script = ("from symconv.language import parse, syntax; "
               "print(syntax.load_tables(syntax.grammar_text(), parse._ToIR()) is not None)")
     loaded = subprocess.run([str(python), "-c", script], cwd=elsewhere, env=CLEAN,
                             capture_output=True, text=True, check=True).stdout

@@ -20,12 +20,12 @@ import pytest
 import sympy
 from sympy.printing.str import StrPrinter
 
-from symconv import extent
-from symconv import polynomial as P
-from symconv import quotient as Q
+from symconv.maths import extent
+from symconv.maths import polynomial as P
+from symconv.maths import quotient as Q
 from symconv.layers.base import Requirement
-from symconv.model import _prune
-from symconv.render import printing
+from symconv.derivation.model import _prune
+from symconv.maths import printing
 
 SIZES = [sympy.Symbol(n, integer=True, positive=True) for n in ("H", "K", "S", "W", "P")]
 OTHERS = [sympy.Symbol("classes", integer=True, positive=True),

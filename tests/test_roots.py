@@ -9,7 +9,7 @@ import random
 import pytest
 import sympy
 
-from symconv import roots
+from symconv.solving import roots
 
 U = sympy.Symbol("U", integer=True, positive=True)
 N = sympy.Symbol("N", integer=True, nonnegative=True)

@@ -12,7 +12,7 @@ import pytest
 import sympy
 
 import symconv
-from symconv import extent
+from symconv.maths import extent
 from symconv.layers import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent

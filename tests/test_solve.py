@@ -22,7 +22,7 @@ import sympy
 
 import symconv
 from symconv import Target
-from symconv.integers import compile_form
+from symconv.maths.integers import compile_form
 
 from test_errors import run
 

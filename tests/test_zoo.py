@@ -133,7 +133,7 @@ def _framework(entry: Zoo, subs: dict[str, int]) -> tuple[dict[str, Any] | None,
 
 
 def _symconv(entry: Zoo, subs: dict[str, int]) -> tuple[symconv.Derivation | None, str | None]:
-    from symconv.substitute import substitute
+    from symconv.solving.substitute import substitute
 
     try:
         return substitute(_derived(entry.file), subs), None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sympy import Expr
 
-from ..model import LayerCall, LayerRecord
+from ..derivation.model import LayerCall, LayerRecord
 from .ops import (
     HANDLERS,
     ZERO,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import sympy
 from sympy import Expr, Integer, floor
 
-from ..model import Derivation, LayerRecord
+from ..derivation.model import Derivation, LayerRecord
 from . import keras_layers, torch_layers  # noqa: F401  (registration)
 from .ops import (
     HANDLERS,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer
 
-from ..model import Derivation
+from ..derivation.model import Derivation
 from .ops import numel
 
 BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}

@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields, replace
 import sympy
 from sympy import Expr, Integer
 
-from ..model import LayerCall, LayerRecord
-from ..model import arguments as model_arguments
+from ..derivation.model import LayerCall, LayerRecord
+from ..derivation.model import arguments as model_arguments
 
 ZERO = Integer(0)
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr, Integer, Rational, ceiling, floor
 
-from ..model import Derivation, LayerRecord
+from ..derivation.model import Derivation, LayerRecord
 from .ops import arguments
 
 Fields = tuple["Field", ...]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sympy import Expr, floor
 
-from ..model import LayerRecord
+from ..derivation.model import LayerRecord
 from .ops import (
     ZERO,
     Activation,

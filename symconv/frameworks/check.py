@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import ModuleType
 
+from ..derivation.domains import check_values
+from ..derivation.model import Derivation
 from ..errors import Source, SymconvError
-from ..model import Derivation
 from .compare import Facts, Mismatch, Refused, compare
+from .report import Checked, OutsideCheck, Report
 from .sizes import Outside, outside, sample
 
 INSTALL = "pip install 'symconv[verify]'  (torch==2.13.0, a CPU build, and keras==3.15.1)"
@@ -20,58 +21,6 @@ INSTALL = "pip install 'symconv[verify]'  (torch==2.13.0, a CPU build, and keras
 
 class FrameworkMissing(Exception):
     """The framework to verify against is not installed (the CLI exits 2)."""
-
-
-@dataclass(frozen=True)
-class Checked:
-    """One size assignment: symconv's derivation and the framework's facts per layer (None
-    when the framework refused the network, with its message in `refused`)."""
-
-    sizes: dict[str, int]
-    derivation: Derivation
-    facts: tuple[Facts, ...] | None
-    refused: str | None = None
-
-
-@dataclass(frozen=True)
-class OutsideCheck:
-    """A point outside the valid domain: what symconv says, and what the framework says (None
-    when it accepted the network)."""
-
-    point: Outside
-    symconv: str
-    framework: str | None
-
-
-@dataclass
-class Report:
-    path: str
-    against: str
-    version: str
-    translated_from: str | None = None  # the file's convention, when it is not `against`
-    checked: list[Checked] = field(default_factory=list)
-    outside: list[OutsideCheck] = field(default_factory=list)
-    mismatches: list[Mismatch] = field(default_factory=list)
-    expected: dict[str, str] = field(default_factory=dict)  # layer → the expected difference
-
-    @property
-    def ok(self) -> bool:
-        return not self.mismatches
-
-    @property
-    def comparisons(self) -> int:
-        """Layer comparisons made: layers × size assignments the framework ran."""
-        return sum(len(c.facts) for c in self.checked if c.facts is not None)
-
-    def render(self) -> str:
-        from ..render.verification import render_report
-
-        return render_report(self)
-
-    def to_dict(self) -> dict[str, object]:
-        from ..render.verification import report_dict
-
-        return report_dict(self)
 
 
 def runner(against: str, convention: str) -> tuple[ModuleType, str]:
@@ -98,9 +47,8 @@ def verify_source(source: Source, against: str | None = None,
                   subs: Mapping[str, int] | None = None, samples: int = 3, seed: int = 0,
                   check_outside: bool = True) -> Report:
     """See `symconv.verify`."""
-    from ..api import check_values
-    from ..parse import parse
-    from ..propagate import derive_program
+    from ..derivation.propagate import derive_program
+    from ..language.parse import parse
 
     check_values(subs, source)
     program = parse(source)
@@ -159,8 +107,8 @@ def _check(module: ModuleType, d: Derivation, sizes: dict[str, int], report: Rep
 
 def _outside(module: ModuleType, program: object, symbolic: Derivation, point: Outside,
              report: Report) -> OutsideCheck:
-    from ..propagate import derive_program
-    from ..substitute import unchecked
+    from ..derivation.propagate import derive_program
+    from ..solving.substitute import unchecked
 
     try:
         derive_program(program, point.sizes, domains=symbolic.domains)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..model import LayerRecord
+from ..derivation.model import LayerRecord
 
 Shape = tuple[int, ...]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ..derivation.domains import check_values
+from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..errors import Source
-from ..model import Derivation, LayerCall, LayerRecord
 from .sizes import sample
 from .torch_net import DROPPED, FUNCTIONS, batch_axis
 from .values import token_inputs
@@ -173,10 +174,9 @@ def emit_keras(d: Derivation, path: str) -> str:
 def emit_source(source: Source, against: str | None, subs: Mapping[str, int] | None,
                 seed: int) -> str:
     """The code of the network at `subs` (free sizes: the first valid sample of `seed`)."""
-    from ..api import check_values
+    from ..derivation.propagate import derive_program
     from ..errors import SymconvError
-    from ..parse import parse
-    from ..propagate import derive_program
+    from ..language.parse import parse
 
     check_values(subs, source)
     program = parse(source)

@@ -10,8 +10,8 @@ import os
 from dataclasses import replace
 from typing import Any
 
+from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..layers import REGISTRY
-from ..model import Derivation, LayerCall, LayerRecord
 from .compare import Facts, Refused
 from .values import arguments, token_inputs
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import sympy
 
+from ..derivation.model import Derivation
 from ..errors import SymconvError
 from ..layers.base import Requirement
-from ..model import Derivation
-from ..solver import kind_of
+from ..solving.solver import kind_of
 
 # sampling ranges by what a size is used for (kept small: every sample is a forward pass)
 RANGES = {"kernel": (1, 7), "stride": (1, 3), "padding": (1, 4), "cropping": (1, 4),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Derivation, LayerCall, LayerRecord
+from ..derivation.model import Derivation, LayerCall, LayerRecord
 from .compare import Facts, Refused
 from .values import arguments, token_inputs
 

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..derivation.model import Derivation, LayerRecord, arguments
 from ..errors import SymconvError
-from ..model import Derivation, LayerRecord, arguments
 from .compare import Facts, Mismatch, Refused, facts_of
 from .torch_net import BATCH
 from .values import plain, token_inputs

@@ -7,7 +7,7 @@ from typing import Any
 
 import sympy
 
-from ..model import Derivation, LayerCall
+from ..derivation.model import Derivation, LayerCall
 
 
 def plain(value: object, build: Callable[[LayerCall], Any]) -> Any:

@@ -1,4 +1,9 @@
-"""The layer registry: one small pure function per layer, grouped by family and convention."""
+"""The layer registry: one small pure function per layer, grouped by family and convention.
+
+In: a `base.Call` (input shapes and arguments bound by the framework's signature, as sympy).
+Out: a `base.LayerOutput` (output shape, weights, conditions). Imports language (argument
+values), maths and errors/escapes; never derivation or a later stage.
+"""
 
 from . import (keras_core, keras_spatial, merge, torch_attention, torch_core,  # noqa: F401
                torch_norm, torch_recurrent, torch_resize, torch_spatial,  # noqa: F401

@@ -15,7 +15,7 @@ import sympy
 from sympy import Expr, Integer
 
 from ..errors import Source, Span, SymconvError, did_you_mean, located, shown
-from ..values import Arg
+from ..language.values import Arg
 
 REQUIRED = object()  # default of a parameter that must be given
 
@@ -129,7 +129,7 @@ class Call:
         self.requires: list[Requirement] = []
         self.warnings: list[LayerWarning] = []
         # (argument, value, least value accepted) for each whole number read that holds sizes:
-        # the uses their domains are inferred from (symconv/domains.py)
+        # the uses their domains are inferred from (symconv/derivation/domains.py)
         self.bounds: list[tuple[str, Expr, int | None]] = []
 
     # -- reading arguments -------------------------------------------------------------

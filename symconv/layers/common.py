@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
-from .. import extent
+from ..maths import extent
 from .base import Call, Weight
 
 

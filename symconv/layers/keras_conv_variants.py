@@ -19,7 +19,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, Max, Mod
 
-from .. import extent
+from ..maths import extent
 from .base import REQUIRED, Call, LayerOutput, Param, Weight, register
 from .common import all_one, keras_activation, positive_extents
 from .keras_spatial import TOO_SMALL, _join, _split

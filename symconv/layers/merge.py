@@ -31,8 +31,8 @@ from collections.abc import Callable
 import sympy
 from sympy import Expr
 
-from .. import extent
 from ..errors import shown
+from ..maths import extent
 from .base import Call, LayerOutput, Param, register
 
 Shape = tuple[Expr, ...]

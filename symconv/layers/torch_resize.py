@@ -12,7 +12,7 @@ import sympy
 from sympy import Expr, Integer
 from sympy.printing.precedence import PRECEDENCE
 
-from .. import extent
+from ..maths import extent
 from .base import Call, LayerOutput, Param, register
 from .common import divisible, product
 
@@ -38,7 +38,7 @@ class FloatScaled(sympy.Function):
         return None
 
     def integer_function(self, compile_arg):  # type: ignore[no-untyped-def]
-        """For symconv.integers: the value at integer points, from the compiled extent."""
+        """For symconv.maths.integers: the value at integer points, from the compiled extent."""
         extent, scale = compile_arg(self.args[0]), float(self.args[1])
         return lambda v: scaled(int(extent(v)), scale)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer
 
-from .. import extent
+from ..maths import extent
 from .base import Call, LayerOutput, Param, Weight, register
 from .common import all_one, divisible, positive_extents
 

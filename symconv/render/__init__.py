@@ -1,12 +1,17 @@
-"""Stage 5: pure functions from a Derivation to text."""
+"""derivation → text: pure functions from a Derivation to a table, JSON, Markdown or LaTeX.
+
+In: a `Derivation` (or a `Solution`, `explain`'s layer), with `options.Options`. Out: text.
+Imports analysis, solving, derivation and below; never frameworks, the API or the CLI. When
+imported it gives `Derivation` its `render`, `to_dict` and Jupyter forms (`PRESENTATION`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..model import Derivation
-from .jsonout import render_json
-from .latex import render_latex
+from ..derivation.model import PRESENTATION, Derivation
+from .jsonout import render_json, to_dict
+from .latex import formulas_block, render_latex
 from .markdown import render_markdown
 from .options import Options
 from .table import render_table
@@ -17,3 +22,12 @@ FORMATS: dict[str, Callable[[Derivation, Options], str]] = {
     "markdown": render_markdown,
     "latex": render_latex,
 }
+
+
+def render(derivation: Derivation, fmt: str = "table", depth: int | None = 1,
+           **options: object) -> str:
+    """`Derivation.render`: the derivation in one of FORMATS."""
+    return FORMATS[fmt](derivation, Options(depth=depth, **options))  # type: ignore[arg-type]
+
+
+PRESENTATION.update(render=render, to_dict=to_dict, formulas=formulas_block)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr
 
-from ..model import BlockRecord, Derivation, LayerRecord
+from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from .options import Options
 
 Row = LayerRecord | BlockRecord
@@ -97,8 +97,8 @@ def footer(d: Derivation, options: Options,
 
 def cell(column: Column, value: object) -> str:
     """A compute cell for the terminal table and Markdown."""
+    from ..maths.printing import pretty
     from .common import count_cell
-    from .printing import pretty
 
     if column.header == "Receptive field":
         return field_text(value, pretty)

@@ -8,9 +8,9 @@ from fractions import Fraction
 import sympy
 from sympy import Expr
 
-from .. import symbols
-from ..model import BlockRecord, Derivation, LayerRecord
-from .printing import pretty
+from ..derivation.model import BlockRecord, Derivation, LayerRecord
+from ..maths import symbols
+from ..maths.printing import pretty
 
 BATCH = {"keras": "None", "torch": "N"}
 

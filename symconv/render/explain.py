@@ -15,12 +15,12 @@ from collections.abc import Callable
 import sympy
 from sympy import Expr
 
-from .. import extent
+from ..derivation.model import Derivation, LayerRecord, arguments
+from ..maths import extent
 from ..errors import SymconvError, did_you_mean
 from ..escapes import visible_lines
 from ..layers import REGISTRY
-from ..model import Derivation, LayerRecord, arguments
-from .printing import pretty
+from ..maths.printing import pretty
 
 Lines = list[str]
 

@@ -16,12 +16,12 @@ from collections.abc import Mapping
 
 import sympy
 
-from .. import symbols
+from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from ..escapes import json_visible
-from ..model import BlockRecord, Derivation, LayerRecord
+from ..maths import symbols
+from ..maths.printing import _SympyPrinter
 from .columns import columns
 from .options import DEFAULT, Options
-from .printing import _SympyPrinter
 
 # Names a formula calls (floor, Mod, …) or sympy's parser writes into the code it runs for one
 # (Integer(2), Symbol('x'), …): a size of one of these names would read back as the function.

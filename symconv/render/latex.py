@@ -10,12 +10,12 @@ types are escaped here.
 
 from __future__ import annotations
 
+from ..derivation.model import Derivation
 from ..escapes import visible
-from ..model import Derivation
+from ..maths.printing import latex
 from .columns import Column, columns, field_text, footer
 from .common import row_counts
 from .options import DEFAULT, Options
-from .printing import latex
 
 _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
             "#": r"\#", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
@@ -44,7 +44,7 @@ def _expanded(d: Derivation) -> list[str]:
 
 
 def _stepwise(d: Derivation) -> list[str]:
-    from ..stepwise import steps
+    from ..derivation.stepwise import steps
 
     rows = []
     for step in steps(d):
@@ -154,6 +154,6 @@ def render_latex(d: Derivation, options: Options = DEFAULT) -> str:
 
 
 def latex_size(name: str) -> str:
-    from .. import symbols
+    from ..maths import symbols
 
     return latex(symbols.size(name))

@@ -4,8 +4,9 @@ holding a backtick gets a longer fence."""
 
 from __future__ import annotations
 
+from ..derivation.model import Derivation
 from ..escapes import code_span, markdown
-from ..model import Derivation
+from .columns import cell, columns, footer
 from .common import (
     count_cell,
     note_lines,
@@ -15,7 +16,6 @@ from .common import (
     shape_cell,
     title,
 )
-from .columns import cell, columns, footer
 from .options import DEFAULT, Options
 
 

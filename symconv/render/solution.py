@@ -6,9 +6,9 @@ import json
 
 import sympy
 
-from .. import symbols
-from ..solver import Solution
-from .printing import latex, pretty, show
+from ..maths import symbols
+from ..maths.printing import latex, pretty, show
+from ..solving.solver import Solution
 
 ORDER = {"kernel": "odd sizes first", "stride": "smallest first", "padding": "smallest first",
          "dilation": "smallest first", "input size": "smallest first", "width": "smallest first"}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ..derivation.model import Derivation
 from ..escapes import plain, visible, visible_lines
-from ..model import Derivation
+from .columns import cell, columns, footer
 from .common import (
     count_cell,
     layer_label,
@@ -15,7 +16,6 @@ from .common import (
     shape_cell,
     title,
 )
-from .columns import cell, columns, footer
 from .options import DEFAULT, Options
 
 

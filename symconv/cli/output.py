@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from .escapes import PLAIN_ERRORS, visible_lines
+from ..escapes import PLAIN_ERRORS, visible_lines
 
 
 class WriteError(Exception):

@@ -1,4 +1,4 @@
-"""Part of stage 3: each size's domain, its least value (0 or 1), written or inferred.
+"""Each size's domain, its least value (0 or 1), written or inferred.
 
 A size declared `sizes P >= 0` or `sizes P >= 1` has that domain. Any other size takes the
 least value every use of it accepts:
@@ -36,13 +36,14 @@ from typing import TYPE_CHECKING
 import sympy
 from sympy import Expr
 
-from . import ir, symbols
-from .errors import Span, SymconvError
-from .layers.base import Requirement
+from ..errors import Source, Span, SymconvError
+from ..language import ir
+from ..layers.base import Requirement
+from ..maths import symbols
 
 if TYPE_CHECKING:
-    from .layers.base import Call
-    from .values import Arg
+    from ..language.values import Arg
+    from ..layers.base import Call
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def below_one(program: ir.Program, fixed: Mapping[str, int], open_sizes: Sequenc
               known: Mapping[str, Domain]) -> bool:
     """Whether a size of unknown domain is given a value below 1 (in `fixed` or as its
     default): then its domain must be inferred before the value can be checked."""
-    from .values import evaluate
+    from ..language.values import evaluate
 
     low = {name for name, value in fixed.items() if isinstance(value, int) and value < 1}
     low |= {d.name for d in program.sizes if d.default is not None and d.name not in fixed
@@ -232,7 +233,7 @@ def _values(body: tuple[ir.Statement, ...]) -> Iterable[ir.Value]:
 def _roles(value: ir.Value, convention: str, here: set[str], zero: set[str],
            other: set[str]) -> None:
     """The names in `value` into `here`; a layer call's arguments by their parameter's role."""
-    from .layers import REGISTRY
+    from ..layers import REGISTRY
 
     if isinstance(value, ir.Name):
         here.add(value.id)
@@ -276,3 +277,12 @@ def check_value(name: str, value: object, domain: Domain) -> None:
     if value < domain.least:
         raise SymconvError("SC302", f"'{name}' must be a whole number ≥ {domain.least}, not "
                            f"{value}", hint=domain.reason(name))
+
+
+def check_values(subs: Mapping[str, int] | None, source: Source) -> None:
+    """Sizes given as numbers must be whole numbers, before a derivation with them fixed from
+    the start (solve, verify); that derivation checks each against its size's domain."""
+    for name, value in (subs or {}).items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SymconvError("SC302", f"'{name}' must be a whole number, not {value!r}",
+                               None, source)

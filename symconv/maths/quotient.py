@@ -22,8 +22,10 @@ that this module's conditions are the general path's or decide more.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import gcd
+from typing import Any
 
 import sympy
 from sympy import Expr, Integer, ceiling, floor
@@ -236,17 +238,17 @@ def unevaluated(kind: type, arg: Expr) -> Expr:
 _ONE_ARGUMENT = sympy.FiniteSet(1)
 
 
-
-
-def compose_fast(e: Expr, add: Expr, stride: Expr, plus: Expr) -> Expr | None:
+def compose_fast(e: Expr, add: Expr, stride: Expr, plus: Expr,
+                 decompose: Callable[[Expr], Any]) -> Expr | None:
     """``floor((e + add)/stride) + plus`` by this module when every part is a polynomial
     (stride a whole number times positive sizes) and the result is large or has terms of both
-    signs inside its rounding; None for extent's general path."""
+    signs inside its rounding; None for extent's general path. `decompose` is extent's reader
+    of its own small forms (passed in: extent imports this module, not the reverse)."""
     s = stride_of(stride)
     a, p = P.read(add), P.read(plus)
     if s is None or a is None or p is None:
         return None
-    form = read(e)
+    form = read(e, decompose)
     if form is None:
         return None
     out = compose(form, a, s, p)
@@ -261,7 +263,7 @@ def _mixed(inside: Poly) -> bool:
     return len(signs) > 1
 
 
-def read(e: Expr) -> Quotient | None:
+def read(e: Expr, decompose: Callable[[Expr], Any]) -> Quotient | None:
     """`e` as a Quotient: one this module built, a polynomial, or a small form written by
     extent's general path (read through extent.decompose, cheap there); else None."""
     known = built(e)
@@ -272,8 +274,6 @@ def read(e: Expr) -> Quotient | None:
         return Quotient(poly, 1, P.ONE)
     if sum(1 for _ in sympy.preorder_traversal(e)) > 20 * SMALL:
         return None
-    from .extent import decompose
-
     parts = decompose(e)
     num, den, offset = P.read(parts.num), P.read(parts.den), P.read(parts.offset)
     if num is None or den is None or offset is None or len(den) != 1:

@@ -1,4 +1,4 @@
-"""Part of stage 3: what a program's words bind to — the convention and sizes it declares, a
+"""What a program's words bind to — the convention and sizes it declares, a
 call's arguments bound as the framework binds them (its positional order, keywords, defaults),
 the layer a name stands for, repeat counts and if conditions, and names as the frameworks give
 them (Keras's global snake_case counter, PyTorch's container indices and dotted paths)."""
@@ -12,11 +12,12 @@ from typing import Protocol
 import sympy
 from sympy import Expr
 
-from . import ir, limits, symbols
+from ..errors import Span, SymconvError, did_you_mean, shown
+from ..language import ir
+from ..language.values import Arg, evaluate, truth
+from ..layers import REGISTRY, LayerSpec
+from ..maths import limits, symbols
 from .domains import Domain
-from .errors import Span, SymconvError, did_you_mean, shown
-from .layers import REGISTRY, LayerSpec
-from .values import Arg, evaluate, truth
 
 CONVENTIONS = ("keras", "torch")
 DEFAULT_CONVENTION = "keras"
@@ -191,7 +192,7 @@ def label(convention: str) -> str:
 
 
 def _equivalent(type_: str, convention: str) -> str:
-    from .layers.names import equivalent
+    from ..layers.names import equivalent
 
     found = equivalent(type_, convention)
     return f" ({found})" if found else ""

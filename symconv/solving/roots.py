@@ -1,4 +1,4 @@
-"""Part of stage 4b: a polynomial relation in one size, ``p(u) REL 0`` with numbers for
+"""A polynomial relation in one size, ``p(u) REL 0`` with numbers for
 coefficients, solved over the whole numbers the size may take, exactly and at any degree.
 
 Where p is monotone over the size's domain (every parameter count: a sum of products of sizes

@@ -13,8 +13,9 @@ from fractions import Fraction
 
 import sympy
 
-from . import ir, limits
-from .errors import Span, SymconvError, did_you_mean, shown
+from ..errors import Span, SymconvError, did_you_mean, shown
+from ..maths import limits
+from . import ir
 
 MAX_DIGITS = 40  # integer literals and results of ** beyond this many digits are refused
 MAX_EXPONENT = 64

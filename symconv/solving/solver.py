@@ -1,4 +1,4 @@
-"""Stage 4b: solve for sizes — the kernel, stride, padding, width or input size that gives a
+"""Solve for sizes — the kernel, stride, padding, width or input size that gives a
 target shape, an exact parameter count or a parameter budget.
 
 The closed form comes from invert.py (floors inverted exactly). Where the targets hold no size
@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Integer
 
+from ..derivation.model import Derivation
+from ..errors import SymconvError, did_you_mean
+from ..maths.integers import compile_form
 from . import roots
-from .errors import SymconvError, did_you_mean
-from .integers import compile_form
 from .invert import closed_form
-from .model import Derivation
 from .substitute import substitute
 from .targets import Target, compared, measure, relations_of
 
@@ -167,7 +167,7 @@ Check = Callable[[Sequence[int]], object]
 
 
 def _checks(conditions: Sequence[sympy.Basic], syms: Sequence[sympy.Symbol]) -> list[Check]:
-    """Each condition as a fast exact test of integer values (symconv.integers), or through
+    """Each condition as a fast exact test of integer values (symconv.maths.integers), or through
     sympy where a form has no integer evaluation."""
     out: list[Check] = []
     for condition in conditions:

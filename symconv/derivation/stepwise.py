@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr
 
-from . import symbols
-from .layers import REGISTRY, Call
+from ..language.values import Arg
+from ..layers import REGISTRY, Call
+from ..maths import symbols
 from .model import Derivation, LayerCall, LayerRecord, _count
-from .values import Arg
 
 Shape = tuple[Expr, ...]
 

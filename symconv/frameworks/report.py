@@ -1,16 +1,65 @@
-"""`symconv verify`'s report as text (an agreement table) or JSON."""
+"""`symconv verify`'s report: what was compared, and that as text (an agreement table) or JSON."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
+from ..derivation.model import Derivation
 from ..escapes import json_visible, visible_lines
-from .common import count_cell, layer_label, shape_cell
-from .table import box
+from ..render.common import count_cell, layer_label, shape_cell
+from ..render.table import box
+from .compare import Facts, Mismatch
+from .sizes import Outside
 
-if TYPE_CHECKING:
-    from ..frameworks.check import Checked, Report
+
+@dataclass(frozen=True)
+class Checked:
+    """One size assignment: symconv's derivation and the framework's facts per layer (None
+    when the framework refused the network, with its message in `refused`)."""
+
+    sizes: dict[str, int]
+    derivation: Derivation
+    facts: tuple[Facts, ...] | None
+    refused: str | None = None
+
+
+@dataclass(frozen=True)
+class OutsideCheck:
+    """A point outside the valid domain: what symconv says, and what the framework says (None
+    when it accepted the network)."""
+
+    point: Outside
+    symconv: str
+    framework: str | None
+
+
+@dataclass
+class Report:
+    path: str
+    against: str
+    version: str
+    translated_from: str | None = None  # the file's convention, when it is not `against`
+    checked: list[Checked] = field(default_factory=list)
+    outside: list[OutsideCheck] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    expected: dict[str, str] = field(default_factory=dict)  # layer → the expected difference
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    @property
+    def comparisons(self) -> int:
+        """Layer comparisons made: layers × size assignments the framework ran."""
+        return sum(len(c.facts) for c in self.checked if c.facts is not None)
+
+    def render(self) -> str:
+        return render_report(self)
+
+    def to_dict(self) -> dict[str, object]:
+        return report_dict(self)
+
 
 NAMES = {"torch": "PyTorch", "keras": "Keras"}
 WIDTH = 160  # a framework's message is cut here in the text report (JSON keeps it whole)

@@ -293,7 +293,7 @@ def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1))
             form = linear(e) if numeric else None
             if form is not None:
                 return _compose(form, int(add), int(stride), int(plus))
-            fast = quotient.compose_fast(e, add, stride, plus)
+            fast = quotient.compose_fast(e, add, stride, plus, decompose)
             if fast is not None:
                 return fast
             general = decompose(e)

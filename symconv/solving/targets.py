@@ -1,4 +1,4 @@
-"""Part of stage 4b: what a `solve` target compares (a shape, a parameter count, two shapes)
+"""What a `solve` target compares (a shape, a parameter count, two shapes)
 and the relations it puts on the sizes; and, for the search, how far a candidate is from it."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr, Integer
 
-from . import extent, roots
-from .errors import SymconvError, did_you_mean
-from .integers import compile_form
-from .model import Derivation
+from ..derivation.model import Derivation
+from ..errors import SymconvError, did_you_mean
+from ..maths import extent
+from ..maths.integers import compile_form
+from . import roots
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,8 @@ def measure(target: Target, known: Derivation, syms: Sequence[sympy.Symbol]):  #
 
 
 def _evaluator(e: Expr, syms: Sequence[sympy.Symbol]) -> Callable[[Sequence[int]], object]:
-    """`e` at integer values of `syms`: exactly and fast (symconv.integers), or by substitution
-    where `e` holds other sizes too (the result is then a formula in them)."""
+    """`e` at integer values of `syms`: exactly and fast (symconv.maths.integers), or by
+    substitution where `e` holds other sizes too (the result is then a formula in them)."""
     if e.free_symbols <= set(syms):
         return compile_form(e, syms)
     return lambda v: e.xreplace(dict(zip(syms, (Integer(x) for x in v))))

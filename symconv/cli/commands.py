@@ -1,4 +1,4 @@
-"""Stage 6: the command line. Parses options, calls the library, prints; no maths here."""
+"""The command line's commands: parses options, calls the library, prints; no maths here."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
-from .errors import Source, SymconvError
+from ..errors import Source, SymconvError
 
 if TYPE_CHECKING:
-    from .model import Derivation
+    from ..derivation.model import Derivation
 
 
 class Exit(IntEnum):
@@ -208,7 +208,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return f"symconv {__version__}"
 
@@ -216,13 +216,13 @@ def _version() -> str:
 def _read(path: str) -> Source:
     from pathlib import Path
 
-    from .api import load, load_stdin
+    from ..api import load, load_stdin
 
     return load_stdin() if path == "-" else load(Path(path))
 
 
 def _derive(args: argparse.Namespace) -> tuple[str, int]:
-    from .api import derive_source
+    from ..api import derive_source
 
     derivation = derive_source(_read(args.file), args.subs)
     _warn(derivation)
@@ -235,7 +235,7 @@ def _derive(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _targets(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
-    from .solver import Target
+    from ..solving.solver import Target
 
     targets = []
     if args.shape is not None:
@@ -250,8 +250,8 @@ def _targets(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
 
 
 def _solve(args: argparse.Namespace) -> tuple[str, int]:
-    from .api import solve_source
-    from .render.solution import SOLUTION_FORMATS
+    from ..api import solve_source
+    from ..render.solution import SOLUTION_FORMATS
 
     source = _read(args.file)
     named = [name for name, _ in args.range]
@@ -264,12 +264,12 @@ def _solve(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _verify(args: argparse.Namespace) -> tuple[str, int]:
-    from .frameworks import FrameworkMissing, verify_source
+    from ..frameworks import FrameworkMissing, verify_source
 
     source = _read(args.file)
     try:
         if args.emit:
-            from .frameworks.emit import emit_source
+            from ..frameworks.emit import emit_source
 
             return emit_source(source, args.against, args.subs, args.seed), Exit.OK
         report = verify_source(source, args.against, args.subs, args.samples, args.seed,
@@ -280,15 +280,15 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
         to_stderr(f"symconv: {err}")
         return "", Exit.USAGE
     if args.format == "json":
-        from .render.verification import render_report_json
+        from ..frameworks.report import render_report_json
 
         return render_report_json(report), Exit.OK if report.ok else Exit.ERROR
     return report.render(), Exit.OK if report.ok else Exit.ERROR
 
 
 def _explain(args: argparse.Namespace) -> tuple[str, int]:
-    from .api import derive_source
-    from .render.explain import render_explain
+    from ..api import derive_source
+    from ..render.explain import render_explain
 
     derivation = derive_source(_read(args.file), args.subs)
     _warn(derivation)
@@ -350,7 +350,7 @@ def _deliver(text: str, path: str | None, is_json: bool, code: int) -> int:
     """Write the result (to standard output, or to `path`); `code`, or Exit.ERROR when it
     could not be written. Whatever a renderer let through, no control character reaches the
     terminal: the last line of defence, after each renderer's own escaping."""
-    from .escapes import json_visible, visible_lines
+    from ..escapes import json_visible, visible_lines
     from .output import ReaderGone, WriteError, to_file, to_stderr, to_stdout
 
     if not text:

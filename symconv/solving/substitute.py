@@ -1,4 +1,4 @@
-"""Stage 4: put numbers in for sizes, re-check every recorded condition."""
+"""Put numbers in for sizes, re-check every recorded condition."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from dataclasses import replace
 import sympy
 from sympy import Expr
 
-from .domains import check_value
-from .errors import SymconvError, did_you_mean
-from .frames import bounded_record
-from .layers.base import Requirement, Weight
-from .model import Derivation, LayerCall, LayerRecord
+from ..derivation.domains import check_value
+from ..derivation.frames import bounded_record
+from ..derivation.model import Derivation, LayerCall, LayerRecord
+from ..errors import SymconvError, did_you_mean
+from ..layers.base import Requirement, Weight
 
 
 def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = True) -> Derivation:
@@ -99,7 +99,7 @@ def _value(value: object, mapping: Mapping[sympy.Symbol, Expr]) -> object:
 
 def _broken(layer: LayerRecord, req: Requirement, mapping: Mapping[sympy.Symbol, Expr],
             d: Derivation) -> SymconvError:
-    from .render.printing import show
+    from ..maths.printing import show
 
     given = {str(s): v for s, v in mapping.items()}
     used = sorted(str(s) for s in req.condition.free_symbols)

@@ -5,16 +5,18 @@ Renderers take these objects; `to_dict()` is the JSON form documented in README.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any
 
 import sympy
 from sympy import Expr, Integer
 
-from . import symbols
+from ..errors import Source, Span
+from ..layers.base import REQUIRED, LayerWarning, Requirement, Weight
+from ..maths import symbols
 from .domains import DEFAULT, Domain
-from .errors import Source, Span
-from .layers.base import REQUIRED, LayerWarning, Requirement, Weight
 
 
 def _sum(values: list[Expr]) -> Expr:
@@ -67,6 +69,18 @@ def _bound_key(condition: object) -> tuple[tuple[object, object], Expr] | None:
 
 Shape = tuple[Expr, ...]
 
+# How a derivation shows itself (text, JSON, Jupyter) is symconv.render's, a stage above this
+# module, which must not import it: render fills this table when imported ('render', 'to_dict',
+# 'formulas'), and symconv.api imports render, so every derivation the library hands out can.
+PRESENTATION: dict[str, Callable[..., Any]] = {}
+
+
+def _presented(how: str) -> Callable[..., Any]:
+    if how not in PRESENTATION:
+        raise RuntimeError(f"Derivation.{how} needs symconv.render: import symconv.render (as "
+                           "symconv.derive does)")
+    return PRESENTATION[how]
+
 
 @dataclass(frozen=True)
 class LayerCall:
@@ -83,7 +97,7 @@ class LayerCall:
 def arguments(call: LayerCall, convention: str) -> dict[str, object]:
     """The call's arguments by the framework's names, the registry's defaults filled in (a
     required parameter is present only when given)."""
-    from .layers import REGISTRY
+    from ..layers import REGISTRY
 
     spec = REGISTRY[convention][call.type]
     values: dict[str, object] = {p.name: p.default for p in spec.params
@@ -255,19 +269,14 @@ class Derivation:
         return named
 
     def to_dict(self) -> dict[str, object]:
-        from .render.jsonout import to_dict
-
-        return to_dict(self)
+        return _presented("to_dict")(self)  # type: ignore[no-any-return]
 
     def render(self, fmt: str = "table", depth: int | None = 1, **options: object) -> str:
         """This derivation as 'table', 'json', 'markdown' or 'latex' text; `depth` folds
         blocks in the table and Markdown (see `rows`); `options` as in
         `symconv.render.options.Options` (formulas, standalone, macs, flops, memory, batch,
         receptive)."""
-        from .render import FORMATS
-        from .render.options import Options
-
-        return FORMATS[fmt](self, Options(depth=depth, **options))  # type: ignore[arg-type]
+        return _presented("render")(self, fmt, depth, **options)  # type: ignore[no-any-return]
 
     def _repr_markdown_(self) -> str:
         return self.render("markdown")
@@ -275,6 +284,4 @@ class Derivation:
     def _repr_latex_(self) -> str:
         """Jupyter: the per-layer formulas as one `align*` block, which MathJax and KaTeX
         render (a booktabs table they do not; `render("latex")` gives the whole)."""
-        from .render.latex import formulas_block
-
-        return formulas_block(self)
+        return _presented("formulas")(self)  # type: ignore[no-any-return]

@@ -1,4 +1,4 @@
-"""The Lark side of stage 1: the grammar file, Python's indentation rules, the bounds checked
+"""The Lark side of the language: the grammar file, Python's indentation rules, the bounds checked
 while tokens stream (open parentheses, the length of number literals), and the LALR tables
 shipped in the package. parse.py builds the IR with the parser made here."""
 
@@ -126,13 +126,18 @@ class TooLong(BadDedent):
         self.end_column = end_column
 
 
+# a source checkout's (or an editable install's) grammar/, beside symconv/: this file is
+# symconv/language/syntax.py
+CHECKOUT_GRAMMAR = Path(__file__).resolve().parents[2] / "grammar"
+
+
 def grammar_file(name: str):  # type: ignore[no-untyped-def]
     """A file of the grammar folder: inside the installed package, or the top-level grammar/
     of a source checkout (or an editable install)."""
     packaged = resources.files("symconv").joinpath(f"grammar/{name}")
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "grammar" / name
+    return CHECKOUT_GRAMMAR / name
 
 
 def grammar_text() -> str:
@@ -181,7 +186,7 @@ def load_tables(text: str, transformer: Transformer) -> Lark | None:  # type: ig
 
 def write_tables() -> Path:
     """Build the parse tables into grammar/arch.lark.tables (after changing the grammar or
-    moving to another Lark: `python -c "import symconv.syntax as s; s.write_tables()"`;
+    moving to another Lark: `python -c "import symconv.language.syntax as s; s.write_tables()"`;
     tests/test_output.py checks that they are current)."""
     import pickle
 
@@ -193,7 +198,7 @@ def write_tables() -> Path:
     parser = Lark(text, postlex=ArchIndenter(), **OPTIONS)  # the tables need no transformer
     data, memo = parser.memo_serialize([TerminalDef, Rule])
     data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
-    path = Path(__file__).resolve().parent.parent / "grammar" / TABLES
+    path = CHECKOUT_GRAMMAR / TABLES
     with path.open("wb") as f:
         pickle.dump({"key": key(text), "data": data, "memo": memo}, f, protocol=4)
     return path

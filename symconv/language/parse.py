@@ -1,4 +1,4 @@
-"""Stage 1: text → `ir.Program`, built as Lark reduces (syntax.py makes the parser). Only
+"""Text → `ir.Program`, built as Lark reduces (syntax.py makes the parser). Only
 these two modules import Lark."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from functools import lru_cache
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from ..errors import Source, Span, SymconvError
 from . import ir, syntax
-from .errors import Source, Span, SymconvError
 
 
 @lru_cache(maxsize=1)

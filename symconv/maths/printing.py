@@ -16,7 +16,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from .. import limits
+from . import limits
 
 
 def _one_fraction(arg: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:

@@ -1,4 +1,4 @@
-"""Part of stage 4b: a target relation solved for one unknown, exactly, in the user's symbols.
+"""A target relation solved for one unknown, exactly, in the user's symbols.
 
 Floors are inverted, never dropped: for a window extent ``floor(N/D) + B`` and a target T,
 
@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import sympy
 from sympy import Expr, ceiling, floor
 
-from . import extent, roots
+from ..maths import extent
+from . import roots
 
 
 def closed_form(relations: list[sympy.Basic], unknowns: Sequence[str]) -> dict | None:

@@ -3,8 +3,8 @@
 A declared size is a whole number with a domain, its least value: 1 (``integer=True,
 positive=True``, the default, as JAX's "dimension variables are integers ≥ 1") or 0
 (``integer=True, nonnegative=True``: a padding, a cropping, an output padding). The domain is
-written (`sizes P >= 0`) or inferred from the size's uses (symconv/domains.py); layer code
-never makes a symbol, and every stage after parsing finds a size's symbol through the
+written (`sizes P >= 0`) or inferred from the size's uses (symconv/derivation/domains.py);
+layer code never makes a symbol, and every stage after parsing finds a size's symbol through the
 derivation (`Derivation.symbol`), so that P ≥ 0 and P ≥ 1 are never confused.
 """
 

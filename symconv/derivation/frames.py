@@ -11,13 +11,14 @@ from typing import TypeVar
 
 import sympy
 
-from . import ir, limits
+from ..errors import Source, Span, SymconvError, did_you_mean
+from ..language import ir
+from ..language.values import Arg
+from ..layers import Call, LayerSpec
+from ..layers.base import LayerOutput
+from ..maths import limits
 from .binding import name_value
-from .errors import Source, Span, SymconvError, did_you_mean
-from .layers import Call, LayerSpec
-from .layers.base import LayerOutput
 from .model import LayerRecord, Shape
-from .values import Arg
 
 
 T = TypeVar("T")

@@ -1,4 +1,4 @@
-"""Stage 3: run the program: tensors flow through layers, merges and blocks; every layer
+"""Run the program: tensors flow through layers, merges and blocks; every layer
 application is derived by its registry function.
 
 The layer functions are pure; this module owns the graph (named tensors, the current tensor,
@@ -12,7 +12,12 @@ from dataclasses import replace
 
 import sympy
 
-from . import ir, symbols
+from ..errors import Span, SymconvError, did_you_mean
+from ..language import ir
+from ..language.values import Arg, Deferred, evaluate
+from ..layers import REGISTRY, Call, LayerSpec
+from ..layers.base import REQUIRED, SubLayer
+from ..maths import symbols
 from .binding import (
     SEPARATOR,
     Budget,
@@ -31,7 +36,6 @@ from .binding import (
     snake_case,
 )
 from .domains import DEFAULT, Domain, Uses, below_one, check_value, likely_zero
-from .errors import Span, SymconvError, did_you_mean
 from .frames import (
     Frame,
     Memo,
@@ -44,10 +48,7 @@ from .frames import (
     same_weights,
     tensor_arguments,
 )
-from .layers import REGISTRY, Call, LayerSpec
-from .layers.base import REQUIRED, SubLayer
 from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
-from .values import Arg, Deferred, evaluate
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
 # bodies open at once, counting into the blocks called: each is a Python call, so 64 blocks of
@@ -77,7 +78,7 @@ def _derive(program: ir.Program, known: Mapping[str, Domain],
             fixed: Mapping[str, int] | None = None, open_sizes: Sequence[str] = ()) -> Derivation:
     """Derive, watching the uses of the sizes of unknown domain: those written only as
     paddings ≥ 0 from the start (`likely_zero`), the others ≥ 1; derive again if the uses say
-    otherwise (symconv/domains.py)."""
+    otherwise (symconv/derivation/domains.py)."""
     deriver = _Deriver(program, known, hopeful=likely_zero(program, convention_of(program)))
     try:
         derivation = deriver.run(fixed, open_sizes)

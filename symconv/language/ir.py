@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import Source, Span
+from ..errors import Source, Span
 
 
 @dataclass(frozen=True)
