@@ -82,7 +82,7 @@ def derive(text_or_path: str | Path, subs: Mapping[str, int] | None = None) -> D
 
 def derive_source(source: Source, subs: Mapping[str, int] | None = None) -> Derivation:
     """`derive` for a Source already read."""
-    from .derivation.propagate import derive_program
+    from .derivation.run import derive_program
     from .language.parse import parse
     from .solving.substitute import substitute
 
@@ -112,7 +112,7 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
                  subs: Mapping[str, int] | None = None,
                  ranges: Mapping[str, tuple[int, int]] | None = None) -> Solution:
     """`solve` for a Source already read."""
-    from .derivation.propagate import derive_program
+    from .derivation.run import derive_program
     from .language.parse import parse
     from .solving.solver import solve as solve_derivation
 

@@ -46,7 +46,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 import symconv
 from symconv.cli import commands as cli
 from symconv.derivation.model import Derivation
-from symconv.derivation.propagate import derive_program
+from symconv.derivation.run import derive_program
 from symconv.errors import CODES, Source, SymconvError
 from symconv.language.parse import parse
 from symconv.solving.substitute import substitute

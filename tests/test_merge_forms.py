@@ -29,7 +29,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import pytest  # noqa: E402
 
 import symconv  # noqa: E402
-from symconv.derivation.propagate import derive_program  # noqa: E402
+from symconv.derivation.run import derive_program  # noqa: E402
 from symconv.errors import Source  # noqa: E402
 from symconv.language.parse import parse  # noqa: E402
 

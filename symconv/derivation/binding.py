@@ -353,3 +353,21 @@ def check_arity(spec: LayerSpec, n: int, span: Span) -> None:
                else f"`{spec.type}()(a, b)`")
         raise SymconvError("SC201", f"{spec.type} takes {want} tensor{'s' if want != '1' else ''}"
                            f", got {n}", span, hint=how if low > 1 else None)
+
+
+def block_arguments(block: ir.Block, call: ir.CallExpr, scope: Mapping[str, object],
+                    globals_: Mapping[str, object]) -> tuple[dict[str, object], Arg | None]:
+    """A block call's parameters (declared defaults filled in, each may use the ones before
+    it, over the network's sizes `globals_`) and the instance name given, if any."""
+    names = [p.name for p in block.params]
+    bound, extra = bind_arguments(block.name, names, (), call, scope, reserved=("name",))
+    values: dict[str, object] = dict(globals_)
+    for p in block.params:
+        if p.name in bound:
+            values[p.name] = bound[p.name].value
+        elif p.default is not None:
+            values[p.name] = evaluate(p.default, values).value
+        else:
+            raise SymconvError("SC105", f"{block.name}() is missing the argument "
+                               f"'{p.name}'", call.span, hint=f"e.g. {block.name}({p.name}=…)")
+    return values, extra.get("name")

@@ -14,7 +14,7 @@ import sympy
 
 from ..errors import Span, SymconvError, did_you_mean
 from ..language import ir
-from ..language.values import Arg, Deferred, evaluate
+from ..language.values import Arg, Deferred
 from ..layers import REGISTRY, Call, LayerSpec
 from ..layers.base import REQUIRED, SubLayer
 from ..maths import symbols
@@ -23,19 +23,19 @@ from .binding import (
     Budget,
     Namer,
     bind_arguments,
+    block_arguments,
     check_arity,
     check_block,
     check_defaults,
     chosen_branch,
     convention_of,
-    declared_domains,
     declared_sizes,
     input_shape,
     lookup,
     repeat_count,
     snake_case,
 )
-from .domains import DEFAULT, Domain, Uses, below_one, check_value, likely_zero
+from .domains import DEFAULT, Domain, Uses, check_value
 from .frames import (
     Frame,
     Memo,
@@ -58,56 +58,7 @@ _ELEMENTWISE = {"keras": {"+": "add", "-": "subtract", "*": "multiply"},
                 "torch": {"+": "add", "-": "sub", "*": "mul"}}
 
 
-def derive_program(program: ir.Program, fixed: Mapping[str, int] | None = None,
-                   open_sizes: Sequence[str] = (),
-                   domains: Mapping[str, Domain] | None = None) -> Derivation:
-    """Derive every layer of a parsed program, symbolically. With `fixed`, those sizes (and
-    the declared defaults of the others, except `open_sizes`) are numbers from the start: the
-    same result as substituting them afterwards, reached faster (the solver's way). `domains`:
-    the sizes' domains when already known (a derivation's of the same program)."""
-    try:
-        known = dict(domains) if domains is not None else declared_domains(program)
-        if fixed is not None and below_one(program, fixed, open_sizes, known):
-            known = dict(_derive(program, known).domains)  # the domains say whether 0 is valid
-        return _derive(program, known, fixed, open_sizes)
-    except SymconvError as err:
-        raise err.located(program.source) from None
-
-
-def _derive(program: ir.Program, known: Mapping[str, Domain],
-            fixed: Mapping[str, int] | None = None, open_sizes: Sequence[str] = ()) -> Derivation:
-    """Derive, watching the uses of the sizes of unknown domain: those written only as
-    paddings ≥ 0 from the start (`likely_zero`), the others ≥ 1; derive again if the uses say
-    otherwise (symconv/derivation/domains.py)."""
-    deriver = _Deriver(program, known, hopeful=likely_zero(program, convention_of(program)))
-    try:
-        derivation = deriver.run(fixed, open_sizes)
-    except SymconvError as error:
-        derivation, deriver = _retry(program, known, fixed, open_sizes, deriver, error)
-    if set(deriver.zero) == deriver.assumed:
-        return derivation
-    return _Deriver(program, derivation.domains).run(fixed, open_sizes)
-
-
-def _retry(program: ir.Program, known: Mapping[str, Domain], fixed: Mapping[str, int] | None,
-           open_sizes: Sequence[str], failed: _Deriver,
-           error: SymconvError) -> tuple[Derivation, _Deriver]:
-    """An error while some sizes are undecided may hold only for the domains tried: ≥ 1
-    (`ZeroPad2d(P)` then `Linear(H, 2)` on the padded extent needs P = 0) or a guessed ≥ 0.
-    Try those not yet refused 0 as ≥ 0, then every one ≥ 1; the error stands if both fail."""
-    wider = frozenset(failed.seen.inference.open) | failed.assumed
-    for hopeful in dict.fromkeys((wider, frozenset())):
-        if hopeful == failed.assumed:
-            continue
-        deriver = _Deriver(program, known, hopeful=hopeful)
-        try:
-            return deriver.run(fixed, open_sizes), deriver
-        except SymconvError:
-            continue
-    raise error
-
-
-class _Deriver:
+class Deriver:
     def __init__(self, program: ir.Program, known: Mapping[str, Domain],
                  hopeful: frozenset[str] = frozenset()) -> None:
         self.program = program
@@ -426,8 +377,8 @@ class _Deriver:
         if self.depth >= MAX_BLOCK_DEPTH:
             raise SymconvError("SC110", f"blocks nested more than {MAX_BLOCK_DEPTH} deep "
                                f"(does '{block.name}' call itself?)", call.span)
-        values, given = self.memo(call, frame.values,
-                                  lambda: self.block_arguments(block, call, frame))
+        values, given = self.memo(call, frame.values, lambda: block_arguments(
+            block, call, frame.values, self.globals))
         local = self.namer.instance(block, given, call.span, frame)
         inner = Frame(values, frame.path + (local,), in_block=True)
         body = block.body
@@ -448,24 +399,6 @@ class _Deriver:
             name, block.name, call.span, inner.path, tuple(t.shape for t in tensors), out.shape,
             first, len(self.records) - 1))
         return Tensor(out.shape, name, out.node)
-
-    def block_arguments(self, block: ir.Block, call: ir.CallExpr,
-                        frame: Frame) -> tuple[dict[str, object], Arg | None]:
-        """The block's parameters (declared defaults filled in, each may use the ones before
-        it) and the instance name given, if any."""
-        names = [p.name for p in block.params]
-        bound, extra = bind_arguments(block.name, names, (), call, frame.values,
-                                      reserved=("name",))
-        values: dict[str, object] = dict(self.globals)
-        for p in block.params:
-            if p.name in bound:
-                values[p.name] = bound[p.name].value
-            elif p.default is not None:
-                values[p.name] = evaluate(p.default, values).value
-            else:
-                raise SymconvError("SC105", f"{block.name}() is missing the argument "
-                                   f"'{p.name}'", call.span, hint=f"e.g. {block.name}({p.name}=…)")
-        return values, extra.get("name")
 
 
 # -- helpers -------------------------------------------------------------------------------

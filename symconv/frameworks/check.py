@@ -47,7 +47,7 @@ def verify_source(source: Source, against: str | None = None,
                   subs: Mapping[str, int] | None = None, samples: int = 3, seed: int = 0,
                   check_outside: bool = True) -> Report:
     """See `symconv.verify`."""
-    from ..derivation.propagate import derive_program
+    from ..derivation.run import derive_program
     from ..language.parse import parse
 
     check_values(subs, source)
@@ -107,7 +107,7 @@ def _check(module: ModuleType, d: Derivation, sizes: dict[str, int], report: Rep
 
 def _outside(module: ModuleType, program: object, symbolic: Derivation, point: Outside,
              report: Report) -> OutsideCheck:
-    from ..derivation.propagate import derive_program
+    from ..derivation.run import derive_program
     from ..solving.substitute import unchecked
 
     try:

@@ -174,7 +174,7 @@ def emit_keras(d: Derivation, path: str) -> str:
 def emit_source(source: Source, against: str | None, subs: Mapping[str, int] | None,
                 seed: int) -> str:
     """The code of the network at `subs` (free sizes: the first valid sample of `seed`)."""
-    from ..derivation.propagate import derive_program
+    from ..derivation.run import derive_program
     from ..errors import SymconvError
     from ..language.parse import parse
 
