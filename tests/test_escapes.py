@@ -154,3 +154,15 @@ def test_json_visible_keeps_the_value() -> None:
 def test_plain_is_ascii_and_keeps_box_widths() -> None:
     assert plain("┏━┳┓│├─┼┤") == "+=++|+-++"
     assert plain("⌊H/2⌋ ≥ 3 · é") == "floor(H/2) >= 3 * \\xe9"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "latex"])
+def test_a_solution_rendered_by_the_library_is_escaped(fmt: str) -> None:
+    """`symconv solve` output through the library (not only the CLI's last pass): a target on a
+    layer whose name holds escape sequences."""
+    from symconv.render.solution import SOLUTION_FORMATS
+
+    net = f'sizes K\ninput (28, 28, 1)\nConv2D(8, K, name="{EVIL}")\n'
+    solution = symconv.solve(net, ["K"], [symconv.Target("shape", (13, 13, None), EVIL)])
+    assert solution.solutions == [{"K": 16}]  # 28 − 16 + 1 = 13 (Keras 'valid')
+    assert not _raw(SOLUTION_FORMATS[fmt](solution))

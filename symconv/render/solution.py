@@ -6,6 +6,7 @@ import json
 
 import sympy
 
+from ..escapes import json_visible, visible_lines
 from ..maths import symbols
 from ..maths.printing import latex, pretty, show
 from ..solving.solver import Solution
@@ -47,6 +48,12 @@ def _runs(values: list[int]) -> str:
 
 
 def render_text(s: Solution) -> str:
+    """The answer in words; user text (a layer's name in a target) with control characters
+    escaped, as in every output."""
+    return visible_lines(_text(s))
+
+
+def _text(s: Solution) -> str:
     lines = []
     for name in s.unknowns:
         low, high = s.ranges[name]
@@ -158,7 +165,7 @@ def to_dict(s: Solution) -> dict[str, object]:
 
 
 def render_json(s: Solution) -> str:
-    return json.dumps(to_dict(s), indent=2, ensure_ascii=False) + "\n"
+    return json_visible(json.dumps(to_dict(s), indent=2, ensure_ascii=False) + "\n")
 
 
 def render_latex(s: Solution) -> str:
