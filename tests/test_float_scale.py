@@ -124,7 +124,7 @@ def test_impossible_channel_target_after_float_scale(text: str, tmp_path: Path) 
 # --------------------------------------------------------------------------- printing
 @pytest.mark.parametrize("argv,printed", [
     (["derive"], "floor((L - 2)*0.7)"),
-    (["derive", "--format", "json"], "floor((L - 2)*0.7)"),
+    (["derive", "--format", "json"], "FloatScaled(L - 2, 7/10)"),  # reads back as itself
     (["derive", "--format", "markdown"], "floor((L - 2)*0.7)"),
     (["derive", "--format", "latex"],
      r"\left\lfloor \left(L - 2\right) \cdot 0.7 \right\rfloor"),
@@ -179,4 +179,4 @@ def test_json_condition_reads_back(tmp_path: Path) -> None:
     path.write_text(CONV)
     code, out, _ = run(["derive", str(path), "--format", "json"])
     conditions = [r["condition"] for r in json.loads(out)["requires"]]
-    assert "floor((L - 2)*0.7) >= 1" in conditions, conditions
+    assert "FloatScaled(L - 2, 7/10) >= 1" in conditions, conditions

@@ -78,3 +78,23 @@ def test_names_the_parser_cannot_read_are_written_with_an_underscore() -> None:
     assert doc["layers"][2]["output_shape"][0] == "lambda_"  # the size named lambda_
     names = symconv.json_symbols(doc)
     assert names["lambda__"].name == "lambda" and names["lambda_"].name == "lambda_"
+
+
+def test_a_float_scaled_extent_reads_back_as_itself() -> None:
+    """F.interpolate's extent for a float scale is trunc(L ⊗ s) in doubles, not floor(L·s):
+    written as floor(…*0.7) it read back as sympy's exact-ish arithmetic, one less at 34 of
+    1,500 points (e.g. L = 21, K = 2, where torch gives 7). Written by name, it reads back
+    equal, and evaluates as torch does."""
+    torch = pytest.importorskip("torch")
+    text = ("convention torch\nsizes L, K\ninput (1, L)\nConv1d(1, 1, K)\nMaxPool1d(2)\n"
+            "Upsample(scale_factor=0.7)\n")
+    d = symconv.derive(text)
+    doc = json.loads(d.render("json"))
+    names = symconv.json_symbols(doc)
+    read = parse_expr(doc["output_shape"][-1], local_dict=names)
+    assert read == d.output_shape[-1]
+    net = torch.nn.Sequential(torch.nn.Conv1d(1, 1, 2), torch.nn.MaxPool1d(2),
+                              torch.nn.Upsample(scale_factor=0.7))
+    for length in range(6, 60):  # from (6 - 1)//2 = 2 samples: 2 ⊗ 0.7 = 1
+        want = net(torch.zeros(1, 1, length)).shape[-1]
+        assert read.subs({names["L"]: length, names["K"]: 2}) == want, length

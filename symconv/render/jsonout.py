@@ -18,6 +18,7 @@ import sympy
 
 from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from ..escapes import json_visible
+from ..layers.torch_resize import FloatScaled
 from ..maths import symbols
 from ..maths.printing import _SympyPrinter
 from .columns import columns
@@ -26,7 +27,8 @@ from .options import DEFAULT, Options
 # Names a formula calls (floor, Mod, …) or sympy's parser writes into the code it runs for one
 # (Integer(2), Symbol('x'), …): a size of one of these names would read back as the function.
 CALLED = frozenset({"floor", "ceiling", "trunc", "Mod", "Min", "Max", "Eq", "Ne", "And", "Or",
-                    "Not", "Integer", "Float", "Rational", "Symbol", "Function", "Lambda"})
+                    "Not", "Integer", "Float", "Rational", "Symbol", "Function", "Lambda",
+                    "FloatScaled"})
 
 
 def written_names(sizes: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -48,8 +50,12 @@ def json_symbols(document: Mapping[str, object]) -> dict[str, sympy.Symbol]:
     `local_dict` with which sympy's `parse_expr` reads its formulas back exactly."""
     sizes = list(document["sizes"])  # type: ignore[call-overload]
     least: Mapping[str, int] = document.get("domains", {})  # type: ignore[assignment]
-    return {written: symbols.size(name, least.get(name, symbols.DEFAULT_LEAST))
-            for name, written in written_names(sizes).items()}
+    names: dict[str, object] = {
+        written: symbols.size(name, least.get(name, symbols.DEFAULT_LEAST))
+        for name, written in written_names(sizes).items()}
+    # F.interpolate's double-rounded extent (not floor(L·s) in exact arithmetic): by its name
+    names["FloatScaled"] = FloatScaled
+    return names  # type: ignore[return-value]
 
 
 class _JsonPrinter(_SympyPrinter):
@@ -59,6 +65,16 @@ class _JsonPrinter(_SympyPrinter):
 
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
         return self.names.get(expr.name, expr.name)
+
+    def _print(self, expr: object, **kwargs: object) -> str:
+        """A FloatScaled extent by its name and exact arguments, so that it reads back as
+        itself: written as floor(L*0.7) it would read back as exact arithmetic, which differs
+        (sympy's floor(0.7*L - 1.4) is 6 at L = 10, F.interpolate's trunc(8 ⊗ 0.7) is 5). Its
+        own `_sympystr` would win over a `_print_FloatScaled` here."""
+        if isinstance(expr, FloatScaled):
+            extent, scale = expr.args
+            return f"FloatScaled({self._print(extent)}, {self._print(scale)})"
+        return super()._print(expr, **kwargs)
 
 
 class _Writer:
