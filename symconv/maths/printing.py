@@ -109,13 +109,19 @@ def _polynomial_order(expr: sympy.Add) -> list[tuple[sympy.Expr, bool]] | None:
     return [(expr.args[i], negative[i]) for _, i in ranked]
 
 
-class _SympyPrinter(StrPrinter):
+class _Remembering:
+    """What both printers share: the terms of polynomials ordered without sympy's numeric
+    coefficient analysis, and each term's text remembered."""
+
     def __init__(self, settings: dict[str, object] | None = None) -> None:
-        super().__init__(settings)
-        self._terms: dict[sympy.Expr, str] = {}  # printed terms of polynomials, remembered
+        super().__init__(settings)  # type: ignore[call-arg]
+        self._terms: dict[sympy.Expr, str] = {}
 
     def _as_ordered_terms(self, expr, order=None):  # type: ignore[no-untyped-def]
         return _ordered(self, expr)
+
+
+class _SympyPrinter(_Remembering, StrPrinter):
 
     def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
         """A polynomial printed term by term as StrPrinter prints it (no term needs
@@ -205,13 +211,7 @@ class _PrettyPrinter(_SympyPrinter):
         return f"{int(expr):,}" if abs(int(expr)) >= 10000 else str(int(expr))
 
 
-class _Latex(LatexPrinter):
-    def __init__(self, settings: dict[str, object] | None = None) -> None:
-        super().__init__(settings)
-        self._terms: dict[sympy.Expr, str] = {}  # printed terms of polynomials, remembered
-
-    def _as_ordered_terms(self, expr, order=None):  # type: ignore[no-untyped-def]
-        return _ordered(self, expr)
+class _Latex(_Remembering, LatexPrinter):
 
     def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
         """A sum printed term by term as LatexPrinter prints it, each term's text remembered
