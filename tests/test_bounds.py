@@ -221,3 +221,17 @@ def test_did_you_mean_in_a_file_of_5000_long_sizes(tmp_path: Path) -> None:
     run = _run(text, tmp_path=tmp_path)
     assert run.returncode == 1 and "[SC103]" in run.stderr
     assert f"did you mean '{names[1234]}'?" in run.stderr
+
+
+def test_a_pool_after_a_high_degree_padding_is_quick(tmp_path: Path) -> None:
+    """The fuzzer's hostile family found it: after `padding=(H**64)**4`, a MaxPool2d(2) split
+    its extent into ⌊H/2⌋ + H**256 and sympy factored a degree-256 polynomial to simplify the
+    rounding (over 90 s). High-degree extents now take the integer path; the value is exact."""
+    path = tmp_path / "pad.arch"
+    path.write_text("convention torch\nsizes H, W\ninput (1, H, W)\n"
+                    "Conv2d(1, 1, 3, padding=(H**64)**4)\nMaxPool2d(2)\n")
+    out = subprocess.run([sys.executable, "-m", "symconv", "derive", str(path), "--subs",
+                          "H=3,W=2"], capture_output=True, text=True, timeout=20)
+    assert out.returncode == 0, out.stderr
+    padded = 3 + 2 * 3**256 - 2  # torch: L + 2p − (k − 1), then ⌊·/2⌋
+    assert f"{padded // 2:,}" in out.stdout

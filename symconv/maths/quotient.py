@@ -34,6 +34,9 @@ from . import polynomial as P
 from .polynomial import Monomial, Poly
 
 SMALL = 8  # terms inside a rounding up to which extent's general (sympy) path builds it
+# degree past which it does not: sympy factors the numerator to learn its sign, 0.5 s at
+# degree 32 and 4 s at 64 (a MaxPool after padding=(H**64)**4 ran past 30 s)
+HIGH_DEGREE = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,8 +244,8 @@ _ONE_ARGUMENT = sympy.FiniteSet(1)
 def compose_fast(e: Expr, add: Expr, stride: Expr, plus: Expr,
                  decompose: Callable[[Expr], Any]) -> Expr | None:
     """``floor((e + add)/stride) + plus`` by this module when every part is a polynomial
-    (stride a whole number times positive sizes) and the result is large or has terms of both
-    signs inside its rounding; None for extent's general path. `decompose` is extent's reader
+    (stride a whole number times positive sizes) and the result is large, of high degree or has
+    terms of both signs inside its rounding; None for extent's general path. `decompose` is extent's reader
     of its own small forms (passed in: extent imports this module, not the reverse)."""
     s = stride_of(stride)
     a, p = P.read(add), P.read(plus)
@@ -253,7 +256,9 @@ def compose_fast(e: Expr, add: Expr, stride: Expr, plus: Expr,
         return None
     out = compose(form, a, s, p)
     parts = split(out)
-    return build(out, parts) if len(parts[0]) > SMALL or _mixed(parts[0]) else None
+    fast = (len(parts[0]) > SMALL or _mixed(parts[0])
+            or max(P.degree(p) for p in parts) > HIGH_DEGREE)
+    return build(out, parts) if fast else None
 
 
 def _mixed(inside: Poly) -> bool:
