@@ -14,6 +14,8 @@ import json
 import random
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -532,3 +534,20 @@ def test_two_unknowns_in_a_growing_count_search_only_where_it_can_hold() -> None
              for w in range(1, 4097) if count(h, w) <= budget]
     assert s.count == len(brute) and {h for h, _ in brute} == {1, 2, 3}
     assert [(v["H"], v["W"]) for v in s.solutions] == brute[:len(s.solutions)]
+
+
+def test_every_kind_of_size_prints_its_search_order(tmp_path: Path) -> None:
+    """A Keras cropping size solved through the CLI ended in KeyError 'cropping' (exit 3): the
+    text form knew no order for that kind (found by the fuzzer's hostile family)."""
+    from symconv.render.solution import ORDER
+    from symconv.solving.solver import RANGES
+
+    assert set(RANGES) <= set(ORDER)
+    path = tmp_path / "crop.arch"
+    path.write_text("sizes H, P, Q\ninput (H, H, 4)\nCropping2D(((P, 0), (Q, 1)))\nFlatten()\n")
+    out = subprocess.run([sys.executable, "-m", "symconv", "solve", str(path), "--for", "P",
+                          "--shape", "(96,)", "--subs", "H=8,Q=1"], capture_output=True,
+                         text=True, timeout=60)
+    # Keras: (8 − P − 0)·(8 − 1 − 1)·4 = 96 ⇔ P = 4
+    assert out.returncode == 0 and "P: cropping, tried 0..32" in out.stdout, out.stderr
+    assert "closed form: P = 4" in out.stdout, out.stdout

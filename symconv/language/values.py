@@ -17,7 +17,7 @@ from ..errors import Span, SymconvError, did_you_mean, shown
 from ..maths import limits
 from . import ir
 
-MAX_DIGITS = 40  # integer literals and results of ** beyond this many digits are refused
+MAX_DIGITS = 40  # integer literals beyond this many digits are refused
 MAX_EXPONENT = 64
 MAX_DEPTH = 200  # operators nested in one expression (a sum of 200 terms is 200 deep)
 
@@ -191,6 +191,8 @@ def _power(base: sympy.Expr, exponent: sympy.Expr, span: Span) -> sympy.Expr:
         )
     if base.is_Number:
         digits = abs(float(sympy.log(abs(base), 10))) * int(exponent) if base not in (0, 1, -1) else 0
-        if digits > MAX_DIGITS:
-            raise SymconvError("SC110", f"result has more than {MAX_DIGITS} digits", span)
+        if digits > limits.NUMBER_DIGITS:  # as every number symconv makes: a size given
+            # by --subs into H**64 reaches the same value, and must get the same answer
+            raise SymconvError("SC110", f"result has more than {limits.NUMBER_DIGITS} digits",
+                               span)
     return base ** exponent

@@ -12,7 +12,8 @@ from ..maths.printing import latex, pretty, show
 from ..solving.solver import Solution
 
 ORDER = {"kernel": "odd sizes first", "stride": "smallest first", "padding": "smallest first",
-         "dilation": "smallest first", "input size": "smallest first", "width": "smallest first"}
+         "cropping": "smallest first", "dilation": "smallest first",
+         "input size": "smallest first", "width": "smallest first"}
 SHOWN = 20  # solutions printed in the text form
 
 
