@@ -235,3 +235,16 @@ def test_a_pool_after_a_high_degree_padding_is_quick(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     padded = 3 + 2 * 3**256 - 2  # torch: L + 2p − (k − 1), then ⌊·/2⌋
     assert f"{padded // 2:,}" in out.stdout
+
+
+def test_ceil_mode_pools_with_symbolic_strides_stop_doubling(tmp_path: Path) -> None:
+    """Each MaxPool2d(K, stride=S, ceil_mode=True) leaves the extent the least of twice as many
+    formulas (its last-window correction depends on K and S), and sympy compares them pairwise:
+    4 such pools took 7 s, 6 over a minute. Past 8 formulas: SC110 at the pool."""
+    path = tmp_path / "ceil.arch"
+    path.write_text("convention torch\nsizes H, W, K, S\ninput (8, H, W)\n"
+                    + "MaxPool2d(K, stride=S, ceil_mode=True)\n" * 30)
+    out = subprocess.run([sys.executable, "-m", "symconv", "derive", str(path)],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and ":7:1: error:" in out.stderr and "[SC110]" in out.stderr, \
+        out.stderr

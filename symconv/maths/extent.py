@@ -327,7 +327,16 @@ def ceil_window(extent: Expr, span: Expr, stride: Expr, pad: Expr) -> Expr:
         return affine_floor(extent, second, stride)
     if gap.is_nonpositive:
         return affine_floor(extent, first, stride)
+    limits.check_branches(2 * _branches(extent))
     return Min(affine_floor(extent, first, stride), affine_floor(extent, second, stride))
+
+
+def _branches(e: Expr) -> int:
+    """The plain extents inside a Min/Max (1 for a plain one): ceil-mode pools whose correction
+    stays open double them, layer after layer."""
+    if isinstance(e, (Min, Max)):
+        return sum(_branches(a) for a in e.args)
+    return 1
 
 
 def ceil_div(extent: Expr, stride: Expr) -> Expr:

@@ -47,6 +47,18 @@ def too_many_digits(n: int) -> bool:
     return abs(n) >= _BIGGEST
 
 
+MAX_BRANCHES = 8  # plain extents inside one Min/Max: sympy compares them pairwise (16: 7 s)
+
+
+def check_branches(count: int) -> None:
+    """A Min/Max of `count` extents (each ceil-mode pool whose last-window correction depends
+    on the sizes doubles them), refused past MAX_BRANCHES before it is built."""
+    if count > MAX_BRANCHES:
+        raise TooLarge(f"an extent that is the least of {count} formulas (more than "
+                       f"{MAX_BRANCHES}: each ceil-mode pool with a symbolic stride or kernel "
+                       "doubles them)")
+
+
 def check(expr: object) -> None:
     """Raise TooLarge if `expr` (a sympy object, or anything else: ignored) is a number of
     more than NUMBER_DIGITS digits, or a formula holding a number of more than
