@@ -29,6 +29,9 @@ class Tensor:
     shape: Shape
     origin: str  # the layer or input that made it, for messages
     node: int | str = ""  # the index of the record that made it, or the network input's name
+    # False for a free parameter (`parameter pos: (1, L, d)`): `shape` is its whole shape, with
+    # no batch axis left out, and it broadcasts against a network tensor's (batch, *shape)
+    batched: bool = True
 
 
 @dataclass

@@ -70,14 +70,24 @@ class LayerWarning:
         return out
 
 
+@dataclass(frozen=True)
+class Several:
+    """The results of a call that gives several tensors (torch.chunk, Keras LSTM with
+    return_state=True), nested as the framework nests them (torch's LSTM gives
+    ``(output, (h, c))``): each item is a shape or another Several."""
+
+    items: tuple[tuple[Expr, ...] | Several, ...]
+
+
 @dataclass
 class LayerOutput:
-    shape: tuple[Expr, ...]
+    shape: tuple[Expr, ...]  # the one result, or the first of `outputs`
     weights: tuple[Weight, ...] = ()
     notes: tuple[str, ...] = ()
     # settings a wrapping layer reads from a layer given as its argument (Keras Bidirectional
     # refuses an RNN with go_backwards=True)
     settings: Mapping[str, object] = field(default_factory=dict)
+    outputs: Several | None = None  # set when the call gives several tensors
 
 
 LayerFn = Callable[["Call"], LayerOutput]
@@ -117,9 +127,13 @@ class Call:
     def __init__(self, spec: LayerSpec, name: str, inputs: tuple[tuple[Expr, ...], ...],
                  args: Mapping[str, Arg], span: Span,
                  sublayer_hook: SubLayerHook | None = None,
-                 known: Set[sympy.Basic] = frozenset()) -> None:
+                 known: Set[sympy.Basic] = frozenset(),
+                 batched: tuple[bool, ...] | None = None) -> None:
         self.spec, self.name, self.span = spec, name, span
         self.inputs = inputs  # every input tensor's shape, in call order
+        # per input: False for a free parameter (nn.Parameter, a Keras weight), whose shape is
+        # its whole shape; True for a tensor of the network, whose batch axis is left out
+        self.batched = batched if batched is not None else (True,) * len(inputs)
         self.input = inputs[0]  # the first (for most layers, the only) one
         self._args = args
         self._sublayer_hook = sublayer_hook
