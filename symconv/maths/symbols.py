@@ -38,3 +38,10 @@ def stage(base: str, index: int) -> sympy.Symbol:
     """The extent of one axis after layer `index` in the layer-by-layer form: H_3 is what H has
     become after the third layer (an extent, so ≥ 1)."""
     return sympy.Symbol(f"{base}_{index}", integer=True, positive=True)
+
+
+# The batch axis's extent, as torch's `x.shape[0]` gives it. The batch is left out of every shape
+# symconv derives; this symbol stands for it only where the frameworks take it back (the first
+# entry of view/reshape/expand, "this axis is the batch"). Its name is no identifier, so no
+# declared size can be the same symbol.
+BATCH = sympy.Symbol("(batch)", integer=True, positive=True)
