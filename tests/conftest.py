@@ -9,6 +9,10 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before anything imports keras
 
+import torchvision_shim  # noqa: E402
+
+torchvision_shim.install()  # before anything imports torchvision (see the module)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def one_torch_thread() -> Iterator[None]:
