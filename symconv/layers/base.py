@@ -88,6 +88,9 @@ class LayerOutput:
     # refuses an RNN with go_backwards=True)
     settings: Mapping[str, object] = field(default_factory=dict)
     outputs: Several | None = None  # set when the call gives several tensors
+    # False when the result is a free parameter's kind of tensor (no batch axis left out of
+    # `shape`): an elementwise op of parameters alone, a parameter's expand
+    batched: bool = True
 
 
 LayerFn = Callable[["Call"], LayerOutput]

@@ -13,6 +13,7 @@ from .common import (
     param_cell,
     requirement_lines,
     row_counts,
+    is_batched,
     shape_cell,
     title,
 )
@@ -59,7 +60,7 @@ def render_table(d: Derivation, options: Options = DEFAULT) -> str:
     header += [c.header for c in extra]
     rows = []
     for i, layer in enumerate(shown):
-        row = [layer_label(layer), shape_cell(layer.output_shape, d.convention),
+        row = [layer_label(layer), shape_cell(layer.output_shape, d.convention, batched=is_batched(layer)),
                param_cell(d, layer)]
         if torch:
             row.append(count_cell(row_counts(d, layer)[1]))
