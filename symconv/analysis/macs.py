@@ -23,6 +23,7 @@ import sympy
 from sympy import Expr, Integer, floor
 
 from ..derivation.model import Derivation, LayerRecord
+from ..layers import REGISTRY
 from . import keras_layers, torch_layers  # noqa: F401  (registration)
 from .ops import (
     HANDLERS,
@@ -255,7 +256,9 @@ def _resolved(d: Derivation, layer: LayerRecord) -> LayerRecord:
 
 
 def operations(d: Derivation, layer: LayerRecord) -> tuple[Op, ...]:
-    """The operations of one layer of `d`."""
+    """The operations of one layer of `d` (none for a free parameter: it is not computed)."""
+    if layer.type not in REGISTRY[d.convention]:
+        return ()
     return HANDLERS[(d.convention, layer.type)](_resolved(d, layer))
 
 
