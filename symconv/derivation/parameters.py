@@ -171,6 +171,10 @@ def tie(deriver: Deriver, weights: tuple[Weight, ...], keyword: ir.Keyword, ctx:
     """(the layer's own weights, its tied one): the first weight becomes the named layer's
     first weight, its shape checked against it (SC113)."""
     source = owner(deriver, keyword, frame)
+    if deriver.convention == "keras" and ctx.spec.type != "Dense":
+        raise SymconvError("SC113", f"Keras layers do not share weights: symconv ties a Dense "
+                           f"only (keras_hub's ReversibleEmbedding), not a {ctx.spec.type}",
+                           keyword.span)
     if not weights:
         raise SymconvError("SC113", f"{ctx.spec.type} '{ctx.name}' has no weight to tie",
                            keyword.span)

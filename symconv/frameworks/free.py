@@ -46,6 +46,37 @@ def keras_weight(keras: Any, record: LayerRecord) -> Any:
                              initializer="zeros", trainable=not _frozen(record))
 
 
+def keras_tied(keras: Any, record: LayerRecord, layers: dict[str, Any]) -> Any:
+    """A Dense whose kernel is another layer's weight: keras_hub's ReversibleEmbedding's
+    reverse, `x @ embeddings.T` (+ its own bias), the transpose when the owner is an
+    Embedding. The owner's variable is reached through a function, so that Keras does not
+    track it as this layer's weight too."""
+    from ..derivation.model import arguments
+
+    (t,) = record.tied
+    assert record.call is not None
+    args = arguments(record.call, "keras")
+    owner = layers[t.layer]
+    transposed = type(owner).__name__ == "Embedding"
+
+    class TiedDense(keras.layers.Layer):  # type: ignore[misc, name-defined]
+        def build(self, shape: Any) -> None:
+            if args["use_bias"]:
+                self.bias = self.add_weight(name="bias", shape=(int(args["units"]),),
+                                            initializer="zeros")
+
+        def call(self, x: Any) -> Any:
+            kernel = getattr(owner, t.source)
+            y = keras.ops.matmul(x, keras.ops.transpose(kernel) if transposed else kernel)
+            y = y + self.bias if args["use_bias"] else y
+            return keras.activations.get(args["activation"])(y)
+
+        def compute_output_shape(self, shape: Any) -> Any:
+            return (*shape[:-1], int(args["units"]))
+
+    return TiedDense(name=record.name)
+
+
 def parameter_facts(record: LayerRecord, value: Any) -> Facts:
     """What the framework holds: one weight of the whole shape (torch: a parameter, counted
     whether or not it requires grad; Keras: trainable or not)."""

@@ -112,7 +112,9 @@ def run(d: Derivation) -> list[Facts]:
             continue
         key = record.shares or record.name
         try:
-            if key not in layers and REGISTRY["keras"][record.type].family != "functional":
+            if key not in layers and record.tied:
+                layers[key] = free.keras_tied(keras, record, layers)
+            elif key not in layers and REGISTRY["keras"][record.type].family != "functional":
                 layers[key] = build(named(record))
             layer = layers.get(key)
             symbolic[i] = _call(record, layer, [symbolic[s] for s in record.sources], False)
