@@ -391,3 +391,32 @@ def test_verify_agrees_with_torch_and_keras(capsys) -> None:  # type: ignore[no-
                  "y = Dense(V, tie=\"wte\")(t)\n"):
         report = verify_source(Source(text))
         assert report.ok, report
+
+
+def test_emit_torch_runs_and_counts(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The emitted module declares nn.Parameter and ties by assignment; run, it counts what
+    symconv counts (torch yields the tied tensor once)."""
+    import runpy
+
+    path = tmp_path / "gpt.arch"
+    path.write_text(GPT + "parameter scale: (1,)\nz = mul(y, scale)\n", encoding="utf-8")
+    assert main(["verify", str(path), "--emit"]) == 0
+    code = capsys.readouterr().out
+    assert "self.lm_head.weight = self.wte.weight" in code
+    assert "nn.Parameter(torch.zeros((1,)))" in code
+    module = tmp_path / "net.py"
+    module.write_text(code, encoding="utf-8")
+    namespace = runpy.run_path(str(module))
+    model = namespace["Network"]()
+    derived = symconv.derive(str(path), {})
+    assert sum(p.numel() for p in model.parameters()) == int(derived.params)
+
+
+def test_keras_file_with_parameters_refuses_torch_translation(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "k.arch"
+    path.write_text("input (6, 6, 4)\nparameter gamma: (4,)\ny = input * gamma\n",
+                    encoding="utf-8")
+    assert main(["verify", str(path), "--against", "torch"]) == 1
+    assert "[SC306]" in capsys.readouterr().err
+    assert main(["verify", str(path), "--emit"]) == 1
+    assert "[SC306]" in capsys.readouterr().err
