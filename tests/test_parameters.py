@@ -420,3 +420,40 @@ def test_keras_file_with_parameters_refuses_torch_translation(tmp_path, capsys) 
     assert "[SC306]" in capsys.readouterr().err
     assert main(["verify", str(path), "--emit"]) == 1
     assert "[SC306]" in capsys.readouterr().err
+
+
+def test_substitution_reaches_tied_shapes_and_parameters() -> None:
+    from symconv.solving.substitute import substitute
+
+    d = substitute(symconv.derive(GPT), {"V": 50, "d": 8, "ctx": 16})
+    assert d.layer("lm_head").tied[0].weight.shape == (50, 8)
+    p = substitute(symconv.derive("convention torch\nsizes L, d\ninput (L, d)\n"
+                                  "parameter pos: (1, L, d)\ny = add(input, pos)\n"),
+                   {"L": 5, "d": 3})
+    assert p.layer("pos").output_shape == (1, 5, 3) and not p.layer("pos").batched
+    assert int(p.params) == 15
+
+
+def test_parameter_in_top_level_repeat_is_named_twice() -> None:
+    """Outside a block a repeat would make the same attribute again: refused, at the name."""
+    with pytest.raises(SymconvError) as err:
+        symconv.derive("convention torch\ninput (3,)\nrepeat 2:\n    parameter s: (3,)\n"
+                       "    y = mul(input, s)\n")
+    assert err.value.code == "SC107" and err.value.span.line == 4
+
+
+def test_layer_on_a_parameter_is_refused() -> None:
+    with pytest.raises(SymconvError) as err:
+        symconv.derive("convention torch\ninput (3,)\nparameter s: (4, 3)\ny = Linear(3, 2)(s)\n")
+    assert err.value.code == "SC201" and "free parameter 's'" in err.value.message
+
+
+def test_parameters_alone_stay_unbatched() -> None:
+    """p + q of two free parameters is a parameter-like tensor (numpy broadcasting, no batch),
+    as torch computes it; added to x it broadcasts against (batch, …)."""
+    expected = tuple((torch.zeros(4, 1) + torch.zeros(3)).shape)
+    d = symconv.derive("convention torch\ninput (4, 3)\nparameter p: (4, 1)\nparameter q: (3,)\n"
+                       "r = add(p, q)\ny = add(input, r)\n")
+    r = d.layers[2]
+    assert not r.batched and tuple(int(e) for e in r.output_shape) == expected
+    assert tuple(int(e) for e in d.output_shape) == (4, 3)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import sympy
 from sympy import Expr
@@ -31,8 +31,21 @@ from .binding import SEPARATOR
 from .frames import Frame, Tensor
 from .model import LayerCall, LayerRecord, Tied
 
-if TYPE_CHECKING:
-    from .propagate import Deriver
+
+
+class Deriver(Protocol):
+    """What these statements use of propagate.Deriver (which imports this module)."""
+
+    convention: str
+    records: list[LayerRecord]
+    blocks: dict[str, ir.Block]
+    namer: Any
+    seen: Any
+    memo: Any
+
+    def spec(self, type_: str, span: Span) -> LayerSpec: ...
+
+    def bind_tensor(self, name: str, tensor: Tensor, frame: Frame, span: Span) -> None: ...
 
 PARAMETER = "Parameter"  # the record type of a free parameter
 # the setting that freezes a free parameter, by the framework's own name
