@@ -348,7 +348,6 @@ def test_keras_tie_is_the_transpose() -> None:
 
 # -- outputs ----------------------------------------------------------------------------------
 def test_explain_says_where_a_tied_weight_is_counted() -> None:
-    text = symconv.derive(GPT).render  # noqa: F841  (the derivation renders too)
     from symconv.render.explain import render_explain
 
     out = render_explain(symconv.derive(GPT), "lm_head")
@@ -366,7 +365,7 @@ def test_explain_free_parameter() -> None:
     assert "counted once, here" in out
 
 
-def test_json_and_table_show_ties_and_parameters(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_json_and_table_show_ties_and_parameters(tmp_path, capsys):  # type: ignore[no-untyped-def]
     path = tmp_path / "gpt.arch"
     path.write_text(GPT + "parameter scale: (1,)\nz = mul(y, scale)\n", encoding="utf-8")
     assert main(["derive", str(path), "--format", "json"]) == 0
@@ -412,7 +411,8 @@ def test_emit_torch_runs_and_counts(tmp_path, capsys) -> None:  # type: ignore[n
     assert sum(p.numel() for p in model.parameters()) == int(derived.params)
 
 
-def test_keras_file_with_parameters_refuses_torch_translation(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_keras_file_with_parameters_refuses_torch_translation(  # type: ignore[no-untyped-def]
+        tmp_path, capsys):
     path = tmp_path / "k.arch"
     path.write_text("input (6, 6, 4)\nparameter gamma: (4,)\ny = input * gamma\n",
                     encoding="utf-8")
@@ -457,3 +457,26 @@ def test_parameters_alone_stay_unbatched() -> None:
     r = d.layers[2]
     assert not r.batched and tuple(int(e) for e in r.output_shape) == expected
     assert tuple(int(e) for e in d.output_shape) == (4, 3)
+
+
+def test_tied_head_still_multiplies() -> None:
+    """Tying saves parameters, not work: lm_head's MACs are L·d·V per example, as an untied
+    head's (hand arithmetic: one multiply per weight per position)."""
+    from symconv.analysis.macs import layer_macs
+
+    d = symconv.derive(GPT, {"V": 50, "ctx": 16, "d": 8})
+    macs = dict(zip((r.name for r in d.layers), layer_macs(d)))
+    assert int(macs["lm_head"]) == 6 * 8 * 50
+    assert int(macs["pos"] if "pos" in macs else 0) == 0
+
+
+def test_stepwise_keeps_a_parameters_written_shape() -> None:
+    """A parameter's shape is written, not derived: no stage symbols for it, so `x + pos`
+    keeps the input's L and d (not Max(L, L_1))."""
+    from symconv.derivation.stepwise import steps
+
+    d = symconv.derive("convention torch\nsizes L, d\ninput (L, d)\nparameter pos: (1, L, d)\n"
+                       "y = add(input, pos)\n")
+    pos, add = steps(d)
+    assert pos.defines == () and add.defines == ()
+    assert add.shape == (d.symbol("L"), d.symbol("d"))

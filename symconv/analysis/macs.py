@@ -251,8 +251,13 @@ PRESETS: dict[str, Convention] = {
 # -- the API ---------------------------------------------------------------------------------
 
 def _resolved(d: Derivation, layer: LayerRecord) -> LayerRecord:
-    """A shared layer's later application with the weights of its first."""
-    return replace(layer, weights=d.layer(layer.shares).weights) if layer.shares else layer
+    """A shared layer's later application with the weights of its first; a tied layer with
+    the weight it uses (counted at its owner, but multiplied here all the same)."""
+    if layer.shares:
+        return replace(layer, weights=d.layer(layer.shares).weights)
+    if layer.tied:
+        return replace(layer, weights=tuple(t.weight for t in layer.tied) + layer.weights)
+    return layer
 
 
 def operations(d: Derivation, layer: LayerRecord) -> tuple[Op, ...]:

@@ -79,6 +79,10 @@ def steps(d: Derivation) -> list[Step]:
             shape, params = _rerun(d, record, inputs)
         except _NoStep:
             shape, params = record.output_shape, record.params
+        if not record.sources:  # a free parameter: its shape is written, not derived
+            shapes[i] = shape
+            out.append(Step(record, shape, (), params))
+            continue
         known = {e for s in inputs for e in s if isinstance(e, sympy.Symbol)}
         named: list[Expr] = []
         defines: list[tuple[sympy.Symbol, Expr]] = []

@@ -100,7 +100,8 @@ def _table(report: Report, checked: Checked) -> list[str]:
         mark = ("✗" if layer.name in wrong else "≈" if layer.name in report.expected
                 else "✓" if ran else "·")
         extra = layer.buffers if torch else layer.non_trainable
-        rows.append([layer_label(layer), shape_cell(layer.output_shape, d.convention, batched=is_batched(layer)),
+        rows.append([layer_label(layer),
+                     shape_cell(layer.output_shape, d.convention, batched=is_batched(layer)),
                      count_cell(layer.params), count_cell(extra), _weights(layer), mark])
     return box(rows, header, right={2, 3})
 

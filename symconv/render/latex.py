@@ -111,7 +111,8 @@ def _table(d: Derivation, options: Options) -> list[str]:
     body = []
     for i, row in enumerate(rows):
         cells = [_label(row.name, row.type), f"${_shape(row.output_shape)}$",
-                 f"${latex(row_counts(d, row)[0])}{_tied(row)}$"] + [_cell(c, c.values[i]) for c in extra]
+                 f"${latex(row_counts(d, row)[0])}{_tied(row)}$"] + [
+                     _cell(c, c.values[i]) for c in extra]
         body.append(" & ".join(cells) + r" \\")
     pad = "".join(f" & ${latex(c.total)}$" if c.total is not None else " &" for c in extra)
     none = " &" * len(extra)
