@@ -480,3 +480,29 @@ def test_stepwise_keeps_a_parameters_written_shape() -> None:
     pos, add = steps(d)
     assert pos.defines == () and add.defines == ()
     assert add.shape == (d.symbol("L"), d.symbol("d"))
+
+
+PARAMETER_ERRORS = {
+    # (statement, code, words in the message)
+    "keras_name_in_torch": ("parameter s: (3,), trainable=False", "SC106", "only 'requires_grad'"),
+    "not_a_flag": ("parameter s: (3,), requires_grad=1", "SC104", "True or False"),
+    "negative_extent": ("parameter s: (3, -1)", "SC104", "whole number ≥ 0"),
+    "fraction_extent": ("parameter s: (3 / 2,)", "SC104", "whole number ≥ 0"),
+    "string_extent": ("parameter s: (\"3\",)", "SC104", "whole number ≥ 0"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARAMETER_ERRORS))
+def test_parameter_statement_errors(name: str) -> None:
+    """nn.Parameter(torch.zeros(3, -1)) raises too (a negative dimension); symconv says so at
+    the extent, and takes the framework's own name for freezing it."""
+    statement, code, words = PARAMETER_ERRORS[name]
+    with pytest.raises(SymconvError) as err:
+        symconv.derive(f"convention torch\ninput (3,)\n{statement}\n")
+    assert err.value.code == code and words in err.value.message
+    assert err.value.span is not None and err.value.span.line == 3
+
+
+def test_negative_extent_is_refused_by_torch() -> None:
+    with pytest.raises(RuntimeError):
+        nn.Parameter(torch.zeros(3, -1))

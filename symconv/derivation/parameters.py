@@ -31,6 +31,10 @@ from .binding import SEPARATOR
 from .frames import Frame, Tensor
 from .model import LayerCall, LayerRecord, Tied
 
+PARAMETER = "Parameter"  # the record type of a free parameter
+# the setting that freezes a free parameter, by the framework's own name
+FROZEN = {"torch": "requires_grad", "keras": "trainable"}
+TIE = "tie"
 
 
 class Deriver(Protocol):
@@ -46,11 +50,6 @@ class Deriver(Protocol):
     def spec(self, type_: str, span: Span) -> LayerSpec: ...
 
     def bind_tensor(self, name: str, tensor: Tensor, frame: Frame, span: Span) -> None: ...
-
-PARAMETER = "Parameter"  # the record type of a free parameter
-# the setting that freezes a free parameter, by the framework's own name
-FROZEN = {"torch": "requires_grad", "keras": "trainable"}
-TIE = "tie"
 
 
 # -- parameter NAME: SHAPE -------------------------------------------------------------------
