@@ -17,7 +17,7 @@ from sympy import Expr, Integer
 from ..maths import extent
 from . import tensor_shapes as ts
 from .base import Call, LayerOutput, Param, register
-from .tensor_shapes import BATCH, KEEPS_BATCH, Shape
+from .tensor_shapes import KEEPS_BATCH
 
 
 def _axes(call: Call, name: str) -> tuple[object, ...]:
@@ -27,30 +27,17 @@ def _axes(call: Call, name: str) -> tuple[object, ...]:
 
 def reshape(call: Call) -> LayerOutput:
     """keras.ops.reshape(x, newshape): the element count kept, one -1 inferred; on a network
-    tensor the first entry is -1, the batch."""
+    tensor the first entry is -1, inferred as the batch (Keras checks the count only on the
+    backend: torch's message)."""
     value = call.raw("newshape")
     items = value if isinstance(value, tuple) else (value,)
     target = [ts.entry(call, v, "newshape") for v in items]
     if call.batched[0] and (not target or target[0] != -1):
         raise call.fail(f"the first entry must be -1, the batch (Keras's batch is None); "
                         f"{KEEPS_BATCH}", "newshape", code="SC201")
-    source = ts.full(call)
-    if call.batched[0]:  # the batch's -1 stands for the batch itself
-        target = [BATCH, *target[1:]]
-    else:
-        _total_size(call, source, target)
-    return ts.result(call, ts.reshape(call, source, target, "newshape"),
+    # the batch's -1 infers the batch itself; anything else it infers is refused at read-back
+    return ts.result(call, ts.reshape(call, ts.full(call), target, "newshape"),
                      f"reshape to {ts.shape_text(target)}")
-
-
-def _total_size(call: Call, source: Shape, target: list[Expr]) -> None:
-    """Keras's own message where it checks a fully known shape (a free parameter)."""
-    if not any(e == -1 for e in target):
-        same = extent.equal(sympy.Mul(*source), sympy.Mul(*target))
-        if same is sympy.false:
-            raise call.fail(f"the total size of the tensor must be unchanged. Received: "
-                            f"input_shape={ts.shape_text(source)}, "
-                            f"newshape={ts.shape_text(target)}", "newshape", code="SC201")
 
 
 def transpose(call: Call) -> LayerOutput:

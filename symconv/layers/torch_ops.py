@@ -114,9 +114,9 @@ def unsqueeze(call: Call) -> LayerOutput:
 
 def squeeze(call: Call) -> LayerOutput:
     """squeeze(dim=None): the named dims (an int or a tuple) go where their extent is 1 and
-    stay otherwise. An extent that may or may not be 1 is recorded as a condition (= 1, the
-    axis goes). With no dim every extent-1 axis goes, the batch too when it is 1: refused on a
-    network tensor (give dim)."""
+    stay otherwise. An extent that may or may not be 1 is recorded as a condition (named: = 1,
+    the axis goes; with no dim: ≠ 1, it stays), never guessed. With no dim every extent-1 axis
+    goes, the batch too when it is 1: refused on a network tensor (give dim)."""
     source = ts.full(call)
     value = call.raw("dim")
     if value is None:
@@ -139,8 +139,12 @@ def _squeezes(call: Call, e: Expr, named: bool, d: int) -> bool:
     one = extent.equal(e, Integer(1))
     if one is sympy.true:
         return True
-    if one is sympy.false or not named:
-        return False  # with no dim only the extents known to be 1 go: parameters' numbers
+    if one is sympy.false:
+        return False
+    if not named:  # squeeze() with no dim: an extent that may be 1 must not be (else it goes)
+        call.require(sympy.Not(one), f"squeeze() keeps axis {d} only where its extent {e} is "
+                     "not 1 (the result's rank would depend on the sizes)", code="SC201")
+        return False
     call.require(one, f"squeeze({d}) removes the axis only where its extent {e} is 1 (the "
                  "result's rank would depend on the sizes)", "dim", code="SC201")
     return True
