@@ -145,12 +145,17 @@ WHOLE_TYPES = (*(f"Global{k}Pooling{r}D" for k in ("Max", "Average") for r in (1
 POINTWISE_FAMILIES = frozenset({"activation", "normalization", "regularization", "preprocessing"})
 POINTWISE_TYPES = frozenset({"Identity"})
 MERGE_FAMILIES = frozenset({"merge", "functional"})
+# the tensor operations (view, permute, matmul, …): functions, but no merges
+TENSOR_OPS = frozenset({"symconv.layers.torch_ops", "symconv.layers.keras_ops"})
 
 
 def _layer(d: Derivation, record: LayerRecord, inputs: list[Fields | None]) -> Fields | None:
     from ..layers import REGISTRY
 
-    family = REGISTRY[d.convention][record.type].family
+    spec = REGISTRY[d.convention][record.type]
+    family = spec.family
+    if spec.fn.__module__ in TENSOR_OPS:  # axes moved, merged or multiplied: no field kept
+        return None
     if family in MERGE_FAMILIES and record.type not in ("select", "Dot"):
         return _merge(inputs)
     fields = inputs[0]
