@@ -308,3 +308,42 @@ def test_every_operation_has_rows() -> None:
            if spec.family == "functional" and spec.fn.__module__.endswith("_ops")}
     assert ops <= {(r.convention, r.op) for r in ROWS}, sorted(ops - {(r.convention, r.op)
                                                                      for r in ROWS})
+
+
+# -- MACs against the real counters -----------------------------------------------------------
+
+ATTENTION_NET = (  # every layer feeds the last: fvcore's trace drops what does not
+    "convention torch\nsizes L, S, d, e\ninput q: (3, L, d)\ninput k: (3, S, d)\n"
+    "input v: (3, S, e)\ninput w: (1, e, 2)\n"
+    "kt = transpose(k, -2, -1)\nscores = matmul(q, kt)\nattn = softmax(scores, -1)\n"
+    "mixed = matmul(attn, v)\nfused = scaled_dot_product_attention(q, k, v)\n"
+    "both = add(mixed, fused)\nmatmul(both, w)\n")
+SIZES = [{"L": 2, "S": 3, "d": 4, "e": 5}, {"L": 7, "S": 1, "d": 3, "e": 2}]
+
+
+@pytest.mark.parametrize("sizes", SIZES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()))
+def test_macs_against_ptflops_and_fvcore(sizes: dict[str, int]) -> None:
+    """ptflops and fvcore count each matmul as ∏a·b[-1] and neither sees inside
+    scaled_dot_product_attention; ptflops counts F.softmax once per element."""
+    pytest.importorskip("ptflops")
+    pytest.importorskip("fvcore")
+    from analysis_torch import fvcore_flops, ptflops_macs
+
+    import symconv
+    from symconv.analysis import macs
+
+    d = symconv.derive(ATTENTION_NET, subs=sizes)
+    assert int(macs.total(d, macs.PRESETS["ptflops"])) == ptflops_macs(d)
+    assert int(macs.total(d, macs.PRESETS["fvcore"])) == fvcore_flops(d)
+
+
+def test_macs_by_hand() -> None:
+    """The exact count, by hand: QKᵀ 3·L·S·d, A·V 3·L·S·e, attention 3·L·S·(d + e), the last
+    product 3·L·e·2 (w broadcast over the 3)."""
+    import symconv
+    from symconv.analysis import macs
+
+    d = symconv.derive(ATTENTION_NET, subs={"L": 2, "S": 3, "d": 4, "e": 5})
+    per_layer = [int(m) for m in macs.layer_macs(d)]
+    assert per_layer == [0, 3 * 2 * 3 * 4, 0, 3 * 2 * 3 * 5, 3 * 2 * 3 * (4 + 5), 0,
+                         3 * 2 * 5 * 2]
