@@ -54,10 +54,17 @@ def _numel(s: Shape) -> int:
 
 # -- torch ----------------------------------------------------------------------------------
 
+def _slots(first: str, values: list[Any], text: str) -> set[str]:
+    """The parameters a size list fills: `first`, and given one by one the slots '*2', …"""
+    return {first} if text.startswith("(") else {first, *(f"*{i}" for i in
+                                                          range(2, len(values) + 1))}
+
+
 def _view(type_: str) -> Form:
     def form(b: Builder, focus: str | None) -> bool:
-        return _apply(b, f"{type_}({{0}}, {_sizes(b, [-1, *_factors(b, _numel(b.shape))])})",
-                      type_, {"shape"})
+        values = [-1, *_factors(b, _numel(b.shape))]
+        text = _sizes(b, values)
+        return _apply(b, f"{type_}({{0}}, {text})", type_, _slots("shape", values, text))
 
     return form
 
@@ -68,7 +75,8 @@ def _permute(b: Builder, focus: str | None) -> bool:
     rest.remove(order[0])
     while rest:
         order.append(rest.pop(b.g.int(0, len(rest) - 1)))
-    return _apply(b, f"permute({{0}}, {_sizes(b, [0, *order])})", "permute", {"dims"})
+    text = _sizes(b, [0, *order])
+    return _apply(b, f"permute({{0}}, {text})", "permute", _slots("dims", [0, *order], text))
 
 
 def _transpose(b: Builder, focus: str | None) -> bool:
@@ -105,7 +113,8 @@ def _squeeze(b: Builder, focus: str | None) -> bool:
 def _expand(b: Builder, focus: str | None) -> bool:
     sizes = [-1] + [b.g.int(1, 4) if e == 1 and b.g.chance(6) else
                     (e if b.g.chance(3) else -1) for e in b.shape]
-    return _apply(b, f"expand({{0}}, {_sizes(b, sizes)})", "expand", {"size"})
+    text = _sizes(b, sizes)
+    return _apply(b, f"expand({{0}}, {text})", "expand", _slots("size", sizes, text))
 
 
 def _chunk(b: Builder, focus: str | None) -> bool:
@@ -135,9 +144,12 @@ def _softmax(b: Builder, focus: str | None) -> bool:
 
 
 def _attention(b: Builder, focus: str | None) -> bool:
-    causal = ", is_causal=True" if b.g.chance(4) else ""
-    return _apply(b, f"scaled_dot_product_attention({{0}}, {{0}}, {{0}}{causal})",
-                  "scaled_dot_product_attention", {"is_causal"} if causal else set())
+    options = {"attn_mask": "None", "dropout_p": "0.0", "is_causal": "True", "scale": "0.5",
+               "enable_gqa": "False"}
+    given = {k: v for k, v in options.items() if b.g.chance(4)}
+    extra = "".join(f", {k}={v}" for k, v in given.items())
+    return _apply(b, f"scaled_dot_product_attention({{0}}, {{0}}, {{0}}{extra})",
+                  "scaled_dot_product_attention", set(given))
 
 
 # -- keras.ops --------------------------------------------------------------------------------
