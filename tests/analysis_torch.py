@@ -44,7 +44,7 @@ class Replay(torch.nn.Module):
         if record.type in OPERATORS:
             return OPERATORS[record.type](*tensors)
         if record.type in TORCH_OPS:
-            out = torch_apply(record.call, tensors)
+            out = torch_apply(record.call, tensors, 1)  # the counters run a batch of 1
             return out[0] if isinstance(out, (tuple, list)) else out
         _, kwargs = arguments(record.call, build, frozenset({"name"}))
         if record.type == "cat":

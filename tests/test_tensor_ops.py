@@ -60,6 +60,10 @@ ROWS = [
         reason="only one dimension can be inferred"),
     Row("view_minus_two", T, "view", ((2, 5),), (B, -2, 5), reason="invalid shape dimension -2"),
     Row("view_merges_batch", T, "view", ((H, C),), (-1, C), batch=True),
+    Row("view_minus_one_numbers", T, "view", ((2, 5),), (-1, 3, 3), batch=True),
+    # torch merges the batch in where 12 divides 5·H·C and raises elsewhere: symconv records
+    # H·C = 12, where the -1 is the batch
+    Row("view_minus_one_condition", T, "view", ((H, C),), (-1, 12), narrower=True),
     Row("view_number_first", T, "view", ((2, 3),), (2 * BATCH, 3), batch=True),
     Row("reshape_parameter", T, "reshape", ((1, H, C),), (H, C), batched=P),
     Row("reshape_parameter_invalid", T, "reshape", ((2, 5),), (3, 3), batched=P,
@@ -146,6 +150,8 @@ ROWS = [
     Row("k_reshape", K, "reshape", ((H, 3 * C),), ((-1, H, 3, C),)),
     Row("k_reshape_flat", K, "reshape", ((H, C),), ((-1, H * C),)),
     Row("k_reshape_merges_batch", K, "reshape", ((H, C),), ((-1, C),), batch=True),
+    # Keras's x.shape[0] is None: its symbolic pass takes it, the backend does not
+    Row("k_reshape_none", K, "reshape", ((3, 4),), ((None, 12),), reason="none"),
     Row("k_reshape_parameter", K, "reshape", ((2, 6),), ((3, -1),), batched=P),
     Row("k_reshape_parameter_bad", K, "reshape", ((2, 6),), ((5, 2),), batched=P,
         reason="is invalid for input of size"),
@@ -256,7 +262,8 @@ def _keras(row: Row, values: dict[sympy.Symbol, int]) -> list[tuple[int, ...]] |
 def _expected(out: LayerOutput, values: dict[sympy.Symbol, int]) -> list[tuple[int, ...]]:
     pieces = out.outputs.items if out.outputs is not None else (out.shape,)
     lead = (BATCH,) if out.batched else ()
-    return [lead + tuple(int(_at(e, values)) for e in p) for p in pieces]  # type: ignore[union-attr]
+    return [lead + tuple(int(_at(e, values)) for e in p)  # type: ignore[union-attr]
+            for p in pieces]
 
 
 def _samples(row: Row) -> list[dict[sympy.Symbol, int]]:
@@ -300,7 +307,8 @@ def test_against_the_framework(row: Row) -> None:
             if row.reason:
                 assert row.reason.lower() in real.lower(), real
     if row.reason and not isinstance(got, SymconvError):
-        assert got.requires, "a refusal row with neither an error nor a condition"  # type: ignore[attr-defined]
+        conditions = got.requires  # type: ignore[attr-defined]
+        assert conditions, "a refusal row with neither an error nor a condition"
 
 
 def test_every_operation_has_rows() -> None:
@@ -347,3 +355,41 @@ def test_macs_by_hand() -> None:
     per_layer = [int(m) for m in macs.layer_macs(d)]
     assert per_layer == [0, 3 * 2 * 3 * 4, 0, 3 * 2 * 3 * 5, 3 * 2 * 3 * (4 + 5), 0,
                          3 * 2 * 5 * 2]
+
+
+# -- the batch as a size, in verify and --emit; positioned errors -------------------------------
+
+def test_the_batch_runs_as_the_batch() -> None:
+    """`x.view(x.shape[0], -1)`: the batch symbol is the real tensor's batch when verify runs
+    it, and `x.shape[0]` in the emitted code."""
+    torch = pytest.importorskip("torch")
+    from symconv.derivation.model import LayerCall
+    from symconv.frameworks.tensor_ops import torch_apply, torch_text
+
+    call = LayerCall("view", (("shape", B), ("*2", sympy.Integer(-1))), 2)
+    assert tuple(torch_apply(call, [torch.zeros(BATCH, 3, 4)], BATCH).shape) == (BATCH, 12)
+    assert torch_text(call, ["x0"], repr, "x.shape[0]") == "x0.view(x.shape[0], -1)"
+    expand = LayerCall("expand", (("size", (B, sympy.Integer(-1), sympy.Integer(-1))),), 1)
+    cls = torch.zeros(1, 1, 4)  # a free parameter: the batch comes from the network
+    assert tuple(torch_apply(expand, [cls], BATCH).shape) == (BATCH, 1, 4)
+    assert torch_text(expand, ["cls"], repr, "x.shape[0]") == "cls.expand((x.shape[0], -1, -1))"
+
+
+ERRORS = [
+    ("convention torch\ninput x: (2, 5)\ny = view(x, (-1, 3, 3))\n", 3, 13, "batch"),
+    ("convention torch\ninput x: (2, 5)\ny = permute(x, 0, 2, 2)\n", 3, 16, "duplicate dims"),
+    ("convention torch\ninput x: (2, 5)\nq = chunk(x, 0, -1)\n", 3, 14, "greater than 0"),
+    ("convention torch\ninput x: (2, 5)\ny = flatten(x)\n", 3, 5, "start_dim"),
+    ("input x: (4, 6)\ny = split(x, 4, -1)\n", 2, 14, "divisible"),
+]
+
+
+@pytest.mark.parametrize("text,line,column,phrase", ERRORS, ids=[e[3] for e in ERRORS])
+def test_errors_are_positioned(text: str, line: int, column: int, phrase: str) -> None:
+    import symconv
+
+    with pytest.raises(SymconvError) as caught:
+        symconv.derive(text)
+    err = caught.value
+    assert err.code == "SC201" and phrase in err.message, err.message
+    assert (err.span.line, err.span.column) == (line, column), err.span

@@ -81,7 +81,8 @@ def emit_torch(d: Derivation, path: str) -> str:
                 var = f"{var}.movedim({axes[source]}, {axis})"
             args.append(var)
         names[i], axes[i] = f"x{i}", axis
-        forward.append(f"        x{i} = {_torch_step(record, args, attrs, init, taken)}")
+        batch = f"{next(iter(inputs.values()))}.shape[0]"
+        forward.append(f"        x{i} = {_torch_step(record, args, attrs, init, taken, batch)}")
     outs = ", ".join(_output(names, axes, node) for node in d.output_nodes)
     example = ", ".join(_torch_zeros(d, name, shape) for name, shape in d.inputs)
     cls = _class_name(d)
@@ -113,11 +114,11 @@ def _torch_zeros(d: Derivation, name: str, shape: tuple) -> str:  # type: ignore
 
 
 def _torch_step(record: LayerRecord, args: list[str], attrs: dict[str, str], init: list[str],
-                taken: set[str]) -> str:
+                taken: set[str], batch: str) -> str:
     call = record.call
     assert call is not None
     if record.type in TORCH_OPS:
-        step = torch_text(call, args, lambda v: literal(v, "torch"))
+        step = torch_text(call, args, lambda v: literal(v, "torch"), batch)
         return step + "[0]" if record.type in ("chunk", "split") else step
     if record.type in FUNCTIONS:
         keywords = [f"{k}={literal(v, 'torch')}" for k, v in call.args]

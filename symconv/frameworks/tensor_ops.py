@@ -4,7 +4,7 @@ for `symconv verify`, and written as code for `verify --emit`.
 torch: the methods `x.view(…)`, `x.permute(…)`, … on the first tensor (view and expand exist only
 as methods), `torch.flatten`, `torch.matmul`, `F.softmax` and `F.scaled_dot_product_attention`.
 Keras: `keras.ops.<name>(x, …)`. The batch written as a size (`x.shape[0]`, symbols.BATCH) is the
-first tensor's batch when run, and `x.shape[0]` in the code.
+network's batch when run, and a network input's `x.shape[0]` in the code.
 """
 
 from __future__ import annotations
@@ -48,12 +48,14 @@ def _split(call: LayerCall, batch: Any) -> tuple[list[Any], dict[str, Any]]:
     return args, kwargs
 
 
-def torch_apply(call: LayerCall, tensors: list[Any]) -> Any:
-    """The operation on real torch tensors: a tensor, or a tuple for chunk and split."""
+def torch_apply(call: LayerCall, tensors: list[Any], batch: int) -> Any:
+    """The operation on real torch tensors (the network's batch `batch`: a free parameter's
+    `cls.expand(x.shape[0], -1, -1)` takes it from another tensor): a tensor, or a tuple for
+    chunk and split."""
     import torch
     import torch.nn.functional as F
 
-    args, kwargs = _split(call, tensors[0].shape[0])
+    args, kwargs = _split(call, batch)
     if call.type in TORCH_METHODS:
         return getattr(tensors[0], call.type)(*tensors[1:], *args, **kwargs)
     fn = {"flatten": torch.flatten, "matmul": torch.matmul, "softmax": F.softmax,
@@ -61,10 +63,10 @@ def torch_apply(call: LayerCall, tensors: list[Any]) -> Any:
     return fn(*tensors, *args, **kwargs)
 
 
-def torch_text(call: LayerCall, tensors: list[str], literal: Any) -> str:
-    """The operation as PyTorch source (`literal` writes a plain value)."""
-    batch = _Code(f"{tensors[0]}.shape[0]")
-    args, kwargs = _split(call, batch)
+def torch_text(call: LayerCall, tensors: list[str], literal: Any, batch: str) -> str:
+    """The operation as PyTorch source (`literal` writes a plain value; `batch` is the code
+    of the batch, a network input's `x.shape[0]`)."""
+    args, kwargs = _split(call, _Code(batch))
     items = [_code(a, literal) for a in args] + [f"{k}={_code(v, literal)}"
                                                  for k, v in kwargs.items()]
     if call.type in TORCH_METHODS:

@@ -53,7 +53,7 @@ def _function(call: LayerCall, tensors: list[Any]) -> Any:
     import torch
 
     if call.type in TORCH_OPS:
-        out = torch_apply(call, tensors)
+        out = torch_apply(call, tensors, BATCH)
         # several results (chunk, split): the first is the record's output
         return out[0] if isinstance(out, (tuple, list)) else out
     args, kwargs = arguments(call, build, DROPPED)

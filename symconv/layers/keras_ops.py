@@ -12,7 +12,7 @@ batch with -1 (Keras's x.shape[0] is None, which the backend cannot reshape to).
 from __future__ import annotations
 
 import sympy
-from sympy import Expr, Integer
+from sympy import Integer
 
 from ..maths import extent
 from . import tensor_shapes as ts
@@ -53,9 +53,10 @@ def transpose(call: Call) -> LayerOutput:
                         f"expected {n}, but received {len(axes)}", "axes", code="SC201")
     order = [ts.dim_index(call, a, n, "axes", batch_ok=True) for a in axes]
     if len(set(order)) != n:
+        given = [int(a) for a in axes]  # type: ignore[call-overload]
         raise call.fail(f"`axes` must be a valid permutation of the input dimensions (no "
-                        f"duplicates). Received: axes={list(map(int, axes))} for input of "  # type: ignore[call-overload]
-                        f"rank {n}", "axes", code="SC201")
+                        f"duplicates). Received: axes={given} for input of rank {n}", "axes",
+                        code="SC201")
     return ts.result(call, tuple(source[a] for a in order), f"transpose{tuple(order)}")
 
 

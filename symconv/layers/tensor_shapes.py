@@ -96,15 +96,18 @@ def entry(call: Call, value: object, arg: str) -> Expr:
     if isinstance(value, bool) or not isinstance(value, Expr) or value.is_integer is not True:
         raise call.fail(f"'{arg}' must hold whole numbers, not {_shown(value)}", arg,
                         hint="use // for whole division of sizes")
+    if not value.is_Number and not has_batch(value):
+        # a size here may be 0 (the frameworks take empty extents): for domain inference
+        call.bounds.append((arg, value, 0))
     return value
 
 
 def shape_text(entries: list[Expr] | Shape) -> str:
     """A shape as torch prints it in messages, '[2, -1, 4]' (the batch as 'batch')."""
-    return "[" + ", ".join(_extent_text(e) for e in entries) + "]"
+    return "[" + ", ".join(extent_text(e) for e in entries) + "]"
 
 
-def _extent_text(e: Expr) -> str:
+def extent_text(e: Expr) -> str:
     return str(e.subs(BATCH, sympy.Symbol("batch"))) if has_batch(e) else str(e)
 
 
@@ -120,6 +123,8 @@ def reshape(call: Call, source: Shape, target: list[Expr], arg: str) -> Shape:
         if e.is_Integer and e < -1:
             raise call.fail(f"invalid shape dimension {e} at index {i} of shape "
                             f"{shape_text(target)}", arg, code="SC201")
+    if source and source[0] == BATCH and target and target[0] == -1 and len(inferred) == 1:
+        return _batch_inferred(call, source, target, arg)
     batch_first = bool(source) and source[0] == BATCH and bool(target) and target[0] == BATCH
     # compare without the batch when both sides keep it first: no condition names the batch
     src, dst = (source[1:], target[1:]) if batch_first else (source, target)
@@ -130,7 +135,8 @@ def reshape(call: Call, source: Shape, target: list[Expr], arg: str) -> Shape:
             raise call.fail(f"shape {shape_text(target)} would merge the batch axis with "
                             f"another axis; {KEEPS_BATCH}", arg, code="SC201",
                             hint="write the batch, x.shape[0] (or -1), first and alone")
-    invalid = f"shape '{shape_text(target)}' is invalid for input of size {_extent_text(product(source))}"
+    invalid = (f"shape '{shape_text(target)}' is invalid for input of size "
+               f"{extent_text(product(source))}")
     if not inferred:
         _need(call, sympy.Eq(size, known), invalid, arg)
         return tuple(target)
@@ -142,6 +148,28 @@ def reshape(call: Call, source: Shape, target: list[Expr], arg: str) -> Shape:
     out = list(target)
     out[inferred[0]] = sympy.cancel(size / known) if has_batch(size) else size / known
     return tuple(out)
+
+
+def _batch_inferred(call: Call, source: Shape, target: list[Expr], arg: str) -> Shape:
+    """A -1 first, on a network tensor: the batch, where the other sizes hold one example's
+    elements (a condition when symbolic); else the -1 would take in part of the batch (or torch
+    finds the shape invalid), refused."""
+    size, known = product(source[1:]), product(target[1:])
+    num, den = sympy.fraction(sympy.cancel(size / known))
+    if has_batch(known) or (den == 1 and num != 1 and not num.is_Number):
+        # the -1 is the batch times a product of sizes (view(-1, C) on (H, C): batch·H)
+        raise call.fail(f"shape {shape_text(target)} would merge the batch axis with another "
+                        f"axis; {KEEPS_BATCH}", arg, code="SC201")
+    same = extent.equal(size, known)
+    reason = (f"with -1 first (the batch), the other sizes of {shape_text(target)} must hold "
+              f"one example's {size} elements; else the -1 takes in part of the batch, and "
+              f"{KEEPS_BATCH}")
+    if same is sympy.false:
+        raise call.fail(reason, arg, code="SC201",
+                        hint="write the batch, x.shape[0], first, or sizes that hold "
+                        f"{size} elements")
+    _need(call, same, reason, arg)
+    return (BATCH, *target[1:])
 
 
 def _need(call: Call, condition: sympy.Basic, reason: str, arg: str) -> None:
@@ -157,7 +185,7 @@ def broadcast_extent(call: Call, a: Expr, b: Expr, axis: int) -> Expr:
     if a == 1:
         return b
     if has_batch(a) or has_batch(b):
-        raise call.fail(f"an extent of {_extent_text(b if has_batch(a) else a)} would broadcast "
+        raise call.fail(f"an extent of {extent_text(b if has_batch(a) else a)} would broadcast "
                         f"against the batch axis (only 1 does); {KEEPS_BATCH}", code="SC201")
     same = extent.equal(a, b)
     if same is sympy.true:
@@ -206,4 +234,4 @@ def matmul(call: Call, a: Shape, b: Shape, names: tuple[str, str] = ("mat1", "ma
 
 
 def _matrix(shape: Shape) -> str:
-    return "x".join(_extent_text(e) for e in shape[-2:])
+    return "x".join(extent_text(e) for e in shape[-2:])

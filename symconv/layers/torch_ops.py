@@ -179,8 +179,8 @@ def _expanded(call: Call, have: Expr, want: Expr, i: int, target: list[Expr],
         return have
     if have == 1:
         return want
-    message = (f"the expanded size of the tensor ({ts._extent_text(want)}) must match the "
-               f"existing size ({ts._extent_text(have)}) at non-singleton dimension {i}.  Target "
+    message = (f"the expanded size of the tensor ({ts.extent_text(want)}) must match the "
+               f"existing size ({ts.extent_text(have)}) at non-singleton dimension {i}.  Target "
                f"sizes: {ts.shape_text(target)}.  Tensor sizes: {ts.shape_text(source)}")
     if ts.has_batch(have) or ts.has_batch(want):
         raise call.fail(message, "size", code="SC201")
