@@ -86,10 +86,9 @@ def squeeze(call: Call) -> LayerOutput:
     axes = {ts.dim_index(call, a, len(source), "axis") for a in _axes(call, "axis")}
     for a in sorted(axes):
         one = extent.equal(source[a], Integer(1))
-        message = f"cannot squeeze axis {a}, because the dimension ({source[a]}) is not 1"
-        if one is sympy.false:
-            raise call.fail(message, "axis", code="SC201")
-        call.require(one, message, "axis", code="SC201")
+        ts.need(call, one, f"axis {a} must have extent 1 to be squeezed",
+                lambda a=a: f"cannot squeeze axis {a}, because the dimension ({source[a]}) is "
+                "not 1", "axis")
     return ts.result(call, tuple(e for i, e in enumerate(source) if i not in axes), "squeeze")
 
 
@@ -112,10 +111,10 @@ def split(call: Call) -> LayerOutput:
         if not n.is_Integer:
             raise call.fail(f"'indices_or_sections' must be a number: the count of results, "
                             f"{n}, would depend on the sizes", "indices_or_sections")
-        call.require(sympy.Eq(sympy.Mod(length, n), 0), f"`x` size on given `axis` must be "
-                     f"divisible by `indices_or_sections` when `indices_or_sections` is an "
-                     f"int. But received {length} and {n}", "indices_or_sections",
-                     code="SC201")
+        ts.need(call, sympy.Eq(sympy.Mod(length, n), 0), f"the extent on axis {axis} must be "
+                f"divisible by {n}", lambda: f"`x` size on given `axis` must be divisible by "
+                f"`indices_or_sections` when `indices_or_sections` is an int. But received "
+                f"{length} and {n}", "indices_or_sections")
         sizes = [length / n] * int(n)
     return ts.results(call, [(*source[:axis], s, *source[axis + 1:]) for s in sizes], "split")
 
@@ -127,7 +126,8 @@ def matmul(call: Call) -> LayerOutput:
     if a and b:
         inner_a = a[-1]
         inner_b = b[0] if len(b) == 1 else b[-2]
-        ts.contract(call, inner_a, inner_b, "inner dimensions (`x1.shape[-1]` and "
+        ts.contract(call, inner_a, inner_b, "the inner extents (x1's last, x2's second to "
+                    "last) must be equal", lambda: "inner dimensions (`x1.shape[-1]` and "
                     f"`x2.shape[-2]`) must be equal, but received `x1.shape="
                     f"{ts.shape_text(a)}` and `x2.shape={ts.shape_text(b)}`")
     return ts.result(call, ts.matmul(call, a, b), "matmul")

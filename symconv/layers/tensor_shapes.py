@@ -14,6 +14,8 @@ No condition that names the batch is ever recorded (a substitution could not che
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy
 from sympy import Expr, Integer
 
@@ -138,13 +140,16 @@ def reshape(call: Call, source: Shape, target: list[Expr], arg: str) -> Shape:
     invalid = (f"shape '{shape_text(target)}' is invalid for input of size "
                f"{extent_text(product(source))}")
     if not inferred:
-        _need(call, sympy.Eq(size, known), invalid, arg)
+        need(call, sympy.Eq(size, known), "the shape must hold as many elements as the "
+             "input", lambda: invalid, arg)
         return tuple(target)
     if not has_batch(known):
-        _need(call, extent.at_least(known, ONE), f"cannot reshape into shape "
-              f"{shape_text(target)}: a -1 beside a size that may be 0 is ambiguous", arg)
+        need(call, extent.at_least(known, ONE), "a -1 beside a size 0 is ambiguous",
+             lambda: f"cannot reshape into shape {shape_text(target)}: a -1 beside a size 0 "
+             "is ambiguous", arg)
     if not has_batch(size) and not has_batch(known):
-        _need(call, sympy.Eq(sympy.Mod(size, known), 0), invalid, arg)
+        need(call, sympy.Eq(sympy.Mod(size, known), 0), "the input's element count must be "
+             "divisible by the other sizes' product (for the -1)", lambda: invalid, arg)
     out = list(target)
     out[inferred[0]] = sympy.cancel(size / known) if has_batch(size) else size / known
     return tuple(out)
@@ -161,19 +166,25 @@ def _batch_inferred(call: Call, source: Shape, target: list[Expr], arg: str) -> 
         raise call.fail(f"shape {shape_text(target)} would merge the batch axis with another "
                         f"axis; {KEEPS_BATCH}", arg, code="SC201")
     same = extent.equal(size, known)
-    reason = (f"with -1 first (the batch), the other sizes of {shape_text(target)} must hold "
-              f"one example's {size} elements; else the -1 takes in part of the batch, and "
-              f"{KEEPS_BATCH}")
+    general = ("with -1 first (the batch), the other sizes must hold one example's elements; "
+               f"else the -1 takes in part of the batch, and {KEEPS_BATCH}")
     if same is sympy.false:
-        raise call.fail(reason, arg, code="SC201",
+        raise call.fail(f"with -1 first (the batch), the other sizes of {shape_text(target)} "
+                        f"must hold one example's {size} elements; else the -1 takes in part "
+                        f"of the batch, and {KEEPS_BATCH}", arg, code="SC201",
                         hint="write the batch, x.shape[0], first, or sizes that hold "
                         f"{size} elements")
-    _need(call, same, reason, arg)
+    need(call, same, general, lambda: general, arg)
     return (BATCH, *target[1:])
 
 
-def _need(call: Call, condition: sympy.Basic, reason: str, arg: str) -> None:
-    call.require(condition, reason, arg, code="SC201")
+def need(call: Call, condition: sympy.Basic, general: str, named: Callable[[], str],
+         arg: str | None = None) -> None:
+    """Record `condition` with the `general` reason (the condition shows the formulas); one
+    false for every size is refused now with the `named` reason, the framework's message with
+    the extents in it (written only then)."""
+    call.require(condition, named() if condition is sympy.false else general, arg,
+                 code="SC201")
 
 
 # -- broadcasting and matmul --------------------------------------------------------------
@@ -190,9 +201,10 @@ def broadcast_extent(call: Call, a: Expr, b: Expr, axis: int) -> Expr:
     same = extent.equal(a, b)
     if same is sympy.true:
         return a
-    call.require(sympy.Or(same, sympy.Eq(a, 1), sympy.Eq(b, 1)),
-                 f"the size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                 f"non-singleton dimension {axis}", code="SC201")
+    need(call, sympy.Or(same, sympy.Eq(a, 1), sympy.Eq(b, 1)),
+         f"the leading extents on axis {axis} must be equal (or 1)",
+         lambda: f"the size of tensor a ({a}) must match the size of tensor b ({b}) at "
+         f"non-singleton dimension {axis}")
     if extent.equal(a, ONE) is sympy.false:
         return a
     if extent.equal(b, ONE) is sympy.false:
@@ -208,12 +220,12 @@ def broadcast(call: Call, a: Shape, b: Shape) -> Shape:
     return tuple(broadcast_extent(call, x, y, i) for i, (x, y) in enumerate(zip(a, b)))
 
 
-def contract(call: Call, a: Expr, b: Expr, message: str) -> None:
-    """The two contracted extents of a matrix product must be equal."""
+def contract(call: Call, a: Expr, b: Expr, general: str, named: Callable[[], str]) -> None:
+    """The two contracted extents of a product must be equal."""
     if has_batch(a) or has_batch(b):
         raise call.fail(f"the product would contract the batch axis; {KEEPS_BATCH}",
                         code="SC201")
-    call.require(extent.equal(a, b), message, code="SC201")
+    need(call, extent.equal(a, b), general, named)
 
 
 def matmul(call: Call, a: Shape, b: Shape, names: tuple[str, str] = ("mat1", "mat2")) -> Shape:
@@ -226,8 +238,9 @@ def matmul(call: Call, a: Shape, b: Shape, names: tuple[str, str] = ("mat1", "ma
     left, right = (ONE, *a) if len(a) == 1 else a, (*b, ONE) if len(b) == 1 else b
     m, k1 = left[-2], left[-1]
     k2, n = right[-2], right[-1]
-    contract(call, k1, k2, f"{names[0]} and {names[1]} shapes cannot be multiplied "
-             f"({_matrix(left)} and {_matrix(right)})")
+    contract(call, k1, k2, f"the contracted extents must be equal ({names[0]}'s last, "
+             f"{names[1]}'s second to last)", lambda: f"{names[0]} and {names[1]} shapes cannot "
+             f"be multiplied ({_matrix(left)} and {_matrix(right)})")
     lead = broadcast(call, left[:-2], right[:-2])
     out = (*lead, *((m,) if len(a) > 1 else ()), *((n,) if len(b) > 1 else ()))
     return out

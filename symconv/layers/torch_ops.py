@@ -142,10 +142,10 @@ def _squeezes(call: Call, e: Expr, named: bool, d: int) -> bool:
     if one is sympy.false:
         return False
     if not named:  # squeeze() with no dim: an extent that may be 1 must not be (else it goes)
-        call.require(sympy.Not(one), f"squeeze() keeps axis {d} only where its extent {e} is "
+        call.require(sympy.Not(one), f"squeeze() keeps axis {d} only where its extent is "
                      "not 1 (the result's rank would depend on the sizes)", code="SC201")
         return False
-    call.require(one, f"squeeze({d}) removes the axis only where its extent {e} is 1 (the "
+    call.require(one, f"squeeze({d}) removes the axis only where its extent is 1 (the "
                  "result's rank would depend on the sizes)", "dim", code="SC201")
     return True
 
@@ -179,13 +179,17 @@ def _expanded(call: Call, have: Expr, want: Expr, i: int, target: list[Expr],
         return have
     if have == 1:
         return want
-    message = (f"the expanded size of the tensor ({ts.extent_text(want)}) must match the "
-               f"existing size ({ts.extent_text(have)}) at non-singleton dimension {i}.  Target "
-               f"sizes: {ts.shape_text(target)}.  Tensor sizes: {ts.shape_text(source)}")
+    def message() -> str:
+        return (f"the expanded size of the tensor ({ts.extent_text(want)}) must match the "
+                f"existing size ({ts.extent_text(have)}) at non-singleton dimension {i}.  "
+                f"Target sizes: {ts.shape_text(target)}.  Tensor sizes: "
+                f"{ts.shape_text(source)}")
+
     if ts.has_batch(have) or ts.has_batch(want):
-        raise call.fail(message, "size", code="SC201")
-    call.require(sympy.Or(extent.equal(have, want), extent.equal(have, Integer(1))), message,
-                 "size", code="SC201")
+        raise call.fail(message(), "size", code="SC201")
+    ts.need(call, sympy.Or(extent.equal(have, want), extent.equal(have, Integer(1))),
+            f"the expanded size at dimension {i} must equal the existing extent, or that "
+            "extent be 1", message, "size")
     return want
 
 
@@ -212,8 +216,8 @@ def chunk(call: Call) -> LayerOutput:
         n = int(count)
         last = length - (n - 1) * piece
         call.require(sympy.Or(sympy.Ge(last, 1), sympy.Eq(length, 0)),
-                     f"chunk({count}) gives {count} pieces only where the last is not empty "
-                     f"(⌈{length}/{count}⌉·{n - 1} < {length}); torch gives fewer otherwise",
+                     f"chunk({count}) gives {count} pieces only where the last is not empty; "
+                     "torch gives fewer otherwise",
                      "chunks", code="SC201")
     pieces = [piece] * (n - 1) + [length - (n - 1) * piece] if length != 0 else [length] * n
     return ts.results(call, [_with(source, dim, p) for p in pieces], f"chunk({count})")
@@ -234,10 +238,10 @@ def split(call: Call) -> LayerOutput:
     if isinstance(value, tuple):
         parts = [call.integer("split_size_or_sections", 0, v) for v in value]
         total = sympy.Add(*parts)
-        call.require(sympy.Eq(total, length), f"split_with_sizes expects split_sizes to sum "
-                     f"exactly to {length} (input tensor's size at dimension {dim}), but got "
-                     f"split_sizes={ts.shape_text(parts)}", "split_size_or_sections",
-                     code="SC201")
+        ts.need(call, sympy.Eq(total, length), f"the split sizes must sum to the extent at "
+                f"dimension {dim}", lambda: f"split_with_sizes expects split_sizes to sum "
+                f"exactly to {length} (input tensor's size at dimension {dim}), but got "
+                f"split_sizes={ts.shape_text(parts)}", "split_size_or_sections")
         return ts.results(call, [_with(source, dim, p) for p in parts], "split")
     size = call.integer("split_size_or_sections", 0)
     if length == 0:
@@ -277,10 +281,10 @@ def attention(call: Call) -> LayerOutput:
         raise call.fail(f"expected query, key, and value to all be at least 2 dimensional, "
                         f"but got query.dim: {len(q)} key.dim: {len(k)} and value.dim: "
                         f"{len(v)} instead", code="SC201")
-    ts.contract(call, q[-1], k[-1], f"the query's last extent {q[-1]} and the key's {k[-1]} "
-                "must be equal")
-    ts.contract(call, k[-2], v[-2], f"the key's length {k[-2]} and the value's {v[-2]} must "
-                "be equal")
+    ts.contract(call, q[-1], k[-1], "the query's and the key's last extents must be equal",
+                lambda: f"the query's last extent {q[-1]} and the key's {k[-1]} must be equal")
+    ts.contract(call, k[-2], v[-2], "the key's and the value's lengths must be equal",
+                lambda: f"the key's length {k[-2]} and the value's {v[-2]} must be equal")
     call.real("dropout_p", 0, 1, inclusive_high=True)
     call.flag("is_causal")
     if call.raw("scale") is not None:
