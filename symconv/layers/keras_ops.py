@@ -103,7 +103,7 @@ def split(call: Call) -> LayerOutput:
         cuts = [Integer(0), *(call.integer("indices_or_sections", 0, v) for v in value), length]
         for a, b in zip(cuts, cuts[1:]):
             call.require(sympy.Le(a, b), "the indices must be nondecreasing and within the "
-                         f"extent {length} (Keras's symbolic shapes would be negative)",
+                         "extent (else a piece's size would be negative, which Keras refuses)",
                          "indices_or_sections", code="SC201")
         sizes = [b - a for a, b in zip(cuts, cuts[1:])]
     else:
