@@ -3,9 +3,9 @@ flatten, unsqueeze, squeeze, expand, chunk, split, matmul, softmax and
 scaled_dot_product_attention. Rules and messages from torch 2.13 (ATen's TensorShape.cpp,
 LinearAlgebra.cpp, InferSize.h), each checked against the real op in tests/test_tensor_ops.py.
 
-Written as methods, `x.view(B, -1)`, or as functions with the tensor first, `view(x, B, -1)`
-(view and expand exist only as methods in torch: the function form is symconv's spelling of
-the method; verify runs the method). Dims count the batch axis as torch does (dim 0 is the
+Written as methods, `x.view(x.shape[0], -1)`, or as functions with the tensor first,
+`view(x, x.shape[0], -1)` (view and expand exist only as methods in torch: the function form is
+symconv's spelling of the method; verify runs the method). Dims count the batch axis as torch does (dim 0 is the
 batch); the batch is handled as tensor_shapes.py says: kept first and apart, or refused. Sizes
 given one by one (`x.view(2, 3)`) or as one tuple or list (`x.view((2, 3))`) are the same.
 """
