@@ -135,6 +135,15 @@ def _split(b: Builder, focus: str | None) -> bool:
                   {"split_size_or_sections", "dim"})
 
 
+def _contiguous(b: Builder, focus: str | None) -> bool:
+    """A transpose, the copy, then the view that needs it (torch refuses the view without)."""
+    r = len(b.shape) + 1
+    if r < 3:
+        return _apply(b, "contiguous({0})", "contiguous", set())
+    return _apply(b, f"view(contiguous(transpose({{0}}, 1, {r - 1})), -1, {_numel(b.shape)})",
+                  "contiguous", set())
+
+
 def _matmul(b: Builder, focus: str | None) -> bool:
     return _apply(b, "matmul({0}, transpose({0}, -1, -2))", "matmul", set())
 
@@ -209,7 +218,7 @@ FORMS: dict[str, dict[str, Form]] = {
     "torch": {"view": _view("view"), "reshape": _view("reshape"), "permute": _permute,
               "transpose": _transpose, "flatten": _flatten, "unsqueeze": _unsqueeze,
               "squeeze": _squeeze, "expand": _expand, "chunk": _chunk, "split": _split,
-              "matmul": _matmul, "softmax": _softmax,
+              "contiguous": _contiguous, "matmul": _matmul, "softmax": _softmax,
               "scaled_dot_product_attention": _attention},
     "keras": {"reshape": _k_reshape, "transpose": _k_transpose, "expand_dims": _k_expand_dims,
               "squeeze": _k_squeeze, "split": _k_split, "matmul": _k_matmul,
@@ -219,8 +228,8 @@ FITS: dict[str, dict[str, Callable[[Shape], bool]]] = {
     "torch": {"view": _at_least(1), "reshape": _at_least(1), "permute": _at_least(1),
               "transpose": _at_least(1), "flatten": _at_least(1), "unsqueeze": _at_least(1),
               "squeeze": _at_least(1), "expand": _at_least(1), "chunk": _at_least(1),
-              "split": _at_least(1), "matmul": _at_least(2), "softmax": _at_least(1),
-              "scaled_dot_product_attention": _at_least(2)},
+              "split": _at_least(1), "contiguous": _at_least(1), "matmul": _at_least(2),
+              "softmax": _at_least(1), "scaled_dot_product_attention": _at_least(2)},
     "keras": {"reshape": _at_least(1), "transpose": _at_least(1),
               "expand_dims": _at_least(1), "squeeze": _at_least(1),
               "split": _at_least(1), "matmul": _at_least(2), "softmax": _at_least(1)},

@@ -123,6 +123,7 @@ ROWS = [
     Row("split_sizes_bad", T, "split", ((H, 10),), ((3, 4), -1),
         reason="split_sizes to sum exactly"),
     Row("split_zero", T, "split", ((H, 10),), (0, -1), reason="split_size can only be 0"),
+    Row("contiguous", T, "contiguous", ((H, C, 3),)),
     # matmul
     Row("matmul_batched", T, "matmul", ((H, C), (C, 4))),
     Row("matmul_weight", T, "matmul", ((H, C), (C, 4)), batched=(True, False)),

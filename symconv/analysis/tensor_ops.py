@@ -1,6 +1,6 @@
 """The tensor operations (layers/torch_ops.py, keras_ops.py) as operations (ops.py), per
 example. Moving elements (view, reshape, permute, transpose, flatten, unsqueeze, squeeze,
-expand, chunk, split, expand_dims) costs nothing under every convention; matmul and attention
+expand, chunk, split, contiguous, expand_dims) costs nothing under every convention; matmul and attention
 are products of activations (ops.Product); softmax an activation.
 
 Counting conventions compared: a matmul (…, m, k) @ (…, k, n) is m·k·n multiply-adds for every
@@ -47,7 +47,7 @@ handles("torch", "scaled_dot_product_attention")(_attention)
 handles("torch", "softmax")(_softmax)
 handles("keras", "softmax")(_softmax)
 for _type in ("view", "reshape", "permute", "transpose", "flatten", "unsqueeze", "squeeze",
-              "expand", "chunk", "split"):
+              "expand", "chunk", "split", "contiguous"):
     handles("torch", _type)(no_compute)
 for _type in ("reshape", "transpose", "expand_dims", "squeeze", "split"):
     handles("keras", _type)(no_compute)

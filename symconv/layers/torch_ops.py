@@ -1,5 +1,5 @@
 """PyTorch's tensor operations as functions of their tensors: view, reshape, permute, transpose,
-flatten, unsqueeze, squeeze, expand, chunk, split, matmul, softmax and
+flatten, unsqueeze, squeeze, expand, chunk, split, contiguous, matmul, softmax and
 scaled_dot_product_attention. Rules and messages from torch 2.13 (ATen's TensorShape.cpp,
 LinearAlgebra.cpp, InferSize.h), each checked against the real op in tests/test_tensor_ops.py.
 
@@ -258,6 +258,11 @@ def split(call: Call) -> LayerOutput:
     return ts.results(call, [_with(source, dim, p) for p in pieces], "split")
 
 
+def contiguous(call: Call) -> LayerOutput:
+    """x.contiguous(): shape unchanged (the copy a view after a permute needs)."""
+    return ts.result(call, ts.full(call), "contiguous")
+
+
 def matmul(call: Call) -> LayerOutput:
     """torch.matmul(a, b): 1-D operands get a 1 prepended or appended and dropped; the last
     axis of a meets the second to last of b; the leading axes broadcast."""
@@ -320,6 +325,7 @@ _register("chunk", (Param("chunks"), Param("dim", Integer(0))), chunk,
           "x.chunk(chunks, dim=0): several pieces of ⌈L/chunks⌉")
 _register("split", (Param("split_size_or_sections"), Param("dim", Integer(0))), split,
           "x.split(size or sizes, dim=0): several pieces")
+_register("contiguous", (), contiguous, "x.contiguous(): shape unchanged")
 _register("matmul", (), matmul, "torch.matmul(a, b): matrix product, broadcast", (2, 2))
 _register("softmax", (Param("dim", None), Param("dtype", None)), softmax,
           "F.softmax(x, dim): shape unchanged")
