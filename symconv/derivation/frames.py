@@ -5,18 +5,18 @@ for a name that is not a tensor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, Union
 
 import sympy
 
 from ..errors import Source, Span, SymconvError, did_you_mean
 from ..language import ir
-from ..language.values import Arg
+from ..language.values import Arg, TensorView
 from ..layers import Call, LayerSpec
 from ..layers.base import LayerOutput
-from ..maths import limits
+from ..maths import limits, symbols
 from .binding import name_value
 from .model import LayerRecord, Shape
 
@@ -32,6 +32,35 @@ class Tensor:
     # False for a free parameter (`parameter pos: (1, L, d)`): `shape` is its whole shape, with
     # no batch axis left out, and it broadcasts against a network tensor's (batch, *shape)
     batched: bool = True
+    # set when it stands for several results (`x.chunk(3)`, LSTM's (out, (h, c))), nested as
+    # the framework nests them; `shape` and `node` are then the first result's, which a layer
+    # chain passes on
+    several: Results | None = None
+
+
+Results = tuple[Union[Tensor, "Results"], ...]
+
+
+def flat(results: Results) -> list[Tensor]:
+    """Several results in order, nested ones depth first (the order of LayerRecord.outputs)."""
+    out: list[Tensor] = []
+    for item in results:
+        out.extend(flat(item) if isinstance(item, tuple) else [item])
+    return out
+
+
+def grouped(results: Results) -> Tensor:
+    """Nested results as one Tensor standing for them (the first one's shape and node)."""
+    first = flat(results)[0]
+    return Tensor(first.shape, first.origin, first.node, first.batched, results)
+
+
+def extents(tensor: Tensor, convention: str) -> tuple[object, ...]:
+    """`x.shape` as the framework gives it: torch counts the batch first (BATCH stands for its
+    unknown extent), Keras gives None there; a free parameter has no batch axis."""
+    if not tensor.batched:
+        return tensor.shape
+    return ((symbols.BATCH if convention == "torch" else None), *tensor.shape)
 
 
 @dataclass
@@ -50,7 +79,7 @@ class Shared:
 class Frame:
     """The top level or one block instance."""
 
-    values: dict[str, object]  # declared sizes and the block's arguments
+    values: dict[str, object]  # declared sizes, the block's arguments, values bound by `c = …`
     path: tuple[str, ...] = ()
     in_block: bool = False
     tensors: dict[str, Tensor] = field(default_factory=dict)
@@ -59,19 +88,79 @@ class Frame:
     outputs: list[Tensor] = field(default_factory=list)
     index: int = 0  # PyTorch's container index for the next unnamed module
     calls: dict[str, int] = field(default_factory=dict)  # torch functions used so far, by name
+    assigned: set[str] = field(default_factory=set)  # the values bound by `c = …`
+
+
+class Scope(Mapping[str, object]):
+    """What a value written in a frame may name: its values (sizes, block arguments, values
+    bound by assignment) and its tensors, seen as TensorViews (for `x.shape`)."""
+
+    def __init__(self, frame: Frame, convention: str) -> None:
+        self.frame, self.convention = frame, convention
+
+    def __getitem__(self, key: str) -> object:
+        if key in self.frame.values:
+            return self.frame.values[key]
+        tensor = self.frame.tensors[key]
+        return TensorView(key, None if tensor.several is not None
+                          else extents(tensor, self.convention))
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.frame.values
+        yield from (k for k in self.frame.tensors if k not in self.frame.values)
+
+    def __len__(self) -> int:
+        return len(set(self.frame.values) | set(self.frame.tensors))
+
+
+def reads_tensors(node: object) -> bool:
+    """Whether evaluating `node` reads a tensor's extents (`x.shape`): its value then depends
+    on the tensors of the moment, not only on the frame's values, and is not memoised. For an
+    `if` or a `repeat`, only its conditions or count are read."""
+    if isinstance(node, ir.Attribute):
+        return True
+    if isinstance(node, ir.If):
+        return any(reads_tensors(condition) for condition, _ in node.branches)
+    if isinstance(node, ir.Repeat):
+        return reads_tensors(node.count)
+    if isinstance(node, tuple):
+        return any(reads_tensors(item) for item in node)
+    if isinstance(node, ir.Keyword):
+        return reads_tensors(node.value)
+    if isinstance(node, ir.CallExpr):
+        return reads_tensors((node.func, node.positional, node.keywords))
+    if isinstance(node, (ir.BinOp, ir.Compare)):
+        return reads_tensors((node.left, node.right))
+    if isinstance(node, ir.Neg):
+        return reads_tensors(node.operand)
+    if isinstance(node, (ir.Tuple, ir.List)):
+        return reads_tensors(node.items)
+    if isinstance(node, ir.BoolOp):
+        return reads_tensors(node.operands)
+    if isinstance(node, ir.Subscript):
+        return reads_tensors((node.value, node.index))
+    return False
 
 
 class Memo:
     """Values computed from a written node in one frame's values, once: a repeat runs the
     same statements in the same frame, whose values never change after it is made (evaluating
     a 190-term argument again for each of 20,000 layers took a minute). Keyed by identity,
-    each key's objects kept alive beside the value."""
+    each key's objects kept alive beside the value. A value bound by assignment (`c = …`)
+    makes the frame a new values dict, so what was computed before it is never reused after;
+    a node that reads a tensor's extents is computed each time (`reads_tensors`)."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[int, int], tuple[object, object, object]] = {}
+        self.volatile: dict[int, tuple[object, bool]] = {}
 
     def __call__(self, node: object, values: Mapping[str, object],
                  compute: Callable[[], T]) -> T:
+        seen = self.volatile.get(id(node))
+        if seen is None or seen[0] is not node:
+            seen = self.volatile[id(node)] = (node, reads_tensors(node))
+        if seen[1]:
+            return compute()
         key = (id(node), id(values))
         hit = self.items.get(key)
         if hit is not None and hit[0] is node and hit[1] is values:
@@ -106,21 +195,31 @@ def bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | None
     frame.current = tensors[-1] if len(tensors) == 1 else tensors[0]
 
 
-def tensor_arguments(values: tuple[ir.Value, ...], spec: LayerSpec, frame: Frame) -> int:
-    """How many leading arguments of a function call are its tensors: a tuple of them
+def tensor_arguments(values: tuple[ir.Value, ...], spec: LayerSpec, frame: Frame,
+                     method: bool = False) -> int:
+    """How many leading arguments of a function call are its tensors: a tuple or list of them
     (`cat((a, b), 1)`), or up to the function's arity of tensor expressions (`select(x, 1, 0)`,
-    `add(a, b)`); the rest are its settings."""
-    if values and isinstance(values[0], ir.Tuple):
+    `add(a, b)`; after a method's tensor, `a.matmul(b)`, one fewer); the rest are its settings
+    (numbers, sizes, extents: `x.view(x.shape[0], -1)`)."""
+    if not method and values and isinstance(values[0], (ir.Tuple, ir.List)):
         return 1
-    most = spec.arity[1] or len(values)
+    most = len(values) if spec.arity[1] is None else spec.arity[1] - method
     count = 0
     for value in values[:most]:
         if isinstance(value, ir.Name) and value.id not in frame.tensors:
             break
-        if not isinstance(value, (ir.Name, ir.CallExpr, ir.BinOp)):
+        if not isinstance(value, (ir.Name, ir.CallExpr, ir.BinOp, ir.Subscript)):
+            break
+        if not isinstance(value, ir.Name) and _computes_value(value, frame):
             break
         count += 1
     return count
+
+
+def _computes_value(node: ir.Value, frame: Frame) -> bool:
+    from .unpacking import is_value
+
+    return is_value(node, frame, {})
 
 
 def same_weights(shared: Shared, weights: tuple, ctx: Call) -> None:  # type: ignore[type-arg]
@@ -136,6 +235,8 @@ def _shape_text(shape: Shape) -> str:
 
 
 def not_a_tensor(node: ir.Name, frame: Frame) -> SymconvError:
+    if node.id in frame.assigned:
+        return SymconvError("SC104", f"'{node.id}' is a value, not a tensor", node.span)
     if node.id in frame.shared:
         return SymconvError("SC104", f"'{node.id}' is a shared layer, not a tensor", node.span,
                             hint=f"apply it: `{node.id}(x)`")
