@@ -13,7 +13,7 @@ from typing import Any
 from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..layers import REGISTRY
 from .compare import Facts, Refused
-from .values import arguments, token_inputs
+from .values import arguments, flat_outputs, token_inputs
 
 BATCH = 2
 
@@ -56,8 +56,10 @@ def named(record: LayerRecord) -> LayerCall:
 
 def _call(record: LayerRecord, layer: Any, tensors: list[Any], eager: bool) -> Any:
     family = REGISTRY["keras"][record.type].family
-    if family == "functional":
-        return getattr(_keras().ops, record.type)(*tensors)
+    if family == "functional":  # keras.ops.<type>(x, …), also when written `x.<type>(…)`
+        assert record.call is not None
+        args, kwargs = arguments(record.call, build)
+        return getattr(_keras().ops, record.type)(*tensors, *args, **kwargs)
     options = {"training": False} if eager else {}
     if family == "merge":
         return layer(tensors, **options)
@@ -110,14 +112,23 @@ def run(d: Derivation) -> list[Facts]:
             if key not in layers and REGISTRY["keras"][record.type].family != "functional":
                 layers[key] = build(named(record))
             layer = layers.get(key)
-            symbolic[i] = _call(record, layer, [symbolic[s] for s in record.sources], False)
-            real[i] = _call(record, layer, [real[s] for s in record.sources], True)
+            made = _call(record, layer, [symbolic[s] for s in record.sources], False)
+            computed = _call(record, layer, [real[s] for s in record.sources], True)
         except Exception as err:  # any refusal is the answer we want
             raise Refused(record, err) from err
-        shape = tuple(int(e) for e in real[i].shape[1:])
-        printed = tuple(symbolic[i].shape[1:])
-        if printed != shape:
-            raise Refused(record, ValueError(f"Keras prints the output shape {printed} but "
-                                             f"computes {shape}"))
-        facts.append(_layer_facts(layer, shape) if layer is not None else Facts(shape))
+        # several results: all of them when symconv knows them, else the first
+        count = None if record.results is not None else 1
+        shapes = []
+        for k, (sym, out) in enumerate(zip(flat_outputs(made)[:count],
+                                           flat_outputs(computed)[:count])):
+            node = i if k == 0 else (i, k)
+            symbolic[node], real[node] = sym, out
+            shape = tuple(int(e) for e in out.shape[1:])
+            printed = tuple(sym.shape[1:])
+            if printed != shape:
+                raise Refused(record, ValueError(f"Keras prints the output shape {printed} but "
+                                                 f"computes {shape}"))
+            shapes.append(shape)
+        facts.append(replace(_layer_facts(layer, shapes[0]) if layer is not None
+                             else Facts(shapes[0]), outputs=tuple(shapes[1:])))
     return facts

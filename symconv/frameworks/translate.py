@@ -51,7 +51,7 @@ def _arg(record: LayerRecord, name: str) -> Any:
 
 
 def _tuple(value: Any, rank: int) -> tuple[int, ...]:
-    return tuple(value) if isinstance(value, tuple) else (value,) * rank
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * rank
 
 
 def _refuse(record: LayerRecord, why: str) -> SymconvError:
@@ -134,6 +134,8 @@ def _zero_padding(record: LayerRecord, rank: int, nn: Any) -> Step:
 
 def _step(record: LayerRecord, nn: Any, torch: Any) -> Step:
     t = record.type
+    if record.results is not None:
+        raise _refuse(record, "it gives several outputs")
     if _arg(record, "data_format") not in (None, "channels_last"):
         raise _refuse(record, "a channels_first layer")
     for rank in (1, 2, 3):
