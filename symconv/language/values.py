@@ -167,12 +167,20 @@ def _subscript(node: ir.Subscript, scope: Mapping[str, object], depth: int) -> A
         raise SymconvError("SC104", f"'{_type_name(base)}' object is not subscriptable",
                            node.span)
     index = evaluate(node.index, scope, depth)
-    at = position(index, len(base), "tuple" if not isinstance(base, ListValue) else "list")
+    shape = isinstance(node.value, ir.Attribute) and node.value.name == "shape"
+    note = (f"the shape is ({', '.join(_extent_text(a.value) for a in base)})" if shape
+            else None)
+    at = position(index, len(base), "tuple" if not isinstance(base, ListValue) else "list",
+                  note)
     item = base[at]
     return Arg(item.value, node.span) if isinstance(item, Arg) else Arg(item, node.span)
 
 
-def position(index: Arg, length: int, kind: str) -> int:
+def _extent_text(value: object) -> str:
+    return "batch" if isinstance(value, sympy.Symbol) and value.name == "(batch)" else str(value)
+
+
+def position(index: Arg, length: int, kind: str, note: str | None = None) -> int:
     """Python's index into a sequence of `length`: a whole number, negative from the end;
     its TypeError and IndexError, at the index."""
     v = index.value
@@ -185,7 +193,7 @@ def position(index: Arg, length: int, kind: str) -> int:
     at = int(v)
     if not -length <= at < length:
         raise SymconvError("SC104", f"{kind} index out of range", index.span,
-                           notes=[f"it has {length} item{'s' if length != 1 else ''}"])
+                           notes=[note or f"it has {length} item{'s' if length != 1 else ''}"])
     return at % length
 
 
