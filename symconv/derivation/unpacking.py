@@ -9,30 +9,9 @@ from collections.abc import Iterator, Mapping
 
 from ..errors import Span, SymconvError, did_you_mean
 from ..language import ir
-from ..language.values import BUILTINS, Arg
+from ..language.values import Arg
 from ..layers import REGISTRY, LayerSpec
-from .frames import Frame, Results, Tensor, flat, grouped
-
-
-def is_value(node: ir.Value, frame: Frame, blocks: Mapping[str, object]) -> bool:
-    """Whether `node` computes a value (a number, a string, a tuple of them, an extent), not a
-    tensor: decided from the text and the names bound, before anything is evaluated."""
-    if isinstance(node, (ir.Num, ir.Str, ir.Const, ir.Compare, ir.BoolOp, ir.Attribute)):
-        return True
-    if isinstance(node, ir.Name):
-        return node.id in frame.values and node.id not in frame.tensors
-    if isinstance(node, (ir.Tuple, ir.List)):
-        return all(is_value(item, frame, blocks) for item in node.items)
-    if isinstance(node, ir.Subscript):
-        return is_value(node.value, frame, blocks)
-    if isinstance(node, ir.BinOp):
-        return is_value(node.left, frame, blocks) and is_value(node.right, frame, blocks)
-    if isinstance(node, ir.Neg):
-        return is_value(node.operand, frame, blocks)
-    if isinstance(node, ir.CallExpr) and isinstance(node.func, ir.Name):
-        name = node.func.id
-        return name in BUILTINS and name not in frame.values and name not in blocks
-    return False
+from .frames import Frame, Results, Tensor, flat, grouped, is_value
 
 
 def bind_values(target: str | ir.Targets, arg: Arg, frame: Frame, span: Span,
