@@ -300,3 +300,28 @@ def test_batch_symbol_is_refused_by_whole_number_arguments() -> None:
     e = error("convention torch\ninput x: (3, 8)\nLinear(8, x.shape[0] * 2)\n")
     assert e.code == "SC104" and "only view/reshape/expand take x.shape[0]" in e.message
     assert BATCH.name == "(batch)"
+
+
+def _split(call):  # type: ignore[no-untyped-def]
+    """keras.ops.split(x, sections, axis) into equal sections (enough for this test)."""
+    sections, axis = int(call.integer("indices_or_sections")), int(call.raw("axis"))
+    at = axis % (len(call.input) + 1) - 1  # Keras counts the batch axis
+    shape = call.input[:at] + (sympy.floor(call.input[at] / sections),) + call.input[at + 1:]
+    return LayerOutput(shape, outputs=Several((shape,) * sections))
+
+
+def test_keras_several_results_are_verified() -> None:
+    pytest.importorskip("keras")
+    saved = REGISTRY["keras"].get("split")
+    if saved is None:
+        register("keras", "split", (Param("indices_or_sections"), Param("axis", sympy.Integer(0))),
+                 _split, "test", "functional", common=(), arity=(1, 1))
+    try:
+        text = "input x: (4, 6)\na, b = x.split(2, axis=-1)\ny = Dense(5)(b)\nc = x.shape[-1]\n"
+        d = derive(text)
+        assert d.layers[0].outputs == ((4, 3), (4, 3)) and d.layers[1].sources == ((0, 1),)
+        report = symconv.verify(text, samples=1, outside=False)
+        assert report.ok, report
+    finally:
+        if saved is None:
+            REGISTRY["keras"].pop("split", None)
