@@ -325,3 +325,12 @@ def test_keras_several_results_are_verified() -> None:
     finally:
         if saved is None:
             REGISTRY["keras"].pop("split", None)
+
+
+@pytest.mark.parametrize("text", [
+    "input x: (3,)\nc = " + "+".join(["1"] * 300) + "\n",
+    "convention torch\ninput x: (3,)\ny = x.select(" + "+".join(["1"] * 300) + ", 0)\n",
+], ids=["value", "method-argument"])
+def test_deep_values_are_refused_where_written(text: str) -> None:
+    e = error(text)
+    assert e.code == "SC110" and "nested more than 200 deep" in e.message and e.span is not None

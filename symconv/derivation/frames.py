@@ -13,7 +13,7 @@ import sympy
 
 from ..errors import Source, Span, SymconvError, did_you_mean
 from ..language import ir
-from ..language.values import BUILTINS, Arg, TensorView
+from ..language.values import BUILTINS, MAX_DEPTH, Arg, TensorView
 from ..layers import Call, LayerSpec
 from ..layers.base import LayerOutput
 from ..maths import limits, symbols
@@ -116,30 +116,40 @@ class Scope(Mapping[str, object]):
 def reads_tensors(node: object) -> bool:
     """Whether evaluating `node` reads a tensor's extents (`x.shape`): its value then depends
     on the tensors of the moment, not only on the frame's values, and is not memoised. For an
-    `if` or a `repeat`, only its conditions or count are read."""
-    if isinstance(node, ir.Attribute):
-        return True
-    if isinstance(node, ir.If):
-        return any(reads_tensors(condition) for condition, _ in node.branches)
-    if isinstance(node, ir.Repeat):
-        return reads_tensors(node.count)
-    if isinstance(node, tuple):
-        return any(reads_tensors(item) for item in node)
-    if isinstance(node, ir.Keyword):
-        return reads_tensors(node.value)
-    if isinstance(node, ir.CallExpr):
-        return reads_tensors((node.func, node.positional, node.keywords))
-    if isinstance(node, (ir.BinOp, ir.Compare)):
-        return reads_tensors((node.left, node.right))
-    if isinstance(node, ir.Neg):
-        return reads_tensors(node.operand)
-    if isinstance(node, (ir.Tuple, ir.List)):
-        return reads_tensors(node.items)
-    if isinstance(node, ir.BoolOp):
-        return reads_tensors(node.operands)
-    if isinstance(node, ir.Subscript):
-        return reads_tensors((node.value, node.index))
+    `if` or a `repeat`, only its conditions or count are read. A loop, not recursion: a sum of
+    thousands of terms is refused by `evaluate` with its position, after this has run."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ir.Attribute):
+            return True
+        stack.extend(_read(item))
     return False
+
+
+def _read(node: object) -> tuple[object, ...]:
+    """The parts of `node` evaluated with it."""
+    if isinstance(node, ir.If):
+        return tuple(condition for condition, _ in node.branches)
+    if isinstance(node, ir.Repeat):
+        return (node.count,)
+    if isinstance(node, tuple):
+        return node
+    if isinstance(node, ir.Keyword):
+        return (node.value,)
+    if isinstance(node, ir.CallExpr):
+        return (node.func, *node.positional, *node.keywords)
+    if isinstance(node, (ir.BinOp, ir.Compare)):
+        return (node.left, node.right)
+    if isinstance(node, ir.Neg):
+        return (node.operand,)
+    if isinstance(node, (ir.Tuple, ir.List)):
+        return node.items
+    if isinstance(node, ir.BoolOp):
+        return node.operands
+    if isinstance(node, ir.Subscript):
+        return (node.value, node.index)
+    return ()
 
 
 class Memo:
@@ -220,21 +230,27 @@ def _computes_value(node: ir.Value, frame: Frame) -> bool:
     return is_value(node, frame, {})
 
 
-def is_value(node: ir.Value, frame: Frame, blocks: Mapping[str, object]) -> bool:
+def is_value(node: ir.Value, frame: Frame, blocks: Mapping[str, object],
+             depth: int = 0) -> bool:
     """Whether `node` computes a value (a number, a string, a tuple of them, an extent), not a
-    tensor: decided from the text and the names bound, before anything is evaluated."""
+    tensor: decided from the text and the names bound, before anything is evaluated. Past
+    MAX_DEPTH it is taken for a value, which `evaluate` refuses where it is written."""
+    if depth > MAX_DEPTH:
+        return True
+    depth += 1
     if isinstance(node, (ir.Num, ir.Str, ir.Const, ir.Compare, ir.BoolOp, ir.Attribute)):
         return True
     if isinstance(node, ir.Name):
         return node.id in frame.values and node.id not in frame.tensors
     if isinstance(node, (ir.Tuple, ir.List)):
-        return all(is_value(item, frame, blocks) for item in node.items)
+        return all(is_value(item, frame, blocks, depth) for item in node.items)
     if isinstance(node, ir.Subscript):
-        return is_value(node.value, frame, blocks)
+        return is_value(node.value, frame, blocks, depth)
     if isinstance(node, ir.BinOp):
-        return is_value(node.left, frame, blocks) and is_value(node.right, frame, blocks)
+        return (is_value(node.left, frame, blocks, depth)
+                and is_value(node.right, frame, blocks, depth))
     if isinstance(node, ir.Neg):
-        return is_value(node.operand, frame, blocks)
+        return is_value(node.operand, frame, blocks, depth)
     if isinstance(node, ir.CallExpr) and isinstance(node.func, ir.Name):
         name = node.func.id
         return name in BUILTINS and name not in frame.values and name not in blocks

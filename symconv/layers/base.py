@@ -15,7 +15,7 @@ import sympy
 from sympy import Expr, Integer
 
 from ..errors import Source, Span, SymconvError, did_you_mean, located, shown
-from ..language.values import Arg
+from ..language.values import Arg, ListValue
 from ..maths.symbols import BATCH
 
 REQUIRED = object()  # default of a parameter that must be given
@@ -297,6 +297,8 @@ def _at_least(v: Expr, minimum: int) -> sympy.Basic:
 
 
 def _show(v: object) -> str:
+    if isinstance(v, ListValue):
+        return "a list"
     return "a tuple" if isinstance(v, tuple) else shown(v)
 
 
