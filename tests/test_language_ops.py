@@ -198,8 +198,12 @@ def test_a_value_rebound_in_repeat() -> None:
     ("input x: (3,)\nc = x[0]\n", "SC104", (2, 5)),
     ("sizes H\ninput x: (H,)\nc = x.shape[H - 1]\n", "SC104", (3, 13)),
     ("input x: (3,)\nc = max()\n", "SC105", (2, 5)),
+    ("input x: (3,)\nc = min(1)\n", "SC104", (2, 9)),  # Python: 'int' object is not iterable
+    ("input x: (3,)\nc = x.shape[-1]\ny = c(x)\n", "SC104", (3, 5)),
+    ("input x: (3,)\nc = (1,)[1]\n", "SC104", (2, 10)),
 ], ids=["tensor-as-value", "size", "value-as-tensor", "value-applied", "tensor-arith",
-        "no-attribute", "tensor-index", "bad-index-type", "empty-max"])
+        "no-attribute", "tensor-index", "bad-index-type", "empty-max", "min-of-one",
+        "value-called", "tuple-index"])
 def test_value_errors(text: str, code: str, where: tuple[int, int]) -> None:
     e = error(text)
     assert e.code == code and (e.span.line, e.span.column) == where, e

@@ -298,6 +298,10 @@ class Deriver:
                                          [self.current(frame, node.span)], node.span, frame)
             if func.id in self.blocks:
                 return self.block(self.blocks[func.id], node, None, frame)
+            if func.id in frame.assigned or func.id in frame.tensors:
+                what = "a value" if func.id in frame.assigned else "a tensor"
+                raise SymconvError("SC104", f"'{func.id}' is {what}, not a layer", func.span,
+                                   hint="only layers, blocks and shared layers can be called")
             spec = self.spec(func.id, func.span)
             if spec.family == "functional":  # torch.cat((a, b), 1); alone: the current
                 count = tensor_arguments(node.positional, spec, frame)

@@ -212,6 +212,9 @@ def _extreme(node: ir.CallExpr, scope: Mapping[str, object], depth: int) -> symp
     args = [evaluate(v, scope, depth) for v in node.positional]
     if len(args) == 1 and isinstance(args[0].value, tuple):
         args = list(args[0].value)
+    elif len(args) == 1:  # Python's TypeError: one argument must be a tuple or list
+        raise SymconvError("SC104", f"'{_type_name(args[0].value)}' object is not iterable",
+                           args[0].span, hint=f"give {name}() two values or more, or a tuple")
     if not args:
         raise SymconvError("SC105", f"{name}() needs at least one value", node.span,
                            hint=f"e.g. `{name}(1, c // 4)`")
