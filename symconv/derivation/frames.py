@@ -15,7 +15,7 @@ from ..errors import Source, Span, SymconvError, did_you_mean
 from ..language import ir
 from ..language.values import BUILTINS, MAX_DEPTH, Arg, TensorView
 from ..layers import Call, LayerSpec
-from ..layers.base import LayerOutput
+from ..layers.base import LayerOutput, Several
 from ..maths import limits, symbols
 from .binding import name_value
 from .model import LayerRecord, Shape
@@ -53,6 +53,19 @@ def grouped(results: Results) -> Tensor:
     """Nested results as one Tensor standing for them (the first one's shape and node)."""
     first = flat(results)[0]
     return Tensor(first.shape, first.origin, first.node, first.batched, results)
+
+
+def results(outputs: Several, name: str, index: int, counter: Iterator[int]) -> Results:
+    """A call's several results as tensors, nested as `outputs`; the k-th in flat order
+    (LayerRecord.outputs) is node `index` for the first, `(index, k)` for the others."""
+    items: list[Tensor | Results] = []
+    for item in outputs.items:
+        if isinstance(item, Several):
+            items.append(results(item, name, index, counter))
+            continue
+        k = next(counter)
+        items.append(Tensor(item, name, index if k == 0 else (index, k)))
+    return tuple(items)
 
 
 def extents(tensor: Tensor, convention: str) -> tuple[object, ...]:

@@ -7,7 +7,7 @@ blocks, repeat, if, shared layers), naming, argument binding and error positions
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import sympy
@@ -16,7 +16,7 @@ from ..errors import Span, SymconvError, did_you_mean
 from ..language import ir
 from ..language.values import Arg, Deferred, ListValue, evaluate, position
 from ..layers import REGISTRY, Call, LayerSpec
-from ..layers.base import REQUIRED, Several, SubLayer
+from ..layers.base import REQUIRED, SubLayer
 from ..maths import symbols
 from .binding import (
     SEPARATOR,
@@ -39,7 +39,6 @@ from .domains import DEFAULT, Domain, Uses, check_value
 from .frames import (
     Frame,
     Memo,
-    Results,
     Scope,
     Shared,
     Tensor,
@@ -48,6 +47,7 @@ from .frames import (
     flat,
     given_name,
     grouped,
+    results,
     not_a_tensor,
     same_weights,
     tensor_arguments,
@@ -372,7 +372,7 @@ class Deriver:
         index = len(self.records) - 1
         if out.outputs is None:
             return Tensor(out.shape, name, index)
-        return grouped(_results(out.outputs, name, index, iter(range(len(record.outputs)))))
+        return grouped(results(out.outputs, name, index, iter(range(len(record.outputs)))))
 
     def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
                      frame: Frame) -> Tensor:
@@ -465,17 +465,4 @@ class Deriver:
             first, len(self.records) - 1))
         return Tensor(out.shape, name, out.node)
 
-
-# -- helpers -------------------------------------------------------------------------------
-def _results(outputs: Several, name: str, index: int, counter: Iterator[int]) -> Results:
-    """A call's several results as tensors, nested as `outputs`; the k-th in flat order
-    (LayerRecord.outputs) is node `index` for the first, `(index, k)` for the others."""
-    items: list[Tensor | Results] = []
-    for item in outputs.items:
-        if isinstance(item, Several):
-            items.append(_results(item, name, index, counter))
-            continue
-        k = next(counter)
-        items.append(Tensor(item, name, index if k == 0 else (index, k)))
-    return tuple(items)
 
