@@ -338,3 +338,20 @@ def test_keras_several_results_are_verified() -> None:
 def test_deep_values_are_refused_where_written(text: str) -> None:
     e = error(text)
     assert e.code == "SC110" and "nested more than 200 deep" in e.message and e.span is not None
+
+
+def test_block_arguments_from_extents_in_repeat() -> None:
+    """A block argument read from a tensor that changes each time round is not memoised."""
+    text = ("convention torch\nblock Proj(out):\n    input x\n    c = x.shape[-1]\n"
+            "    if c == out:\n        Identity()\n    else:\n        Linear(c, out)(x)\n"
+            "input x: (4, 8)\nrepeat 3:\n    x = Proj(x.shape[-1] * 2)(x)\nProj(64)\n")
+    d = derive(text)
+    assert [r.type for r in d.layers] == ["Linear"] * 3 + ["Identity"]
+    assert d.params == 9 * 16 + 17 * 32 + 33 * 64  # (in + 1)·out per Linear
+
+
+def test_layer_arguments_from_extents_in_repeat() -> None:
+    text = ("convention torch\ninput x: (4,)\nrepeat 3:\n"
+            "    x = Linear(x.shape[-1], x.shape[-1] * 2)(x)\n")
+    d = derive(text)
+    assert [r.output_shape for r in d.layers] == [(8,), (16,), (32,)]
