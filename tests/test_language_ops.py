@@ -355,3 +355,9 @@ def test_layer_arguments_from_extents_in_repeat() -> None:
             "    x = Linear(x.shape[-1], x.shape[-1] * 2)(x)\n")
     d = derive(text)
     assert [r.output_shape for r in d.layers] == [(8,), (16,), (32,)]
+
+
+def test_keras_merge_takes_a_list_of_tensors() -> None:
+    d = derive("input x: (4, 6)\ny = Dense(6)(x)\nz = Concatenate()([x, y])\nAdd()([z, z])\n")
+    assert [r.sources for r in d.layers[1:]] == [("x", 0), (1, 1)]
+    assert d.layers[-1].output_shape == (4, 12)

@@ -360,7 +360,7 @@ class Deriver:
         if shared is not None and shared.first is not None:
             same_weights(shared, weights, ctx)
             weights, shares = (), shared.first.name
-        call = replace(self.layer_call(spec, args, positional), method=method)
+        call = self.layer_call(spec, args, positional, method)
         record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
                              weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares,
                              call, tuple(t.node for t in tensors), tuple(ctx.warnings),
@@ -379,11 +379,12 @@ class Deriver:
         return self.apply(shared.spec, shared.args, span, tensors, frame, name=shared.name,
                           shared=shared, positional=shared.positional)
 
-    def layer_call(self, spec: LayerSpec, args: Mapping[str, Arg], positional: int) -> LayerCall:
+    def layer_call(self, spec: LayerSpec, args: Mapping[str, Arg], positional: int,
+                   method: bool = False) -> LayerCall:
         """The call as written, for `symconv verify`; a layer given as an argument becomes a
         LayerCall of its own (bound in the scope it was written in)."""
         return LayerCall(spec.type, tuple((k, self.plain(a)) for k, a in args.items()),
-                         positional)
+                         positional, method)
 
     def plain(self, arg: Arg) -> object:
         value = arg.value

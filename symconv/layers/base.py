@@ -176,7 +176,7 @@ class Call:
         v = self.raw(name) if value is None else value
         if isinstance(v, bool) or not isinstance(v, Expr):
             raise self.fail(f"'{name}' must be a whole number, not {_show(v)}", name)
-        if BATCH in v.free_symbols:
+        if not v.is_Number and v.has(BATCH):
             raise self.fail(f"'{name}' reads the batch axis's extent, which is unknown here; "
                             "only view/reshape/expand take x.shape[0]", name,
                             hint="count axes after the batch: x.shape[1], x.shape[-1]")
