@@ -321,3 +321,22 @@ for _kind in ("RNN", "LSTM", "GRU"):
     _add(_kind, torch_recurrent(_kind), 25)
 _add("MultiheadAttention", torch_mha, 25)
 _add("TransformerEncoderLayer", torch_encoder_layer, 20)
+
+
+# --------------------------------------------------------------------------- issue 16's layers
+
+
+def torch_rms_norm(rng: random.Random) -> Result:
+    shape = tuple(rng.randint(1, 6) for _ in range(rng.randint(1, 4)))
+    k = rng.randint(1, len(shape))
+    normalized: Any = shape[-k:] if k > 1 or rng.random() < 0.5 else shape[-1]
+    if rng.random() < 0.15:
+        # never a tuple of rank + 1: torch would read it against the batch axis (refused on purpose)
+        normalized = rng.choice([(shape[-1] + 1,), (), (shape[0] + 1, *shape[1:])])
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "eps", 0.3, [None, 1e-06, 0.001])
+    _maybe(rng, kw, "elementwise_affine", 0.4, [True, False])
+    return (normalized,), kw, shape
+
+
+_add("RMSNorm", torch_rms_norm, 25)

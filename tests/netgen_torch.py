@@ -428,3 +428,16 @@ def encoder_layer(g: G, s: Shape) -> Call:
     g.maybe(kw, "norm_first", [True, False], 5)
     g.maybe(kw, "bias", [True, False], 3)
     return (d, g.pick(divisors(d, 4))), kw
+
+
+# --------------------------------------------------------------------------- issue 16's layers
+
+
+@_add("RMSNorm", rank(1, 2, 3, 4), keeps=True)
+def rms_norm(g: G, s: Shape) -> Call:
+    k = g.int(1, len(s))
+    shape: Any = s[-k:] if k > 1 or g.chance(5) else s[-1]
+    kw: dict[str, Any] = {}
+    g.maybe(kw, "eps", [None, 1e-06], 2)
+    g.maybe(kw, "elementwise_affine", [True, False])
+    return (shape,), kw

@@ -77,6 +77,13 @@ def norm(record: LayerRecord) -> tuple[Op, ...]:
     return (Norm(kind, numel(record.output_shape), bool(arguments(record, T)[flag])),)
 
 
+@handles(T, "RMSNorm")
+def rms_norm(record: LayerRecord) -> tuple[Op, ...]:
+    """RMSNorm: an RMS normalisation of ∏out elements, scaled by `weight` with
+    elementwise_affine (priced as the convention prices "rms")."""
+    return (Norm("rms", numel(record.output_shape), has_weight(record, "weight")),)
+
+
 @handles(T, *(f"{k}Pool{r}d" for k in ("Max", "Avg") for r in (1, 2, 3)))
 def pool(record: LayerRecord) -> tuple[Op, ...]:
     """Max/AvgPoolNd: each output reads ∏kernel_size inputs."""
