@@ -399,3 +399,31 @@ for _type in ("SimpleRNN", "LSTM", "GRU"):
 _add("Bidirectional", keras_bidirectional_bad_args, 8)
 _add("TimeDistributed", keras_wrapper_bad_args, 5)
 _add("MultiHeadAttention", keras_self_attention, 25)
+
+
+# --------------------------------------------------------------------------- issue 16's layers
+
+
+def keras_normalization(rng: random.Random) -> Result:
+    """Normalization's axes (the batch axis and out-of-range ones among them), and constant
+    statistics: a scalar, a vector that fits the last axis or not, ragged or mismatched pairs."""
+    shape = _any_shape(rng, 3)
+    rank = len(shape) + 1
+    axes = list(range(-rank - 1, rank + 1))
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "axis", 0.6, [-1, None, (), rng.choice(axes),
+                                  tuple(rng.sample(axes, min(2, len(axes)))),
+                                  tuple(range(1, rank))])
+    if rng.random() < 0.35:
+        n = rng.choice([1, shape[-1], shape[-1], shape[-1] + 1])
+        vector = tuple(float(i + 1) for i in range(n))
+        mean: Any = rng.choice([2.0, vector, vector, (vector,)])
+        variance: Any = mean if rng.random() < 0.85 else rng.choice([None, 1.0, vector + (1.0,)])
+        kw["mean"] = mean
+        if variance is not None:
+            kw["variance"] = variance
+    _maybe(rng, kw, "invert", 0.3, [True, False])
+    return (), kw, shape
+
+
+_add("Normalization", keras_normalization, 30)

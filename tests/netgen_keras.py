@@ -457,3 +457,17 @@ def attention(g: G, s: Shape) -> Call:
     if len(s) == 3:
         g.maybe(kw, "attention_axes", [(1,), (2,), (1, 2), 1], 6)
     return (g.int(1, 3), g.int(1, 5)), kw
+
+
+# --------------------------------------------------------------------------- issue 16's layers
+
+
+def _normalization(g: G, kw: dict[str, Any], s: Shape) -> None:
+    g.maybe(kw, "axis", [-1, None, _axis(g, s), tuple(range(1, len(s) + 1))], 5)
+    if kw.get("axis", -1) == -1 and g.chance(3):
+        kw["mean"] = g.pick([0.5, tuple(float(i) for i in range(s[-1]))])
+        kw["variance"] = kw["mean"] if isinstance(kw["mean"], tuple) else 2.0
+    g.maybe(kw, "invert", [True, False], 3)
+
+
+_plain("Normalization", _normalization)

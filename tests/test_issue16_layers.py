@@ -64,3 +64,59 @@ def test_rms_norm_symbolic(need_torch: None) -> None:
     want = expected(torch_facts("RMSNorm", [8], {"eps": 1e-6}, (3, 8)), "torch")
     got = symconv.derive(text, subs={"L": 3, "d": 8})
     assert symconv_facts(got.layers[0], "torch") == want
+
+
+# --------------------------------------------------------------------------- Keras Normalization
+
+
+def keras_text(layer: str, kwargs: dict[str, Any], shape: tuple[int, ...] | str,
+               sizes: str = "") -> str:
+    call = Case("keras", layer, (), tuple(kwargs.items()), (), ()).call
+    head = f"convention keras\n{'sizes ' + sizes + chr(10) if sizes else ''}"
+    return f"{head}input {shape if isinstance(shape, str) else arch(shape)}\n{call}\n"
+
+
+def test_normalization_makes_efficientnet_exact(need_keras: None) -> None:
+    """EfficientNetB0's Normalization() on (H, W, 3): mean (3,), variance (3,), count (): the 7
+    non-trainable parameters that take 5,330,564 to Keras's 5,330,571, whatever H and W."""
+    from frameworks import keras_facts
+
+    d = symconv.derive(keras_text("Normalization", {}, "(H, W, 3)", "H, W"))
+    record = d.layers[0]
+    assert (record.params, record.non_trainable, record.trainable) == (7, 7, 0)
+    facts = keras_facts("Normalization", [], {}, (224, 224, 3))
+    assert facts["weights"] == {"mean": (3,), "variance": (3,), "count": ()}
+    assert (facts["params"], facts["non_trainable"]) == (7, 7)
+
+
+@pytest.mark.parametrize("kwargs,shape,message", [
+    ({"axis": 0}, (4, 5), "must have a known shape"),
+    ({"axis": 3}, (4, 5), "must be in the range"),
+    ({"axis": (2, 2)}, (4, 5), "is invalid for input of size"),
+    ({"mean": (1.0, 2.0), "variance": (1.0, 2.0)}, (4, 5), "must match the existing size"),
+    ({"mean": ((1.0,),), "variance": ((1.0,),)}, (4, 5), "rank of `mean`"),
+    ({"mean": 1.0}, (4, 5), "both `mean` and `variance` must be set"),
+    ({"mean": (1.0, 2.0), "variance": (1.0, 2.0, 3.0)}, (4, 5), "must have the same shape"),
+])
+def test_normalization_refusals(kwargs: dict[str, Any], shape: tuple[int, ...], message: str,
+                                need_keras: None) -> None:
+    from frameworks import keras_facts
+
+    with pytest.raises(FrameworkError) as info:
+        keras_facts("Normalization", [], kwargs, shape)
+    assert message in str(info.value)
+    assert derive_error(keras_text("Normalization", kwargs, shape)) is not None
+
+
+def test_normalization_constants_make_no_weights(need_keras: None) -> None:
+    """mean and variance given: plain tensors, 0 parameters; a vector must fit the last axis,
+    a condition when that axis is a size (C = 3 here; Keras refuses C = 4)."""
+    from frameworks import keras_facts
+
+    kwargs = {"mean": (1.0, 2.0, 3.0), "variance": (1.0, 1.0, 1.0)}
+    assert keras_facts("Normalization", [], kwargs, (5, 3))["params"] == 0
+    text = keras_text("Normalization", kwargs, "(L, C)", "L, C")
+    assert symconv.derive(text, subs={"L": 5, "C": 3}).layers[0].params == 0
+    with pytest.raises(FrameworkError):
+        keras_facts("Normalization", [], kwargs, (5, 4))
+    assert derive_error(text, {"L": 5, "C": 4}) is not None

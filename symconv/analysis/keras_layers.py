@@ -116,6 +116,13 @@ def rescaling(record: LayerRecord) -> tuple[Op, ...]:
     return (Activation("rescale", numel(record.output_shape), via="bound"),)
 
 
+@handles(K, "Normalization")
+def normalization(record: LayerRecord) -> tuple[Op, ...]:
+    """Normalization: (x − mean)/sqrt(variance) (or its inverse) with fixed statistics,
+    elementwise arithmetic on ∏out elements, as Rescaling's (no learned scale)."""
+    return (Activation("normalize", numel(record.output_shape), via="bound"),)
+
+
 @handles(K, "BatchNormalization", "LayerNormalization", "GroupNormalization",
          "UnitNormalization")
 def norm(record: LayerRecord) -> tuple[Op, ...]:
