@@ -340,3 +340,24 @@ def torch_rms_norm(rng: random.Random) -> Result:
 
 
 _add("RMSNorm", torch_rms_norm, 25)
+
+
+def torch_lazy(twin: Gen) -> Gen:
+    """A Lazy module's cases: its eager twin's, less the input size (the first argument), which
+    the module reads from the input."""
+    def gen(rng: random.Random) -> Result:
+        args, kw, shape = twin(rng)
+        return tuple(args[1:]), kw, shape
+
+    return gen
+
+
+def _lazy_catalog() -> None:
+    from layer_cases import torch_conv, torch_linear
+
+    _add("LazyLinear", torch_lazy(torch_linear), 15)
+    for r in (1, 2, 3):
+        _add(f"LazyConv{r}d", torch_lazy(torch_conv(r)), 20)
+        _add(f"LazyConvTranspose{r}d", torch_lazy(torch_conv_transpose(r)), 15)
+
+_lazy_catalog()

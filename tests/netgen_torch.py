@@ -441,3 +441,20 @@ def rms_norm(g: G, s: Shape) -> Call:
     g.maybe(kw, "eps", [None, 1e-06], 2)
     g.maybe(kw, "elementwise_affine", [True, False])
     return (shape,), kw
+
+
+def _lazy(type_: str, twin: str) -> None:
+    """A Lazy module draws as its eager twin, less the input size (the first argument)."""
+    eager = DRAWERS[twin]
+
+    def draw(g: G, s: Shape) -> Call:
+        args, kw = eager.draw(g, s)
+        return tuple(args[1:]), kw
+
+    DRAWERS[type_] = Drawer(eager.fits, draw, eager.keeps, eager.first_only)
+
+
+_lazy("LazyLinear", "Linear")
+for _r in (1, 2, 3):
+    _lazy(f"LazyConv{_r}d", f"Conv{_r}d")
+    _lazy(f"LazyConvTranspose{_r}d", f"ConvTranspose{_r}d")

@@ -120,3 +120,33 @@ def test_normalization_constants_make_no_weights(need_keras: None) -> None:
     with pytest.raises(FrameworkError):
         keras_facts("Normalization", [], kwargs, (5, 4))
     assert derive_error(text, {"L": 5, "C": 4}) is not None
+
+
+# --------------------------------------------------------------------------- Lazy modules
+
+
+@pytest.mark.parametrize("lazy,eager,shape", [
+    ("LazyLinear(10)", "Linear(C, 10)", "(L, C)"),
+    ("LazyConv2d(8, 3, stride=2, groups=2)", "Conv2d(C, 8, 3, stride=2, groups=2)", "(C, H, W)"),
+    ("LazyConvTranspose1d(4, 3, stride=2)", "ConvTranspose1d(C, 4, 3, stride=2)", "(C, L)"),
+])
+def test_lazy_module_is_its_eager_twin(lazy: str, eager: str, shape: str) -> None:
+    """Symbolically, a Lazy module derives as its twin with the input's size written in: the
+    same shape, weights, conditions and MACs."""
+    from symconv.analysis import macs
+
+    sizes = ", ".join(ch for ch in "CHWL" if ch in shape)
+    texts = [f"convention torch\nsizes {sizes}\ninput {shape}\n{call}\n" for call in (lazy, eager)]
+    a, b = (symconv.derive(t) for t in texts)
+    ra, rb = a.layers[0], b.layers[0]
+    assert (ra.output_shape, ra.weights, ra.params) == (rb.output_shape, rb.weights, rb.params)
+    assert [r.condition for r in a.requires] == [r.condition for r in b.requires]
+    preset = macs.PRESETS["ptflops"]
+    assert macs.total(a, preset) == macs.total(b, preset)
+
+
+def test_lazy_conv_groups_must_divide_the_input_channels(need_torch: None) -> None:
+    assert "divisible by groups" in str(torch_error("LazyConv2d", (6, 3), {"groups": 2},
+                                                    (3, 8, 8)))
+    e = derive_error(torch_text("LazyConv2d", (6, 3), {"groups": 2}, (3, 8, 8)))
+    assert e is not None and "LazyConv2d" in str(e) and "groups" in str(e)

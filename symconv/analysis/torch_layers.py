@@ -172,3 +172,8 @@ for _type in ("Embedding", "Flatten", "Unflatten", "Dropout", "Dropout2d", "Iden
               *(f"{k}Pad{r}d" for k in ("Constant", "Reflection", "Replication", "Zero")
                 for r in (1, 2, 3))):
     handles(T, _type)(no_compute)
+
+# torch's Lazy modules compute as their eager twins once the first forward has sized them
+handles(T, "LazyLinear")(linear)
+handles(T, *(f"LazyConv{r}d" for r in (1, 2, 3)))(conv)
+handles(T, *(f"LazyConvTranspose{r}d" for r in (1, 2, 3)))(conv_transpose)
