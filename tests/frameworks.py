@@ -188,6 +188,23 @@ def _keras_layer_facts(layer: Any, output_shape: Shape) -> dict[str, Any]:
     }
 
 
+def keras_output_shapes(out: Any) -> tuple[tuple[Any, ...], ...]:
+    """Every tensor a Keras call gave (several: an RNN with return_state=True, Bidirectional
+    with merge_mode=None), each without its batch axis."""
+    items = out if isinstance(out, (tuple, list)) else (out,)
+    return tuple(tuple(None if d is None else int(d) for d in o.shape[1:]) for o in items)
+
+
+def shown(shapes: tuple[tuple[Any, ...], ...]) -> object:
+    """One shape as itself, several as the tuple of them (for messages)."""
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _keras_first(out: Any) -> Any:
+    """The first of several tensors, as the one-tensor chain passes it on."""
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
 def _keras_call(layer: Any, x: Any, **kwargs: Any) -> Any:
     """Attention on one tensor is self-attention (query = value), as one input means in .arch."""
     if type(layer).__name__ == "MultiHeadAttention":
@@ -224,19 +241,22 @@ def keras_sequential_facts(
         sym = keras.Input(shape=tuple(input_shape), dtype=dtype)
         sym_shapes = []
         for layer in built:
-            sym = _keras_call(layer, sym)
-            sym_shapes.append(tuple(sym.shape[1:]))
+            out = _keras_call(layer, sym)
+            sym_shapes.append(keras_output_shapes(out))
+            sym = _keras_first(out)
 
         x = np.zeros((2,) + tuple(input_shape), dtype=dtype)
         result = []
-        for layer, s_shape in zip(built, sym_shapes):
-            x = _keras_call(layer, x, training=False)
-            real = tuple(int(d) for d in x.shape[1:])
-            if real != s_shape:
+        for layer, s_shapes in zip(built, sym_shapes):
+            out = _keras_call(layer, x, training=False)
+            reals = keras_output_shapes(out)
+            x = _keras_first(out)
+            if reals != s_shapes:
                 raise FrameworkError(
-                    f"{layer.name}: symbolic shape {s_shape} != real shape {real}", "ShapeMismatch"
-                )
-            result.append(_keras_layer_facts(layer, real))
+                    f"{layer.name}: symbolic shape {shown(s_shapes)} != real shape "
+                    f"{shown(reals)}",
+                    "ShapeMismatch")
+            result.append({**_keras_layer_facts(layer, reals[0]), "outputs": reals})
         return result
     except FrameworkError:
         raise

@@ -10,15 +10,21 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before anything imports keras
 
+from dataclasses import replace  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
 import symconv  # noqa: E402
+from symconv.layers import REGISTRY, Call, LayerOutput  # noqa: E402
+from symconv.layers.base import Several  # noqa: E402
 
 from frameworks import FrameworkError, torch_facts  # noqa: E402
+from frameworks_keras_more import KLayer, keras_call_facts  # noqa: E402
 from layer_cases import Case, arch  # noqa: E402
 from test_frameworks import derive_error, expected, symconv_facts  # noqa: E402
+
+pytestmark = [pytest.mark.filterwarnings("ignore:LSTM with projections:UserWarning")]
 
 
 def torch_text(layer: str, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -150,3 +156,109 @@ def test_lazy_conv_groups_must_divide_the_input_channels(need_torch: None) -> No
                                                     (3, 8, 8)))
     e = derive_error(torch_text("LazyConv2d", (6, 3), {"groups": 2}, (3, 8, 8)))
     assert e is not None and "LazyConv2d" in str(e) and "groups" in str(e)
+
+
+# --------------------------------------------------------------------------- several results
+
+
+def captured(monkeypatch: pytest.MonkeyPatch, convention: str, text: str,
+             layer: str) -> list[LayerOutput]:
+    """Every LayerOutput the rule of `layer` gave while `text` was derived (the results of a
+    call that gives several tensors, before the binding syntax reads them)."""
+    spec = REGISTRY[convention][layer]
+    seen: list[LayerOutput] = []
+
+    def recording(call: Call) -> LayerOutput:
+        out = spec.fn(call)
+        seen.append(out)
+        return out
+
+    monkeypatch.setitem(REGISTRY[convention], layer, replace(spec, fn=recording))
+    symconv.derive(text)
+    return seen
+
+
+def flat(several: Several) -> list[tuple[int, ...]]:
+    """The shapes of a Several in order, nesting flattened, as numbers."""
+    out: list[tuple[int, ...]] = []
+    for item in several.items:
+        out += flat(item) if isinstance(item, Several) else [tuple(int(e) for e in item)]
+    return out
+
+
+KERAS_STATES = [
+    KLayer("LSTM", (5,), (("return_state", True),)),
+    KLayer("LSTM", (5,), (("return_state", True), ("return_sequences", True))),
+    KLayer("GRU", (4,), (("return_state", True), ("reset_after", False))),
+    KLayer("SimpleRNN", (3,), (("return_state", True), ("return_sequences", True))),
+    KLayer("Bidirectional", (KLayer("LSTM", (5,), (("return_state", True),)),)),
+    KLayer("Bidirectional", (KLayer("GRU", (4,), (("return_state", True),
+                                                  ("return_sequences", True))),),
+           (("merge_mode", "sum"),)),
+    KLayer("Bidirectional", (KLayer("SimpleRNN", (2,), (("return_sequences", True),)),),
+           (("merge_mode", None),)),
+    KLayer("Bidirectional", (KLayer("LSTM", (2,), (("return_state", True),)),),
+           (("merge_mode", None),)),
+]
+
+
+@pytest.mark.parametrize("layer", KERAS_STATES, ids=[k.arch() for k in KERAS_STATES])
+def test_keras_several_results_match_keras(layer: KLayer, monkeypatch: pytest.MonkeyPatch,
+                                           need_keras: None) -> None:
+    """Keras's [output, h, (c)] with return_state=True, and Bidirectional's [output(s),
+    forward states, backward states], shape by shape, on a (7, 3) sequence."""
+    outputs = keras_call_facts(layer, [(7, 3)])["outputs"]
+    text = f"convention keras\ninput (7, 3)\n{layer.arch()}\n"
+    result = captured(monkeypatch, "keras", text, layer.cls)[-1]
+    assert result.outputs is not None and flat(result.outputs) == list(outputs)
+    assert tuple(int(e) for e in result.shape) == outputs[0]
+
+
+def test_time_distributed_refuses_several_results(need_keras: None) -> None:
+    layer = KLayer("TimeDistributed", (KLayer("LSTM", (5,), (("return_state", True),)),))
+    with pytest.raises(FrameworkError):
+        keras_call_facts(layer, [(4, 7, 3)])
+    e = derive_error(f"convention keras\ninput (4, 7, 3)\n{layer.arch()}\n")
+    assert e is not None and "several tensors" in e.message
+
+
+TORCH_STATES = [
+    ("LSTM", (3, 6), {}),
+    ("LSTM", (3, 6), {"num_layers": 2, "bidirectional": True, "proj_size": 2,
+                      "batch_first": True}),
+    ("GRU", (3, 5), {"num_layers": 3}),
+    ("RNN", (3, 4), {"bidirectional": True, "batch_first": True}),
+]
+
+
+def torch_results(layer: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                  shape: tuple[int, int], batch: int = 2) -> list[tuple[int, ...]]:
+    """torch's (output, h_n) / (output, (h_n, c_n)), each without its batch axis: dim 0 of
+    the output with batch_first, else dim 1; dim 1 of h_n and c_n whatever batch_first."""
+    import torch
+
+    module = getattr(torch.nn, layer)(*args, **kwargs)
+    first = kwargs.get("batch_first", False)
+    x = torch.zeros((batch, *shape) if first else (shape[0], batch, shape[1]))
+    with torch.no_grad():
+        out, states = module(x)
+    states = states if isinstance(states, tuple) else (states,)
+    for s in states:
+        assert s.shape[1] == batch
+    out_shape = list(out.shape)
+    del out_shape[0 if first else 1]
+    return [tuple(out_shape)] + [tuple(s.shape[:1]) + tuple(s.shape[2:]) for s in states]
+
+
+@pytest.mark.parametrize("layer,args,kwargs", TORCH_STATES,
+                         ids=[f"{t[0]}{t[1]}{t[2]}" for t in TORCH_STATES])
+def test_torch_several_results_match_torch(layer: str, args: tuple[Any, ...],
+                                           kwargs: dict[str, Any],
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           need_torch: None) -> None:
+    want = torch_results(layer, args, kwargs, (7, 3), batch=5)
+    result = captured(monkeypatch, "torch", torch_text(layer, args, kwargs, (7, 3)), layer)[-1]
+    assert result.outputs is not None and flat(result.outputs) == want
+    assert result.settings["state_batch_axis"] == 1
+    nested = result.outputs.items[1]
+    assert isinstance(nested, Several) == (layer == "LSTM")  # (output, (h_n, c_n))
