@@ -87,6 +87,17 @@ def _torch_first(out: Any) -> Any:
     return out[0] if isinstance(out, (tuple, list)) else out
 
 
+def module_class(cls_name: str) -> Any:
+    """torch.nn.<cls_name>, or torchvision.ops.StochasticDepth (not in torch.nn)."""
+    import torch
+
+    if cls_name == "StochasticDepth":
+        import torchvision.ops
+
+        return torchvision.ops.StochasticDepth
+    return getattr(torch.nn, cls_name)
+
+
 def _dtype(layers: Sequence[LayerSpec], input_dtype: str | None) -> str:
     if input_dtype:
         return input_dtype
@@ -108,7 +119,7 @@ def torch_sequential_facts(
         result = []
         with torch.no_grad():
             for i, (cls_name, args, kwargs) in enumerate(layers):
-                module = getattr(torch.nn, cls_name)(*args, **dict(kwargs))
+                module = module_class(cls_name)(*args, **dict(kwargs))
                 module.eval()
                 # attention on one tensor is self-attention: query = key = value, as in .arch
                 inputs = (x, x, x) if cls_name == "MultiheadAttention" else (x,)

@@ -262,3 +262,69 @@ def test_torch_several_results_match_torch(layer: str, args: tuple[Any, ...],
     assert result.settings["state_batch_axis"] == 1
     nested = result.outputs.items[1]
     assert isinstance(nested, Several) == (layer == "LSTM")  # (output, (h_n, c_n))
+
+
+# --------------------------------------------------------------------------- EmbeddingBag, Unfold,
+# ChannelShuffle, StochasticDepth
+
+
+def test_embedding_bag_offsets_form_is_refused(need_torch: None) -> None:
+    """torch's 1-D indices with a tensor of offsets: the bags are not the batch axis, so
+    symconv refuses the second tensor and names the form it takes."""
+    import torch
+
+    bag = torch.nn.EmbeddingBag(10, 3)
+    out = bag(torch.zeros(6, dtype=torch.long), torch.tensor([0, 2, 5]))
+    assert tuple(out.shape) == (3, 3)  # torch accepts: three bags of 2, 3 and 1
+    text = ("convention torch\ninput i: (6,)\ninput o: (3,)\n"
+            "EmbeddingBag(10, 3)(i, o)\n")
+    e = derive_error(text)
+    assert e is not None and "offsets" in e.message and e.code == "SC201", e
+
+
+def test_embedding_bag_empty_width_warns(need_torch: None) -> None:
+    """E = 0 in sum mode: torch 2.13's CPU kernel raises "Expected i < index_size" on some
+    runs and not on others (it reads memory it never wrote), so symconv accepts the shape
+    (0,) and warns."""
+    d = symconv.derive(torch_text("EmbeddingBag", (5, 0), {"mode": "sum"}, (3,)))
+    assert any("empty embedding_dim" in w.message for w in d.warnings)
+
+
+@pytest.mark.parametrize("args,kwargs,values", [
+    ((3,), {}, {"C": 4, "H": 8, "W": 9}),
+    (((2, 3),), {"dilation": 2, "padding": 1, "stride": (2, 1)}, {"C": 4, "H": 8, "W": 9}),
+    ((3,), {"stride": 2, "padding": 1}, {"C": 2, "H": 1, "W": 6}),
+])
+def test_unfold_symbolic_matches_torch(args: tuple[Any, ...], kwargs: dict[str, Any],
+                                       values: dict[str, int], need_torch: None) -> None:
+    """(C·∏k, L_H·L_W) in C, H, W, substituted, against torch's output and refusals."""
+    text = torch_text("Unfold", args, kwargs, "(C, H, W)", "C, H, W")
+    want = torch_facts("Unfold", list(args), kwargs, (values["C"], values["H"], values["W"]))
+    got = symconv.derive(text, subs=values)
+    assert symconv_facts(got.layers[0], "torch") == expected(want, "torch")
+
+
+def test_unfold_too_small_is_a_condition(need_torch: None) -> None:
+    assert "must be at least one" in str(torch_error("Unfold", (3,), {}, (4, 2, 9)))
+    text = torch_text("Unfold", (3,), {}, "(C, H, W)", "C, H, W")
+    assert derive_error(text, {"C": 4, "H": 2, "W": 9}) is not None
+
+
+@pytest.mark.parametrize("args,message", [
+    ((1.5, "row"), "drop probability has to be between 0 and 1"),
+    ((0.2, "rows"), "mode has to be either 'batch' or 'row'"),
+])
+def test_stochastic_depth_refusals(args: tuple[Any, ...], message: str,
+                                   need_torch: None) -> None:
+    pytest.importorskip("torchvision")
+    assert message in str(torch_error("StochasticDepth", args, {}, (4, 5)))
+    assert derive_error(torch_text("StochasticDepth", args, {}, (4, 5))) is not None
+
+
+def test_stochastic_depth_verifies(need_torch: None) -> None:
+    """`symconv verify` builds torchvision.ops.StochasticDepth, which is not in torch.nn."""
+    pytest.importorskip("torchvision")
+    text = ("convention torch\nsizes H\ninput (3, H, H)\nConv2d(3, 4, 3)\n"
+            "StochasticDepth(0.2, 'row')\nChannelShuffle(2)\n")
+    report = symconv.verify(text, subs={"H": 8}, samples=1, seed=0)
+    assert report.ok, report.render()

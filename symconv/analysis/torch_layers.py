@@ -177,3 +177,18 @@ for _type in ("Embedding", "Flatten", "Unflatten", "Dropout", "Dropout2d", "Iden
 handles(T, "LazyLinear")(linear)
 handles(T, *(f"LazyConv{r}d" for r in (1, 2, 3)))(conv)
 handles(T, *(f"LazyConvTranspose{r}d" for r in (1, 2, 3)))(conv_transpose)
+
+
+@handles(T, "EmbeddingBag")
+def embedding_bag(record: LayerRecord) -> tuple[Op, ...]:
+    """EmbeddingBag: the n rows a bag looks up are reduced to one of E, an elementwise merge of
+    n tensors of E (a sum, a mean or a maximum); the lookup itself moves data only."""
+    mode = str(arguments(record, T)["mode"])
+    kind = "maximum" if mode == "max" else "add"
+    n = record.input_shape[0]
+    return (Merge(kind, n, numel(record.output_shape)),)  # type: ignore[arg-type]
+
+
+# rearrangements and, in eval mode, StochasticDepth's identity: no arithmetic
+for _type in ("Unfold", "ChannelShuffle", "StochasticDepth"):
+    handles(T, _type)(no_compute)
