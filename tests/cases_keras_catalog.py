@@ -427,3 +427,35 @@ def keras_normalization(rng: random.Random) -> Result:
 
 
 _add("Normalization", keras_normalization, 30)
+
+
+def keras_conv_lstm(rank: int) -> Gen:
+    def gen(rng: random.Random) -> Result:
+        kw: dict[str, Any] = {}
+        filters = rng.choice([1, 2, 3, 4] * 4 + [0])
+        kernel = _ints(rng, rank, 1, 3)
+        _maybe(rng, kw, "strides", 0.35, [1, 2, (1, 2, 1)[:rank]])
+        _maybe(rng, kw, "dilation_rate", 0.25, [1, 2, (2, 1, 1)[:rank]])
+        _maybe(rng, kw, "padding", 0.5, ["valid", "same", "SAME", "causal"])
+        _maybe(rng, kw, "data_format", 0.25, ["channels_last", "channels_first"])
+        _maybe(rng, kw, "return_sequences", 0.4, [True, False])
+        _maybe(rng, kw, "return_state", 0.2, [True, False])
+        _maybe(rng, kw, "use_bias", 0.3, [True, False])
+        _maybe(rng, kw, "unit_forget_bias", 0.1, [True, False])
+        _maybe(rng, kw, "go_backwards", 0.15, [True, False])
+        _maybe(rng, kw, "stateful", 0.04, [True])
+        _maybe(rng, kw, "activation", 0.15, ["relu", "bogus"])
+        _maybe(rng, kw, "recurrent_activation", 0.1, ["hard_sigmoid"])
+        _maybe(rng, kw, "dropout", 0.1, [0.0, 0.3])
+        _maybe(rng, kw, "trainable", 0.1, [False])
+        hi = {1: 8, 2: 6, 3: 4}[rank]
+        spatial = tuple(rng.randint(1, hi) for _ in range(rank))
+        c = rng.randint(1, 3)
+        frame = (c, *spatial) if kw.get("data_format") == "channels_first" else (*spatial, c)
+        return (filters, kernel), kw, (rng.randint(1, 4), *frame)
+
+    return gen
+
+
+for _r in (1, 2, 3):
+    _add(f"ConvLSTM{_r}D", keras_conv_lstm(_r), 20)

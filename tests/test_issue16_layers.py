@@ -328,3 +328,42 @@ def test_stochastic_depth_verifies(need_torch: None) -> None:
             "StochasticDepth(0.2, 'row')\nChannelShuffle(2)\n")
     report = symconv.verify(text, subs={"H": 8}, samples=1, seed=0)
     assert report.ok, report.render()
+
+
+# --------------------------------------------------------------------------- ConvLSTM
+
+
+CONV_LSTMS = [
+    KLayer("ConvLSTM2D", (4, 3), (("padding", "same"), ("strides", 2), ("return_sequences", True),
+                                  ("return_state", True))),
+    KLayer("ConvLSTM1D", (3, 2), (("dilation_rate", 2), ("return_state", True))),
+    KLayer("ConvLSTM3D", (2, (1, 2, 3)), (("data_format", "channels_first"),
+                                          ("return_state", True), ("use_bias", False))),
+]
+CONV_LSTM_INPUTS = {"ConvLSTM1D": (5, 9, 2), "ConvLSTM2D": (5, 8, 9, 2),
+                    "ConvLSTM3D": (3, 2, 4, 5, 6)}
+
+
+@pytest.mark.parametrize("layer", CONV_LSTMS, ids=[k.arch() for k in CONV_LSTMS])
+def test_conv_lstm_states_match_keras(layer: KLayer, monkeypatch: pytest.MonkeyPatch,
+                                      need_keras: None) -> None:
+    """[output, h, c] with return_state=True: h and c are the one-step conv map."""
+    shape = CONV_LSTM_INPUTS[layer.cls]
+    facts = keras_call_facts(layer, [shape])
+    text = f"convention keras\ninput {arch(shape)}\n{layer.arch()}\n"
+    result = captured(monkeypatch, "keras", text, layer.cls)[-1]
+    assert result.outputs is not None and flat(result.outputs) == list(facts["outputs"])
+    d = symconv.derive(text)
+    assert symconv_facts(d.layers[0], "keras") == expected(facts, "keras")
+
+
+def test_conv_lstm_symbolic() -> None:
+    """ConvLSTM2D(f, 3) on (T, H, W, C): 4f·(9·(C + f) + 1) parameters, the 'valid' extents
+    H − 2 and W − 2 (hand arithmetic: kernel 3·3·C·4f, recurrent 3·3·f·4f, bias 4f)."""
+    import sympy
+
+    text = "convention keras\nsizes T, H, W, C\ninput (T, H, W, C)\nConvLSTM2D(8, 3)\n"
+    record = symconv.derive(text).layers[0]
+    C, H, W = (sympy.Symbol(n, integer=True, positive=True) for n in "CHW")
+    assert sympy.expand(record.params - (9 * C * 32 + 9 * 8 * 32 + 32)) == 0
+    assert [str(e) for e in record.output_shape] == ["H - 2", "W - 2", "8"]
