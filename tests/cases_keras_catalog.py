@@ -447,6 +447,10 @@ def keras_conv_lstm(rank: int) -> Gen:
         _maybe(rng, kw, "activation", 0.15, ["relu", "bogus"])
         _maybe(rng, kw, "recurrent_activation", 0.1, ["hard_sigmoid"])
         _maybe(rng, kw, "dropout", 0.1, [0.0, 0.3])
+        _maybe(rng, kw, "recurrent_dropout", 0.1, [0.0, 0.2])
+        _maybe(rng, kw, "seed", 0.08, [1, None])
+        _maybe(rng, kw, "unroll", 0.1, [True, False])
+        _maybe(rng, kw, "zero_output_for_mask", 0.08, [True, False])
         _maybe(rng, kw, "trainable", 0.1, [False])
         hi = {1: 8, 2: 6, 3: 4}[rank]
         spatial = tuple(rng.randint(1, hi) for _ in range(rank))

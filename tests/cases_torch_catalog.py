@@ -373,6 +373,7 @@ def torch_embedding_bag(rng: random.Random) -> Result:
     _maybe(rng, kw, "scale_grad_by_freq", 0.1, [True, False])
     _maybe(rng, kw, "sparse", 0.1, [True, False])
     _maybe(rng, kw, "include_last_offset", 0.15, [True, False])
+    _maybe(rng, kw, "_weight", 0.1, [None])  # a tensor cannot be written; None is the default
     # (n,) per bag; now and then (n, m), torch's 3-D input, which both refuse
     shape = (rng.randint(1, 6),) if rng.random() < 0.92 else (2, rng.randint(1, 4))
     dim = rng.choice([1, 3, 4, 8, 0])

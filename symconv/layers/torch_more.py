@@ -21,8 +21,9 @@ def embedding_bag(call: Call) -> LayerOutput:
     (E,) per bag, the bags being the batch axis; weight (V, E). V ≥ 1 (no index fits an empty
     table), E ≥ 0 (E = 0 in sum or mean mode is warned about: torch's CPU kernel then fails
     on some runs, not on others), n ≥ 1 (F.embedding_bag's offsets need a step),
-    padding_idx in [−V, V). The 1-D form, indices and a second tensor of offsets, is not
-    supported: its bags are not the batch axis symconv leaves out."""
+    padding_idx in [−V, V); max mode refuses scale_grad_by_freq and sparse. The 1-D form,
+    indices and a second tensor of offsets, is not supported: its bags are not the batch axis
+    symconv leaves out."""
     if len(call.inputs) != 1 or len(call.input) != 1:
         raise call.fail("expects indices (n,) per bag, i.e. torch's 2-D (bags, n) input; the "
                         "1-D form with offsets (a second tensor) is not supported", code="SC201",
@@ -43,7 +44,10 @@ def embedding_bag(call: Call) -> LayerOutput:
         call.real("max_norm")
     call.real("norm_type")
     for name in ("scale_grad_by_freq", "sparse", "include_last_offset"):
-        call.flag(name)
+        if call.flag(name) and mode == "max" and name != "include_last_offset":
+            # F.embedding_bag: "max mode does not support scaling the gradient by the
+            # frequency" / "… sparse weights"
+            raise call.fail(f"max mode does not support {name}=True", name)
     if call.raw("_weight") is not None:
         raise call.fail("'_weight' (an initial weight tensor) cannot be written in .arch",
                         "_weight")
