@@ -367,3 +367,13 @@ def test_conv_lstm_symbolic() -> None:
     C, H, W = (sympy.Symbol(n, integer=True, positive=True) for n in "CHW")
     assert sympy.expand(record.params - (9 * C * 32 + 9 * 8 * 32 + 32)) == 0
     assert [str(e) for e in record.output_shape] == ["H - 2", "W - 2", "8"]
+
+
+def test_conv_lstm_macs_by_hand() -> None:
+    """ConvLSTM2D(4, 3) on 5 steps of 8×9×2: each step's input convolution 3·3·2·16 = 288 and
+    recurrent one 3·3·4·16 = 576 multiply-adds at each of the 6·7 = 42 output positions:
+    5·42·864 = 181,440 (weights only)."""
+    from symconv.analysis import macs
+
+    d = symconv.derive("convention keras\ninput (5, 8, 9, 2)\nConvLSTM2D(4, 3)\n")
+    assert macs.total(d, macs.PRESETS["weights"]) == 5 * 42 * (288 + 576)
