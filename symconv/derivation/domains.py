@@ -123,6 +123,10 @@ class Inference:
         if others:
             self.joint.append((x.name, at_zero, least, where()))
 
+    def open_symbols(self) -> set[sympy.Symbol]:
+        """The sizes that may still be 0, as symbols of either domain."""
+        return {symbols.size(n, least) for n in self.open for least in symbols.LEAST}
+
     def zero(self) -> dict[str, Domain]:
         """The sizes every use accepts at 0, with all of them at 0 at once."""
         zero = {x for x in self.open if x in self.accepted}

@@ -14,7 +14,7 @@ import sympy
 
 from ..errors import Span, SymconvError, did_you_mean
 from ..language import ir
-from ..language.values import Arg, Deferred
+from ..language.values import Arg, Deferred, evaluate
 from ..layers import REGISTRY, Call, LayerSpec
 from ..layers.base import REQUIRED, SubLayer
 from ..maths import symbols
@@ -32,7 +32,6 @@ from .binding import (
     declared_sizes,
     input_shape,
     lookup,
-    repeat_count,
     snake_case,
 )
 from .domains import DEFAULT, Domain, Uses, check_value
@@ -48,7 +47,7 @@ from .frames import (
     same_weights,
     tensor_arguments,
 )
-from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
+from .model import BlockRecord, Derivation, LayerCall, LayerRecord, RepeatRecord, Shape
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
 # bodies open at once, counting into the blocks called: each is a Python call, so 64 blocks of
@@ -79,6 +78,8 @@ class Deriver:
         self.assumed: set[str] = set()  # those of them in this derivation
         self.seen = Uses((), set())  # what each size is used for, and whether it may be 0
         self.zero: dict[str, Domain] = {}  # sizes found to accept 0 (derive again with them ≥ 0)
+        self.repeat_records: list[RepeatRecord] = []  # symbolic repeats (repeat.py)
+        self.hidden: dict[tuple[int, str], str] = {}  # tensors named inside one, by frame
 
     def run(self, fixed: Mapping[str, int] | None = None,
             open_sizes: Sequence[str] = ()) -> Derivation:
@@ -116,7 +117,7 @@ class Deriver:
                           blocks=tuple(self.block_records), subs=chosen,
                           uses={k: tuple(sorted(v)) for k, v in sorted(self.seen.uses.items())},
                           output_nodes=tuple(t.node for t in outputs), domains=domains,
-                          limits=tuple(self.seen.limits))
+                          limits=tuple(self.seen.limits), repeats=tuple(self.repeat_records))
 
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
@@ -135,16 +136,24 @@ class Deriver:
             elif isinstance(statement, ir.Output):
                 self.output(statement, frame)
             elif isinstance(statement, ir.Repeat):
-                self.namer.repeating += 1
-                count = self.memo(statement, frame.values,
-                                  lambda: repeat_count(statement, frame.values))
-                for _ in range(count):
-                    self.body(statement.body, frame)
-                self.namer.repeating -= 1
+                self.repeat(statement, frame)
             else:
                 self.body(self.memo(statement, frame.values,
                                     lambda: chosen_branch(statement, frame.values)), frame)
         self.bodies -= 1  # not in a `finally`: an error ends the derivation
+
+    def repeat(self, statement: ir.Repeat, frame: Frame) -> None:
+        """symconv/derivation/repeat.py: unrolled, or closed for a symbolic count (a use of
+        its sizes that accepts 0)."""
+        from . import repeat
+
+        count = evaluate(statement.count, frame.values).value
+        if isinstance(count, sympy.Expr) and count.free_symbols:
+            self.seen.note("repeat", count)
+            for x in sorted(count.free_symbols & self.seen.inference.open_symbols(), key=str):
+                self.seen.inference.use(x, count, 0, lambda: f"the repeat count (line "
+                                        f"{statement.span.line})")
+        repeat.run(self, statement, frame)
 
     def input(self, statement: ir.Input, frame: Frame) -> None:
         if frame.in_block:
@@ -209,7 +218,7 @@ class Deriver:
         if isinstance(node, ir.Name):
             if node.id in frame.tensors:
                 return frame.tensors[node.id]
-            raise not_a_tensor(node, frame)
+            raise self.unknown_tensor(node, frame)
         if isinstance(node, ir.BinOp) and node.op in _ELEMENTWISE[self.convention]:
             spec = REGISTRY[self.convention][_ELEMENTWISE[self.convention][node.op]]
             tensors = [self.tensor(node.left, frame), self.tensor(node.right, frame)]
@@ -218,6 +227,11 @@ class Deriver:
             return self.call(node, frame)
         raise SymconvError("SC104", "expected a layer, a block or a tensor here", node.span,
                            hint="e.g. `Conv2D(32, 3)`, `y = Dense(10)(x)` or `z = add(x, y)`")
+
+    def unknown_tensor(self, node: ir.Name, frame: Frame) -> SymconvError:
+        from .repeat import hidden_error
+
+        return hidden_error(self, node, frame) or not_a_tensor(node, frame)
 
     def tensors(self, values: tuple[ir.Value, ...], frame: Frame) -> list[Tensor]:
         """Tensor arguments; one tuple stands for a list, as in `Add()([a, b])`."""

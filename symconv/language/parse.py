@@ -52,7 +52,7 @@ def _values(children: list) -> list:  # type: ignore[type-arg]
 
 
 _PUNCTUATION = {"LPAR", "RPAR", "COMMA", "COLON", "MINUS", "NOT", "SIZES", "INPUT", "OUTPUT",
-                "REPEAT", "IF"}
+                "REPEAT", "IF", "AS"}
 
 
 class _ToIR(Transformer):  # type: ignore[type-arg]
@@ -194,8 +194,10 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
         return ("block", ir.Block(str(tok), params, rest[-1], _tspan(tok)), _tspan(tok))
 
     def repeat(self, children):
-        count, body = _values(children)
-        return ir.Repeat(count, body, _start(children[0]))
+        count, *rest = _values(children)
+        named = [c for c in rest if isinstance(c, Token) and c.type == "NAME"]
+        index = ir.Name(str(named[0]), _tspan(named[0])) if named else None
+        return ir.Repeat(count, rest[-1], _start(children[0]), index)
 
     def elif_clause(self, children):
         return ("elif", children[0], children[1])

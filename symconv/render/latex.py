@@ -10,6 +10,8 @@ types are escaped here.
 
 from __future__ import annotations
 
+from sympy import Expr, Integer
+
 from ..derivation.model import Derivation
 from ..escapes import visible
 from ..maths.printing import latex
@@ -34,12 +36,14 @@ def _shape(shape) -> str:  # type: ignore[no-untyped-def]
     return r"\left(" + ",\\ ".join(latex(e) for e in shape) + r"\right)"
 
 
-def _label(name: str, type_: str) -> str:
-    return rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
+def _label(name: str, type_: str, times: Expr = Integer(1)) -> str:
+    """The name and type; `\times n` for a row inside a repeat of symbolic count n."""
+    label = rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
+    return label if times == 1 else label + rf"\ \times {latex(times)}"
 
 
 def _expanded(d: Derivation) -> list[str]:
-    return [rf"  {_label(layer.name, layer.type)} &:\ {_shape(layer.output_shape)}"
+    return [rf"  {_label(layer.name, layer.type, layer.times)} &:\ {_shape(layer.output_shape)}"
             rf" && P = {latex(layer.params)}" for layer in d.layers]
 
 
@@ -49,7 +53,7 @@ def _stepwise(d: Derivation) -> list[str]:
     rows = []
     for step in steps(d):
         defines = ",\\ ".join(f"{latex(s)} = {latex(e)}" for s, e in step.defines)
-        rows.append(rf"  {_label(step.record.name, step.record.type)} &:\ {_shape(step.shape)}"
+        rows.append(rf"  {_label(step.record.name, step.record.type, step.record.times)} &:\ {_shape(step.shape)}"
                     + (rf",\quad {defines}" if defines else "")
                     + rf" && P = {latex(step.params)}")
     return rows
@@ -103,7 +107,7 @@ def _table(d: Derivation, options: Options) -> list[str]:
                       + [escape(c.header) for c in extra]) + r" \\"
     body = []
     for i, row in enumerate(rows):
-        cells = [_label(row.name, row.type), f"${_shape(row.output_shape)}$",
+        cells = [_label(row.name, row.type, row.times), f"${_shape(row.output_shape)}$",
                  f"${latex(row_counts(d, row)[0])}$"] + [_cell(c, c.values[i]) for c in extra]
         body.append(" & ".join(cells) + r" \\")
     pad = "".join(f" & ${latex(c.total)}$" if c.total is not None else " &" for c in extra)

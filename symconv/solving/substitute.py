@@ -31,6 +31,11 @@ def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = Tr
     chosen = {k: v for k, v in chosen.items() if k not in d.subs}
     if not chosen:
         return d
+    if _counts(d) & set(chosen):
+        d = _unrolled(d, {k: v for k, v in chosen.items() if k in _counts(d)})
+        chosen = {k: v for k, v in chosen.items() if k not in d.subs}
+        if not chosen:
+            return d
     mapping = {d.symbol(k): sympy.Integer(v) for k, v in chosen.items()}
     layers = tuple(_layer(layer, mapping, d) for layer in d.layers)
     blocks = tuple(replace(b, output_shape=_shape(b.output_shape, mapping),
@@ -40,6 +45,22 @@ def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = Tr
                    inputs=tuple((n, _shape(s, mapping)) for n, s in d.inputs),
                    outputs=tuple(_shape(s, mapping) for s in d.outputs), blocks=blocks,
                    subs={**d.subs, **chosen}, limits=_limits(d.limits, mapping))
+
+
+def _counts(d: Derivation) -> set[str]:
+    """The sizes a symbolic repeat count holds."""
+    return {str(x) for r in d.repeats for x in r.count.free_symbols}
+
+
+def _unrolled(d: Derivation, counts: Mapping[str, int]) -> Derivation:
+    """The network derived again with these repeat counts fixed (every other size as in `d`):
+    a closed repeat substituted is the unrolled one, names and conditions included."""
+    from ..derivation.run import derive_program
+    from ..language.parse import parse
+
+    fixed = {**d.subs, **counts}
+    return derive_program(parse(d.source), fixed,
+                          open_sizes=[s for s in d.sizes if s not in fixed], domains=d.domains)
 
 
 def unchecked(d: Derivation, values: Mapping[str, int]) -> Derivation:

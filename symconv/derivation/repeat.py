@@ -1,0 +1,423 @@
+"""`repeat n:` — a number unrolls the body n times; a symbolic count derives it once.
+
+A symbolic count n (an expression in declared sizes, ≥ 0 for all of them) closes in two cases:
+
+- the body keeps the carried tensor's shape: one pass is derived, its layer records carry
+  `times` (the product of the symbolic counts around them), and every total multiplies;
+- each changing extent X of the carried tensor follows ``X ↦ floor((X + a)/s) + b`` (numbers a,
+  s ≥ 1, b), its weights free of X: the extent after n passes is `closed_extent`, the body's
+  records are written at pass k (`RepeatRecord.steps`) and their conditions hold at the passes
+  where they are strongest (`step_conditions`).
+
+Anything else is SC112. The loop index of `repeat n as i:` is a number in each pass of a
+numeric repeat, and a symbol 0 ≤ i ≤ n − 1 in a symbolic one (weights polynomial in i are
+summed in closed form by `Derivation.applied`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import sympy
+from sympy import Expr, Integer, floor
+
+from ..errors import Span, SymconvError
+from ..language import ir
+from ..layers.base import Requirement
+from ..maths import extent
+from .binding import repeat_count
+from .frames import Frame, Tensor
+from .model import LayerRecord, RepeatRecord, Shape
+
+if TYPE_CHECKING:
+    from .propagate import Deriver
+
+HINT = ("the body must keep the shape, or change each extent as ⌊(X + a)/s⌋ + b with numbers "
+        "a, s ≥ 1 and b; or give the repeat a number")
+
+
+def run(d: Deriver, statement: ir.Repeat, frame: Frame) -> None:
+    """A `repeat` statement: unrolled for a number, closed for a symbolic count."""
+    d.namer.repeating += 1
+    count = d.memo(statement, frame.values, lambda: repeat_count(statement, frame.values))
+    if isinstance(count, int):
+        unrolled(d, statement, frame, count)
+    else:
+        symbolic(d, statement, frame, count)
+    d.namer.repeating -= 1
+
+
+def unrolled(d: Deriver, statement: ir.Repeat, frame: Frame, count: int) -> None:
+    """Each pass in turn; with `as i`, pass k sees i = k (its own values, so the memo of
+    evaluated arguments stays per pass)."""
+    if statement.index is None:
+        for _ in range(count):
+            d.body(statement.body, frame)
+        return
+    outer = frame.values
+    check_index(statement.index, frame)
+    for k in range(count):
+        frame.values = {**outer, statement.index.id: Integer(k)}
+        d.body(statement.body, frame)
+    frame.values = outer
+
+
+def check_index(index: ir.Name, frame: Frame) -> None:
+    if index.id in frame.values or index.id in frame.tensors or index.id in frame.shared:
+        raise SymconvError("SC107", f"loop index '{index.id}' hides a size, a block argument "
+                           "or a tensor of that name", index.span,
+                           hint="give the index another name")
+
+
+# -- symbolic counts ---------------------------------------------------------------------------
+@dataclass
+class State:
+    """What one pass changes in the Deriver and the frame, to undo a trial pass and to extend
+    the name counters by n passes."""
+
+    records: int
+    blocks: int
+    repeats: int
+    recorded: set[sympy.Basic]
+    keras: dict[str, object]
+    taken: dict[str, Span]
+    index: object
+    calls: dict[str, object]
+    tensors: dict[str, Tensor]
+    current: Tensor | None
+    shared: int
+    outputs: list[Tensor]
+
+    @classmethod
+    def of(cls, d: Deriver, frame: Frame) -> State:
+        return cls(len(d.records), len(d.block_records), len(d.repeat_records), set(d.recorded),
+                   dict(d.namer.keras_counts), dict(d.namer.taken), frame.index,
+                   dict(frame.calls), dict(frame.tensors), frame.current, len(frame.shared),
+                   frame.outputs)
+
+    def restore(self, d: Deriver, frame: Frame) -> None:
+        del d.records[self.records:], d.block_records[self.blocks:]
+        del d.repeat_records[self.repeats:]
+        d.recorded = set(self.recorded)
+        d.namer.keras_counts = dict(self.keras)  # type: ignore[arg-type]
+        d.namer.taken = dict(self.taken)
+        frame.index, frame.calls = self.index, dict(self.calls)  # type: ignore[assignment]
+        frame.tensors, frame.current = dict(self.tensors), self.current
+
+
+def symbolic(d: Deriver, statement: ir.Repeat, frame: Frame, count: Expr) -> None:
+    entry = d.current(frame, statement.span)
+    before = State.of(d, frame)
+    index = loop_symbol(statement, frame, count, d)
+    values = frame.values
+    if index is not None:
+        frame.values = {**values, statement.index.id: index}  # type: ignore[union-attr]
+    d.namer.symbolic += 1
+    d.body(statement.body, frame)
+    d.namer.symbolic -= 1
+    check_pass(d, statement, frame, before)
+    exit_ = frame.current
+    assert exit_ is not None
+    changed = [j for j, (a, b) in enumerate(zip(entry.shape, exit_.shape)) if not _same(a, b)]
+    if len(entry.shape) != len(exit_.shape):
+        raise _not_closed(statement, entry.shape, exit_.shape, "its number of axes changes")
+    if changed:
+        before.restore(d, frame)
+        d.namer.symbolic += 1
+        steps = recurrence(d, statement, frame, entry, changed, count, index, exit_.shape)
+        d.namer.symbolic -= 1
+    else:
+        check_constant(d, statement, before, index)
+        steps = None
+    frame.values = values
+    close(d, statement, frame, before, entry, count, index, steps)
+
+
+def loop_symbol(statement: ir.Repeat, frame: Frame, count: Expr, d: Deriver) -> Expr | None:
+    if statement.index is None:
+        return None
+    check_index(statement.index, frame)
+    return sympy.Symbol(statement.index.id, integer=True, nonnegative=True)
+
+
+def check_pass(d: Deriver, statement: ir.Repeat, frame: Frame, before: State) -> None:
+    """What a pass may not do when n stays open: declare a shared layer (a second pass declares
+    it again), apply one declared outside (its weights count once, and not at n = 0), or give
+    the network's outputs."""
+    if len(frame.shared) != before.shared:
+        raise SymconvError("SC112", "a symbolic repeat cannot declare a shared layer (each "
+                           "pass would declare it again)", statement.span,
+                           hint="declare it before the repeat, or give the repeat a number")
+    if frame.outputs is not before.outputs:
+        raise SymconvError("SC112", "a symbolic repeat cannot give the network's outputs",
+                           statement.span)
+    for record in d.records[before.records:]:
+        if record.shares is not None and all(r.name != record.shares
+                                             for r in d.records[before.records:]):
+            raise SymconvError("SC112", f"shared layer '{record.shares}' is applied inside a "
+                               "symbolic repeat: its weights count once, and not at all when "
+                               "the count is 0", record.span,
+                               hint="give the repeat a number")
+
+
+def check_constant(d: Deriver, statement: ir.Repeat, before: State, index: Expr | None) -> None:
+    """A shape-keeping body whose conditions hold the same in every pass: with a loop index,
+    weights polynomial in it and conditions free of it."""
+    if index is None:
+        return
+    for record in d.records[before.records:]:
+        for r in record.requires:
+            if index in r.condition.free_symbols:
+                raise SymconvError("SC112", f"a condition of {record.type} '{record.name}' "
+                                   f"depends on the loop index: {r.condition}", record.span,
+                                   hint="give the repeat a number")
+        for w in record.weights:
+            if index in w.size.free_symbols and not w.size.is_polynomial(index):
+                raise SymconvError("SC112", f"the weights of {record.type} '{record.name}' are "
+                                   "not a polynomial in the loop index, so their sum over the "
+                                   "passes has no closed form here", record.span,
+                                   hint="give the repeat a number")
+
+
+def close(d: Deriver, statement: ir.Repeat, frame: Frame, before: State, entry: Tensor,
+          count: Expr, index: Expr | None, steps: tuple[Expr, Shape] | None) -> None:
+    """The pass derived becomes the repeat: records multiplied, names counted n times, the
+    tensors named inside hidden, the exit tensor carried."""
+    first, last = before.records, len(d.records) - 1
+    for i in range(first, len(d.records)):
+        d.records[i] = replace(d.records[i], times=d.records[i].times * count)
+    for i in range(before.blocks, len(d.block_records)):
+        b = d.block_records[i]
+        d.block_records[i] = replace(b, times=b.times * count)
+    for i in range(before.repeats, len(d.repeat_records)):
+        r = d.repeat_records[i]
+        d.repeat_records[i] = replace(r, times=r.times * count)
+    step = None if steps is None else steps[0]
+    exit_shape = frame.current.shape if steps is None else steps[1]  # type: ignore[union-attr]
+    d.repeat_records.insert(before.repeats, RepeatRecord(
+        count, statement.span, entry.shape, exit_shape, first, last,
+        index=statement.index.id if statement.index else None,
+        steps=step if step is not None else index))
+    extend_counters(d, frame, before, count)
+    hide(d, frame, before, entry)
+    body_exit = frame.current
+    assert body_exit is not None
+    carried = Tensor(exit_shape, body_exit.origin, body_exit.node)
+    frame.current = carried
+    for name, tensor in list(frame.tensors.items()):
+        if tensor.node == body_exit.node and before.tensors.get(name) is entry:
+            frame.tensors[name] = carried
+
+
+def extend_counters(d: Deriver, frame: Frame, before: State, count: Expr) -> None:
+    """Names after the repeat: each counter a pass advanced by c has advanced by c·n."""
+    def scaled(old: object, new: object) -> object:
+        return old if new == old else old + (new - old) * count  # type: ignore[operator]
+
+    keras = d.namer.keras_counts
+    for key, value in list(keras.items()):
+        keras[key] = scaled(before.keras.get(key, 0), value)  # type: ignore[assignment]
+    frame.index = scaled(before.index, frame.index)  # type: ignore[assignment]
+    for key, value in list(frame.calls.items()):
+        frame.calls[key] = scaled(before.calls.get(key, 0), value)  # type: ignore[assignment]
+
+
+def hide(d: Deriver, frame: Frame, before: State, entry: Tensor) -> None:
+    """Tensors named in the body are unknown after it (at n = 0 they do not exist, and pass n
+    made them), except the carried one: a name that held the entry and now holds the exit."""
+    for name, tensor in list(frame.tensors.items()):
+        if before.tensors.get(name) is tensor:
+            continue
+        if before.tensors.get(name) is entry and tensor.node == frame.current.node:  # type: ignore[union-attr]
+            continue
+        del frame.tensors[name]
+        d.hidden[(id(frame), name)] = tensor.origin
+
+
+def hidden_error(d: Deriver, node: ir.Name, frame: Frame) -> SymconvError | None:
+    """SC112 for a tensor named inside a symbolic repeat, used after it."""
+    if (id(frame), node.id) not in d.hidden:
+        return None
+    return SymconvError("SC112", f"tensor '{node.id}' is named inside a symbolic repeat and "
+                        "cannot be used after it (it is made by the last pass, and by none "
+                        "when the count is 0)", node.span,
+                        hint="use the tensor the repeat carries out, or give the repeat a "
+                        "number")
+
+
+# -- the affine floor recurrence ---------------------------------------------------------------
+def closed_extent(x: Expr, a: int, s: int, b: int, n: Expr) -> Expr:
+    """The extent after n passes of ``X ↦ floor((X + a)/s) + b`` from x.
+
+    With a' = a + b·s one pass is ``floor((X + a')/s)`` (identity 2 of maths/extent.py). For
+    whole numbers a' and s ≥ 1 and any real y, ``floor((floor(y) + a')/s) = floor((y + a')/s)``:
+    write t = floor((y + a')/s), so t·s ≤ y + a' < (t+1)·s; as t·s − a' is whole and at most y,
+    it is at most floor(y), and floor(y) ≤ y < (t+1)·s − a'; hence
+    t·s ≤ floor(y) + a' < (t+1)·s. By induction on n, with y = (x + a'(sⁿ − 1)/(s − 1))/sⁿ,
+
+        X_n = floor((x + a'·(sⁿ − 1)/(s − 1)) / sⁿ)    for s ≥ 2,
+
+    since ``(y + a')/s = (x + a'(sⁿ − 1)/(s − 1) + a'·sⁿ)/sⁿ⁺¹`` and
+    (sⁿ − 1)/(s − 1) + sⁿ = (sⁿ⁺¹ − 1)/(s − 1). For s = 1 each pass adds a + b: X_n = x + n(a + b).
+    At n = 0 both give x.
+    """
+    if s == 1:
+        return x + n * (a + b)
+    shift = a + b * s
+    return floor((x + shift * (s ** n - 1) / (s - 1)) / s ** n)
+
+
+@dataclass(frozen=True)
+class Affine:
+    a: int
+    s: int
+    b: int
+
+
+def affine_of(e: Expr, x: sympy.Symbol) -> Affine | None:
+    """(a, s, b) when ``e = floor((x + a)/s) + b`` with numbers a, s ≥ 1, b; else None."""
+    if e.free_symbols != {x}:
+        return None
+    form = extent.decompose(e)
+    num, den, off = sympy.expand(form.num), form.den, form.offset
+    if not (den.is_Integer and den >= 1 and off.is_Integer):
+        return None
+    poly = sympy.Poly(num, x) if num.is_polynomial(x) else None
+    if poly is None or poly.degree() != 1 or poly.coeff_monomial(x) != 1:
+        return None
+    a = poly.coeff_monomial(1)
+    if not a.is_Integer:
+        return None
+    found = Affine(int(a), int(den), int(off))
+    for value in range(1, 40):  # the form read back: decompose is exact, this guards the reading
+        if e.xreplace({x: Integer(value)}) != closed_extent(Integer(value), found.a, found.s,
+                                                            found.b, Integer(1)):
+            return None
+    return found
+
+
+def recurrence(d: Deriver, statement: ir.Repeat, frame: Frame, entry: Tensor,
+               changed: list[int], count: Expr, index: Expr | None,
+               trial: Shape) -> tuple[Expr, Shape]:
+    """Derive the body again on fresh extents for the changing axes; each must follow an
+    affine floor map, the weights must not depend on them. The records end up written at pass
+    k (X_k in place of X); returns (k, the shape after n passes)."""
+    fresh = {j: sympy.Symbol(f"X{j}_", integer=True, positive=True) for j in changed}
+    shape = tuple(fresh.get(j, e) for j, e in enumerate(entry.shape))
+    first = len(d.records)
+    frame.current = Tensor(shape, entry.origin, entry.node)
+    if index is not None:
+        frame.values = {**frame.values, statement.index.id: index}  # type: ignore[union-attr]
+    d.body(statement.body, frame)
+    out = frame.current.shape  # type: ignore[union-attr]
+    maps: dict[int, Affine] = {}
+    for j, x in fresh.items():
+        found = affine_of(out[j], x)
+        if found is None:
+            raise _not_closed(statement, entry.shape, trial, f"axis {j + 1}: X becomes "
+                              f"{_pretty(out[j].xreplace({x: sympy.Symbol('X')}))}")
+        maps[j] = found
+    for j, e in enumerate(out):
+        if j not in fresh and not _same(e, entry.shape[j]):
+            raise _not_closed(statement, entry.shape, trial, f"axis {j + 1} depends on an "
+                              "extent that changes")
+    k = index if index is not None else step_symbol(d)
+    at_k = {x: closed_extent(entry.shape[j], maps[j].a, maps[j].s, maps[j].b, k)
+            for j, x in fresh.items()}
+    for i in range(first, len(d.records)):
+        d.records[i] = step_record(d.records[i], fresh, at_k, count, k, statement)
+    exit_shape = tuple(closed_extent(entry.shape[j], maps[j].a, maps[j].s, maps[j].b, count)
+                       if j in maps else e for j, e in enumerate(entry.shape))
+    frame.current = Tensor(exit_shape, frame.current.origin, frame.current.node)
+    return k, exit_shape
+
+
+def step_symbol(d: Deriver) -> sympy.Symbol:
+    """The pass index k of a recurrence's records (0 ≤ k ≤ n − 1), named apart from the sizes."""
+    taken = {str(s) for s in d.globals}
+    name = next(c for c in ("k", "k_", "k__", "pass_k") if c not in taken)
+    return sympy.Symbol(name, integer=True, nonnegative=True)
+
+
+def step_record(record: LayerRecord, fresh: Mapping[int, sympy.Symbol],
+                at_k: Mapping[sympy.Symbol, Expr], count: Expr, k: Expr,
+                statement: ir.Repeat) -> LayerRecord:
+    xs = set(fresh.values())
+    for w in record.weights:
+        if w.size.free_symbols & xs:
+            raise SymconvError("SC112", f"the weights of {record.type} '{record.name}' depend on "
+                               "an extent the repeat changes, so the passes differ",
+                               record.span, hint=HINT)
+    requires = tuple(r2 for r in record.requires for r2 in step_conditions(r, xs, at_k, count, k))
+
+    def at(shape: Shape) -> Shape:
+        return tuple(e.xreplace(at_k) for e in shape)
+
+    return replace(record, input_shape=at(record.input_shape), output_shape=at(record.output_shape),
+                   input_shapes=tuple(at(s) for s in record.input_shapes), requires=requires)
+
+
+def step_conditions(r: Requirement, xs: set[sympy.Symbol], at_k: Mapping[sympy.Symbol, Expr],
+                    count: Expr, k: Expr) -> tuple[Requirement, ...]:
+    """A body condition at every pass 0 … n − 1. Each extent is monotone in k (the map is
+    non-decreasing, so X₁ ≤ X₀ gives X₂ ≤ X₁ and so on, or ≥ throughout) and a condition
+    monotone in the extents is then strongest at the first or the last pass: it is recorded
+    at both, as ``n = 0 or …`` (true at n = 0, where no pass runs)."""
+    cond = r.condition
+    if not (cond.free_symbols & xs):
+        return (r,)
+    if not _monotone_condition(cond, xs):
+        raise SymconvError("SC112", f"a condition of a layer inside the repeat, {cond}, is not "
+                           "monotone in the extents it changes, so it cannot be checked at "
+                           "the first and last passes alone", r.span, hint=HINT)
+    out = []
+    for at in (Integer(0), count - 1):
+        value = cond.xreplace({x: e.xreplace({k: at}) for x, e in at_k.items()})
+        out.append(replace(r, condition=sympy.Or(sympy.Eq(count, 0), value)))
+    return tuple(out)
+
+
+def _monotone_condition(cond: sympy.Basic, xs: set[sympy.Symbol]) -> bool:
+    if not isinstance(cond, (sympy.GreaterThan, sympy.StrictGreaterThan, sympy.LessThan,
+                             sympy.StrictLessThan)):
+        return False
+    e = cond.lhs - cond.rhs
+    return all(_rising(e, x) or _rising(-e, x) for x in xs)
+
+
+def _rising(e: Expr, x: sympy.Symbol) -> bool:
+    """Whether e is non-decreasing in x by its structure (sums, positive multiples, floors)."""
+    if x not in e.free_symbols or e == x:
+        return True
+    if isinstance(e, sympy.Add):
+        return all(_rising(t, x) for t in e.args)
+    if isinstance(e, sympy.Mul):
+        rest = [f for f in e.args if x not in f.free_symbols]
+        inner = [f for f in e.args if x in f.free_symbols]
+        return len(inner) == 1 and sympy.Mul(*rest).is_positive is True and _rising(inner[0], x)
+    if isinstance(e, (sympy.floor, sympy.ceiling)):
+        return _rising(e.args[0], x)
+    return False
+
+
+# -- messages ----------------------------------------------------------------------------------
+def _same(a: Expr, b: Expr) -> bool:
+    return a == b or sympy.expand(a - b) == 0
+
+
+def _pretty(e: Expr) -> str:
+    from ..maths.printing import pretty
+
+    return pretty(e)
+
+
+def _shape_text(shape: Shape) -> str:
+    return "(" + ", ".join(_pretty(e) for e in shape) + ")"
+
+
+def _not_closed(statement: ir.Repeat, entry: Shape, out: Shape, why: str) -> SymconvError:
+    return SymconvError("SC112", f"no closed form for this symbolic repeat: one pass maps "
+                        f"{_shape_text(entry)} to {_shape_text(out)} ({why})",
+                        statement.count.span, hint=HINT)
