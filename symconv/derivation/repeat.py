@@ -266,6 +266,10 @@ def closed_extent(x: Expr, a: int, s: int, b: int, n: Expr) -> Expr:
     if s == 1:
         return x + n * (a + b)
     shift = a + b * s
+    if shift == 0:
+        return floor(x / s ** n)
+    if shift == s - 1:  # floor((x + sⁿ − 1)/sⁿ) = ceiling(x/sⁿ) (identity 4 of maths/extent.py)
+        return sympy.ceiling(x / s ** n)
     return floor((x + shift * (s ** n - 1) / (s - 1)) / s ** n)
 
 
@@ -326,8 +330,9 @@ def recurrence(d: Deriver, statement: ir.Repeat, frame: Frame, entry: Tensor,
     k = index if index is not None else step_symbol(d)
     at_k = {x: closed_extent(entry.shape[j], maps[j].a, maps[j].s, maps[j].b, k)
             for j, x in fresh.items()}
+    after = {out[j]: closed_extent(entry.shape[j], m.a, m.s, m.b, k + 1) for j, m in maps.items()}
     for i in range(first, len(d.records)):
-        d.records[i] = step_record(d.records[i], fresh, at_k, count, k, statement)
+        d.records[i] = step_record(d.records[i], fresh, at_k, after, count, k)
     exit_shape = tuple(closed_extent(entry.shape[j], maps[j].a, maps[j].s, maps[j].b, count)
                        if j in maps else e for j, e in enumerate(entry.shape))
     frame.current = Tensor(exit_shape, frame.current.origin, frame.current.node)
@@ -342,8 +347,10 @@ def step_symbol(d: Deriver) -> sympy.Symbol:
 
 
 def step_record(record: LayerRecord, fresh: Mapping[int, sympy.Symbol],
-                at_k: Mapping[sympy.Symbol, Expr], count: Expr, k: Expr,
-                statement: ir.Repeat) -> LayerRecord:
+                at_k: Mapping[sympy.Symbol, Expr], after: Mapping[Expr, Expr], count: Expr,
+                k: Expr) -> LayerRecord:
+    """A body record at pass k: its extents in X_k (the pass's output extents as X_{k+1}),
+    its conditions at every pass, its weights the same in every pass (else SC112)."""
     xs = set(fresh.values())
     for w in record.weights:
         if w.size.free_symbols & xs:
@@ -353,7 +360,7 @@ def step_record(record: LayerRecord, fresh: Mapping[int, sympy.Symbol],
     requires = tuple(r2 for r in record.requires for r2 in step_conditions(r, xs, at_k, count, k))
 
     def at(shape: Shape) -> Shape:
-        return tuple(e.xreplace(at_k) for e in shape)
+        return tuple(after[e] if e in after else e.xreplace(at_k) for e in shape)
 
     return replace(record, input_shape=at(record.input_shape), output_shape=at(record.output_shape),
                    input_shapes=tuple(at(s) for s in record.input_shapes), requires=requires)

@@ -1,0 +1,277 @@
+"""`repeat n:` with n a size: the closed form, evaluated at numbers, equals the network derived
+with n a number from the start (unrolled, the path every other test checks against the
+frameworks) for n = 0..12, and the real framework for a few. The expected numbers never come
+from the closed form itself: the closed form is evaluated by plain xreplace here, never through
+`substitute` (which derives again)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sympy
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import symconv
+from symconv.analysis import macs
+from symconv.derivation.model import Derivation
+from symconv.derivation.run import derive_program
+from symconv.errors import SymconvError
+from symconv.language.parse import parse
+from symconv.api import load
+
+ROOT = Path(__file__).parent.parent
+COUNTS = range(13)
+
+SHAPE_KEEPING_TORCH = """convention torch
+sizes n, H, W
+input (8, H, W)
+Conv2d(8, 8, 3, padding=1)
+repeat n:
+    Conv2d(8, 8, 3, padding=1)
+    BatchNorm2d(8)
+    ReLU()
+Conv2d(8, 4, 1)
+"""
+
+RESNET_STAGE = """convention torch
+sizes n, c = 16, H, W
+block Basic(c):
+    input x
+    y = Conv2d(c, c, 3, padding=1, bias=False)(x)
+    y = BatchNorm2d(c)(y)
+    y = ReLU()(y)
+    y = Conv2d(c, c, 3, padding=1, bias=False)(y)
+    y = BatchNorm2d(c)(y)
+    output add(x, y)
+input (c, H, W)
+x = Conv2d(c, c, 3, 2, 1)(input)
+repeat n:
+    x = Basic(c)(x)
+AdaptiveAvgPool2d(1)
+Flatten()
+Linear(c, 10)
+"""
+
+TRANSFORMER = """convention torch
+sizes n, L, d = 32, heads = 4, ff = 64
+input (L, d)
+repeat n:
+    TransformerEncoderLayer(d, heads, ff, batch_first=True)
+LayerNorm(d)
+Linear(d, 7)
+"""
+
+KERAS_DENSE = """sizes n, L
+input (L, 6)
+Dense(6)
+repeat n:
+    Dense(6, activation="relu")
+    Dropout(0.1)
+Dense(3)
+"""
+
+NESTED = """convention torch
+sizes n, m, H
+input (4, H)
+repeat n:
+    Conv1d(4, 4, 3, padding=1)
+    repeat m:
+        Conv1d(4, 4, 1)
+        ReLU()
+Flatten()
+"""
+
+
+def _stride(layer: str, convention: str = "torch") -> str:
+    head = "convention torch\nsizes n, H, W\ninput (8, H, W)\n" if convention == "torch" \
+        else "sizes n, H, W\ninput (H, W, 8)\n"
+    tail = "Flatten()\n"
+    return f"{head}repeat n:\n    {layer}\n{tail}"
+
+
+STRIDED = {
+    "conv_s2_p1": _stride("Conv2d(8, 8, 3, 2, 1)"),
+    "conv_s2_p0": _stride("Conv2d(8, 8, 3, 2)"),
+    "conv_k5_s3_p2": _stride("Conv2d(8, 8, 5, 3, 2)"),
+    "conv_k1_s1_p1": _stride("Conv2d(8, 8, 1, 1, 1)"),
+    "maxpool2": _stride("MaxPool2d(2)"),
+    "maxpool3_s2_p1": _stride("MaxPool2d(3, 2, 1)"),
+    "avgpool_ceil": _stride("AvgPool2d(2, ceil_mode=True)"),
+    "keras_same_s2": _stride('Conv2D(8, 3, strides=2, padding="same")', "keras"),
+    "keras_valid_s2": _stride("Conv2D(8, 3, strides=2)", "keras"),
+    "keras_pool": _stride("MaxPooling2D(2)", "keras"),
+}
+
+SHAPE_KEEPING = {"torch_stack": SHAPE_KEEPING_TORCH, "resnet_stage": RESNET_STAGE,
+                 "transformer": TRANSFORMER, "keras_dense": KERAS_DENSE, "nested": NESTED}
+
+
+def _closed(text: str) -> Derivation:
+    return symconv.derive(text)
+
+
+def _at(d: Derivation, point: dict[str, int]) -> dict[str, object] | None:
+    """The closed form's numbers at `point` by plain evaluation; None where a condition fails."""
+    mapping = {d.symbol(k): sympy.Integer(v) for k, v in point.items()}
+    for r in d.requires:
+        if not bool(r.condition.xreplace(mapping)):
+            return None
+    return {"shape": tuple(e.xreplace(mapping) for e in d.output_shape),
+            "params": d.params.xreplace(mapping), "buffers": d.buffers.xreplace(mapping),
+            "trainable": d.trainable.xreplace(mapping),
+            "macs": sympy.sympify(macs.total(d).xreplace(mapping)).doit()}
+
+
+def _unrolled(text: str, point: dict[str, int]) -> dict[str, object] | None:
+    """The network derived with every size a number from the start: repeats unrolled."""
+    try:
+        u = derive_program(parse(load(text)), point)
+    except SymconvError as err:
+        if err.code == "SC112":
+            raise
+        return None
+    return {"shape": u.output_shape, "params": u.params, "buffers": u.buffers,
+            "trainable": u.trainable, "macs": macs.total(u)}
+
+
+def _points(d: Derivation, extents: list[int]) -> list[dict[str, int]]:
+    others = {s: v for s, v in d.defaults.items() if s != "n"}
+    free = [s for s in d.sizes if s not in others and s not in ("n", "m")]
+    out = []
+    for n in COUNTS:
+        for e in extents:
+            point = {"n": n, **others, **{s: e + i for i, s in enumerate(free)}}
+            if "m" in d.sizes:
+                point["m"] = (n + e) % 4
+            out.append(point)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_KEEPING))
+def test_shape_keeping_equals_unrolling(name: str) -> None:
+    text = SHAPE_KEEPING[name]
+    d = _closed(text)
+    assert d.repeats, "the repeat stays symbolic"
+    for point in _points(d, [5, 9]):
+        assert _at(d, point) == _unrolled(text, point), point
+
+
+@pytest.mark.parametrize("name", sorted(STRIDED))
+def test_stride_stacks_equal_unrolling(name: str) -> None:
+    text = STRIDED[name]
+    try:
+        d = _closed(text)
+    except SymconvError as err:  # refused: then with a position and the SC112 hint
+        assert err.code == "SC112" and "⌊(X + a)/s⌋ + b" in (err.hint or ""), err
+        pytest.skip(f"refused: {err.message}")
+    checked = 0
+    for point in _points(d, [1, 2, 3, 7, 16, 33, 100, 1000, 4095]):
+        closed, unrolled = _at(d, point), _unrolled(text, point)
+        assert closed == unrolled, point
+        checked += unrolled is not None
+    assert checked > 20
+
+
+def test_symbolic_transformer_total_is_the_per_layer_formula() -> None:
+    """n·P_block + the head, P_block by hand: attention 4d² + 4d, feed-forward 2·d·ff + ff + d,
+    two LayerNorms 4d (torch.nn.TransformerEncoderLayer)."""
+    d = _closed(TRANSFORMER.replace("d = 32", "d").replace("ff = 64", "ff"))
+    n, dd, ff = d.symbol("n"), d.symbol("d"), d.symbol("ff")
+    block = 4 * dd**2 + 4 * dd + 2 * dd * ff + ff + dd + 4 * dd
+    assert sympy.expand(d.params - (n * block + 2 * dd + dd * 7 + 7)) == 0
+
+
+def test_substituting_the_count_is_unrolling() -> None:
+    text = RESNET_STAGE
+    for n in (0, 1, 3):
+        sub = symconv.derive(text, subs={"n": n, "H": 12, "W": 10})
+        unrolled = derive_program(parse(load(text)), {"n": n, "H": 12, "W": 10})
+        assert [r.name for r in sub.layers] == [r.name for r in unrolled.layers]
+        assert sub.params == unrolled.params and sub.output_shape == unrolled.output_shape
+        assert not sub.repeats
+
+
+def test_names_after_the_repeat_count_the_passes() -> None:
+    """torch: container indices; Keras: the global counter. The closed form's name, its
+    formula evaluated, is the unrolled name."""
+    for text, convention_name in ((SHAPE_KEEPING_TORCH, "{3*n + 1}"), (KERAS_DENSE, "dense_{n + 1}")):
+        d = _closed(text)
+        assert d.layers[-1].name == convention_name
+        for n in (0, 2, 5):
+            point = {"n": n, "H": 8, "W": 8, "L": 4}
+            point = {k: v for k, v in point.items() if k in d.sizes}
+            u = derive_program(parse(load(text)), point)
+            value = int(sympy.sympify(convention_name.split("{")[1].rstrip("}"),
+                                      locals={"n": sympy.Integer(n)}))
+            expected = convention_name.split("{")[0] + str(value)
+            assert u.layers[-1].name == expected or (value == 0 and u.layers[-1].name == "dense")
+
+
+def test_display_shows_the_body_once_times_n() -> None:
+    d = _closed(SHAPE_KEEPING_TORCH)
+    table = d.render("table")
+    assert "1 (Conv2d) × n" in table and "4 (Conv2d)" not in table
+    assert "× n" in d.render("markdown") and r"\times n" in d.render("latex")
+    data = d.to_dict()
+    assert data["repeats"][0]["count"] == "n"
+    assert data["repeats"][0]["layers"] == ["1", "2", "3"]
+    assert [layer.get("times") for layer in data["layers"]] == [None, "n", "n", "n", None]
+
+
+def test_json_formulas_read_back() -> None:
+    from sympy.parsing.sympy_parser import parse_expr
+
+    d = _closed(STRIDED["conv_s2_p1"])
+    data = d.to_dict()
+    names = symconv.json_symbols(data)
+    for layer in data["layers"]:
+        for e in layer["output_shape"]:
+            if isinstance(e, str):
+                parse_expr(e, local_dict=names)
+    assert parse_expr(data["totals"]["params"], local_dict=names) == d.params
+
+
+@pytest.mark.parametrize("text, message", [
+    ("convention torch\nsizes n, H\ninput (4, H)\nrepeat n:\n    Conv1d(4, 8, 1)\n",
+     "one pass maps (4, H) to (8, H)"),
+    ("convention torch\nsizes n, H\ninput (4, H)\nrepeat n:\n    y = ReLU()\nLinear(H, 2)(y)\n",
+     "tensor 'y' is named inside a symbolic repeat"),
+    ("sizes n, H\ninput (H, 4)\nrepeat n:\n    Dense(4, name=\"d\")\n",
+     "a name given inside a repeat of symbolic count"),
+    ("convention torch\nsizes n, H\ninput (4, H)\nrepeat n:\n    Upsample(scale_factor=2)\n",
+     "axis 2: X becomes 2*X"),
+    ("convention torch\nsizes n, H\ninput (4, H)\nrepeat n - H:\n    ReLU()\n",
+     "a symbolic repeat count must be a whole number ≥ 0"),
+])
+def test_no_closed_form_is_a_positioned_error(text: str, message: str) -> None:
+    with pytest.raises(SymconvError) as info:
+        symconv.derive(text)
+    assert info.value.code == "SC112" and info.value.span is not None
+    assert message in info.value.message, info.value.message
+
+
+def test_repeat_count_accepts_zero() -> None:
+    d = _closed(SHAPE_KEEPING_TORCH)
+    assert d.domain("n").least == 0
+
+
+def test_against_torch() -> None:
+    torch = pytest.importorskip("torch")
+    d = _closed(STRIDED["conv_s2_p1"])
+    for n, h, w in ((0, 9, 9), (3, 40, 17), (5, 100, 33)):
+        net = torch.nn.Sequential(*[torch.nn.Conv2d(8, 8, 3, 2, 1) for _ in range(n)],
+                                  torch.nn.Flatten())
+        out = net(torch.zeros(1, 8, h, w))
+        closed = _at(d, {"n": n, "H": h, "W": w})
+        assert closed is not None
+        assert closed["shape"] == (out.shape[1],)
+        assert closed["params"] == sum(p.numel() for p in net.parameters())
+    d = _closed(TRANSFORMER)
+    for n in (0, 2, 3):
+        layers = [torch.nn.TransformerEncoderLayer(32, 4, 64, batch_first=True) for _ in range(n)]
+        net = torch.nn.Sequential(*layers, torch.nn.LayerNorm(32), torch.nn.Linear(32, 7))
+        closed = _at(d, {"n": n, "L": 5, "d": 32, "heads": 4, "ff": 64})
+        assert closed is not None and closed["params"] == sum(p.numel() for p in net.parameters())
