@@ -275,3 +275,60 @@ def test_against_torch() -> None:
         net = torch.nn.Sequential(*layers, torch.nn.LayerNorm(32), torch.nn.Linear(32, 7))
         closed = _at(d, {"n": n, "L": 5, "d": 32, "heads": 4, "ff": 64})
         assert closed is not None and closed["params"] == sum(p.numel() for p in net.parameters())
+
+
+DENSE_GROWTH = """convention torch
+sizes c = 8, g = 4, H
+input x: (c, H, H)
+repeat 3 as i:
+    y = Conv2d(c + i * g, g, 3, padding=1)(x)
+    x = cat((x, y), 1)
+"""
+
+DENSE_GROWTH_BY_HAND = """convention torch
+sizes c = 8, g = 4, H
+input x: (c, H, H)
+y = Conv2d(c, g, 3, padding=1)(x)
+x = cat((x, y), 1)
+y = Conv2d(c + g, g, 3, padding=1)(x)
+x = cat((x, y), 1)
+y = Conv2d(c + 2 * g, g, 3, padding=1)(x)
+x = cat((x, y), 1)
+"""
+
+INDEXED = """convention torch
+sizes n, c = 4, H
+input (c, H)
+repeat n as i:
+    Conv1d(c, c, 2 * i + 1, padding=i)
+    Linear(H, H + i)
+    Linear(H + i, H)
+"""
+
+
+def test_numeric_loop_index_is_the_file_written_out() -> None:
+    a, b = symconv.derive(DENSE_GROWTH), symconv.derive(DENSE_GROWTH_BY_HAND)
+    assert [(r.name, r.output_shape, r.params) for r in a.layers] == \
+        [(r.name, r.output_shape, r.params) for r in b.layers]
+
+
+def test_symbolic_loop_index_sums_the_weights() -> None:
+    """Σ over i of weights polynomial in i, in closed form (Faulhaber), against unrolling."""
+    d = _closed(INDEXED)
+    assert d.symbol("n") not in d.layers[0].params.free_symbols  # one pass's count, in i
+    for point in _points(d, [1, 3, 8]):
+        assert _at(d, point) == _unrolled(INDEXED, point), point
+
+
+def test_loop_index_against_torch() -> None:
+    torch = pytest.importorskip("torch")
+    d = _closed(INDEXED)
+    for n in (0, 1, 4):
+        mods = []
+        for i in range(n):
+            mods += [torch.nn.Conv1d(4, 4, 2 * i + 1, padding=i), torch.nn.Linear(6, 6 + i),
+                     torch.nn.Linear(6 + i, 6)]
+        net = torch.nn.Sequential(*mods)
+        assert net(torch.zeros(1, 4, 6)).shape[1:] == (4, 6)
+        closed = _at(d, {"n": n, "c": 4, "H": 6})
+        assert closed is not None and closed["params"] == sum(p.numel() for p in net.parameters())

@@ -129,7 +129,7 @@ def symbolic(d: Deriver, statement: ir.Repeat, frame: Frame, count: Expr) -> Non
         steps = recurrence(d, statement, frame, entry, changed, count, index, exit_.shape)
         d.namer.symbolic -= 1
     else:
-        check_constant(d, statement, before, index)
+        check_constant(d, statement, before, index, count)
         steps = None
     frame.values = values
     close(d, statement, frame, before, entry, count, index, steps)
@@ -162,23 +162,23 @@ def check_pass(d: Deriver, statement: ir.Repeat, frame: Frame, before: State) ->
                                hint="give the repeat a number")
 
 
-def check_constant(d: Deriver, statement: ir.Repeat, before: State, index: Expr | None) -> None:
-    """A shape-keeping body whose conditions hold the same in every pass: with a loop index,
-    weights polynomial in it and conditions free of it."""
+def check_constant(d: Deriver, statement: ir.Repeat, before: State, index: Expr | None,
+                   count: Expr) -> None:
+    """A shape-keeping body with a loop index i: weights polynomial in i (summed in closed
+    form), conditions monotone in i (checked at the first and the last pass)."""
     if index is None:
         return
-    for record in d.records[before.records:]:
-        for r in record.requires:
-            if index in r.condition.free_symbols:
-                raise SymconvError("SC112", f"a condition of {record.type} '{record.name}' "
-                                   f"depends on the loop index: {r.condition}", record.span,
-                                   hint="give the repeat a number")
+    for at in range(before.records, len(d.records)):
+        record = d.records[at]
         for w in record.weights:
             if index in w.size.free_symbols and not w.size.is_polynomial(index):
                 raise SymconvError("SC112", f"the weights of {record.type} '{record.name}' are "
                                    "not a polynomial in the loop index, so their sum over the "
                                    "passes has no closed form here", record.span,
                                    hint="give the repeat a number")
+        requires = tuple(r2 for r in record.requires
+                         for r2 in step_conditions(r, {index}, {index: index}, count, index))
+        d.records[at] = replace(record, requires=requires)
 
 
 def close(d: Deriver, statement: ir.Repeat, frame: Frame, before: State, entry: Tensor,
@@ -377,12 +377,14 @@ def step_conditions(r: Requirement, xs: set[sympy.Symbol], at_k: Mapping[sympy.S
         return (r,)
     if not _monotone_condition(cond, xs):
         raise SymconvError("SC112", f"a condition of a layer inside the repeat, {cond}, is not "
-                           "monotone in the extents it changes, so it cannot be checked at "
-                           "the first and last passes alone", r.span, hint=HINT)
+                           "monotone in what changes from pass to pass, so it cannot be "
+                           "checked at the first and last passes alone", r.span, hint=HINT)
     out = []
     for at in (Integer(0), count - 1):
         value = cond.xreplace({x: e.xreplace({k: at}) for x, e in at_k.items()})
-        out.append(replace(r, condition=sympy.Or(sympy.Eq(count, 0), value)))
+        guarded = sympy.Or(sympy.Eq(count, 0), value)
+        if guarded is not sympy.true and all(o.condition != guarded for o in out):
+            out.append(replace(r, condition=guarded))
     return tuple(out)
 
 
