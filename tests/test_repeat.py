@@ -332,3 +332,16 @@ def test_loop_index_against_torch() -> None:
         assert net(torch.zeros(1, 4, 6)).shape[1:] == (4, 6)
         closed = _at(d, {"n": n, "c": 4, "H": 6})
         assert closed is not None and closed["params"] == sum(p.numel() for p in net.parameters())
+
+
+def test_solve_for_the_depth_under_a_budget() -> None:
+    """The deepest stack under a budget, checked here on unrolled networks: the answer fits,
+    one more pass does not."""
+    text = TRANSFORMER
+    budget = 200_000
+    s = symconv.solve(text, ["n"], [symconv.Target("max-params", budget)], subs={"L": 16})
+    best = s.extreme["n"]  # type: ignore[index]
+    fits = _unrolled(text, {"n": best, "L": 16, "d": 32, "heads": 4, "ff": 64})
+    over = _unrolled(text, {"n": best + 1, "L": 16, "d": 32, "heads": 4, "ff": 64})
+    assert fits is not None and over is not None
+    assert fits["params"] <= budget < over["params"]  # type: ignore[operator]
