@@ -345,3 +345,11 @@ def test_solve_for_the_depth_under_a_budget() -> None:
     over = _unrolled(text, {"n": best + 1, "L": 16, "d": 32, "heads": 4, "ff": 64})
     assert fits is not None and over is not None
     assert fits["params"] <= budget < over["params"]  # type: ignore[operator]
+
+
+def test_stepwise_latex_writes_the_sum() -> None:
+    d = _closed(INDEXED)
+    text = d.render("latex", formulas="stepwise")
+    assert r"\sum_{i=0}^{n - 1}" in text
+    d = _closed(SHAPE_KEEPING_TORCH)
+    assert r"P = n \cdot \left(600\right) = 600 \cdot n" in d.render("latex", formulas="stepwise")

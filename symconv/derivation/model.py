@@ -80,6 +80,18 @@ def _total(counts: list[tuple[Expr, Expr]]) -> Expr:
                  for times, values in groups.items()])
 
 
+def over_passes(r: RepeatRecord, value: Expr) -> Expr:
+    """Σ of `value` over the passes of `r`: n·value, or, when it holds the pass symbol, the sum
+    in closed form where it is a polynomial in it (Faulhaber: sympy.summation is exact there),
+    else an unevaluated Σ (exact at any count substituted)."""
+    k = r.steps
+    if k is None or k not in value.free_symbols:
+        return r.count * value
+    if value.is_polynomial(k):
+        return sympy.factor_terms(sympy.summation(value, (k, 0, r.count - 1)))
+    return sympy.Sum(value, (k, 0, r.count - 1))
+
+
 def _within(times: Expr, outer: Expr) -> Expr:
     """The repeats of `times` inside `outer` (a product of the counts around a block)."""
     return times if outer == 1 else sympy.cancel(times / outer)
@@ -320,20 +332,16 @@ class Derivation:
                 out[i].insert(0, r)
         return tuple(tuple(rs) for rs in out)
 
-    def applied(self, index: int, value: Expr) -> Expr:
+    def applied(self, index: int, value: Expr, upto: RepeatRecord | None = None) -> Expr:
         """A value of one application of layer `index` (its MACs, its parameters) over every
-        application: times each symbolic count around it, or summed over the passes when it
-        depends on the pass (a polynomial in closed form, Faulhaber's sums; anything else as
-        an unevaluated Σ, exact at any count substituted)."""
+        application (with `upto`, those of one pass of that repeat): times each symbolic count
+        around it, or summed over the passes when it depends on the pass (`over_passes`)."""
         if not self.repeats or value == 0:
             return value
         for r in self.enclosing[index]:
-            k = r.steps
-            if k is not None and k in value.free_symbols:
-                value = (sympy.factor_terms(sympy.summation(value, (k, 0, r.count - 1)))
-                         if value.is_polynomial(k) else sympy.Sum(value, (k, 0, r.count - 1)))
-            else:
-                value = r.count * value
+            if r is upto:
+                break
+            value = over_passes(r, value)
         return value
 
     def over_layers(self, values: list[Expr]) -> Expr:

@@ -47,6 +47,24 @@ def _expanded(d: Derivation) -> list[str]:
             rf" && P = {latex(layer.params)}" for layer in d.layers]
 
 
+def _repeat_sums(d: Derivation) -> list[str]:
+    """Each symbolic repeat's parameters: n·P for a body the same in every pass, the sum over
+    the passes (and its closed form) for one that depends on the pass."""
+    from ..derivation.stepwise import repeat_sums
+
+    rows = []
+    for s in repeat_sums(d):
+        r, k = s.repeat, s.repeat.steps
+        if k is not None and k in s.per_pass.free_symbols:
+            written = (rf"\sum_{{{latex(k)}=0}}^{{{latex(r.count - 1)}}} "
+                       rf"\left({latex(s.per_pass)}\right)")
+        else:
+            written = rf"{latex(r.count)} \cdot \left({latex(s.per_pass)}\right)"
+        rows.append(rf"  \text{{repeat (line {r.span.line})}} &:\ {_shape(r.exit)}"
+                    rf" && P = {written} = {latex(s.total)}")
+    return rows
+
+
 def _stepwise(d: Derivation) -> list[str]:
     from ..derivation.stepwise import steps
 
@@ -56,7 +74,7 @@ def _stepwise(d: Derivation) -> list[str]:
         rows.append(rf"  {_label(step.record.name, step.record.type, step.record.times)} &:\ {_shape(step.shape)}"
                     + (rf",\quad {defines}" if defines else "")
                     + rf" && P = {latex(step.params)}")
-    return rows
+    return rows + _repeat_sums(d)
 
 
 def _formulas(d: Derivation, options: Options) -> list[str]:
