@@ -353,3 +353,37 @@ def test_stepwise_latex_writes_the_sum() -> None:
     assert r"\sum_{i=0}^{n - 1}" in text
     d = _closed(SHAPE_KEEPING_TORCH)
     assert r"P = n \cdot \left(600\right) = 600 \cdot n" in d.render("latex", formulas="stepwise")
+
+
+def _repeating_examples() -> list[Path]:
+    out = []
+    for path in sorted((ROOT / "examples").glob("*.arch")):
+        d = symconv.derive(path)
+        if d.repeats:
+            out.append(path)
+    return out
+
+
+REPEATING = _repeating_examples()
+
+
+def test_an_example_repeats_symbolically() -> None:
+    assert any(p.name == "transformer_stack_torch.arch" for p in REPEATING)
+
+
+@pytest.mark.parametrize("path", REPEATING, ids=[p.stem for p in REPEATING])
+def test_every_repeating_example_substitutes_as_it_unrolls(path: Path) -> None:
+    """Each symbolic count at 0..4 (the other sizes at their defaults, or small values), the
+    closed form evaluated, against the file derived with the numbers from the start; and
+    `--subs` (which derives again) gives the unrolled layers."""
+    d = symconv.derive(path)
+    counts = sorted({str(x) for r in d.repeats for x in r.count.free_symbols})
+    text = path.read_text(encoding="utf-8")
+    base = {s: d.defaults.get(s, 16) for s in d.sizes if s not in counts}
+    for n in range(5):
+        point = {**base, **{c: n for c in counts}}
+        assert _at(d, point) == _unrolled(text, point), point
+        sub = symconv.derive(path, subs=point)
+        unrolled = derive_program(parse(load(text)), point)
+        assert [(r.name, r.output_shape, r.params) for r in sub.layers] == \
+            [(r.name, r.output_shape, r.params) for r in unrolled.layers]
