@@ -387,3 +387,64 @@ def test_every_repeating_example_substitutes_as_it_unrolls(path: Path) -> None:
         unrolled = derive_program(parse(load(text)), point)
         assert [(r.name, r.output_shape, r.params) for r in sub.layers] == \
             [(r.name, r.output_shape, r.params) for r in unrolled.layers]
+
+
+# -- random repeating nets: a body drawn from shape-keeping and strided layers --------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def torch_layer(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["conv", "pool", "avg", "keep", "keep", "same"]))
+    k = draw(st.integers(1, 5))
+    s = draw(st.integers(1, 3))
+    p = draw(st.integers(0, k // 2))
+    if kind == "conv":
+        return f"Conv2d(4, 4, {k}, {s}, {p})"
+    if kind == "pool":
+        ceil = draw(st.booleans())
+        return f"MaxPool2d({k}, {s}, {p}, ceil_mode={ceil})"
+    if kind == "avg":
+        return f"AvgPool2d({k}, {s}, {p})"
+    if kind == "same":
+        d = draw(st.integers(1, 2))
+        return f"Conv2d(4, 4, 3, padding={d}, dilation={d})"
+    return draw(st.sampled_from(["ReLU()", "BatchNorm2d(4)", "GroupNorm(2, 4)", "Dropout(0.1)"]))
+
+
+@st.composite
+def keras_layer(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["conv", "pool", "keep"]))
+    k = draw(st.integers(1, 4))
+    s = draw(st.integers(1, 3))
+    pad = draw(st.sampled_from(['"same"', '"valid"']))
+    if kind == "conv":
+        return f"Conv2D(4, {k}, strides={s}, padding={pad})"
+    if kind == "pool":
+        return f"MaxPooling2D({k}, strides={s}, padding={pad})"
+    return draw(st.sampled_from(["ReLU()", "BatchNormalization()", "Dropout(0.1)"]))
+
+
+@st.composite
+def repeating_net(draw: st.DrawFn) -> str:
+    torch = draw(st.booleans())
+    body = draw(st.lists(torch_layer() if torch else keras_layer(), min_size=1, max_size=3))
+    head = ("convention torch\nsizes n, H, W\ninput (4, H, W)\n" if torch
+            else "sizes n, H, W\ninput (H, W, 4)\n")
+    return head + "repeat n:\n" + "".join(f"    {b}\n" for b in body) + "Flatten()\n"
+
+
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(repeating_net())
+def test_random_repeating_nets_equal_unrolling(text: str) -> None:
+    try:
+        d = _closed(text)
+    except SymconvError as err:
+        assert err.code in ("SC112", "SC104", "SC201", "SC202"), err
+        return
+    for n in COUNTS:
+        for h, w in ((1, 2), (5, 9), (16, 23), (64, 41)):
+            point = {"n": n, "H": h, "W": w}
+            assert _at(d, point) == _unrolled(text, point), (text, point)
