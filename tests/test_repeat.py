@@ -448,3 +448,12 @@ def test_random_repeating_nets_equal_unrolling(text: str) -> None:
         for h, w in ((1, 2), (5, 9), (16, 23), (64, 41)):
             point = {"n": n, "H": h, "W": w}
             assert _at(d, point) == _unrolled(text, point), (text, point)
+
+
+def test_no_receptive_field_through_a_symbolic_repeat() -> None:
+    """One pass is derived: a field computed from it would be that of n = 1 (5 × 5 after a
+    MaxPool2d(2) following Conv2d(8, 8, 3, 2, 1) × n, where n = 2 gives 13 × 13)."""
+    from symconv.analysis import receptive
+
+    d = _closed(STRIDED["conv_s2_p1"].replace("Flatten()", "MaxPool2d(2)"))
+    assert receptive.fields(d) == [None, None]
