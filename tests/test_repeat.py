@@ -457,3 +457,26 @@ def test_no_receptive_field_through_a_symbolic_repeat() -> None:
 
     d = _closed(STRIDED["conv_s2_p1"].replace("Flatten()", "MaxPool2d(2)"))
     assert receptive.fields(d) == [None, None]
+
+
+POOLS = """convention torch
+sizes n, H, W
+input (8, H, W)
+repeat n:
+    MaxPool2d(2)
+Flatten()
+"""
+
+
+def test_verify_builds_the_unrolled_network() -> None:
+    """verify samples n and builds n pools in torch, inside the domain and at the nearest
+    point outside it (where torch must refuse as symconv does)."""
+    pytest.importorskip("torch")
+    report = symconv.verify(POOLS, samples=3, seed=0)
+    assert report.ok, report
+
+
+def test_solve_a_shape_through_the_recurrence() -> None:
+    """8·⌊H/2ⁿ⌋·⌊W/2ⁿ⌋ = 16 at H = 64, W = 33: n = 5 (64 → 2, 33 → 1), by hand."""
+    s = symconv.solve(POOLS, ["n"], [symconv.Target("shape", (16,))], subs={"H": 64, "W": 33})
+    assert s.solutions == [{"n": 5}]

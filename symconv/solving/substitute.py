@@ -66,7 +66,14 @@ def _unrolled(d: Derivation, counts: Mapping[str, int]) -> Derivation:
 def unchecked(d: Derivation, values: Mapping[str, int]) -> Derivation:
     """The network's inputs, layer calls and layer input shapes at `values`, conditions not
     checked: enough to build the network in a framework where symconv refuses it (`symconv
-    verify` checks that the framework refuses it too)."""
+    verify` checks that the framework refuses it too). A symbolic repeat's count in `values`
+    unrolls it first (its records are one pass), where the count alone leaves it valid."""
+    counts = {k: v for k, v in values.items() if k in _counts(d)}
+    if counts:
+        try:
+            d = _unrolled(d, counts)
+        except SymconvError:
+            pass  # invalid for the count alone: the one pass the records hold is built
     mapping = {d.symbol(k): sympy.Integer(v) for k, v in values.items()}
     layers = tuple(replace(layer, call=_call(layer.call, mapping) if layer.call else None,
                            input_shape=_shape(layer.input_shape, mapping),
