@@ -105,8 +105,33 @@ STRIDED = {
     "keras_pool": _stride("MaxPooling2D(2)", "keras"),
 }
 
+BLOCK_COUNTS = """convention torch
+sizes n, c = 8, H
+block Stage(k, c):
+    repeat k:
+        Conv2d(c, c, 3, padding=1)
+        ReLU()
+input x: (c, H, H)
+x = Stage(n, c)(x)
+x = Stage(2 * n + 1, c)(x)
+Flatten()
+"""
+
+KERAS_BLOCKS = """sizes n, L
+block Res():
+    input x
+    y = Dense(6)(x)
+    output add(x, y)
+input (L, 6)
+repeat n:
+    Res()
+    LayerNormalization()
+Dense(3)
+"""
+
 SHAPE_KEEPING = {"torch_stack": SHAPE_KEEPING_TORCH, "resnet_stage": RESNET_STAGE,
-                 "transformer": TRANSFORMER, "keras_dense": KERAS_DENSE, "nested": NESTED}
+                 "transformer": TRANSFORMER, "keras_dense": KERAS_DENSE, "nested": NESTED,
+                 "block_counts": BLOCK_COUNTS, "keras_blocks": KERAS_BLOCKS}
 
 
 def _closed(text: str) -> Derivation:
@@ -245,6 +270,12 @@ def test_json_formulas_read_back() -> None:
      "axis 2: X becomes 2*X"),
     ("convention torch\nsizes n, H\ninput (4, H)\nrepeat n - H:\n    ReLU()\n",
      "a symbolic repeat count must be a whole number ≥ 0"),
+    ("convention torch\nsizes n, H\ninput (4, H)\nshared f = Linear(H, H)\nrepeat n:\n"
+     "    f()\n", "shared layer 'f' is applied inside a symbolic repeat"),
+    ("convention torch\nsizes n, H\ninput (4, H)\nrepeat n:\n    shared f = Linear(H, H)\n"
+     "    f()\n", "cannot declare a shared layer"),
+    ("convention torch\nsizes n, H\ninput x: (4, H)\nrepeat n:\n    y = ReLU()(x)\n"
+     "    output y\n", "cannot give the network's outputs"),
 ])
 def test_no_closed_form_is_a_positioned_error(text: str, message: str) -> None:
     with pytest.raises(SymconvError) as info:

@@ -89,13 +89,15 @@ class State:
     current: Tensor | None
     shared: int
     outputs: list[Tensor]
+    unapplied: frozenset[str]  # shared layers declared and not applied yet
 
     @classmethod
     def of(cls, d: Deriver, frame: Frame) -> State:
         return cls(len(d.records), len(d.block_records), len(d.repeat_records), set(d.recorded),
                    dict(d.namer.keras_counts), dict(d.namer.taken), frame.index,
                    dict(frame.calls), dict(frame.tensors), frame.current, len(frame.shared),
-                   frame.outputs)
+                   frame.outputs,
+                   frozenset(k for k, v in frame.shared.items() if v.first is None))
 
     def restore(self, d: Deriver, frame: Frame) -> None:
         del d.records[self.records:], d.block_records[self.blocks:]
@@ -153,6 +155,12 @@ def check_pass(d: Deriver, statement: ir.Repeat, frame: Frame, before: State) ->
     if frame.outputs is not before.outputs:
         raise SymconvError("SC112", "a symbolic repeat cannot give the network's outputs",
                            statement.span)
+    for name in before.unapplied:
+        first = frame.shared[name].first
+        if first is not None:
+            raise SymconvError("SC112", f"shared layer '{name}' is applied inside a symbolic "
+                               "repeat: its weights count once, and not at all when the count "
+                               "is 0", first.span, hint="give the repeat a number")
     for record in d.records[before.records:]:
         if record.shares is not None and all(r.name != record.shares
                                              for r in d.records[before.records:]):
