@@ -14,7 +14,7 @@ import sympy
 
 from ..errors import Span, SymconvError, did_you_mean
 from ..language import ir
-from ..language.values import Arg, Deferred, evaluate
+from ..language.values import Arg, Deferred
 from ..layers import REGISTRY, Call, LayerSpec
 from ..layers.base import REQUIRED, SubLayer
 from ..maths import symbols
@@ -143,16 +143,8 @@ class Deriver:
         self.bodies -= 1  # not in a `finally`: an error ends the derivation
 
     def repeat(self, statement: ir.Repeat, frame: Frame) -> None:
-        """symconv/derivation/repeat.py: unrolled, or closed for a symbolic count (a use of
-        its sizes that accepts 0)."""
-        from . import repeat
+        from . import repeat  # unrolled, or closed for a symbolic count
 
-        count = evaluate(statement.count, frame.values).value
-        if isinstance(count, sympy.Expr) and count.free_symbols:
-            self.seen.note("repeat", count)
-            for x in sorted(count.free_symbols & self.seen.inference.open_symbols(), key=str):
-                self.seen.inference.use(x, count, 0, lambda: f"the repeat count (line "
-                                        f"{statement.span.line})")
         repeat.run(self, statement, frame)
 
     def input(self, statement: ir.Input, frame: Frame) -> None:

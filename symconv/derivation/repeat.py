@@ -16,35 +16,36 @@ summed in closed form by `Derivation.applied`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import sympy
-from sympy import Expr, Integer, floor
+from sympy import Expr, Integer
 
 from ..errors import Span, SymconvError
 from ..language import ir
-from ..layers.base import Requirement
-from ..maths import extent
 from .binding import repeat_count
+from .recurrence import HINT, Affine, affine_of, closed_extent, step_conditions, step_record
 from .frames import Frame, Tensor
-from .model import LayerRecord, RepeatRecord, Shape
+from .model import RepeatRecord, Shape
 
 if TYPE_CHECKING:
     from .propagate import Deriver
 
-HINT = ("the body must keep the shape, or change each extent as ⌊(X + a)/s⌋ + b with numbers "
-        "a, s ≥ 1 and b; or give the repeat a number")
 
 
 def run(d: Deriver, statement: ir.Repeat, frame: Frame) -> None:
-    """A `repeat` statement: unrolled for a number, closed for a symbolic count."""
+    """A `repeat` statement: unrolled for a number, closed for a symbolic count (a use of its
+    sizes that accepts 0: `Inference.use` with least 0)."""
     d.namer.repeating += 1
     count = d.memo(statement, frame.values, lambda: repeat_count(statement, frame.values))
     if isinstance(count, int):
         unrolled(d, statement, frame, count)
     else:
+        d.seen.note("repeat", count)
+        inference = d.seen.inference
+        for x in sorted(count.free_symbols & inference.open_symbols(), key=str):
+            inference.use(x, count, 0, lambda: f"the repeat count (line {statement.span.line})")
         symbolic(d, statement, frame, count)
     d.namer.repeating -= 1
 
@@ -256,60 +257,6 @@ def hidden_error(d: Deriver, node: ir.Name, frame: Frame) -> SymconvError | None
 
 
 # -- the affine floor recurrence ---------------------------------------------------------------
-def closed_extent(x: Expr, a: int, s: int, b: int, n: Expr) -> Expr:
-    """The extent after n passes of ``X ↦ floor((X + a)/s) + b`` from x.
-
-    With a' = a + b·s one pass is ``floor((X + a')/s)`` (identity 2 of maths/extent.py). For
-    whole numbers a' and s ≥ 1 and any real y, ``floor((floor(y) + a')/s) = floor((y + a')/s)``:
-    write t = floor((y + a')/s), so t·s ≤ y + a' < (t+1)·s; as t·s − a' is whole and at most y,
-    it is at most floor(y), and floor(y) ≤ y < (t+1)·s − a'; hence
-    t·s ≤ floor(y) + a' < (t+1)·s. By induction on n, with y = (x + a'(sⁿ − 1)/(s − 1))/sⁿ,
-
-        X_n = floor((x + a'·(sⁿ − 1)/(s − 1)) / sⁿ)    for s ≥ 2,
-
-    since ``(y + a')/s = (x + a'(sⁿ − 1)/(s − 1) + a'·sⁿ)/sⁿ⁺¹`` and
-    (sⁿ − 1)/(s − 1) + sⁿ = (sⁿ⁺¹ − 1)/(s − 1). For s = 1 each pass adds a + b: X_n = x + n(a + b).
-    At n = 0 both give x.
-    """
-    if s == 1:
-        return x + n * (a + b)
-    shift = a + b * s
-    if shift == 0:
-        return floor(x / s ** n)
-    if shift == s - 1:  # floor((x + sⁿ − 1)/sⁿ) = ceiling(x/sⁿ) (identity 4 of maths/extent.py)
-        return sympy.ceiling(x / s ** n)
-    return floor((x + shift * (s ** n - 1) / (s - 1)) / s ** n)
-
-
-@dataclass(frozen=True)
-class Affine:
-    a: int
-    s: int
-    b: int
-
-
-def affine_of(e: Expr, x: sympy.Symbol) -> Affine | None:
-    """(a, s, b) when ``e = floor((x + a)/s) + b`` with numbers a, s ≥ 1, b; else None."""
-    if e.free_symbols != {x}:
-        return None
-    form = extent.decompose(e)
-    num, den, off = sympy.expand(form.num), form.den, form.offset
-    if not (den.is_Integer and den >= 1 and off.is_Integer):
-        return None
-    poly = sympy.Poly(num, x) if num.is_polynomial(x) else None
-    if poly is None or poly.degree() != 1 or poly.coeff_monomial(x) != 1:
-        return None
-    a = poly.coeff_monomial(1)
-    if not a.is_Integer:
-        return None
-    found = Affine(int(a), int(den), int(off))
-    for value in range(1, 40):  # the form read back: decompose is exact, this guards the reading
-        if e.xreplace({x: Integer(value)}) != closed_extent(Integer(value), found.a, found.s,
-                                                            found.b, Integer(1)):
-            return None
-    return found
-
-
 def recurrence(d: Deriver, statement: ir.Repeat, frame: Frame, entry: Tensor,
                changed: list[int], count: Expr, index: Expr | None,
                trial: Shape) -> tuple[Expr, Shape]:
@@ -352,71 +299,6 @@ def step_symbol(d: Deriver) -> sympy.Symbol:
     taken = {str(s) for s in d.globals}
     name = next(c for c in ("k", "k_", "k__", "pass_k") if c not in taken)
     return sympy.Symbol(name, integer=True, nonnegative=True)
-
-
-def step_record(record: LayerRecord, fresh: Mapping[int, sympy.Symbol],
-                at_k: Mapping[sympy.Symbol, Expr], after: Mapping[Expr, Expr], count: Expr,
-                k: Expr) -> LayerRecord:
-    """A body record at pass k: its extents in X_k (the pass's output extents as X_{k+1}),
-    its conditions at every pass, its weights the same in every pass (else SC112)."""
-    xs = set(fresh.values())
-    for w in record.weights:
-        if w.size.free_symbols & xs:
-            raise SymconvError("SC112", f"the weights of {record.type} '{record.name}' depend on "
-                               "an extent the repeat changes, so the passes differ",
-                               record.span, hint=HINT)
-    requires = tuple(r2 for r in record.requires for r2 in step_conditions(r, xs, at_k, count, k))
-
-    def at(shape: Shape) -> Shape:
-        return tuple(after[e] if e in after else e.xreplace(at_k) for e in shape)
-
-    return replace(record, input_shape=at(record.input_shape), output_shape=at(record.output_shape),
-                   input_shapes=tuple(at(s) for s in record.input_shapes), requires=requires)
-
-
-def step_conditions(r: Requirement, xs: set[sympy.Symbol], at_k: Mapping[sympy.Symbol, Expr],
-                    count: Expr, k: Expr) -> tuple[Requirement, ...]:
-    """A body condition at every pass 0 … n − 1. Each extent is monotone in k (the map is
-    non-decreasing, so X₁ ≤ X₀ gives X₂ ≤ X₁ and so on, or ≥ throughout) and a condition
-    monotone in the extents is then strongest at the first or the last pass: it is recorded
-    at both, as ``n = 0 or …`` (true at n = 0, where no pass runs)."""
-    cond = r.condition
-    if not (cond.free_symbols & xs):
-        return (r,)
-    if not _monotone_condition(cond, xs):
-        raise SymconvError("SC112", f"a condition of a layer inside the repeat, {cond}, is not "
-                           "monotone in what changes from pass to pass, so it cannot be "
-                           "checked at the first and last passes alone", r.span, hint=HINT)
-    out = []
-    for at in (Integer(0), count - 1):
-        value = cond.xreplace({x: e.xreplace({k: at}) for x, e in at_k.items()})
-        guarded = sympy.Or(sympy.Eq(count, 0), value)
-        if guarded is not sympy.true and all(o.condition != guarded for o in out):
-            out.append(replace(r, condition=guarded))
-    return tuple(out)
-
-
-def _monotone_condition(cond: sympy.Basic, xs: set[sympy.Symbol]) -> bool:
-    if not isinstance(cond, (sympy.GreaterThan, sympy.StrictGreaterThan, sympy.LessThan,
-                             sympy.StrictLessThan)):
-        return False
-    e = cond.lhs - cond.rhs
-    return all(_rising(e, x) or _rising(-e, x) for x in xs)
-
-
-def _rising(e: Expr, x: sympy.Symbol) -> bool:
-    """Whether e is non-decreasing in x by its structure (sums, positive multiples, floors)."""
-    if x not in e.free_symbols or e == x:
-        return True
-    if isinstance(e, sympy.Add):
-        return all(_rising(t, x) for t in e.args)
-    if isinstance(e, sympy.Mul):
-        rest = [f for f in e.args if x not in f.free_symbols]
-        inner = [f for f in e.args if x in f.free_symbols]
-        return len(inner) == 1 and sympy.Mul(*rest).is_positive is True and _rising(inner[0], x)
-    if isinstance(e, (sympy.floor, sympy.ceiling)):
-        return _rising(e.args[0], x)
-    return False
 
 
 # -- messages ----------------------------------------------------------------------------------
