@@ -47,6 +47,7 @@ from .frames import (
     same_weights,
     tensor_arguments,
 )
+from . import repeat
 from .model import BlockRecord, Derivation, LayerCall, LayerRecord, RepeatRecord, Shape
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
@@ -143,9 +144,7 @@ class Deriver:
         self.bodies -= 1  # not in a `finally`: an error ends the derivation
 
     def repeat(self, statement: ir.Repeat, frame: Frame) -> None:
-        from . import repeat  # unrolled, or closed for a symbolic count
-
-        repeat.run(self, statement, frame)
+        repeat.run(self, statement, frame)  # unrolled, or closed for a symbolic count
 
     def input(self, statement: ir.Input, frame: Frame) -> None:
         if frame.in_block:
@@ -221,9 +220,7 @@ class Deriver:
                            hint="e.g. `Conv2D(32, 3)`, `y = Dense(10)(x)` or `z = add(x, y)`")
 
     def unknown_tensor(self, node: ir.Name, frame: Frame) -> SymconvError:
-        from .repeat import hidden_error
-
-        return hidden_error(self, node, frame) or not_a_tensor(node, frame)
+        return repeat.hidden_error(self, node, frame) or not_a_tensor(node, frame)
 
     def tensors(self, values: tuple[ir.Value, ...], frame: Frame) -> list[Tensor]:
         """Tensor arguments; one tuple stands for a list, as in `Add()([a, b])`."""

@@ -17,20 +17,36 @@ summed in closed form by `Derivation.applied`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sympy
 from sympy import Expr, Integer
 
 from ..errors import Span, SymconvError
 from ..language import ir
-from .binding import repeat_count
+from .binding import Namer, repeat_count
+from .domains import Uses
+from .frames import Frame, Memo, Tensor
+from .model import BlockRecord, LayerRecord, RepeatRecord, Shape
 from .recurrence import HINT, Affine, affine_of, closed_extent, step_conditions, step_record
-from .frames import Frame, Tensor
-from .model import RepeatRecord, Shape
 
-if TYPE_CHECKING:
-    from .propagate import Deriver
+class Deriver(Protocol):
+    """What a repeat needs of propagate.Deriver (which calls `run`; typed by its parts so
+    that this module does not import propagate)."""
+
+    records: list[LayerRecord]
+    block_records: list[BlockRecord]
+    repeat_records: list[RepeatRecord]
+    recorded: set[sympy.Basic]
+    namer: Namer
+    memo: Memo
+    seen: Uses
+    hidden: dict[tuple[int, str], str]
+    globals: dict[str, object]
+
+    def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None: ...
+
+    def current(self, frame: Frame, span: Span) -> Tensor: ...
 
 
 
