@@ -233,6 +233,14 @@ def _expected(parser: Lark, names: set[str]) -> str:
     return ", ".join(sorted(set(shown)))
 
 
+def _elsewhere(source: Source, line: int) -> set[str]:
+    """Keywords LALR's merged states expect after any expression that belong to one statement
+    only: `as` (`repeat n as i:`) is not offered on other lines."""
+    lines = source.text.splitlines()
+    text = lines[line - 1].lstrip() if 0 < line <= len(lines) else ""
+    return set() if text.startswith("repeat") else {"AS"}
+
+
 def _syntax_error(err: UnexpectedInput, source: Source, parser: Lark) -> SymconvError:
     line, column = max(err.line, 1), max(err.column, 1)
     hint = None
@@ -250,7 +258,7 @@ def _syntax_error(err: UnexpectedInput, source: Source, parser: Lark) -> Symconv
         tok = err.token
         what = "end of line" if tok.type == "_NL" else "end of file" if tok.type == "$END" else repr(str(tok))
         message = f"unexpected {what}"
-        expected = _expected(parser, set(err.expected))
+        expected = _expected(parser, set(err.expected) - _elsewhere(source, line))
         if expected:
             hint = f"expected one of: {expected}"
         if tok.type == "_INDENT":
