@@ -39,7 +39,8 @@ def _shape(shape) -> str:  # type: ignore[no-untyped-def]
 def _label(name: str, type_: str, times: Expr = Integer(1)) -> str:
     """The name and type; `\times n` for a row inside a repeat of symbolic count n."""
     label = rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
-    return label if times == 1 else label + rf"\ \times {latex(times)}"
+    # \ensuremath: the label is set in text (the table) and in math (align*) alike
+    return label if times == 1 else label + rf"\ \ensuremath{{\times {latex(times)}}}"
 
 
 def _expanded(d: Derivation) -> list[str]:
