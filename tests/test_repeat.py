@@ -511,3 +511,21 @@ def test_solve_a_shape_through_the_recurrence() -> None:
     """8·⌊H/2ⁿ⌋·⌊W/2ⁿ⌋ = 16 at H = 64, W = 33: n = 5 (64 → 2, 33 → 1), by hand."""
     s = symconv.solve(POOLS, ["n"], [symconv.Target("shape", (16,))], subs={"H": 64, "W": 33})
     assert s.solutions == [{"n": 5}]
+
+
+@pytest.mark.parametrize("name", ["indexed", "strided"])
+def test_latex_with_sums_compiles(name: str, tmp_path: Path) -> None:
+    """The sums and recurrences (Σ over the passes, 2ⁿ, `n = 0 or …`) compile with pdflatex."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed")
+    d = _closed(INDEXED if name == "indexed" else POOLS.replace("Flatten()", "Conv2d(8, 4, 1)"))
+    for formulas in ("expanded", "stepwise"):
+        (tmp_path / "doc.tex").write_text(d.render("latex", formulas=formulas, standalone=True,
+                                                   macs="weights"), encoding="utf-8")
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                              "doc.tex"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120, check=False)
+        assert run.returncode == 0, run.stdout[-2000:]
