@@ -529,3 +529,22 @@ def test_latex_with_sums_compiles(name: str, tmp_path: Path) -> None:
                               "doc.tex"], cwd=tmp_path, capture_output=True, text=True,
                              timeout=120, check=False)
         assert run.returncode == 0, run.stdout[-2000:]
+
+
+INDEXED_STRIDES = """convention torch
+sizes n, H
+input (8, H)
+repeat n as i:
+    Conv1d(8, 8, 2 * i + 1, 2, i)
+Flatten()
+"""
+
+
+def test_loop_index_in_a_recurrence() -> None:
+    """Kernel 2i + 1 with padding i gives ⌊(X − 1)/2⌋ + 1 in every pass while the weights grow
+    with i (summed over the passes)."""
+    text = INDEXED_STRIDES
+    d = _closed(text)
+    assert d.params != d.symbol("n") * d.layers[0].params
+    for point in _points(d, [1, 2, 5, 40, 1000]):
+        assert _at(d, point) == _unrolled(text, point), point

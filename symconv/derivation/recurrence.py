@@ -85,6 +85,10 @@ def step_record(record: LayerRecord, fresh: Mapping[int, sympy.Symbol],
             raise SymconvError("SC112", f"the weights of {record.type} '{record.name}' depend on "
                                "an extent the repeat changes, so the passes differ",
                                record.span, hint=HINT)
+        if k in w.size.free_symbols and not w.size.is_polynomial(k):
+            raise SymconvError("SC112", f"the weights of {record.type} '{record.name}' are not "
+                               "a polynomial in the loop index, so their sum over the passes has "
+                               "no closed form here", record.span, hint=HINT)
     requires = tuple(r2 for r in record.requires for r2 in step_conditions(r, xs, at_k, count, k))
 
     def at(shape: Shape) -> Shape:
@@ -96,20 +100,24 @@ def step_record(record: LayerRecord, fresh: Mapping[int, sympy.Symbol],
 
 def step_conditions(r: Requirement, xs: set[sympy.Symbol], at_k: Mapping[sympy.Symbol, Expr],
                     count: Expr, k: Expr) -> tuple[Requirement, ...]:
-    """A body condition at every pass 0 … n − 1. Each extent is monotone in k (the map is
-    non-decreasing, so X₁ ≤ X₀ gives X₂ ≤ X₁ and so on, or ≥ throughout) and a condition
-    monotone in the extents is then strongest at the first or the last pass: it is recorded
-    at both, as ``n = 0 or …`` (true at n = 0, where no pass runs)."""
+    """A body condition at every pass 0 … n − 1, for a condition that holds one of `xs` (the
+    changing extents, or the loop index) and is monotone in it. Each extent is monotone in k
+    (the map is non-decreasing, so X₁ ≤ X₀ gives X₂ ≤ X₁ and so on, or ≥ throughout), and so
+    is the index; a condition monotone in the one that changes is then strongest at the first
+    or the last pass: it is recorded at both, as ``n = 0 or …`` (true at n = 0, where no pass
+    runs). One that holds two of them (which may move apart) is refused."""
     cond = r.condition
-    if not (cond.free_symbols & xs):
+    held = cond.free_symbols & (xs | {k})
+    if not held:
         return (r,)
-    if not _monotone_condition(cond, xs):
+    if len(held) > 1 or not _monotone_condition(cond, held):  # type: ignore[arg-type]
         raise SymconvError("SC112", f"a condition of a layer inside the repeat, {cond}, is not "
-                           "monotone in what changes from pass to pass, so it cannot be "
-                           "checked at the first and last passes alone", r.span, hint=HINT)
-    out = []
+                           "monotone in one thing that changes from pass to pass, so it cannot "
+                           "be checked at the first and last passes alone", r.span, hint=HINT)
+    out: list[Requirement] = []
     for at in (Integer(0), count - 1):
-        value = cond.xreplace({x: e.xreplace({k: at}) for x, e in at_k.items()})
+        mapping = {x: e.xreplace({k: at}) for x, e in at_k.items()}
+        value = cond.xreplace({k: at, **mapping})
         guarded = sympy.Or(sympy.Eq(count, 0), value)
         if guarded is not sympy.true and all(o.condition != guarded for o in out):
             out.append(replace(r, condition=guarded))
