@@ -87,7 +87,14 @@ def derive_source(source: Source, subs: Mapping[str, int] | None = None) -> Deri
     from .solving.substitute import substitute
 
     try:
-        derivation = derive_program(parse(source))
+        program = parse(source)
+        try:
+            derivation = derive_program(program)
+        except SymconvError as err:
+            if err.code != "SC112" or subs is None:
+                raise
+            # a repeat whose symbolic count has no closed form: with the sizes given, unrolled
+            return derive_program(program, dict(subs))
         if subs is not None:
             derivation = substitute(derivation, subs)
     except RecursionError:  # a safety net: the parser and evaluator bound nesting first

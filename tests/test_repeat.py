@@ -548,3 +548,17 @@ def test_loop_index_in_a_recurrence() -> None:
     assert d.params != d.symbol("n") * d.layers[0].params
     for point in _points(d, [1, 2, 5, 40, 1000]):
         assert _at(d, point) == _unrolled(text, point), point
+
+
+def test_a_rebound_tensor_must_keep_its_shape() -> None:
+    """`x = Conv1d(4, 8, 1)(x)` with another tensor current: the second pass reads x at (8, H),
+    which torch refuses (in_channels 4); closed, it would have looked like one pass."""
+    text = ("convention torch\nsizes n, H\ninput x: (4, H)\ny = Conv1d(4, 8, 1)(x)\nrepeat n:\n"
+            "    x = Conv1d(4, 8, 1)(x)\nFlatten()\n")
+    with pytest.raises(SymconvError) as info:
+        symconv.derive(text)
+    assert info.value.code == "SC112" and "tensor 'x' is (4, H)" in info.value.message
+    with pytest.raises(SymconvError) as info:  # given numbers, the file is unrolled
+        symconv.derive(text, subs={"n": 2, "H": 3})
+    assert info.value.code == "SC203"
+    assert symconv.derive(text, subs={"n": 1, "H": 3}).params == 2 * 40

@@ -142,6 +142,7 @@ def symbolic(d: Deriver, statement: ir.Repeat, frame: Frame, count: Expr) -> Non
     changed = [j for j, (a, b) in enumerate(zip(entry.shape, exit_.shape)) if not _same(a, b)]
     if len(entry.shape) != len(exit_.shape):
         raise _not_closed(statement, entry.shape, exit_.shape, "its number of axes changes")
+    check_rebound(statement, frame, before, entry)
     if changed:
         before.restore(d, frame)
         d.namer.symbolic += 1
@@ -152,6 +153,22 @@ def symbolic(d: Deriver, statement: ir.Repeat, frame: Frame, count: Expr) -> Non
         steps = None
     frame.values = values
     close(d, statement, frame, before, entry, count, index, steps)
+
+
+def check_rebound(statement: ir.Repeat, frame: Frame, before: State, entry: Tensor) -> None:
+    """A name the body binds again is read by the next pass: it must keep its shape, unless it
+    is the carried tensor (it named the entry and names the exit)."""
+    exit_ = frame.current
+    assert exit_ is not None
+    for name, tensor in frame.tensors.items():
+        old = before.tensors.get(name)
+        if old is None or old is tensor or (old is entry and tensor.node == exit_.node):
+            continue
+        if len(old.shape) != len(tensor.shape) or not all(
+                _same(a, b) for a, b in zip(old.shape, tensor.shape)):
+            raise _not_closed(statement, entry.shape, exit_.shape,
+                              f"tensor '{name}' is {_shape_text(old.shape)} before a pass and "
+                              f"{_shape_text(tensor.shape)} after it, and the next pass reads it")
 
 
 def loop_symbol(statement: ir.Repeat, frame: Frame, count: Expr, d: Deriver) -> Expr | None:
