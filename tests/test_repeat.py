@@ -7,6 +7,7 @@ from the closed form itself: the closed form is evaluated by plain xreplace here
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -219,20 +220,40 @@ def test_substituting_the_count_is_unrolling() -> None:
         assert not sub.repeats
 
 
-def test_names_after_the_repeat_count_the_passes() -> None:
-    """torch: container indices; Keras: the global counter. The closed form's name, its
-    formula evaluated, is the unrolled name."""
-    for text, convention_name in ((SHAPE_KEEPING_TORCH, "{3*n + 1}"), (KERAS_DENSE, "dense_{n + 1}")):
-        d = _closed(text)
-        assert d.layers[-1].name == convention_name
-        for n in (0, 2, 5):
-            point = {"n": n, "H": 8, "W": 8, "L": 4}
-            point = {k: v for k, v in point.items() if k in d.sizes}
-            u = derive_program(parse(load(text)), point)
-            value = int(sympy.sympify(convention_name.split("{")[1].rstrip("}"),
-                                      locals={"n": sympy.Integer(n)}))
-            expected = convention_name.split("{")[0] + str(value)
-            assert u.layers[-1].name == expected or (value == 0 and u.layers[-1].name == "dense")
+def _named(name: str, n: int) -> str:
+    """A closed-form name at n: each {formula} evaluated; Keras's `_0` suffix is no suffix."""
+    from sympy.parsing.sympy_parser import parse_expr
+
+    def value(m: re.Match[str]) -> str:
+        return str(parse_expr(m.group(1), local_dict={"n": sympy.Integer(n)}))
+
+    text = re.sub(r"\{([^}]*)\}", value, name)
+    return text[:-2] if text.endswith("_0") else text
+
+
+FUNCTIONAL = """convention torch
+sizes n, H
+input x: (4, H)
+repeat n:
+    x = add(x, ReLU()(x))
+add(x, x)
+ReLU()
+"""
+
+
+@pytest.mark.parametrize("text", [SHAPE_KEEPING_TORCH, KERAS_DENSE, KERAS_BLOCKS, FUNCTIONAL,
+                                  BLOCK_COUNTS], ids=["torch", "keras", "keras_blocks",
+                                                      "functional", "block_counts"])
+def test_names_after_the_repeat_count_the_passes(text: str) -> None:
+    """torch: container indices and add, add_1, …; Keras: the global counter. Each closed-form
+    name after the repeats, its formulas evaluated at n, is the unrolled network's name."""
+    d = _closed(text)
+    last = max(r.last for r in d.repeats)
+    after = [r.name for r in d.layers[last + 1:]]
+    for n in range(5):
+        point = {s: (n if s == "n" else 7) for s in d.sizes if s not in d.defaults}
+        u = derive_program(parse(load(text)), point)
+        assert [_named(name, n) for name in after] == [r.name for r in u.layers[-len(after):]]
 
 
 def test_display_shows_the_body_once_times_n() -> None:

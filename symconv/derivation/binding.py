@@ -147,7 +147,7 @@ class Namer:
         elif spec.family == "functional":  # not a module: add, add_1, … in each block
             count = where.calls.get(spec.type, 0)
             where.calls[spec.type] = count + 1
-            local, at = (f"{spec.type}_{count}" if count else spec.type), span
+            local, at = (f"{spec.type}_{counted(count)}" if count != 0 else spec.type), span
         else:
             local, at = counted(index), span
         return self.take(SEPARATOR[self.convention].join((*where.path, local)), at)
