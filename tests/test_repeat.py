@@ -583,3 +583,12 @@ def test_a_rebound_tensor_must_keep_its_shape() -> None:
         symconv.derive(text, subs={"n": 2, "H": 3})
     assert info.value.code == "SC203"
     assert symconv.derive(text, subs={"n": 1, "H": 3}).params == 2 * 40
+
+
+def test_body_conditions_are_not_needed_at_zero() -> None:
+    """d = 30 is not divisible by 4 heads: no stack but n = 0 is valid, unrolled and closed."""
+    d = _closed(TRANSFORMER)
+    for n in range(4):
+        point = {"n": n, "L": 5, "d": 30, "heads": 4, "ff": 64}
+        closed, unrolled = _at(d, point), _unrolled(TRANSFORMER, point)
+        assert closed == unrolled and (closed is None) == (n > 0), point

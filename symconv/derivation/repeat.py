@@ -150,6 +150,7 @@ def symbolic(d: Deriver, statement: ir.Repeat, frame: Frame, count: Expr) -> Non
         d.namer.symbolic -= 1
     else:
         check_constant(d, statement, before, index, count)
+        guard(d, before, count)
         steps = None
     frame.values = values
     close(d, statement, frame, before, entry, count, index, steps)
@@ -221,6 +222,19 @@ def check_constant(d: Deriver, statement: ir.Repeat, before: State, index: Expr 
         requires = tuple(r2 for r in record.requires
                          for r2 in step_conditions(r, {index}, {index: index}, count, index))
         d.records[at] = replace(record, requires=requires)
+
+
+def guard(d: Deriver, before: State, count: Expr) -> None:
+    """A shape-keeping body's conditions, once, as ``n = 0 or …``: at n = 0 no pass runs and
+    the unrolled network does not need them (those already written so are left as they are)."""
+    zero = sympy.Eq(count, 0)
+    for at in range(before.records, len(d.records)):
+        record = d.records[at]
+        requires = tuple(r if isinstance(r.condition, sympy.Or) and zero in r.condition.args
+                         else replace(r, condition=sympy.Or(zero, r.condition))
+                         for r in record.requires)
+        d.records[at] = replace(record, requires=tuple(
+            r for r in requires if r.condition is not sympy.true))
 
 
 def close(d: Deriver, statement: ir.Repeat, frame: Frame, before: State, entry: Tensor,
