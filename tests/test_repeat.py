@@ -592,3 +592,27 @@ def test_body_conditions_are_not_needed_at_zero() -> None:
         point = {"n": n, "L": 5, "d": 30, "heads": 4, "ff": 64}
         closed, unrolled = _at(d, point), _unrolled(TRANSFORMER, point)
         assert closed == unrolled and (closed is None) == (n > 0), point
+
+
+def test_random_graph_nets_with_declared_counts() -> None:
+    """tests/netgen_graphs.py writes some repeats as `repeat R0:` (`sizes R0 = 3`): closed here,
+    each equals the unrolled net at counts 0..5 (test_verify_random verifies them unrolled
+    against the framework)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import test_verify_random
+
+    seen = 0
+    for convention, focus in test_verify_random.FOCI:
+        for net in test_verify_random.drawn(convention, focus, lambda n: None):
+            if "repeat R" not in net.text:
+                continue
+            d = symconv.derive(net.text)
+            assert d.repeats, net.text
+            counts = [s for s in d.sizes if s.startswith("R")]
+            for k in range(6):
+                point = {**(net.subs or {}), **{c: k for c in counts}}
+                assert _at(d, point) == _unrolled(net.text, point), (net.text, point)
+            seen += 1
+    assert seen >= 3
