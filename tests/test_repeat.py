@@ -104,6 +104,9 @@ STRIDED = {
     "keras_same_s2": _stride('Conv2D(8, 3, strides=2, padding="same")', "keras"),
     "keras_valid_s2": _stride("Conv2D(8, 3, strides=2)", "keras"),
     "keras_pool": _stride("MaxPooling2D(2)", "keras"),
+    "nested_in_stride": "convention torch\nsizes n, m, H\ninput (4, H)\nrepeat n:\n"
+                        "    Conv1d(4, 4, 3, 2, 1)\n    repeat m:\n        Conv1d(4, 4, 1)\n"
+                        "        ReLU()\nFlatten()\n",
 }
 
 BLOCK_COUNTS = """convention torch

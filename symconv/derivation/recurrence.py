@@ -91,11 +91,16 @@ def step_record(record: LayerRecord, fresh: Mapping[int, sympy.Symbol],
                                "no closed form here", record.span, hint=HINT)
     requires = tuple(r2 for r in record.requires for r2 in step_conditions(r, xs, at_k, count, k))
 
-    def at(shape: Shape) -> Shape:
-        return tuple(after[e] if e in after else e.xreplace(at_k) for e in shape)
+    return replace(record, input_shape=at_pass(record.input_shape, at_k, after),
+                   output_shape=at_pass(record.output_shape, at_k, after),
+                   input_shapes=tuple(at_pass(s, at_k, after) for s in record.input_shapes),
+                   requires=requires)
 
-    return replace(record, input_shape=at(record.input_shape), output_shape=at(record.output_shape),
-                   input_shapes=tuple(at(s) for s in record.input_shapes), requires=requires)
+
+def at_pass(shape: Shape, at_k: Mapping[sympy.Symbol, Expr], after: Mapping[Expr, Expr]) -> Shape:
+    """A shape of the body at pass k: each fresh extent X as X_k, the pass's output extents as
+    X_{k+1} (the same number, in the closed form's words)."""
+    return tuple(after[e] if e in after else e.xreplace(at_k) for e in shape)
 
 
 def step_conditions(r: Requirement, xs: set[sympy.Symbol], at_k: Mapping[sympy.Symbol, Expr],

@@ -28,7 +28,16 @@ from .binding import Namer, repeat_count
 from .domains import Uses
 from .frames import Frame, Memo, Tensor
 from .model import BlockRecord, LayerRecord, RepeatRecord, Shape
-from .recurrence import HINT, Affine, affine_of, closed_extent, step_conditions, step_record
+from .recurrence import (
+    HINT,
+    Affine,
+    affine_of,
+    at_pass,
+    closed_extent,
+    step_conditions,
+    step_record,
+)
+
 
 class Deriver(Protocol):
     """What a repeat needs of propagate.Deriver (which calls `run`; typed by its parts so
@@ -47,7 +56,6 @@ class Deriver(Protocol):
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None: ...
 
     def current(self, frame: Frame, span: Span) -> Tensor: ...
-
 
 
 def run(d: Deriver, statement: ir.Repeat, frame: Frame) -> None:
@@ -139,9 +147,9 @@ def symbolic(d: Deriver, statement: ir.Repeat, frame: Frame, count: Expr) -> Non
     check_pass(d, statement, frame, before)
     exit_ = frame.current
     assert exit_ is not None
-    changed = [j for j, (a, b) in enumerate(zip(entry.shape, exit_.shape)) if not _same(a, b)]
     if len(entry.shape) != len(exit_.shape):
         raise _not_closed(statement, entry.shape, exit_.shape, "its number of axes changes")
+    changed = [j for j, (a, b) in enumerate(zip(entry.shape, exit_.shape)) if not _same(a, b)]
     check_rebound(statement, frame, before, entry)
     if changed:
         before.restore(d, frame)
@@ -244,6 +252,8 @@ def close(d: Deriver, statement: ir.Repeat, frame: Frame, before: State, entry: 
     first, last = before.records, len(d.records) - 1
     for i in range(first, len(d.records)):
         d.records[i] = replace(d.records[i], times=d.records[i].times * count)
+    # what later layers may take as known: the body's conditions as recorded (n = 0 or …)
+    d.recorded = before.recorded | {r.condition for x in d.records[first:] for r in x.requires}
     for i in range(before.blocks, len(d.block_records)):
         b = d.block_records[i]
         d.block_records[i] = replace(b, times=b.times * count)
@@ -312,7 +322,7 @@ def recurrence(d: Deriver, statement: ir.Repeat, frame: Frame, entry: Tensor,
     k (X_k in place of X); returns (k, the shape after n passes)."""
     fresh = {j: sympy.Symbol(f"X{j}_", integer=True, positive=True) for j in changed}
     shape = tuple(fresh.get(j, e) for j, e in enumerate(entry.shape))
-    first = len(d.records)
+    first, inner = len(d.records), len(d.repeat_records)
     frame.current = Tensor(shape, entry.origin, entry.node)
     if index is not None:
         frame.values = {**frame.values, statement.index.id: index}  # type: ignore[union-attr]
@@ -335,6 +345,10 @@ def recurrence(d: Deriver, statement: ir.Repeat, frame: Frame, entry: Tensor,
     after = {out[j]: closed_extent(entry.shape[j], m.a, m.s, m.b, k + 1) for j, m in maps.items()}
     for i in range(first, len(d.records)):
         d.records[i] = step_record(d.records[i], fresh, at_k, after, count, k)
+    for i in range(inner, len(d.repeat_records)):  # repeats inside the body, at pass k
+        r = d.repeat_records[i]
+        d.repeat_records[i] = replace(r, entry=at_pass(r.entry, at_k, after),
+                                      exit=at_pass(r.exit, at_k, after))
     exit_shape = tuple(closed_extent(entry.shape[j], maps[j].a, maps[j].s, maps[j].b, count)
                        if j in maps else e for j, e in enumerate(entry.shape))
     frame.current = Tensor(exit_shape, frame.current.origin, frame.current.node)
