@@ -619,3 +619,11 @@ def test_random_graph_nets_with_declared_counts() -> None:
                 assert _at(d, point) == _unrolled(net.text, point), (net.text, point)
             seen += 1
     assert seen >= 3
+
+
+def test_explain_says_how_often_a_layer_is_applied() -> None:
+    d = _closed(SHAPE_KEEPING_TORCH)
+    from symconv.render.explain import explain_layer
+
+    assert any("Applied n times" in line for line in explain_layer(d, d.layers[1]))
+    assert not any("Applied" in line for line in explain_layer(d, d.layers[0]))
