@@ -586,6 +586,7 @@ def test_a_rebound_tensor_must_keep_its_shape() -> None:
         symconv.derive(text, subs={"n": 2, "H": 3})
     assert info.value.code == "SC203"
     assert symconv.derive(text, subs={"n": 1, "H": 3}).params == 2 * 40
+    assert symconv.derive(text, subs={"n": 0, "H": 3}).params == 40
 
 
 def test_body_conditions_are_not_needed_at_zero() -> None:
