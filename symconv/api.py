@@ -12,6 +12,8 @@ from .errors import Source, SymconvError
 from .render import FORMATS  # noqa: F401  (importing render lets every Derivation render itself)
 
 if TYPE_CHECKING:
+    from .derivation.domains import Domain
+    from .language import ir
     from .frameworks import Report
     from .solving.solver import Solution, Target
 
@@ -87,12 +89,30 @@ def derive_source(source: Source, subs: Mapping[str, int] | None = None) -> Deri
     from .solving.substitute import substitute
 
     try:
-        derivation = derive_program(parse(source))
+        program = parse(source)
+        try:
+            derivation = derive_program(program)
+        except SymconvError as err:
+            if err.code != "SC112" or subs is None:
+                raise
+            # a repeat whose symbolic count has no closed form: with the sizes given, unrolled
+            return derive_program(program, dict(subs), domains=_guessed_domains(program))
         if subs is not None:
             derivation = substitute(derivation, subs)
     except RecursionError:  # a safety net: the parser and evaluator bound nesting first
         raise SymconvError("SC110", "the input is nested too deeply", None, source) from None
     return derivation
+
+
+def _guessed_domains(program: ir.Program) -> dict[str, Domain]:
+    """The domains written, and ≥ 0 for the sizes written only as repeat counts or paddings
+    (no symbolic derivation to infer them from: the layers check the numbers given)."""
+    from .derivation.binding import convention_of, declared_domains
+    from .derivation.domains import Domain, likely_zero
+
+    guessed = {n: Domain(0, "a repeat count or a padding") for n in
+               likely_zero(program, convention_of(program))}
+    return {**guessed, **declared_domains(program)}
 
 
 def solve(text_or_path: str | Path, unknowns: Sequence[str], targets: Sequence[Target],

@@ -58,6 +58,7 @@ CODES: dict[str, str] = {
     "SC109": "unknown convention",
     "SC110": "value out of bounds",
     "SC111": "several results where one is needed, or the wrong number to unpack",
+    "SC112": "repeat count left symbolic without a closed form",
     "SC113": "bad weight tying",
     "SC201": "incompatible input shape",
     "SC202": "invalid layer output",

@@ -238,6 +238,7 @@ class Builder:
     nameable: bool = True  # the last line is a statement that can be given a name
     masked: bool = False  # a Keras Embedding(mask_zero=True) came first: its mask travels on
     first: bool = True  # nothing applied yet (Embedding may come)
+    counts: dict[str, int] = field(default_factory=dict)  # symbolic repeat counts, by default
 
     def __post_init__(self) -> None:
         self.shape = self.input_shape
@@ -479,15 +480,16 @@ def finish(g: G, b: Builder, kind: str) -> Net:
     dims = [names.get(i, str(v)) for i, v in enumerate(shape)]
     subs = {names[i]: shape[i] for i in axes} or None
     head = [f"convention {b.g.convention}"]
-    if subs:
-        head.append("sizes " + ", ".join(subs))
+    declared = [*(subs or {}), *(f"{name} = {value}" for name, value in b.counts.items())]
+    if declared:  # a count is a size with a default: derived closed, verified unrolled
+        head.append("sizes " + ", ".join(declared))
     head += b.blocks
     dims_text = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
     head.append(f"input x: {dims_text}")
     text = "\n".join(head + b.lines) + "\n"
     STATS["nets"] += 1
-    try:
-        symconv.derive(text, subs=subs)
+    try:  # with the repeat counts' defaults (unrolled), as the nets are verified
+        symconv.derive(text, subs=subs if subs or not b.counts else {})
     except symconv.SymconvError:
         STATS["nets_refused"] += 1
         assume(False)

@@ -208,8 +208,15 @@ def _block(b: Builder, focus: str | None) -> bool:
 
 
 def _repeat(b: Builder, focus: str | None) -> bool:
+    """A repeat of shape-keeping layers, 2 or 3 times; 3 as a declared count (`repeat R0:`,
+    `sizes R0 = 3`) that symconv closes and verify unrolls (no draw of its own: the nets drawn
+    stay the nets they were)."""
     body = b.keep_chain(b.g.int(1, 2))
-    b.emit(f"repeat {b.g.int(2, 3)}:\n" + "\n".join(f"    {line}" for line in body), b.shape)
+    count: object = b.g.int(2, 3)
+    if count == 3:
+        count = f"R{len(b.counts)}"
+        b.counts[str(count)] = 3
+    b.emit(f"repeat {count}:\n" + "\n".join(f"    {line}" for line in body), b.shape)
     b.nameable = False
     return True
 

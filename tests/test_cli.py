@@ -20,6 +20,7 @@ SUBS = {"mnist_cnn": "H=28,W=28", "small_cnn_torch": "H=28,W=28", "conv1d_seed":
         "resnet50": "H=224,W=224", "mobilenetv2_torch": "H=224,W=224",
         "mobilenetv2_keras": "H=224,W=224", "vgg16": "H=224,W=224", "unet2_torch": "H=64,W=64",
         "text_model_torch": "L=100", "transformer_block_torch": "L=128",
+        "transformer_stack_torch": "L=128",
         "text_model_keras": "L=100", "transformer_block_keras": "L=128",
         "kernel_stride": "K=3", "kernel_torch": "K=3", "dilated_same": "P=2"}
 # SYMCONV_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing (then read the diff).

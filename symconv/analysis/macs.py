@@ -287,7 +287,9 @@ def layer_macs(d: Derivation, convention: Convention = PRESETS["weights"]) -> li
 
 
 def total(d: Derivation, convention: Convention = PRESETS["weights"]) -> Expr:
-    return sympy.Add(*layer_macs(d, convention))
+    """Every layer's MACs, each application counted (a layer inside a repeat of symbolic count
+    n counts n times, or is summed over the passes: `Derivation.applied`)."""
+    return d.over_layers(layer_macs(d, convention))
 
 
 def flops(macs: Expr) -> Expr:

@@ -49,10 +49,11 @@ def inputs(d: Derivation, dtype: str = "float32", batch: int | Expr = 1) -> Expr
 def parameters(d: Derivation, dtype: str = "float32") -> Expr:
     """Bytes of the parameters (+ buffers for PyTorch), each weight once."""
     size = bytes_per_value(dtype)
-    return sympy.Add(*[w.size * (Integer(8) if w.name.endswith(INT64_BUFFERS) else size)
-                       for layer in d.layers for w in layer.weights])
+    return d.over_layers([sympy.Add(*[w.size * (Integer(8) if w.name.endswith(INT64_BUFFERS)
+                                                else size) for w in layer.weights])
+                          for layer in d.layers])
 
 
 def total(d: Derivation, dtype: str = "float32", batch: int | Expr = 1) -> Expr:
-    """Every layer's output plus the weights."""
-    return sympy.Add(*activations(d, dtype, batch)) + parameters(d, dtype)
+    """Every layer's output (each application of one in a symbolic repeat) plus the weights."""
+    return d.over_layers(activations(d, dtype, batch)) + parameters(d, dtype)

@@ -19,6 +19,8 @@ layer kind:
   (a normalisation's statistics are taken over the whole map; that is not counted);
 - a merge of branches (add, cat, …): per axis the largest r of its inputs, with the jump and start
   of the first input (where branches differ in j or s the field is no longer one window);
+- the layers of a `repeat` of symbolic count (one pass is derived) and the layers they feed:
+  None;
 - everything else (transposed convolutions, upsampling, pixel shuffle, adaptive pooling to more
   than one position, flatten, dense, recurrent, attention…) and every layer fed by one: None.
 """
@@ -183,8 +185,11 @@ def fields(d: Derivation) -> list[Fields | None]:
     values: dict[int | str, Fields | None] = {
         name: (start,) * max(len(shape) - 1, 0) for name, shape in d.inputs}
     out: list[Fields | None] = []
+    # a repeat of symbolic count: its records are one pass, so neither they nor the layers fed
+    # by them have a field written here (None, as for any layer not counted)
+    repeated = {i for r in d.repeats for i in range(r.first, r.last + 1)}
     for i, record in enumerate(d.layers):
         # a later output of a call giving several, (index, k), has no field defined here
-        values[i] = _layer(d, record, [values.get(s) for s in record.sources])
+        values[i] = None if i in repeated else _layer(d, record, [values.get(s) for s in record.sources])
         out.append(values[i])
     return out

@@ -117,13 +117,14 @@ class Namer:
         self.keras_counts: dict[str, int] = {}
         self.taken: dict[str, Span] = {}
         self.repeating = 0  # inside `repeat` (for the hint when a name comes twice)
+        self.symbolic = 0  # inside a repeat of symbolic count: names must advance with the pass
 
     def keras_auto(self, type_: str) -> str:
         """keras.src.backend.common.global_state's uniquified snake_case names."""
         base = snake_case(type_)
         count = self.keras_counts.get(base, 0)
         self.keras_counts[base] = count + 1
-        return f"{base}_{count}" if count else base
+        return f"{base}_{counted(count)}" if count != 0 else base
 
     def built(self, spec: LayerSpec) -> None:
         """A Keras layer's first call: the names its build takes (KERAS_MADE_ON_BUILD)."""
@@ -135,9 +136,10 @@ class Namer:
               default: str | None = None) -> str:
         """Keras: the given name (after the enclosing block names) or a global snake_case one;
         PyTorch: the given name or the container index, after the block names."""
-        index, where.index = where.index, where.index + (spec.family != "functional")
+        index, where.index = where.index, where.index + int(spec.family != "functional")
         if given is not None:
             local, at = name_value(given), given.span
+            self.fixed_in_repeat(at)
         elif default is not None and self.convention == "torch":
             local, at = default, span
         elif self.convention == "keras":
@@ -145,9 +147,9 @@ class Namer:
         elif spec.family == "functional":  # not a module: add, add_1, … in each block
             count = where.calls.get(spec.type, 0)
             where.calls[spec.type] = count + 1
-            local, at = (f"{spec.type}_{count}" if count else spec.type), span
+            local, at = (f"{spec.type}_{counted(count)}" if count != 0 else spec.type), span
         else:
-            local, at = str(index), span
+            local, at = counted(index), span
         return self.take(SEPARATOR[self.convention].join((*where.path, local)), at)
 
     def instance(self, block: ir.Block, given: Arg | None, span: Span,
@@ -156,12 +158,20 @@ class Namer:
         index, where.index = where.index, where.index + 1
         if given is not None:
             local = name_value(given)
+            self.fixed_in_repeat(given.span)
         elif self.convention == "keras":
             local = self.keras_auto(block.name)
         else:
-            local = str(index)
+            local = counted(index)
         self.take(SEPARATOR[self.convention].join((*where.path, local)), span, block=True)
         return local
+
+    def fixed_in_repeat(self, span: Span) -> None:
+        """A name given inside a repeat of symbolic count: pass 2 would take it again."""
+        if self.symbolic:
+            raise SymconvError("SC112", "a name given inside a repeat of symbolic count would "
+                               "be taken by every pass", span,
+                               hint="leave the layer unnamed, or give the repeat a number")
 
     def take(self, name: str, span: Span, block: bool = False) -> str:
         if name in self.taken:
@@ -172,6 +182,13 @@ class Namer:
                                hint=f"first used on line {self.taken[name].line}{advice}")
         self.taken[name] = span
         return name
+
+
+def counted(index: object) -> str:
+    """A counter in a name: a number, or, past a symbolic repeat, its formula in braces
+    (`{n + 2}`; the number it stands for when n is substituted)."""
+    return str(index) if isinstance(index, int) or getattr(index, "is_Integer", False) \
+        else "{" + str(index) + "}"
 
 
 def name_value(given: Arg) -> str:
@@ -289,15 +306,22 @@ def check_block(block: ir.Block, convention: str) -> None:
                            block.span, hint="rename the block")
 
 
-def repeat_count(statement: ir.Repeat, values: Mapping[str, object]) -> int:
-    """`repeat N:`'s N, a whole number (sizes stay symbolic, so not one of them)."""
+def repeat_count(statement: ir.Repeat, values: Mapping[str, object]) -> int | Expr:
+    """`repeat N:`'s N: a whole number ≥ 0, or an expression in sizes that is a whole number
+    ≥ 0 for all of them (symconv/derivation/repeat.py closes it)."""
     arg = evaluate(statement.count, values)
     value = arg.value
+    if isinstance(value, sympy.Expr) and not value.is_Number and value.free_symbols:
+        if value.is_integer and value.is_nonnegative:
+            limits.check(value)
+            return value
+        raise SymconvError("SC112", f"a symbolic repeat count must be a whole number ≥ 0 for "
+                           f"every value of its sizes, not {shown(value)}", arg.span,
+                           hint="write a size (`repeat n:`) or an expression such as "
+                           "`n + 1` or `2 * n`")
     if not (isinstance(value, sympy.Integer) and value >= 0):
         raise SymconvError("SC104", f"a repeat count must be a whole number ≥ 0, not {shown(value)}",
-                           arg.span, hint="sizes stay symbolic while the network is derived: "
-                           "write the number, or pass it to a block as an argument"
-                           if isinstance(value, sympy.Expr) else None)
+                           arg.span)
     if value > MAX_APPLICATIONS:
         raise SymconvError("SC110", f"repeat count {value} is more than "
                            f"{MAX_APPLICATIONS:,}", arg.span)

@@ -123,6 +123,10 @@ class Inference:
         if others:
             self.joint.append((x.name, at_zero, least, where()))
 
+    def open_symbols(self) -> set[sympy.Symbol]:
+        """The sizes that may still be 0, as symbols of either domain."""
+        return {symbols.size(n, least) for n in self.open for least in symbols.LEAST}
+
     def zero(self) -> dict[str, Domain]:
         """The sizes every use accepts at 0, with all of them at 0 at once."""
         zero = {x for x in self.open if x in self.accepted}
@@ -203,16 +207,27 @@ ZERO_ARGUMENTS = frozenset({"padding", "output_padding", "cropping"})
 
 def likely_zero(program: ir.Program, convention: str) -> frozenset[str]:
     """A first guess, from the text alone, at the sizes every use takes at 0: those written only
-    in padding and cropping arguments of layer calls. Derivation starts with them ≥ 0 and
-    needs no second pass when the guess is right (it is only a guess: the uses decide)."""
+    in padding and cropping arguments of layer calls, or as a repeat's count (a bare name).
+    Derivation starts with them ≥ 0 and needs no second pass when the guess is right (it is
+    only a guess: the uses decide)."""
     zero: set[str] = set()
     other: set[str] = set()
     for value in _values(program.body + tuple(s for b in program.blocks for s in b.body)):
+        if isinstance(value, _Count):
+            zero.add(value.name.id)
+            continue
         _roles(value, convention, other, zero, other)
     return frozenset(zero - other) & {d.name for d in program.sizes if d.domain is None}
 
 
-def _values(body: tuple[ir.Statement, ...]) -> Iterable[ir.Value]:
+@dataclass(frozen=True)
+class _Count:
+    """`repeat n:`'s n, a use that takes 0 (likely_zero)."""
+
+    name: ir.Name
+
+
+def _values(body: tuple[ir.Statement, ...]) -> Iterable[ir.Value | _Count]:
     for statement in body:
         if isinstance(statement, ir.Assign):
             yield statement.value
@@ -221,7 +236,8 @@ def _values(body: tuple[ir.Statement, ...]) -> Iterable[ir.Value]:
         elif isinstance(statement, ir.Output):
             yield from statement.values
         elif isinstance(statement, ir.Repeat):
-            yield statement.count
+            count = statement.count
+            yield _Count(count) if isinstance(count, ir.Name) else count
             yield from _values(statement.body)
         elif isinstance(statement, ir.If):
             for condition, branch in statement.branches:

@@ -75,6 +75,33 @@ def _flat(results: Several) -> tuple[Shape, ...]:
     return tuple(s for item in results.items
                  for s in (_flat(item) if isinstance(item, Several) else (item,)))
 
+
+def _total(counts: list[tuple[Expr, Expr]]) -> Expr:
+    """Σ count·times; the layers of a symbolic repeat summed per repeat first, so that a
+    total prints n·(…) + … rather than the product expanded."""
+    groups: dict[Expr, list[Expr]] = {}
+    for count, times in counts:
+        groups.setdefault(times, []).append(count)
+    return _sum([_sum(values) if times == 1 else times * _sum(values)
+                 for times, values in groups.items()])
+
+
+def over_passes(r: RepeatRecord, value: Expr) -> Expr:
+    """Σ of `value` over the passes of `r`: n·value, or, when it holds the pass symbol, the sum
+    in closed form where it is a polynomial in it (Faulhaber: sympy.summation is exact there),
+    else an unevaluated Σ (exact at any count substituted)."""
+    k = r.steps
+    if k is None or k not in value.free_symbols:
+        return r.count * value
+    if value.is_polynomial(k):
+        return sympy.factor_terms(sympy.summation(value, (k, 0, r.count - 1)))
+    return sympy.Sum(value, (k, 0, r.count - 1))
+
+
+def _within(times: Expr, outer: Expr) -> Expr:
+    """The repeats of `times` inside `outer` (a product of the counts around a block)."""
+    return times if outer == 1 else sympy.cancel(times / outer)
+
 # How a derivation shows itself (text, JSON, Jupyter) is symconv.render's, a stage above this
 # module, which must not import it: render fills this table when imported ('render', 'to_dict',
 # 'formulas'), and symconv.api imports render, so every derivation the library hands out can.
@@ -157,6 +184,9 @@ class LayerRecord:
     def outputs(self) -> tuple[Shape, ...]:
         """Every output's shape, flat and depth first (one for a layer with one output)."""
         return _flat(self.results) if self.results is not None else (self.output_shape,)
+    # how many times the network applies it: the product of the symbolic `repeat` counts around
+    # it (1 outside them); the counts above are one application's, the totals multiply
+    times: Expr = Integer(1)
 
     @cached_property
     def trainable(self) -> Expr:
@@ -188,6 +218,26 @@ class BlockRecord:
     output_shape: Shape
     first: int
     last: int
+    times: Expr = Integer(1)  # as LayerRecord.times: the symbolic repeat counts around it
+
+
+@dataclass(frozen=True)
+class RepeatRecord:
+    """A `repeat n:` with n symbolic, derived once: `first`..`last` index the body's layer
+    records (one pass, named as the framework names the first; each carries `times`, which
+    includes `count`); `entry` and `exit` are the carried tensor's shapes before the first
+    pass and after the n-th (equal when the body keeps the shape); `index` the loop index's
+    name (`repeat n as i`), whose symbol the body's records may hold."""
+
+    count: Expr
+    span: Span
+    entry: Shape
+    exit: Shape
+    first: int
+    last: int
+    times: Expr = Integer(1)  # the symbolic counts around this repeat (not its own)
+    index: str | None = None
+    steps: Expr | None = None  # the step symbol the body's shapes are written in (recurrence)
 
 
 @dataclass(frozen=True)
@@ -211,6 +261,7 @@ class Derivation:
     # the bounds a size ≥ 0 meets at its least value by its domain (`padding=P` ≥ 0), as
     # conditions: `verify` steps below the domain (P = -1) where one of them breaks
     limits: tuple[Requirement, ...] = ()
+    repeats: tuple[RepeatRecord, ...] = ()  # the symbolic repeats, outermost first
 
     def domain(self, name: str) -> Domain:
         """The domain of a size (≥ 1 for one fixed to a number before its uses were seen)."""
@@ -272,24 +323,68 @@ class Derivation:
         return out
 
     def subtotal(self, block: BlockRecord, what: str = "params") -> Expr:
-        """A block instance's parameters (or trainable, non_trainable, buffers)."""
-        return _sum([getattr(layer, what) for layer in self.block_layers(block)])
+        """A block instance's parameters (or trainable, non_trainable, buffers): its layers'
+        counts times the symbolic repeats inside the block (those around it are the block's
+        own `times`)."""
+        if self.steps:
+            return _sum([self.applied(block.first + i, getattr(layer, what)) / block.times
+                         for i, layer in enumerate(self.block_layers(block))])
+        return _total([(getattr(layer, what), _within(layer.times, block.times))
+                       for layer in self.block_layers(block)])
 
     @property
     def params(self) -> Expr:
-        return _sum([layer.params for layer in self.layers])
+        return self.total("params")
 
     @property
     def trainable(self) -> Expr:
-        return _sum([layer.trainable for layer in self.layers])
+        return self.total("trainable")
 
     @property
     def non_trainable(self) -> Expr:
-        return _sum([layer.non_trainable for layer in self.layers])
+        return self.total("non_trainable")
 
     @property
     def buffers(self) -> Expr:
-        return _sum([layer.buffers for layer in self.layers])
+        return self.total("buffers")
+
+    def total(self, what: str) -> Expr:
+        """The network's parameters (or trainable, non_trainable, buffers): each layer's count
+        times the symbolic repeats around it (LayerRecord.times), or summed over the passes
+        where it depends on the pass (`applied`)."""
+        if not self.steps:
+            return _total([(getattr(layer, what), layer.times) for layer in self.layers])
+        return self.over_layers([getattr(layer, what) for layer in self.layers])
+
+    @cached_property
+    def steps(self) -> frozenset[sympy.Symbol]:
+        """The symbols of the symbolic repeats' passes (a loop index, a recurrence's k)."""
+        return frozenset(r.steps for r in self.repeats if r.steps is not None)
+
+    @cached_property
+    def enclosing(self) -> tuple[tuple[RepeatRecord, ...], ...]:
+        """Per layer record, the symbolic repeats around it, innermost first."""
+        out: list[list[RepeatRecord]] = [[] for _ in self.layers]
+        for r in self.repeats:  # outermost first: an inner repeat comes later
+            for i in range(r.first, r.last + 1):
+                out[i].insert(0, r)
+        return tuple(tuple(rs) for rs in out)
+
+    def applied(self, index: int, value: Expr, upto: RepeatRecord | None = None) -> Expr:
+        """A value of one application of layer `index` (its MACs, its parameters) over every
+        application (with `upto`, those of one pass of that repeat): times each symbolic count
+        around it, or summed over the passes when it depends on the pass (`over_passes`)."""
+        if not self.repeats or value == 0:
+            return value
+        for r in self.enclosing[index]:
+            if r is upto:
+                break
+            value = over_passes(r, value)
+        return value
+
+    def over_layers(self, values: list[Expr]) -> Expr:
+        """Σ of one value per layer record over every application (`applied`)."""
+        return _sum([self.applied(i, v) for i, v in enumerate(values)])
 
     @property
     def free_sizes(self) -> tuple[str, ...]:

@@ -32,7 +32,6 @@ from .binding import (
     declared_sizes,
     input_shape,
     lookup,
-    repeat_count,
     snake_case,
 )
 from .domains import DEFAULT, Domain, Uses, check_value
@@ -52,9 +51,9 @@ from .frames import (
     same_weights,
     tensor_arguments,
 )
-from . import parameters
+from . import parameters, repeat
 from .unpacking import bind_values, is_value, method_spec, refuse_several, unpack
-from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
+from .model import BlockRecord, Derivation, LayerCall, LayerRecord, RepeatRecord, Shape
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
 # bodies open at once, counting into the blocks called: each is a Python call, so 64 blocks of
@@ -85,6 +84,8 @@ class Deriver:
         self.assumed: set[str] = set()  # those of them in this derivation
         self.seen = Uses((), set())  # what each size is used for, and whether it may be 0
         self.zero: dict[str, Domain] = {}  # sizes found to accept 0 (derive again with them ≥ 0)
+        self.repeat_records: list[RepeatRecord] = []  # symbolic repeats (repeat.py)
+        self.hidden: dict[tuple[int, str], str] = {}  # tensors named inside one, by frame
 
     def run(self, fixed: Mapping[str, int] | None = None,
             open_sizes: Sequence[str] = ()) -> Derivation:
@@ -122,7 +123,7 @@ class Deriver:
                           blocks=tuple(self.block_records), subs=chosen,
                           uses={k: tuple(sorted(v)) for k, v in sorted(self.seen.uses.items())},
                           output_nodes=tuple(t.node for t in outputs), domains=domains,
-                          limits=tuple(self.seen.limits))
+                          limits=tuple(self.seen.limits), repeats=tuple(self.repeat_records))
 
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
@@ -143,16 +144,14 @@ class Deriver:
             elif isinstance(statement, ir.Parameter):
                 parameters.declare(self, statement, frame)
             elif isinstance(statement, ir.Repeat):
-                self.namer.repeating += 1
-                count = self.memo(statement, frame.values,
-                                  lambda: repeat_count(statement, frame.values))
-                for _ in range(count):
-                    self.body(statement.body, frame)
-                self.namer.repeating -= 1
+                self.repeat(statement, frame)
             else:
                 self.body(self.memo(statement, frame.values,
                                     lambda: chosen_branch(statement, self.scope(frame))), frame)
         self.bodies -= 1  # not in a `finally`: an error ends the derivation
+
+    def repeat(self, statement: ir.Repeat, frame: Frame) -> None:
+        repeat.run(self, statement, frame)  # unrolled, or closed for a symbolic count
 
     def input(self, statement: ir.Input, frame: Frame) -> None:
         if frame.in_block:
@@ -235,7 +234,7 @@ class Deriver:
         if isinstance(node, ir.Name):
             if node.id in frame.tensors:
                 return frame.tensors[node.id]
-            raise not_a_tensor(node, frame)
+            raise self.unknown_tensor(node, frame)
         if isinstance(node, ir.Subscript):
             return self.item(node, frame)
         if isinstance(node, ir.BinOp) and node.op in _ELEMENTWISE[self.convention]:
@@ -246,6 +245,9 @@ class Deriver:
             return self.call(node, frame)
         raise SymconvError("SC104", "expected a layer, a block or a tensor here", node.span,
                            hint="e.g. `Conv2D(32, 3)`, `y = Dense(10)(x)` or `z = add(x, y)`")
+
+    def unknown_tensor(self, node: ir.Name, frame: Frame) -> SymconvError:
+        return repeat.hidden_error(self, node, frame) or not_a_tensor(node, frame)
 
     def tensors(self, values: tuple[ir.Value, ...], frame: Frame,
                 one: bool = True) -> list[Tensor]:

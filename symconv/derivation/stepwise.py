@@ -19,7 +19,7 @@ from sympy import Expr
 from ..language.values import Arg
 from ..layers import REGISTRY, Call
 from ..maths import symbols
-from .model import Derivation, LayerCall, LayerRecord, _count
+from .model import Derivation, LayerCall, LayerRecord, RepeatRecord, _count, over_passes
 
 Shape = tuple[Expr, ...]
 
@@ -73,10 +73,12 @@ def steps(d: Derivation) -> list[Step]:
     flowing: set[sympy.Basic] = set().union(*(e.free_symbols for _, s in d.inputs for e in s))
     defined: dict[Expr, sympy.Symbol] = {}  # every definition made so far, by its expression
     out = []
+    passes = _passes(d)
     for i, record in enumerate(d.layers):
         # a later output of a call giving several, (index, k): its derived shape
-        inputs = tuple(shapes[s] if not isinstance(s, tuple) else d.layers[s[0]].outputs[s[1]]
-                       for s in record.sources)
+        inputs = (record.input_shapes if i in passes
+                  else tuple(shapes[s] if not isinstance(s, tuple) else d.layers[s[0]].outputs[s[1]]
+                             for s in record.sources))
         try:
             shape, params = _rerun(d, record, inputs)
         except _NoStep:
@@ -104,4 +106,31 @@ def steps(d: Derivation) -> list[Step]:
             named.append(symbol)
         shapes[i] = tuple(named)
         out.append(Step(record, tuple(named), tuple(defines), params))
+        for r in d.repeats:  # past a recurrence, the carried tensor is its closed form in n
+            if r.last == i and r.entry != r.exit:
+                shapes[i] = r.exit
+    return out
+
+
+def _passes(d: Derivation) -> set[int]:
+    """The records of recurrences' bodies: written at pass k, in the network's input sizes."""
+    return {i for r in d.repeats if r.entry != r.exit for i in range(r.first, r.last + 1)}
+
+
+@dataclass(frozen=True)
+class RepeatSum:
+    """A repeat of symbolic count: one pass's parameters (in the pass symbol where they depend
+    on it) and their sum over the n passes, in closed form where there is one."""
+
+    repeat: RepeatRecord
+    per_pass: Expr
+    total: Expr
+
+
+def repeat_sums(d: Derivation) -> list[RepeatSum]:
+    out = []
+    for r in d.repeats:
+        per_pass = sympy.Add(*[d.applied(i, d.layers[i].params, upto=r)
+                               for i in range(r.first, r.last + 1)])
+        out.append(RepeatSum(r, per_pass, over_passes(r, per_pass)))
     return out

@@ -23,7 +23,7 @@ from ..solving.solver import kind_of
 # sampling ranges by what a size is used for (kept small: every sample is a forward pass)
 RANGES = {"kernel": (1, 7), "stride": (1, 3), "padding": (1, 4), "cropping": (1, 4),
           "dilation": (1, 3), "input size": (1, 256),
-          "width": (1, 64)}  # each from the size's least value
+          "depth": (0, 4), "width": (1, 64)}  # each from the size's least value
 TRIES = 5_000  # candidates drawn before giving up on finding `samples` valid assignments
 REACH = 64  # how far above a valid value to look for an invalid one (below: to the least value)
 

@@ -200,6 +200,7 @@ class Repeat:
     count: Value
     body: tuple[Statement, ...]
     span: Span
+    index: Name | None = None  # `repeat n as i:`: i takes 0, 1, …, n - 1 in the passes
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ def _values(children: list) -> list:  # type: ignore[type-arg]
     return [c for c in children if not isinstance(c, Token) or c.type not in _PUNCTUATION]
 
 
-_PUNCTUATION = {"LPAR", "RPAR", "LSQB", "RSQB", "DOT", "COMMA", "COLON", "MINUS", "NOT", "SIZES", "INPUT", "OUTPUT",
-                "REPEAT", "IF"}
+_PUNCTUATION = {"LPAR", "RPAR", "LSQB", "RSQB", "DOT", "COMMA", "COLON", "MINUS", "NOT", "SIZES", "INPUT",
+                "OUTPUT", "REPEAT", "IF", "AS"}
 
 
 class _ToIR(Transformer):  # type: ignore[type-arg]
@@ -218,8 +218,10 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
         return ("block", ir.Block(str(tok), params, rest[-1], _tspan(tok)), _tspan(tok))
 
     def repeat(self, children):
-        count, body = _values(children)
-        return ir.Repeat(count, body, _start(children[0]))
+        count, *rest = _values(children)
+        named = [c for c in rest if isinstance(c, Token) and c.type == "NAME"]
+        index = ir.Name(str(named[0]), _tspan(named[0])) if named else None
+        return ir.Repeat(count, rest[-1], _start(children[0]), index)
 
     def elif_clause(self, children):
         return ("elif", children[0], children[1])
@@ -270,6 +272,14 @@ def _expected(parser: Lark, names: set[str]) -> str:
     return ", ".join(sorted(set(shown)))
 
 
+def _elsewhere(source: Source, line: int) -> set[str]:
+    """Keywords LALR's merged states expect after any expression that belong to one statement
+    only: `as` (`repeat n as i:`) is not offered on other lines."""
+    lines = source.text.splitlines()
+    text = lines[line - 1].lstrip() if 0 < line <= len(lines) else ""
+    return set() if text.startswith("repeat") else {"AS"}
+
+
 def _syntax_error(err: UnexpectedInput, source: Source, parser: Lark) -> SymconvError:
     line, column = max(err.line, 1), max(err.column, 1)
     hint = None
@@ -287,7 +297,7 @@ def _syntax_error(err: UnexpectedInput, source: Source, parser: Lark) -> Symconv
         tok = err.token
         what = "end of line" if tok.type == "_NL" else "end of file" if tok.type == "$END" else repr(str(tok))
         message = f"unexpected {what}"
-        expected = _expected(parser, set(err.expected))
+        expected = _expected(parser, set(err.expected) - _elsewhere(source, line))
         if expected:
             hint = f"expected one of: {expected}"
         if tok.type == "_INDENT":

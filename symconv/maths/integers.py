@@ -61,6 +61,9 @@ def _compile(e: sympy.Basic, index: dict[sympy.Symbol, int]) -> Fn:
     if isinstance(e, sympy.Pow) and isinstance(e.exp, sympy.Integer):
         base, exp = parts[0], int(e.exp)
         return lambda v: _power(base(v), exp)
+    if isinstance(e, sympy.Pow):  # s**n after a repeat of symbolic count n: n is whole
+        base, power = parts
+        return lambda v: _power(base(v), _integer(power(v)))
     if isinstance(e, sympy.floor):
         return lambda v: math.floor(parts[0](v))
     if isinstance(e, sympy.ceiling):
@@ -89,6 +92,14 @@ def _power(base: Value, exp: int) -> Value:
     if isinstance(base, int) and exp >= 0:
         return base**exp
     return _whole(Fraction(base) ** exp)
+
+
+def _integer(x: Value) -> int:
+    if isinstance(x, Fraction):
+        if x.denominator != 1:
+            raise ValueError(f"a power to a fractional exponent {x}")
+        return x.numerator
+    return int(x)
 
 
 def _whole(x: int | Fraction) -> int | Fraction:

@@ -50,13 +50,13 @@ def columns(d: Derivation, rows: list[Row], options: Options) -> list[Column]:
         scale = 2 if options.flops else 1
         out.append(Column("FLOPs" if options.flops else "MACs",
                           [scale * sympy.Add(*(per_layer[i] for i in _span(d, r)))
-                           for r in rows], scale * sympy.Add(*per_layer)))
+                           for r in rows], scale * d.over_layers(per_layer)))
     if options.memory is not None:
         from ..analysis import memory
 
         sizes = memory.activations(d, options.memory, options.batch)
         out.append(Column(f"Activations ({options.memory}, batch {options.batch})",
-                          [sizes[_last(d, r)] for r in rows], sympy.Add(*sizes)))
+                          [sizes[_last(d, r)] for r in rows], d.over_layers(sizes)))
     if options.receptive:
         from ..analysis import receptive
 
@@ -89,7 +89,7 @@ def footer(d: Derivation, options: Options,
         from ..analysis import memory
 
         params = memory.parameters(d, options.memory)
-        acts = sympy.Add(*memory.activations(d, options.memory, options.batch))
+        acts = d.over_layers(memory.activations(d, options.memory, options.batch))
         lines.append(f"Parameter memory: {show(params)} bytes ({options.memory}); activations: "
                      f"{show(acts)} bytes (batch {options.batch}, every layer's output)")
     return lines

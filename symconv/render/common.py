@@ -33,7 +33,13 @@ def count_cell(value: Expr, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
 
 
 def layer_label(layer: LayerRecord | BlockRecord) -> str:
-    return f"{layer.name} ({layer.type})"
+    return f"{layer.name} ({layer.type}){times_text(layer)}"
+
+
+def times_text(row: LayerRecord | BlockRecord, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
+    """' × n' after a row inside a repeat of symbolic count n (its first pass is shown, with
+    that pass's names); nothing elsewhere."""
+    return "" if row.times == 1 else f" × {fmt(row.times)}"
 
 
 def row_counts(d: Derivation, row: LayerRecord | BlockRecord) -> tuple[Expr, Expr]:

@@ -313,9 +313,12 @@ def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
     ins = " and ".join(_shape(s) for s in record.input_shapes) or "()"
     lines = [f"{record.name} ({record.type}), line {record.span.line}: {source}",
              f"  {ins} → {_shape(record.output_shape)}"]
+    times = ([f"  Applied {_v(record.times)} times (a repeat of symbolic count); the counts "
+              "below are one application's, the totals count them all."]
+             if record.times != 1 else [])  # one pass of a symbolic repeat, named as the first
     if spec is None:
-        return lines[:1] + _free_parameter(d, record)
-    lines += _tied(record)
+        return lines[:1] + times + _free_parameter(d, record)
+    lines += _tied(record) + times
     if record.shares:
         lines.append(f"  Shares its weights with {record.shares}: no parameters of its own.")
     elif record.weights:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import sympy
 
-from ..derivation.model import BlockRecord, Derivation, LayerRecord
+from ..derivation.model import BlockRecord, Derivation, LayerRecord, RepeatRecord
 from ..escapes import json_visible
 from ..layers.torch_resize import FloatScaled
 from ..maths import symbols
@@ -54,6 +54,9 @@ def json_symbols(document: Mapping[str, object]) -> dict[str, sympy.Symbol]:
     names: dict[str, object] = {
         written: symbols.size(name, least.get(name, symbols.DEFAULT_LEAST))
         for name, written in written_names(sizes).items()}
+    for r in document.get("repeats", ()):  # type: ignore[attr-defined]
+        if "step" in r:  # a repeat's pass index, 0 ≤ k
+            names[r["step"]] = sympy.Symbol(r["step"], integer=True, nonnegative=True)
     # F.interpolate's double-rounded extent (not floor(L·s) in exact arithmetic): by its name
     names["FloatScaled"] = FloatScaled
     return names  # type: ignore[return-value]
@@ -125,14 +128,34 @@ class _Writer:
                 t.weight.shape)} for t in layer.tied}
         if not layer.batched:
             out["batched"] = False
+        if layer.times != 1:
+            out["times"] = self.value(layer.times)
+        return out
+
+    def repeat(self, r: RepeatRecord) -> dict[str, object]:
+        """A repeat of symbolic count: its body's layers (the first pass), the count, the
+        carried shape before and after; `step`: the pass symbol the body's formulas hold."""
+        out: dict[str, object] = {
+            "count": self.value(r.count), "line": r.span.line,
+            "layers": [layer.name for layer in self.d.layers[r.first:r.last + 1]],
+            "entry_shape": self.values(r.entry), "exit_shape": self.values(r.exit)}
+        if r.times != 1:
+            out["times"] = self.value(r.times)
+        if r.index is not None:
+            out["index"] = r.index
+        if r.steps is not None:
+            out["step"] = str(r.steps)
         return out
 
     def block(self, block: BlockRecord) -> dict[str, object]:
         d = self.d
-        return {"name": block.name, "type": block.type, "line": block.span.line,
-                "output_shape": self.values(block.output_shape),
-                "params": self.value(d.subtotal(block)),
-                "layers": [layer.name for layer in d.block_layers(block)]}
+        out = {"name": block.name, "type": block.type, "line": block.span.line,
+               "output_shape": self.values(block.output_shape),
+               "params": self.value(d.subtotal(block)),
+               "layers": [layer.name for layer in d.block_layers(block)]}
+        if block.times != 1:
+            out["times"] = self.value(block.times)
+        return out
 
     def document(self) -> dict[str, object]:
         d = self.d
@@ -160,6 +183,8 @@ class _Writer:
             "outputs": [self.values(shape) for shape in d.outputs],
             "layers": [self.layer(layer, torch) for layer in d.layers],
             "blocks": [self.block(block) for block in d.blocks],
+            # only when there are some: the output for a network without them stays as it was
+            **({"repeats": [self.repeat(r) for r in d.repeats]} if d.repeats else {}),
             "totals": totals,
             "requires": self.requires(d.requires),
             # only when there are some: the output for a network without warnings stays as it was

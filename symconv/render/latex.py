@@ -10,6 +10,8 @@ types are escaped here.
 
 from __future__ import annotations
 
+from sympy import Expr, Integer
+
 from ..derivation.model import Derivation
 from ..escapes import visible
 from ..maths.printing import latex
@@ -34,8 +36,11 @@ def _shape(shape) -> str:  # type: ignore[no-untyped-def]
     return r"\left(" + ",\\ ".join(latex(e) for e in shape) + r"\right)"
 
 
-def _label(name: str, type_: str) -> str:
-    return rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
+def _label(name: str, type_: str, times: Expr = Integer(1)) -> str:
+    """The name and type; `\times n` for a row inside a repeat of symbolic count n."""
+    label = rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
+    # \ensuremath: the label is set in text (the table) and in math (align*) alike
+    return label if times == 1 else label + rf"\ \ensuremath{{\times {latex(times)}}}"
 
 
 def _tied(layer: object) -> str:
@@ -46,8 +51,26 @@ def _tied(layer: object) -> str:
 
 
 def _expanded(d: Derivation) -> list[str]:
-    return [rf"  {_label(layer.name, layer.type)} &:\ {_shape(layer.output_shape)}"
+    return [rf"  {_label(layer.name, layer.type, layer.times)} &:\ {_shape(layer.output_shape)}"
             rf" && P = {latex(layer.params)}{_tied(layer)}" for layer in d.layers]
+
+
+def _repeat_sums(d: Derivation) -> list[str]:
+    """Each symbolic repeat's parameters: n·P for a body the same in every pass, the sum over
+    the passes (and its closed form) for one that depends on the pass."""
+    from ..derivation.stepwise import repeat_sums
+
+    rows = []
+    for s in repeat_sums(d):
+        r, k = s.repeat, s.repeat.steps
+        if k is not None and k in s.per_pass.free_symbols:
+            written = (rf"\sum_{{{latex(k)}=0}}^{{{latex(r.count - 1)}}} "
+                       rf"\left({latex(s.per_pass)}\right)")
+        else:
+            written = rf"{latex(r.count)} \cdot \left({latex(s.per_pass)}\right)"
+        rows.append(rf"  \text{{repeat (line {r.span.line})}} &:\ {_shape(r.exit)}"
+                    rf" && P = {written} = {latex(s.total)}")
+    return rows
 
 
 def _stepwise(d: Derivation) -> list[str]:
@@ -56,10 +79,10 @@ def _stepwise(d: Derivation) -> list[str]:
     rows = []
     for step in steps(d):
         defines = ",\\ ".join(f"{latex(s)} = {latex(e)}" for s, e in step.defines)
-        rows.append(rf"  {_label(step.record.name, step.record.type)} &:\ {_shape(step.shape)}"
+        rows.append(rf"  {_label(step.record.name, step.record.type, step.record.times)} &:\ {_shape(step.shape)}"
                     + (rf",\quad {defines}" if defines else "")
                     + rf" && P = {latex(step.params)}{_tied(step.record)}")
-    return rows
+    return rows + _repeat_sums(d)
 
 
 def _formulas(d: Derivation, options: Options) -> list[str]:
@@ -110,7 +133,7 @@ def _table(d: Derivation, options: Options) -> list[str]:
                       + [escape(c.header) for c in extra]) + r" \\"
     body = []
     for i, row in enumerate(rows):
-        cells = [_label(row.name, row.type), f"${_shape(row.output_shape)}$",
+        cells = [_label(row.name, row.type, row.times), f"${_shape(row.output_shape)}$",
                  f"${latex(row_counts(d, row)[0])}{_tied(row)}$"] + [
                      _cell(c, c.values[i]) for c in extra]
         body.append(" & ".join(cells) + r" \\")

@@ -8,6 +8,7 @@ from ..derivation.model import Derivation
 from ..escapes import code_span, markdown
 from .columns import cell, columns, footer
 from .common import (
+    times_text,
     count_cell,
     note_lines,
     param_cell,
@@ -34,7 +35,7 @@ def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
     rule += "".join("---:|" if c.right else "---|" for c in extra)
     lines = [f"**{markdown(title(d))}**", "", head, rule]
     for i, layer in enumerate(shown):
-        row = (f"| {markdown(layer.name)} | {markdown(layer.type)} | {_cell(outputs_cell(layer, d))}"
+        row = (f"| {markdown(layer.name)} | {markdown(layer.type + times_text(layer))} | {_cell(outputs_cell(layer, d))}"
                f" | {_cell(param_cell(d, layer))} |")
         if torch:
             row += f" {_cell(count_cell(row_counts(d, layer)[1]))} |"

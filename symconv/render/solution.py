@@ -13,7 +13,7 @@ from ..solving.solver import Solution
 
 ORDER = {"kernel": "odd sizes first", "stride": "smallest first", "padding": "smallest first",
          "cropping": "smallest first", "dilation": "smallest first",
-         "input size": "smallest first", "width": "smallest first"}
+         "input size": "smallest first", "width": "smallest first", "depth": "smallest first"}
 SHOWN = 20  # solutions printed in the text form
 
 

@@ -35,10 +35,11 @@ from .targets import Target, compared, measure, relations_of
 # the kind of a size, from the argument it is used in; default ranges and the usual order
 KINDS = {"kernel_size": "kernel", "pool_size": "kernel", "strides": "stride", "stride": "stride",
          "padding": "padding", "output_padding": "padding", "cropping": "cropping",
-         "dilation_rate": "dilation", "dilation": "dilation", "input": "input size"}
+         "dilation_rate": "dilation", "dilation": "dilation", "input": "input size",
+         "repeat": "depth"}
 RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "cropping": (1, 32),
           "dilation": (1, 16), "input size": (1, 1024),
-          "width": (1, 4096)}  # each from the size's least value
+          "depth": (0, 1024), "width": (1, 4096)}  # each from the size's least value
 MAX_CANDIDATES = 100_000  # assignments tried; more is refused with a request for --range
 MAX_LISTED = 1_000  # solutions listed; a budget's interval beyond this is summarised
 
@@ -338,11 +339,31 @@ def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivati
     best = max(values) if "max-params" in kinds else min(values)
     result.extreme = {name: best}
     beyond = best + 1 if "max-params" in kinds else best - 1
+    _check_unrolled(known, targets, {name: best}, {name: beyond})
     measures = [measure(t, known, [known.symbol(name)]) for t in targets]
     for value in (best, beyond):
         if value >= known.domain(name).least:
             text = ", ".join(describe((value,)) for describe, _ in measures)
             result.boundary.append(({name: value}, text))
+
+
+def _check_unrolled(known: Derivation, targets: Sequence[Target], best: dict[str, int],
+                    beyond: dict[str, int]) -> None:
+    """A repeat count solved from its closed form, checked on the network unrolled at the
+    answer (which meets the targets) and one beyond it (which does not, or is invalid)."""
+    counts = {str(x) for r in known.repeats for x in r.count.free_symbols}
+    if not counts & set(best):
+        return
+    for values, meets in ((best, True), (beyond, False)):
+        if any(v < known.domain(k).least for k, v in values.items()):
+            continue
+        try:
+            unrolled = substitute(known, values, use_defaults=False)
+        except SymconvError:
+            assert not meets, f"the unrolled network at {values} is invalid"
+            continue
+        held = all(r is sympy.true for t in targets for r in relations_of(unrolled, t))
+        assert held == meets, f"the closed form and the unrolled network disagree at {values}"
 
 
 def _nearest(result: Solution, valid: list[sympy.Basic], targets: Sequence[Target],

@@ -31,6 +31,11 @@ def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = Tr
     chosen = {k: v for k, v in chosen.items() if k not in d.subs}
     if not chosen:
         return d
+    if _counts(d) & set(chosen):
+        d = _unrolled(d, {k: v for k, v in chosen.items() if k in _counts(d)})
+        chosen = {k: v for k, v in chosen.items() if k not in d.subs}
+        if not chosen:
+            return d
     mapping = {d.symbol(k): sympy.Integer(v) for k, v in chosen.items()}
     layers = tuple(_layer(layer, mapping, d) for layer in d.layers)
     blocks = tuple(replace(b, output_shape=_shape(b.output_shape, mapping),
@@ -42,10 +47,33 @@ def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = Tr
                    subs={**d.subs, **chosen}, limits=_limits(d.limits, mapping))
 
 
+def _counts(d: Derivation) -> set[str]:
+    """The sizes a symbolic repeat count holds."""
+    return {str(x) for r in d.repeats for x in r.count.free_symbols}
+
+
+def _unrolled(d: Derivation, counts: Mapping[str, int]) -> Derivation:
+    """The network derived again with these repeat counts fixed (every other size as in `d`):
+    a closed repeat substituted is the unrolled one, names and conditions included."""
+    from ..derivation.run import derive_program
+    from ..language.parse import parse
+
+    fixed = {**d.subs, **counts}
+    return derive_program(parse(d.source), fixed,
+                          open_sizes=[s for s in d.sizes if s not in fixed], domains=d.domains)
+
+
 def unchecked(d: Derivation, values: Mapping[str, int]) -> Derivation:
     """The network's inputs, layer calls and layer input shapes at `values`, conditions not
     checked: enough to build the network in a framework where symconv refuses it (`symconv
-    verify` checks that the framework refuses it too)."""
+    verify` checks that the framework refuses it too). A symbolic repeat's count in `values`
+    unrolls it first (its records are one pass), where the count alone leaves it valid."""
+    counts = {k: v for k, v in values.items() if k in _counts(d)}
+    if counts:
+        try:
+            d = _unrolled(d, counts)
+        except SymconvError:
+            pass  # invalid for the count alone: the one pass the records hold is built
     mapping = {d.symbol(k): sympy.Integer(v) for k, v in values.items()}
     layers = tuple(replace(layer, call=_call(layer.call, mapping) if layer.call else None,
                            input_shape=_shape(layer.input_shape, mapping),
