@@ -469,7 +469,12 @@ class Deriver:
         bind_block_inputs(block, declared, tensors, inner, call.span)
         first = len(self.records)
         self.depth += 1
+        # an unnamed instance is numbered per pass of a symbolic repeat (h.0, h.1, …), so the
+        # names given inside it advance with the pass too: h.0.ln_1, h.1.ln_1
+        symbolic = self.namer.symbolic
+        self.namer.symbolic = symbolic if given is not None else 0
         self.body(body, inner)
+        self.namer.symbolic = symbolic
         self.depth -= 1
         out = inner.outputs[0] if inner.outputs else inner.current
         assert out is not None
