@@ -23,6 +23,7 @@ channels-first while the LayerNorm inside it works channels-last.
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -82,6 +83,8 @@ class Twin:
     transposed: frozenset[str] = frozenset()  # module types keeping their weight as (in, out)
     channels_first_norms: frozenset[str] = frozenset()  # LayerNorm2d: output (C, H, W)
     absent: frozenset[str] = frozenset()  # twin modules the file leaves out on purpose
+    absent_types: frozenset[str] = frozenset()  # module types written as the function they run
+    renames: tuple[tuple[str, str], ...] = ()  # (pattern, replacement) on the twin's names
     output_module: str | None = None  # the file's output is this module's (BERT: the pooler)
     buffers: bool = True  # compare the buffer total (HF keeps position ids and tables)
     counts: list[dict[str, int]] = field(default_factory=list)  # small configs for totals
@@ -121,12 +124,16 @@ TWINS = [
     Twin("vit_b16.arch", "torch", _image,
          [{**VIT_SMALL, "H": 32, "W": 32}, {**VIT_SMALL, "H": 40, "W": 40},
           {**VIT_SMALL, "n": 0, "H": 16, "W": 16}, {**VIT_SMALL, "p": 16, "H": 48, "W": 48}],
+         # torchvision names its blocks encoder_layer_0 …; a name cannot be built from a
+         # repeat's index yet, so the file's are numbered as nn.Sequential numbers them
+         renames=((r"^encoder\.layers\.encoder_layer_(\d+)", r"encoder.layers.\1"),),
          counts=[{**VIT_SMALL, "H": 32, "W": 32}, {**VIT_SMALL, "n": 3, "H": 48, "W": 48}]),
     Twin("convnext_tiny.arch", "torch", _image,
          [{**CONVNEXT_SMALL, "H": 32, "W": 32}, {**CONVNEXT_SMALL, "H": 35, "W": 61},
           {**CONVNEXT_SMALL, "H": 64, "W": 64}, {**CONVNEXT_SMALL, "H": 16, "W": 32},
           {**CONVNEXT_SMALL, "n2": 0, "H": 33, "W": 33}],
          channels_first_norms=frozenset({"LayerNorm2d"}),
+         absent_types=frozenset({"Permute"}),  # torchvision.ops.misc.Permute: x.permute(…)
          counts=[{**CONVNEXT_SMALL, "H": 32, "W": 32},
                  {"C": 4, "n1": 2, "n2": 1, "n3": 3, "n4": 2, "classes": 5, "H": 32, "W": 32}]),
     Twin("efficientnetb0_keras.arch", "keras", lambda s: (s["H"], s["W"], 3),
@@ -274,8 +281,17 @@ def _free_parameter(record: Any, convention: str) -> bool:
     return record.type not in REGISTRY[convention]
 
 
-def _tied(record: Any) -> bool:
-    return bool(record.shares or getattr(record, "tie", None))
+def _tied(record: Any) -> dict[str, Any]:
+    """A tied layer's weights that are another layer's (`tie=`), by name: (shape, the owner's
+    weight, `transformer.wte.weight`)."""
+    return {t.weight.name: (_ints(t.weight.shape), t.where) for t in getattr(record, "tied", ())}
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for e in shape:
+        n *= e
+    return n
 
 
 def _expected_weights(twin: Twin, fact: dict[str, Any]) -> dict[str, tuple[int, ...]]:
@@ -292,9 +308,20 @@ def _expected_shape(twin: Twin, fact: dict[str, Any], k: int) -> tuple[int, ...]
     return shape
 
 
+# at depth 0 an nn.Sequential is empty, a leaf module that runs no layer
+CONTAINERS = frozenset({"Sequential", "ModuleList"})
+
+
+def _renamed(twin: Twin, name: str) -> str:
+    for pattern, replacement in twin.renames:
+        name = re.sub(pattern, replacement, name)
+    return name
+
+
 def _compare_torch_layers(twin: Twin, d: Any, model: Any, facts: dict[str, Any]) -> None:
-    layers = facts["layers"]
-    parameters = dict(model.named_parameters(remove_duplicate=False))
+    layers = {_renamed(twin, n): f for n, f in facts["layers"].items()}
+    parameters = {_renamed(twin, n): p
+                  for n, p in model.named_parameters(remove_duplicate=False)}
     seen: Counter[str] = Counter()
     for record in d.layers:
         if _functional(record, "torch"):
@@ -312,12 +339,15 @@ def _compare_torch_layers(twin: Twin, d: Any, model: Any, facts: dict[str, Any])
         assert _ints(record.output_shape) == _expected_shape(twin, fact, k), \
             f"{record.name} (application {k + 1}): output shape"
         weights = {w.name: _ints(w.shape) for w in record.weights if not w.buffer}
+        tied = _tied(record)
+        weights.update({n: shape for n, (shape, _) in tied.items()})
         assert weights == _expected_weights(twin, fact), f"{record.name}: weights"
-        if _tied(record):
-            assert int(record.params) == 0, f"{record.name}: a tied weight is counted once"
-        else:
-            assert int(record.params) == fact["params"], f"{record.name}: params"
-    called = {n for n, f in layers.items() if f["leaf"] and f["output_shapes"]} - twin.absent
+        for n, (_, owner) in tied.items():  # the reference's tensor is the owner's, too
+            assert parameters[f"{record.name}.{n}"] is parameters[owner], n
+        counted = sum(_size(shape) for n, (shape, _) in tied.items())
+        assert int(record.params) == fact["params"] - counted, f"{record.name}: params"
+    called = {n for n, f in layers.items() if f["leaf"] and f["output_shapes"]
+              and f["type"] not in twin.absent_types | CONTAINERS} - twin.absent
     lacking = {n for n in called if not any(n == s or n.startswith(s + ".") for s in seen)}
     assert not lacking, f"modules of the reference symconv lacks: {sorted(lacking)}"
     for name, count in seen.items():
