@@ -27,6 +27,8 @@ CATALOGUE: dict[str, tuple[str | None, list[str]]] = {
     "SC108": ("Dense(3)\n", ["derive"]),
     "SC109": ("convention jax\ninput (3,)\n", ["derive"]),
     "SC110": ("input (3,)\nDense(10 ** 100)\n", ["derive"]),
+    "SC113": ("convention torch\ninput (4,)\nEmbedding(10, 4, name=\"wte\")\n"
+              "Linear(4, 9, tie=\"wte\")\n", ["derive"]),
     "SC201": ("input (8,)\nConv1D(4, 3)\n", ["derive"]),
     "SC202": ("input (2, 3)\nConv1D(4, 3)\n", ["derive"]),
     "SC203": ("convention torch\ninput (3, 8, 8)\nConv2d(4, 8, 3)\n", ["derive"]),

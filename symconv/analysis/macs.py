@@ -23,6 +23,7 @@ import sympy
 from sympy import Expr, Integer, floor
 
 from ..derivation.model import Derivation, LayerRecord
+from ..layers import REGISTRY
 from . import keras_layers, torch_layers  # noqa: F401  (registration)
 from .ops import (
     HANDLERS,
@@ -250,12 +251,19 @@ PRESETS: dict[str, Convention] = {
 # -- the API ---------------------------------------------------------------------------------
 
 def _resolved(d: Derivation, layer: LayerRecord) -> LayerRecord:
-    """A shared layer's later application with the weights of its first."""
-    return replace(layer, weights=d.layer(layer.shares).weights) if layer.shares else layer
+    """A shared layer's later application with the weights of its first; a tied layer with
+    the weight it uses (counted at its owner, but multiplied here all the same)."""
+    if layer.shares:
+        return replace(layer, weights=d.layer(layer.shares).weights)
+    if layer.tied:
+        return replace(layer, weights=tuple(t.weight for t in layer.tied) + layer.weights)
+    return layer
 
 
 def operations(d: Derivation, layer: LayerRecord) -> tuple[Op, ...]:
-    """The operations of one layer of `d`."""
+    """The operations of one layer of `d` (none for a free parameter: it is not computed)."""
+    if layer.type not in REGISTRY[d.convention]:
+        return ()
     return HANDLERS[(d.convention, layer.type)](_resolved(d, layer))
 
 

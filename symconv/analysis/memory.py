@@ -36,7 +36,8 @@ def bytes_per_value(dtype: str) -> Integer:
 def activations(d: Derivation, dtype: str = "float32", batch: int | Expr = 1) -> list[Expr]:
     """Bytes of each layer's output, one per d.layers."""
     size = bytes_per_value(dtype)
-    return [numel(layer.output_shape) * size * batch for layer in d.layers]
+    return [numel(layer.output_shape) * size * batch if layer.batched else Integer(0)
+            for layer in d.layers]  # a free parameter's values are counted as parameters
 
 
 def inputs(d: Derivation, dtype: str = "float32", batch: int | Expr = 1) -> Expr:

@@ -150,6 +150,8 @@ MERGE_FAMILIES = frozenset({"merge", "functional"})
 def _layer(d: Derivation, record: LayerRecord, inputs: list[Fields | None]) -> Fields | None:
     from ..layers import REGISTRY
 
+    if record.type not in REGISTRY[d.convention]:  # a free parameter: no field of its own
+        return None
     family = REGISTRY[d.convention][record.type].family
     if family in MERGE_FAMILIES and record.type not in ("select", "Dot"):
         return _merge(inputs)

@@ -107,11 +107,24 @@ def arguments(call: LayerCall, convention: str) -> dict[str, object]:
 
 
 @dataclass(frozen=True)
+class Tied:
+    """A weight a layer does not own (`tie="wte"`): the same tensor as `layer`'s `source`
+    weight (`where`, written as the framework names it: "wte.weight", "wte/embeddings"), so it
+    is counted there, once."""
+
+    weight: Weight  # as this layer would have made it (its name and shape here)
+    layer: str
+    source: str
+    where: str
+
+
+@dataclass(frozen=True)
 class LayerRecord:
     """One application of a layer. `path`: the enclosing block instances, outermost first;
     `shares`: set when this applies a shared layer again (its weights are counted once, at the
     first application); `call`: the layer as written; `sources`: where each input tensor
-    comes from (the index of the record that made it, or a network input's name)."""
+    comes from (the index of the record that made it, or a network input's name); `tied`:
+    weights that are another layer's (`tie="wte"`), left out of `weights` and the counts."""
 
     name: str
     type: str
@@ -127,6 +140,8 @@ class LayerRecord:
     call: LayerCall | None = None
     sources: tuple[int | str, ...] = ()
     warnings: tuple[LayerWarning, ...] = ()
+    tied: tuple[Tied, ...] = ()  # weights that are another layer's, counted there (not here)
+    batched: bool = True  # False for a free parameter: output_shape is its whole shape
 
     @cached_property
     def trainable(self) -> Expr:

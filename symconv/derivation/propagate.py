@@ -48,6 +48,7 @@ from .frames import (
     same_weights,
     tensor_arguments,
 )
+from . import parameters
 from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
@@ -134,6 +135,8 @@ class Deriver:
                 self.input(statement, frame)
             elif isinstance(statement, ir.Output):
                 self.output(statement, frame)
+            elif isinstance(statement, ir.Parameter):
+                parameters.declare(self, statement, frame)
             elif isinstance(statement, ir.Repeat):
                 self.namer.repeating += 1
                 count = self.memo(statement, frame.values,
@@ -232,6 +235,9 @@ class Deriver:
         return frame.current
 
     def call(self, node: ir.CallExpr, frame: Frame) -> Tensor:
+        node, tie = parameters.split_tie(node)
+        if tie is not None:
+            parameters.check_tied_call(self, node, tie, frame)
         func = node.func
         if isinstance(func, ir.Name):
             if func.id in frame.shared:
@@ -253,7 +259,7 @@ class Deriver:
                                   positional=len(config.positional))
             tensors = [self.current(frame, node.span)]
             return self.apply(spec, self.bind(spec, node, frame), node.span, tensors, frame,
-                              positional=len(node.positional))
+                              positional=len(node.positional), tie=tie)
         if isinstance(func, ir.CallExpr) and isinstance(func.func, ir.Name):
             if node.keywords:
                 raise SymconvError("SC106", "a layer is applied to tensors only",
@@ -266,7 +272,7 @@ class Deriver:
                 raise SymconvError("SC104", f"'{spec.type}' is a function: call it on the "
                                    f"tensors, `{spec.type}(a, b)`", func.span)
             return self.apply(spec, self.bind(spec, func, frame), func.span, tensors, frame,
-                              positional=len(func.positional))
+                              positional=len(func.positional), tie=tie)
         raise SymconvError("SC104", "only layers, blocks and shared layers can be called",
                            node.span)
 
@@ -282,14 +288,15 @@ class Deriver:
 
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
               frame: Frame, name: str | None = None, shared: Shared | None = None,
-              positional: int = 0) -> Tensor:
+              positional: int = 0, tie: ir.Keyword | None = None) -> Tensor:
         self.budget.application(span)
         check_arity(spec, len(tensors), span)
         if name is None:
             self.reserve_sublayer_names(args)
             name = self.namer.layer(spec, args.get("name"), span, frame)
         shapes = tuple(t.shape for t in tensors)
-        ctx = Call(spec, name, shapes, args, span, self.sublayer, self.recorded)
+        ctx = Call(spec, name, shapes, args, span, self.sublayer, self.recorded,
+                   batched=parameters.batched_inputs(spec, tensors, span))
         out = bounded_output(spec, ctx)
         self.seen.call(ctx, args)
         if shared is None or shared.first is None:
@@ -301,15 +308,20 @@ class Deriver:
         if shared is not None and shared.first is not None:
             same_weights(shared, weights, ctx)
             weights, shares = (), shared.first.name
+        tied: tuple = ()  # type: ignore[type-arg]
+        if tie is not None:
+            weights, tied = parameters.tie(self, weights, tie, ctx, frame)
         record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
                              weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares,
                              self.layer_call(spec, args, positional),
-                             tuple(t.node for t in tensors), tuple(ctx.warnings))
+                             tuple(t.node for t in tensors), tuple(ctx.warnings), tied,
+                             batched=getattr(out, "batched", True))
         if shared is not None and shared.first is None:
             shared.first = record
         self.records.append(record)
         self.recorded.update(r.condition for r in record.requires)
-        return Tensor(out.shape, name, len(self.records) - 1)
+        return Tensor(out.shape, name, len(self.records) - 1,
+                      batched=getattr(out, "batched", True))
 
     def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
                      frame: Frame) -> Tensor:

@@ -49,10 +49,14 @@ class _NoStep(Exception):
 
 def _rerun(d: Derivation, record: LayerRecord, inputs: tuple[Shape, ...]) -> tuple[Shape, Expr]:
     assert record.call is not None
+    if record.type not in REGISTRY[d.convention]:  # a free parameter: its shape as declared
+        raise _NoStep
     spec = REGISTRY[d.convention][record.type]
     args = {k: _arg(v, record.span) for k, v in record.call.args}
-    out = spec.fn(Call(spec, record.name, inputs, args, record.span))
-    weights = [w.size for w in out.weights if not w.buffer] if record.shares is None else []
+    batched = tuple(d.layers[s].batched if isinstance(s, int) else True for s in record.sources)
+    out = spec.fn(Call(spec, record.name, inputs, args, record.span, batched=batched))
+    own = out.weights[len(record.tied):]  # a tied weight (the first) is counted where it is made
+    weights = [w.size for w in own if not w.buffer] if record.shares is None else []
     return out.shape, _count(weights)
 
 
@@ -75,6 +79,10 @@ def steps(d: Derivation) -> list[Step]:
             shape, params = _rerun(d, record, inputs)
         except _NoStep:
             shape, params = record.output_shape, record.params
+        if not record.sources:  # a free parameter: its shape is written, not derived
+            shapes[i] = shape
+            out.append(Step(record, shape, (), params))
+            continue
         known = {e for s in inputs for e in s if isinstance(e, sympy.Symbol)}
         named: list[Expr] = []
         defines: list[tuple[sympy.Symbol, Expr]] = []

@@ -15,6 +15,7 @@ from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..errors import Source
 from .sizes import sample
 from .torch_net import DROPPED, FUNCTIONS, batch_axis
+from .free import is_parameter
 from .values import token_inputs
 
 
@@ -69,17 +70,20 @@ def emit_torch(d: Derivation, path: str) -> str:
     attrs: dict[str, str] = {}  # record (or shared layer) name → attribute
     init, forward = [], []
     names: dict[int | str, str] = dict(inputs)
-    axes: dict[int | str, int] = {k: 0 for k in inputs}
+    axes: dict[int | str, int | None] = {k: 0 for k in inputs}  # None: a free parameter
     for i, record in enumerate(d.layers):
         assert record.call is not None
+        if is_parameter(record):  # a free weight: no batch axis to move
+            names[i], axes[i] = _torch_parameter(record, attrs, init, taken), None
+            continue
         axis = batch_axis(record.call)
         args = []
         for source in record.sources:
             var = names[source]
-            if axes[source] != axis:
+            if axes[source] is not None and axes[source] != axis:
                 var = f"{var}.movedim({axes[source]}, {axis})"
             args.append(var)
-        names[i], axes[i] = f"x{i}", axis
+        names[i], axes[i] = f"x{i}", axis if record.batched else None
         forward.append(f"        x{i} = {_torch_step(record, args, attrs, init, taken)}")
     outs = ", ".join(_output(names, axes, node) for node in d.output_nodes)
     example = ", ".join(_torch_zeros(d, name, shape) for name, shape in d.inputs)
@@ -95,9 +99,19 @@ def emit_torch(d: Derivation, path: str) -> str:
             "    print(sum(p.numel() for p in model.parameters()), \"parameters\")\n")
 
 
-def _output(names: Mapping[int | str, str], axes: Mapping[int | str, int],
+def _torch_parameter(record: LayerRecord, attrs: dict[str, str], init: list[str],
+                     taken: set[str]) -> str:
+    """`self.pos = nn.Parameter(torch.zeros(1, 12, 8))`; its use is `self.pos`."""
+    attrs[record.name] = attr = _identifier(record.name, taken)
+    dims = literal(tuple(record.output_shape), "torch")
+    frozen = "" if record.weights[0].trainable else ", requires_grad=False"
+    init.append(f"        self.{attr} = nn.Parameter(torch.zeros({dims}){frozen})")
+    return f"self.{attr}"
+
+
+def _output(names: Mapping[int | str, str], axes: Mapping[int | str, int | None],
             node: int | str) -> str:
-    return names[node] if axes[node] == 0 else f"{names[node]}.movedim({axes[node]}, 0)"
+    return names[node] if axes[node] in (0, None) else f"{names[node]}.movedim({axes[node]}, 0)"
 
 
 def _torch_zeros(d: Derivation, name: str, shape: tuple) -> str:  # type: ignore[type-arg]
@@ -118,6 +132,8 @@ def _torch_step(record: LayerRecord, args: list[str], attrs: dict[str, str], ini
     if key not in attrs:
         attrs[key] = _identifier(key, taken)
         init.append(f"        self.{attrs[key]} = {call_text(call, 'nn', DROPPED)}")
+        init += [f"        self.{attrs[key]}.{t.weight.name} = self.{attrs[t.layer]}.{t.source}"
+                 for t in record.tied]  # tied: the owner's tensor, counted once
     if record.type == "MultiheadAttention" and len(args) == 1:
         args = args * 3
     step = f"self.{attrs[key]}({', '.join(args)})"
@@ -137,6 +153,7 @@ def emit_keras(d: Derivation, path: str) -> str:
         lines.append(f"    {var} = keras.Input(shape={dims}"
                      + (', dtype="int64")' if name in token_inputs(d) else ")"))
     shared: dict[str, str] = {}
+    _keras_refusals(d)
     for i, record in enumerate(d.layers):
         call, args = record.call, [names[s] for s in record.sources]
         assert call is not None
@@ -169,6 +186,19 @@ def emit_keras(d: Derivation, path: str) -> str:
             "def build() -> keras.Model:\n" + "\n".join(lines)
             + f"\n    return keras.Model({model_in}, {model_out}{title})\n\n\n"
             "if __name__ == \"__main__\":\n    build().summary()\n")
+
+
+def _keras_refusals(d: Derivation) -> None:
+    """Keras keeps free weights and tied ones inside layers' code (add_weight in build,
+    ReversibleEmbedding), which a functional model's code cannot show layer by layer."""
+    from ..errors import SymconvError
+
+    for record in d.layers:
+        if is_parameter(record) or record.tied:
+            what = "a free parameter" if is_parameter(record) else "a tied weight"
+            raise SymconvError("SC306", f"{record.type} '{record.name}': Keras code for {what} "
+                               "is not emitted (it lives in a layer's build); `symconv verify` "
+                               "builds it in memory", record.span, d.source)
 
 
 def emit_source(source: Source, against: str | None, subs: Mapping[str, int] | None,

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..layers import REGISTRY
+from . import free
 from .compare import Facts, Refused
 from .values import arguments, token_inputs
 
@@ -105,17 +106,24 @@ def run(d: Derivation) -> list[Facts]:
     facts = []
     for i, record in enumerate(d.layers):
         assert record.call is not None
+        if free.is_parameter(record):  # the variable itself, in both passes
+            symbolic[i] = real[i] = free.keras_weight(keras, record)
+            facts.append(free.parameter_facts(record, real[i]))
+            continue
         key = record.shares or record.name
         try:
-            if key not in layers and REGISTRY["keras"][record.type].family != "functional":
+            if key not in layers and record.tied:
+                layers[key] = free.keras_tied(keras, record, layers)
+            elif key not in layers and REGISTRY["keras"][record.type].family != "functional":
                 layers[key] = build(named(record))
             layer = layers.get(key)
             symbolic[i] = _call(record, layer, [symbolic[s] for s in record.sources], False)
             real[i] = _call(record, layer, [real[s] for s in record.sources], True)
         except Exception as err:  # any refusal is the answer we want
             raise Refused(record, err) from err
-        shape = tuple(int(e) for e in real[i].shape[1:])
-        printed = tuple(symbolic[i].shape[1:])
+        first = 1 if record.batched else 0  # of free parameters alone: the whole shape
+        shape = tuple(int(e) for e in real[i].shape[first:])
+        printed = tuple(symbolic[i].shape[first:])
         if printed != shape:
             raise Refused(record, ValueError(f"Keras prints the output shape {printed} but "
                                              f"computes {shape}"))

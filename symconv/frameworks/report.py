@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..derivation.model import Derivation
 from ..escapes import json_visible, visible_lines
-from ..render.common import count_cell, layer_label, shape_cell
+from ..render.common import count_cell, is_batched, layer_label, shape_cell
 from ..render.table import box
 from .compare import Facts, Mismatch
 from .sizes import Outside
@@ -100,7 +100,8 @@ def _table(report: Report, checked: Checked) -> list[str]:
         mark = ("✗" if layer.name in wrong else "≈" if layer.name in report.expected
                 else "✓" if ran else "·")
         extra = layer.buffers if torch else layer.non_trainable
-        rows.append([layer_label(layer), shape_cell(layer.output_shape, d.convention),
+        rows.append([layer_label(layer),
+                     shape_cell(layer.output_shape, d.convention, batched=is_batched(layer)),
                      count_cell(layer.params), count_cell(extra), _weights(layer), mark])
     return box(rows, header, right={2, 3})
 

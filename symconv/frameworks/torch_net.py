@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..derivation.model import Derivation, LayerCall, LayerRecord
+from . import free
 from .compare import Facts, Refused
 from .values import arguments, token_inputs
 
@@ -83,6 +84,7 @@ def _apply(record: LayerRecord, tensors: list[Any], modules: dict[str, Any]) -> 
     key = record.shares or record.name
     if key not in modules:
         modules[key] = build(record.call)
+        free.tie_torch(record, modules[key], modules)
     module = modules[key]
     if record.type == "MultiheadAttention" and len(tensors) == 1:
         tensors = tensors * 3  # self-attention: query = key = value
@@ -104,19 +106,28 @@ def run(d: Derivation) -> list[Facts]:
     with torch.no_grad():
         for i, record in enumerate(d.layers):
             assert record.call is not None
+            if free.is_parameter(record):
+                values[i] = (free.torch_parameter(record), None)
+                facts.append(free.parameter_facts(record, values[i][0]))
+                continue
             axis = batch_axis(record.call)
-            tensors = [t.movedim(at, axis) for t, at in (values[s] for s in record.sources)]
+            tensors = [t if at is None else t.movedim(at, axis)  # a free parameter: no batch
+                       for t, at in (values[s] for s in record.sources)]
             try:
                 out, module = _apply(record, tensors, modules)
             except Exception as err:  # any refusal is the answer we want
                 raise Refused(record, err) from err
             shape = list(out.shape)
+            if not record.batched:  # of free parameters alone: their whole shape
+                values[i] = (out, None)
+                facts.append(Facts(tuple(shape)))
+                continue
             if len(shape) <= axis or shape[axis] != BATCH:
                 raise Refused(record, ValueError(f"output {tuple(shape)} has no batch axis "
                                                  f"{axis} of {BATCH}"))
             del shape[axis]
             values[i] = (out, axis)
-            facts.append(_module_facts(module, tuple(shape)) if module is not None
-                         else Facts(tuple(shape)))
+            facts.append(free.without_tied(record, _module_facts(module, tuple(shape)))
+                         if module is not None else Facts(tuple(shape)))
     return facts
 

@@ -134,6 +134,9 @@ def _zero_padding(record: LayerRecord, rank: int, nn: Any) -> Step:
 
 def _step(record: LayerRecord, nn: Any, torch: Any) -> Step:
     t = record.type
+    if record.tied or record.batched is False:
+        raise _refuse(record, "a free parameter or a tied weight lives in a Keras layer's "
+                      "build, not in a layer symconv translates")
     if _arg(record, "data_format") not in (None, "channels_last"):
         raise _refuse(record, "a channels_first layer")
     for rank in (1, 2, 3):

@@ -148,6 +148,17 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """`parameter pos: (1, L, d), trainable=False`: a free weight (torch nn.Parameter, Keras
+    add_weight) of that whole shape, bound to `name` as an unbatched tensor."""
+
+    name: str
+    shape: Value
+    settings: tuple[Keyword, ...]
+    span: Span  # the name
+
+
+@dataclass(frozen=True)
 class Repeat:
     count: Value
     body: tuple[Statement, ...]
@@ -161,7 +172,7 @@ class If:
     span: Span
 
 
-Statement = Input | Output | Assign | Repeat | If
+Statement = Input | Output | Assign | Parameter | Repeat | If
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,14 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
         tok, value = children
         return ir.Assign(str(tok), value, _tspan(tok), shared=True)
 
+    def parameter_setting(self, children):
+        tok, value = children
+        return ir.Keyword(str(tok), value, _tspan(tok))
+
+    def parameter(self, children):
+        tok, shape, *settings = children
+        return ir.Parameter(str(tok), shape, tuple(settings), _tspan(tok))
+
     def assign(self, children):
         tok, value = children
         return ir.Assign(str(tok), value, _tspan(tok))

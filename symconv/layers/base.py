@@ -88,6 +88,9 @@ class LayerOutput:
     # refuses an RNN with go_backwards=True)
     settings: Mapping[str, object] = field(default_factory=dict)
     outputs: Several | None = None  # set when the call gives several tensors
+    # False when the result is a free parameter's kind of tensor (no batch axis left out of
+    # `shape`): an elementwise op of parameters alone, a parameter's expand
+    batched: bool = True
 
 
 LayerFn = Callable[["Call"], LayerOutput]
@@ -254,7 +257,10 @@ class Call:
             err = self.fail(reason, arg, code=code)
             shapes = " and ".join(_shape(s) for s in self.inputs)
             what = "shapes" if len(self.inputs) > 1 else "shape"
-            err.notes.append(f"input {what} {shapes} (batch axis left out)")
+            free = [_shape(s) for s, b in zip(self.inputs, self.batched) if not b]
+            err.notes.append(f"input {what} {shapes} (batch axis left out)" if not free else
+                             f"input {what} {shapes} (batch axis left out of the network "
+                             f"tensors; {' and '.join(free)}: a free parameter's whole shape)")
             raise err
         self.requires.append(Requirement(condition, reason, self.name, self.span_of(arg or "")))
 

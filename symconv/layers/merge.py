@@ -38,8 +38,8 @@ from .base import Call, LayerOutput, Param, register
 Shape = tuple[Expr, ...]
 
 
-def _same_rank(call: Call) -> None:
-    ranks = {len(s) for s in call.inputs}
+def _same_rank(call: Call, shapes: list[Shape] | None = None) -> None:
+    ranks = {len(s) for s in (call.inputs if shapes is None else shapes)}
     if len(ranks) > 1:
         raise call.fail("inputs of different ranks are broadcast against the batch axis, which "
                         "symconv leaves out of shapes; this is not supported", code="SC201",
@@ -93,17 +93,62 @@ def _broadcast_extent(call: Call, a: Expr, b: Expr, axis: int) -> Expr:
 
 
 def broadcast(call: Call) -> Shape:
-    _same_rank(call)
-    first, *rest = _shapes(call)
+    shapes = _shapes(call)
+    batched = [s for s, b in zip(shapes, call.batched) if b]
+    free = [s for s, b in zip(shapes, call.batched) if not b]
+    if not batched:
+        return _free_broadcast(call, free)
+    if len(batched) < len(shapes):
+        _same_rank(call, batched)
+    else:
+        _same_rank(call)
+    first, *rest = batched
     out = first
     for shape in rest:
         out = tuple(_broadcast_extent(call, a, b, i) for i, (a, b) in enumerate(zip(out, shape)))
+    for shape in free:
+        out = _against_batch(call, out, shape)
     return out
 
 
+def _against_batch(call: Call, out: Shape, free: Shape) -> Shape:
+    """A free parameter's whole shape (no batch axis left out) against a network tensor's
+    (batch, *out), aligned to the right as torch and Keras broadcast: an axis that lines up
+    with the batch axis must be 1, and the result keeps the batch axis first."""
+    if len(free) > len(out) + 1:
+        raise call.fail(f"a parameter of shape {_text(free)} has more axes than the network "
+                        f"tensor with its batch axis, (batch, {_text(out)[1:]}: the batch axis "
+                        "would not stay first", code="SC201")
+    if len(free) == len(out) + 1:
+        head, free = free[0], free[1:]
+        _require(call, extent.equal(head, ONE), "a parameter's axis that lines up with the "
+                 "batch axis must be 1", lambda: f"a parameter's axis 0, of extent {head}, "
+                 "lines up with the batch axis: it must be 1")
+    skip = len(out) - len(free)
+    return out[:skip] + tuple(_broadcast_extent(call, a, b, skip + i)
+                              for i, (a, b) in enumerate(zip(out[skip:], free)))
+
+
+def _free_broadcast(call: Call, shapes: list[Shape]) -> Shape:
+    """Free parameters alone: numpy broadcasting, aligned to the right; no batch axis."""
+    rank = max(len(s) for s in shapes)
+    out: Shape = (ONE,) * rank
+    for shape in shapes:
+        skip = rank - len(shape)
+        out = out[:skip] + tuple(_broadcast_extent(call, a, b, skip + i - 1)
+                                 for i, (a, b) in enumerate(zip(out[skip:], shape)))
+    return out
+
+
+def _text(shape: Shape) -> str:
+    return "(" + ", ".join(str(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
 def elementwise(call: Call) -> LayerOutput:
-    """Elementwise merge: the broadcast shape of the inputs; no weights."""
-    return LayerOutput(broadcast(call))
+    """Elementwise merge: the broadcast shape of the inputs; no weights. With free parameters
+    among them (Call.batched), each broadcasts against the network tensors' (batch, *shape);
+    of free parameters alone, the result is one too (no batch axis)."""
+    return LayerOutput(broadcast(call), batched=any(call.batched))
 
 
 def _axis(call: Call, name: str, rank: int) -> int:

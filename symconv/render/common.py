@@ -15,8 +15,12 @@ from ..maths.printing import pretty
 BATCH = {"keras": "None", "torch": "N"}
 
 
-def shape_cell(shape: tuple[Expr, ...], convention: str, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
-    """(None, H, W, 32) as Keras prints it; a scalar per example is (None,)."""
+def shape_cell(shape: tuple[Expr, ...], convention: str, fmt=pretty,  # type: ignore[no-untyped-def]
+               batched: bool = True) -> str:
+    """(None, H, W, 32) as Keras prints it; a scalar per example is (None,). A free
+    parameter's shape (`batched` False) is its whole shape: (1, L, d), or () for a scalar."""
+    if not batched:
+        return "(" + ", ".join(fmt(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
     if not shape:
         return f"({BATCH[convention]},)"
     return "(" + ", ".join([BATCH[convention], *(fmt(e) for e in shape)]) + ")"
@@ -42,7 +46,16 @@ def row_counts(d: Derivation, row: LayerRecord | BlockRecord) -> tuple[Expr, Exp
 def param_cell(d: Derivation, row: LayerRecord | BlockRecord, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
     if isinstance(row, LayerRecord) and row.shares:
         return f"shared ({row.shares})"
-    return count_cell(row_counts(d, row)[0], fmt)
+    cell = count_cell(row_counts(d, row)[0], fmt)
+    if isinstance(row, LayerRecord) and row.tied:
+        where = ", ".join(t.where for t in row.tied)
+        return f"tied ({where})" if row.params == 0 else f"{cell} + tied ({where})"
+    return cell
+
+
+def is_batched(row: LayerRecord | BlockRecord) -> bool:
+    """False for a free parameter's row (its shape is whole, no batch axis left out)."""
+    return getattr(row, "batched", True)
 
 
 def memory(count: Expr, bytes_per_value: int = 4) -> str | None:

@@ -290,12 +290,32 @@ def _shape(shape: tuple[Expr, ...]) -> str:
     return "(" + ", ".join(pretty(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def _free_parameter(d: Derivation, record: LayerRecord) -> Lines:
+    """A `parameter` statement: one weight of its whole shape, counted here, once."""
+    (w,) = record.weights
+    made = "an nn.Parameter" if d.convention == "torch" else "a weight made by add_weight"
+    frozen = "" if w.trainable else (" (requires_grad=False: still a parameter)"
+                                     if d.convention == "torch" else " (non-trainable)")
+    return [f"  A free parameter: {made} of shape {_shape(w.shape)}, with no batch axis; it "
+            "broadcasts against a network tensor's (batch, …), aligned to the right.",
+            f"  Parameters: {_weights_line(record)}{frozen}, counted once, here."]
+
+
+def _tied(record: LayerRecord) -> Lines:
+    return [f"  {t.weight.name} {_shape(t.weight.shape)}: tied to {t.where}, counted there."
+            for t in record.tied]
+
+
 def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
-    family = REGISTRY[d.convention][record.type].family
+    spec = REGISTRY[d.convention].get(record.type)
+    family = spec.family if spec is not None else "parameter"
     source = d.source.line(record.span.line).strip()
     ins = " and ".join(_shape(s) for s in record.input_shapes) or "()"
     lines = [f"{record.name} ({record.type}), line {record.span.line}: {source}",
              f"  {ins} → {_shape(record.output_shape)}"]
+    if spec is None:
+        return lines[:1] + _free_parameter(d, record)
+    lines += _tied(record)
     if record.shares:
         lines.append(f"  Shares its weights with {record.shares}: no parameters of its own.")
     elif record.weights:
@@ -304,7 +324,7 @@ def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
                      f"  Parameters: {_weights_line(record)}")
         lines += [f"    {x}" for x in PARAMS.get(family, lambda *_: [])(d, record)]
     else:
-        lines.append("  No parameters.")
+        lines.append("  No parameters of its own." if record.tied else "  No parameters.")
     shapes = SHAPES.get(family, lambda *_: [])(d, record)
     if shapes:
         lines.append("  Output extents:")

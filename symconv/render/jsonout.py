@@ -117,6 +117,11 @@ class _Writer:
             out["block"] = ".".join(layer.path)
         if layer.shares:
             out["shares_weights_with"] = layer.shares
+        if layer.tied:
+            out["tied_weights"] = {t.weight.name: {"to": t.where, "shape": self.values(
+                t.weight.shape)} for t in layer.tied}
+        if not layer.batched:
+            out["batched"] = False
         return out
 
     def block(self, block: BlockRecord) -> dict[str, object]:

@@ -38,9 +38,16 @@ def _label(name: str, type_: str) -> str:
     return rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
 
 
+def _tied(layer: object) -> str:
+    """Where a tied weight is counted (`tie="wte"`), after the layer's own count."""
+    tied = getattr(layer, "tied", ())
+    return "".join(rf",\ \text{{{escape(t.weight.name)} tied to }}\texttt{{{escape(t.where)}}}"
+                   for t in tied)
+
+
 def _expanded(d: Derivation) -> list[str]:
     return [rf"  {_label(layer.name, layer.type)} &:\ {_shape(layer.output_shape)}"
-            rf" && P = {latex(layer.params)}" for layer in d.layers]
+            rf" && P = {latex(layer.params)}{_tied(layer)}" for layer in d.layers]
 
 
 def _stepwise(d: Derivation) -> list[str]:
@@ -51,7 +58,7 @@ def _stepwise(d: Derivation) -> list[str]:
         defines = ",\\ ".join(f"{latex(s)} = {latex(e)}" for s, e in step.defines)
         rows.append(rf"  {_label(step.record.name, step.record.type)} &:\ {_shape(step.shape)}"
                     + (rf",\quad {defines}" if defines else "")
-                    + rf" && P = {latex(step.params)}")
+                    + rf" && P = {latex(step.params)}{_tied(step.record)}")
     return rows
 
 
@@ -104,7 +111,8 @@ def _table(d: Derivation, options: Options) -> list[str]:
     body = []
     for i, row in enumerate(rows):
         cells = [_label(row.name, row.type), f"${_shape(row.output_shape)}$",
-                 f"${latex(row_counts(d, row)[0])}$"] + [_cell(c, c.values[i]) for c in extra]
+                 f"${latex(row_counts(d, row)[0])}{_tied(row)}$"] + [
+                     _cell(c, c.values[i]) for c in extra]
         body.append(" & ".join(cells) + r" \\")
     pad = "".join(f" & ${latex(c.total)}$" if c.total is not None else " &" for c in extra)
     none = " &" * len(extra)

@@ -13,6 +13,7 @@ from .common import (
     param_cell,
     requirement_lines,
     row_counts,
+    is_batched,
     shape_cell,
     title,
 )
@@ -34,7 +35,8 @@ def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
     rule += "".join("---:|" if c.right else "---|" for c in extra)
     lines = [f"**{markdown(title(d))}**", "", head, rule]
     for i, layer in enumerate(shown):
-        row = (f"| {markdown(layer.name)} | {markdown(layer.type)} | {_cell(shape_cell(layer.output_shape, d.convention))}"
+        shape = shape_cell(layer.output_shape, d.convention, batched=is_batched(layer))
+        row = (f"| {markdown(layer.name)} | {markdown(layer.type)} | {_cell(shape)}"
                f" | {_cell(param_cell(d, layer))} |")
         if torch:
             row += f" {_cell(count_cell(row_counts(d, layer)[1]))} |"

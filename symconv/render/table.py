@@ -13,6 +13,7 @@ from .common import (
     param_cell,
     requirement_lines,
     row_counts,
+    is_batched,
     shape_cell,
     title,
 )
@@ -59,8 +60,8 @@ def render_table(d: Derivation, options: Options = DEFAULT) -> str:
     header += [c.header for c in extra]
     rows = []
     for i, layer in enumerate(shown):
-        row = [layer_label(layer), shape_cell(layer.output_shape, d.convention),
-               param_cell(d, layer)]
+        shape = shape_cell(layer.output_shape, d.convention, batched=is_batched(layer))
+        row = [layer_label(layer), shape, param_cell(d, layer)]
         if torch:
             row.append(count_cell(row_counts(d, layer)[1]))
         row += [cell(c, c.values[i]) for c in extra]

@@ -79,7 +79,9 @@ def _layer(layer: LayerRecord, mapping: Mapping[sympy.Symbol, Expr], d: Derivati
         layer, input_shape=_shape(layer.input_shape, mapping),
         input_shapes=tuple(_shape(s, mapping) for s in layer.input_shapes),
         output_shape=_shape(layer.output_shape, mapping), weights=weights,
-        requires=tuple(requires), call=_call(layer.call, mapping) if layer.call else None),
+        requires=tuple(requires), call=_call(layer.call, mapping) if layer.call else None,
+        tied=tuple(replace(t, weight=replace(t.weight, shape=_shape(t.weight.shape, mapping)))
+                   for t in layer.tied)),
         d.source)
 
 
