@@ -51,14 +51,14 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NAMES_IN_REPEAT = "names inside an unnamed block instance of a symbolic repeat (repeat + fix)"
 MISSING: dict[str, str] = {
     "gpt2.arch": "tensor methods, x.shape, several targets (lang); split/view/transpose/reshape/"
-                 "scaled_dot_product_attention (ops); tie= (params); " + NAMES_IN_REPEAT,
+                 "scaled_dot_product_attention (ops); " + NAMES_IN_REPEAT,
     "bert_base.arch": "tensor methods, x.shape (lang); view/transpose/reshape/"
                       "scaled_dot_product_attention (ops); " + NAMES_IN_REPEAT,
     "llama2_7b.arch": "tensor methods, x.shape (lang); view/transpose/reshape/"
                       "scaled_dot_product_attention (ops); nn.RMSNorm (layers); " + NAMES_IN_REPEAT,
-    "vit_b16.arch": "tensor methods, x.shape (lang); reshape/permute/expand (ops); parameter "
-                    "(params); " + NAMES_IN_REPEAT,
-    "convnext_tiny.arch": "lists, tensor methods (lang); permute (ops); parameter (params); "
+    "vit_b16.arch": "tensor methods, x.shape (lang); reshape/permute/expand (ops); "
+                    + NAMES_IN_REPEAT,
+    "convnext_tiny.arch": "lists, tensor methods (lang); permute (ops); "
                           "StochasticDepth (layers); " + NAMES_IN_REPEAT,
     "efficientnetb0_keras.arch": "x.shape, max and value assignment (lang); Normalization "
                                  "(layers)",
