@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from symconv.frameworks.tensor_ops import TORCH_OPS, torch_apply
 from symconv.frameworks.torch_net import FUNCTIONS, batch_axis, build
 from symconv.frameworks.values import arguments
 from symconv.derivation.model import Derivation, LayerRecord
@@ -42,6 +43,9 @@ class Replay(torch.nn.Module):
         assert record.call is not None
         if record.type in OPERATORS:
             return OPERATORS[record.type](*tensors)
+        if record.type in TORCH_OPS:
+            out = torch_apply(record.call, tensors, 1)  # the counters run a batch of 1
+            return out[0] if isinstance(out, (tuple, list)) else out
         _, kwargs = arguments(record.call, build, frozenset({"name"}))
         if record.type == "cat":
             return torch.cat(tensors, **kwargs)

@@ -22,6 +22,9 @@ Pair = tuple[str, str]
 CONVENTIONS = ("torch", "keras")
 # keywords every layer of a convention takes from its base class; listed only where exercised
 BASE = {"name", "dtype", "device", "trainable", "autocast", "input_shape"}
+# the slots of sizes given one by one (`x.view(2, 3, 4)`: '*2', '*3', …), listed only where
+# exercised too: ranks in the random nets stop at 5
+SLOTS = {f"*{i}" for i in range(2, 9)}
 YES, NO = "✓", "—"
 
 
@@ -55,7 +58,7 @@ def rows(convention: str, nets: set[Pair], sweep: set[Pair]) -> list[str]:
     out = ["| layer | hyperparameter | random nets | one-layer sweep |", "|---|---|:-:|:-:|"]
     for type_ in sorted(REGISTRY[convention]):
         names = [p.name for p in REGISTRY[convention][type_].params
-                 if p.name not in BASE or (type_, p.name) in nets | sweep]
+                 if p.name not in BASE | SLOTS or (type_, p.name) in nets | sweep]
         for i, name in enumerate(names or ["(none)"]):
             key = (type_, name)
             shown = f"`{type_}`" if i == 0 else ""
@@ -67,7 +70,7 @@ def rows(convention: str, nets: set[Pair], sweep: set[Pair]) -> list[str]:
 
 def summary(convention: str, nets: set[Pair], sweep: set[Pair]) -> list[str]:
     pairs = [(t, p.name) for t, spec in REGISTRY[convention].items() for p in spec.params
-             if p.name not in BASE]
+             if p.name not in BASE | SLOTS]
     in_nets = sum(k in nets for k in pairs)
     only_sweep = sum(k in sweep and k not in nets for k in pairs)
     never = sorted(f"{t}.{n}" for t, n in pairs if (t, n) not in nets | sweep)

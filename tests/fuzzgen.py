@@ -99,7 +99,9 @@ def random_call(draw: st.DrawFn, convention: str, names: tuple[str, ...]) -> str
     """Any registered layer of `convention`, arguments by position and keyword, plausible
     values mostly, any value now and then."""
     spec = REGISTRY[convention][draw(st.sampled_from(sorted(REGISTRY[convention])))]
-    params = [p for p in spec.params if p.name not in ("name", "dtype", "device")]
+    # the slots of sizes given one by one (torch_ops' '*2', …) have no keyword form
+    params = [p for p in spec.params if p.name not in ("name", "dtype", "device")
+              and not p.name.startswith("*")]
     limit = len(params) if spec.positional is None else min(spec.positional, len(params))
     npos = draw(st.integers(0, min(limit, 3)))
     items = []

@@ -376,6 +376,14 @@ def graph_forms(convention: str) -> dict[str, Callable[[Builder, str | None], bo
     return FORMS[convention]
 
 
+def focus_only(convention: str) -> frozenset[str]:
+    """Graph forms drawn only for their own focus (the tensor operations, tests/netgen_ops.py),
+    so that the nets drawn for the other layers stay what they were."""
+    from netgen_ops import FORMS
+
+    return frozenset(FORMS[convention])
+
+
 def graph_fits(convention: str, form: str | None) -> Callable[[Shape], bool]:
     from netgen_graphs import FITS
 
@@ -447,7 +455,7 @@ def _net(draw: Callable[[st.SearchStrategy[Any]], Any], convention: str,
             b.layer(g.pick([t for t in table if table[t].first_only]))
         elif not placed:
             b.layer(keep=True)  # before the focus layer: steps after which it still fits
-        elif not (g.often(3) and forms[g.pick(rotated(sorted(forms), focus))](b, None)):
+        elif not (g.often(3) and forms[g.pick(rotated(sorted(set(forms) - focus_only(convention)), focus))](b, None)):
             b.layer()
     assume(b.types)
     return finish(g, b, kind)

@@ -231,3 +231,10 @@ FITS: dict[str, dict[str, Callable[[Shape], bool]]] = {
     "torch": {"select": lambda s: len(s) >= 2, "MultiheadAttention": lambda s: len(s) == 2},
     "keras": {"Dot": lambda s: len(s) <= 2, "MultiHeadAttention": lambda s: len(s) == 2},
 }
+
+# the tensor operations (view, permute, chunk, matmul, …): forms of their own
+from netgen_ops import FITS as _OPS_FITS, FORMS as _OPS_FORMS  # noqa: E402
+
+for _c in ("torch", "keras"):
+    FORMS[_c].update(_OPS_FORMS[_c])
+    FITS[_c].update(_OPS_FITS[_c])

@@ -220,12 +220,15 @@ def test_merge_matches_framework(case: MergeCase) -> None:
 
 
 def test_every_merge_is_covered() -> None:
-    """Every layer that takes several tensors has cases above."""
+    """Every layer that takes several tensors has cases above (the tensor operations: in
+    tests/test_tensor_ops.py)."""
     from symconv.layers import REGISTRY
 
     many = {(c, t) for c, table in REGISTRY.items() for t, spec in table.items()
             if spec.family in ("merge", "functional")}
-    covered = {(c.convention, c.op) for c in CASES}
+    from test_tensor_ops import ROWS  # the tensor operations (view, chunk, matmul, …)
+
+    covered = {(c.convention, c.op) for c in CASES} | {(r.convention, r.op) for r in ROWS}
     assert many <= covered, sorted(many - covered)
 
 

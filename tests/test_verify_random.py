@@ -3,7 +3,7 @@
 For every registered layer of both conventions (merges and functions included), hypothesis draws
 a few nets that apply it, with fixed seeds (`derandomize`), and `symconv.verify` builds each one
 in PyTorch or Keras, runs it on zeros and compares every layer's output shape, parameter counts
-and weight shapes. SYMCONV_VERIFY_EXAMPLES sets the nets per layer (default 3: 408 nets and about
+and weight shapes. SYMCONV_VERIFY_EXAMPLES sets the nets per layer (default 3: 468 nets and about
 1,900 layer comparisons, a minute on two cores); SYMCONV_VERIFY_SEED draws other nets than CI's. A
 larger run on demand: SYMCONV_VERIFY_EXAMPLES=20 SYMCONV_VERIFY_SEED=1 python -m pytest
 tests/test_verify_random.py. docs/coverage.md (tests/coverage.py) lists which hyperparameters

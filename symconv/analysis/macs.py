@@ -24,7 +24,7 @@ from sympy import Expr, Integer, floor
 
 from ..derivation.model import Derivation, LayerRecord
 from ..layers import REGISTRY
-from . import keras_layers, torch_layers  # noqa: F401  (registration)
+from . import keras_layers, tensor_ops, torch_layers  # noqa: F401  (registration)
 from .ops import (
     HANDLERS,
     ZERO,
@@ -35,6 +35,7 @@ from .ops import (
     Norm,
     Op,
     Pool,
+    Product,
     Recurrent,
     Resize,
 )
@@ -93,9 +94,21 @@ def _recurrent(op: Recurrent, c: Convention) -> Expr:
     return op.steps * op.directions * per_step
 
 
+def _product(op: Product, c: Convention) -> Expr:
+    """A product of activations (matmul, attention's QKᵀ and A·V): its multiply-adds always,
+    as attention's products are."""
+    return op.macs
+
+
+def _counted(op: Product, c: Convention) -> Expr:
+    """ptflops' and fvcore's own count of a matmul (ops.Product)."""
+    return op.counted
+
+
 GENERIC: dict[type, Rule] = {
     Contract: _contract, Activation: _activation, Norm: _norm, Pool: _pool, Resize: _resize,
-    Merge: _merge, Attention: _attention, Recurrent: _recurrent}  # type: ignore[dict-item]
+    Merge: _merge, Attention: _attention, Recurrent: _recurrent,
+    Product: _product}  # type: ignore[dict-item]
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,7 @@ def _zero(op: Op, c: Convention) -> Expr:
 PTFLOPS: dict[type, Rule] = {
     Contract: lambda op, c: op.macs + op.bias, Activation: _pt_activation, Norm: _pt_norm,
     Pool: _pt_pool, Resize: _pt_resize, Merge: _zero, Attention: _pt_attention,
-    Recurrent: _pt_recurrent}  # type: ignore[dict-item]
+    Recurrent: _pt_recurrent, Product: _counted}  # type: ignore[dict-item]
 
 
 # -- fvcore (FlopCountAnalysis, its default op handles, fvcore 0.1.5) ------------------------
@@ -227,7 +240,7 @@ def _fv_attention(op: Attention, c: Convention) -> Expr:
 FVCORE: dict[type, Rule] = {
     Contract: lambda op, c: op.macs, Activation: _zero, Norm: _fv_norm, Pool: _fv_pool,
     Resize: _fv_resize, Merge: _zero, Attention: _fv_attention,
-    Recurrent: _zero}  # type: ignore[dict-item]
+    Recurrent: _zero, Product: _counted}  # type: ignore[dict-item]
 
 
 PRESETS: dict[str, Convention] = {

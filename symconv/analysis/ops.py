@@ -151,7 +151,19 @@ class Recurrent:
     cells: tuple[Cell, ...]
 
 
-Op = Contract | Activation | Norm | Pool | Resize | Merge | Attention | Recurrent
+@dataclass(frozen=True)
+class Product:
+    """A product of two activation tensors (torch.matmul, keras.ops.matmul, the QKᵀ and A·V of
+    F.scaled_dot_product_attention): `macs` multiply-adds, exactly (every output element of
+    (…, m, n) takes k); `counted` what ptflops and fvcore count for it (their matmul hooks:
+    ∏a·b[-1], which ignores a broadcast b's extra leading axes; neither handles
+    scaled_dot_product_attention: 0)."""
+
+    macs: Expr
+    counted: Expr = ZERO
+
+
+Op = Contract | Activation | Norm | Pool | Resize | Merge | Attention | Recurrent | Product
 
 
 # -- reading a record -----------------------------------------------------------------------
@@ -216,7 +228,7 @@ def no_compute(record: LayerRecord) -> tuple[Op, ...]:
 
 
 SCALED = frozenset({"macs", "bias", "numel", "in_numel", "out_numel", "requested", "q_len",
-                    "kv_len", "pairs", "steps"})
+                    "kv_len", "pairs", "steps", "counted"})
 
 
 def scaled(op: Op, factor: Expr) -> Op:

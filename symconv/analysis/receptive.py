@@ -145,6 +145,8 @@ WHOLE_TYPES = (*(f"Global{k}Pooling{r}D" for k in ("Max", "Average") for r in (1
 POINTWISE_FAMILIES = frozenset({"activation", "normalization", "regularization", "preprocessing"})
 POINTWISE_TYPES = frozenset({"Identity"})
 MERGE_FAMILIES = frozenset({"merge", "functional"})
+# the tensor operations (view, permute, matmul, …): functions, but no merges
+TENSOR_OPS = frozenset({"symconv.layers.torch_ops", "symconv.layers.keras_ops"})
 
 
 def _layer(d: Derivation, record: LayerRecord, inputs: list[Fields | None]) -> Fields | None:
@@ -152,7 +154,10 @@ def _layer(d: Derivation, record: LayerRecord, inputs: list[Fields | None]) -> F
 
     if record.type not in REGISTRY[d.convention]:  # a free parameter: no field of its own
         return None
-    family = REGISTRY[d.convention][record.type].family
+    spec = REGISTRY[d.convention][record.type]
+    family = spec.family
+    if spec.fn.__module__ in TENSOR_OPS:  # axes moved, merged or multiplied: no field kept
+        return None
     if family in MERGE_FAMILIES and record.type not in ("select", "Dot"):
         return _merge(inputs)
     fields = inputs[0]

@@ -14,6 +14,7 @@ from ..derivation.domains import check_values
 from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..errors import Source
 from .sizes import sample
+from .tensor_ops import KERAS_OPS, TORCH_OPS, keras_text, torch_text
 from .torch_net import DROPPED, FUNCTIONS, batch_axis
 from .free import is_parameter
 from .values import token_inputs
@@ -84,11 +85,12 @@ def emit_torch(d: Derivation, path: str) -> str:
                 var = f"{var}.movedim({axes[source]}, {axis})"
             args.append(var)
         names[i], axes[i] = f"x{i}", axis if record.batched else None
-        forward.append(f"        x{i} = {_torch_step(record, args, attrs, init, taken)}")
+        batch = f"{next(iter(inputs.values()))}.shape[0]"
+        forward.append(f"        x{i} = {_torch_step(record, args, attrs, init, taken, batch)}")
     outs = ", ".join(_output(names, axes, node) for node in d.output_nodes)
     example = ", ".join(_torch_zeros(d, name, shape) for name, shape in d.inputs)
     cls = _class_name(d)
-    return (_header(d, path) + "import torch\nfrom torch import nn\n\n\n"
+    return (_header(d, path) + "import torch\nfrom torch import nn\n" + _functional_import(d) + "\n\n"
             f"class {cls}(nn.Module):\n    def __init__(self) -> None:\n"
             "        super().__init__()\n" + "\n".join(init or ["        pass"]) + "\n\n"
             f"    def forward(self, {', '.join(inputs.values())}):\n" + "\n".join(forward)
@@ -109,6 +111,12 @@ def _torch_parameter(record: LayerRecord, attrs: dict[str, str], init: list[str]
     return f"self.{attr}"
 
 
+def _functional_import(d: Derivation) -> str:
+    """`import torch.nn.functional as F` only where an operation is called from it."""
+    used = any(r.type in ("softmax", "scaled_dot_product_attention") for r in d.layers)
+    return "import torch.nn.functional as F\n" if used else ""
+
+
 def _output(names: Mapping[int | str, str], axes: Mapping[int | str, int | None],
             node: int | str) -> str:
     return names[node] if axes[node] in (0, None) else f"{names[node]}.movedim({axes[node]}, 0)"
@@ -120,9 +128,12 @@ def _torch_zeros(d: Derivation, name: str, shape: tuple) -> str:  # type: ignore
 
 
 def _torch_step(record: LayerRecord, args: list[str], attrs: dict[str, str], init: list[str],
-                taken: set[str]) -> str:
+                taken: set[str], batch: str) -> str:
     call = record.call
     assert call is not None
+    if record.type in TORCH_OPS:
+        step = torch_text(call, args, lambda v: literal(v, "torch"), batch)
+        return step + "[0]" if record.type in ("chunk", "split") else step
     if record.type in FUNCTIONS:
         keywords = [f"{k}={literal(v, 'torch')}" for k, v in call.args]
         if record.type == "cat":
@@ -158,7 +169,10 @@ def emit_keras(d: Derivation, path: str) -> str:
         call, args = record.call, [names[s] for s in record.sources]
         assert call is not None
         family = REGISTRY["keras"][record.type].family
-        if family == "functional":
+        if record.type in KERAS_OPS:
+            step = keras_text(call, args, lambda v: literal(v, "layers"))
+            step += "[0]" if record.type == "split" else ""
+        elif family == "functional":
             step = f"keras.ops.{record.type}({', '.join(args)})"
         else:
             key = record.shares or record.name

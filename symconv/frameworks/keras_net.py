@@ -14,6 +14,7 @@ from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..layers import REGISTRY
 from . import free
 from .compare import Facts, Refused
+from .tensor_ops import KERAS_OPS, keras_apply
 from .values import arguments, token_inputs
 
 BATCH = 2
@@ -57,6 +58,10 @@ def named(record: LayerRecord) -> LayerCall:
 
 def _call(record: LayerRecord, layer: Any, tensors: list[Any], eager: bool) -> Any:
     family = REGISTRY["keras"][record.type].family
+    if record.type in KERAS_OPS:
+        out = keras_apply(record.call, tensors)  # type: ignore[arg-type]
+        # several results (split): the first is the record's output
+        return out[0] if isinstance(out, (tuple, list)) else out
     if family == "functional":
         return getattr(_keras().ops, record.type)(*tensors)
     options = {"training": False} if eager else {}

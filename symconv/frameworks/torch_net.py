@@ -1,5 +1,5 @@
 """Build a derived network in PyTorch (one `torch.nn` module per layer, the torch functions for
-add, sub, mul, cat and select), run it on zeros with a batch of 2 in eval mode, and report each
+add, sub, mul, cat and select and the tensor operations of tensor_ops.py), run it on zeros with a batch of 2 in eval mode, and report each
 layer's facts.
 
 Tensors keep their batch axis where torch puts it: first, except around a sequence layer with
@@ -14,11 +14,12 @@ from typing import Any
 from ..derivation.model import Derivation, LayerCall, LayerRecord
 from . import free
 from .compare import Facts, Refused
+from .tensor_ops import TORCH_OPS, torch_apply
 from .values import arguments, token_inputs
 
 BATCH = 2
 SEQUENCE = frozenset({"RNN", "LSTM", "GRU", "MultiheadAttention", "TransformerEncoderLayer"})
-FUNCTIONS = frozenset({"add", "sub", "mul", "cat", "select"})
+FUNCTIONS = frozenset({"add", "sub", "mul", "cat", "select"}) | TORCH_OPS
 DROPPED = frozenset({"name"})  # symconv's own: the name shown in the table
 DTYPES = frozenset({"float16", "bfloat16", "float32", "float64", "half", "float", "double"})
 
@@ -52,6 +53,10 @@ def build(call: LayerCall) -> Any:
 def _function(call: LayerCall, tensors: list[Any]) -> Any:
     import torch
 
+    if call.type in TORCH_OPS:
+        out = torch_apply(call, tensors, BATCH)
+        # several results (chunk, split): the first is the record's output
+        return out[0] if isinstance(out, (tuple, list)) else out
     args, kwargs = arguments(call, build, DROPPED)
     if call.type == "cat":
         return torch.cat(tensors, *args, **kwargs)

@@ -88,8 +88,8 @@ class LayerOutput:
     # refuses an RNN with go_backwards=True)
     settings: Mapping[str, object] = field(default_factory=dict)
     outputs: Several | None = None  # set when the call gives several tensors
-    # False when the result is a free parameter's kind of tensor (no batch axis left out of
-    # `shape`): an elementwise op of parameters alone, a parameter's expand
+    # False when the result has no batch axis (a tensor operation on free parameters alone);
+    # `cls.expand(x.shape[0], -1, -1)` on a parameter gives a network tensor: True
     batched: bool = True
 
 
