@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "SC108": "missing input",
     "SC109": "unknown convention",
     "SC110": "value out of bounds",
+    "SC111": "several results where one is needed, or the wrong number to unpack",
     "SC113": "bad weight tying",
     "SC201": "incompatible input shape",
     "SC202": "invalid layer output",

@@ -27,6 +27,7 @@ CATALOGUE: dict[str, tuple[str | None, list[str]]] = {
     "SC108": ("Dense(3)\n", ["derive"]),
     "SC109": ("convention jax\ninput (3,)\n", ["derive"]),
     "SC110": ("input (3,)\nDense(10 ** 100)\n", ["derive"]),
+    "SC111": ("input (3,)\na, b = (1, 2, 3)\n", ["derive"]),
     "SC113": ("convention torch\ninput (4,)\nEmbedding(10, 4, name=\"wte\")\n"
               "Linear(4, 9, tie=\"wte\")\n", ["derive"]),
     "SC201": ("input (8,)\nConv1D(4, 3)\n", ["derive"]),

@@ -44,7 +44,12 @@ def test_injection_runs_nothing(tmp_path: Path) -> None:
     arch = tmp_path / "evil.arch"
     arch.write_text(f"input (28, 28, 1)\nConv2D(__import__('os').system('touch {marker}'), 3)\n")
     code, _, err = run(["derive", str(arch)])
-    assert code == 1 and "SC100" in err
+    # method-call syntax parses (`x.view(…)`): the call is refused as a value, never run
+    assert code == 1 and "[SC104]" in err
+    assert not marker.exists()
+    arch.write_text(f"input x: (3,)\n__import__('os').system('touch {marker}')\n")
+    code, _, err = run(["derive", str(arch)])
+    assert code == 1 and "[SC101]" in err and "unknown Keras layer '__import__'" in err
     assert not marker.exists()
 
 

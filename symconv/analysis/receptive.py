@@ -184,6 +184,7 @@ def fields(d: Derivation) -> list[Fields | None]:
         name: (start,) * max(len(shape) - 1, 0) for name, shape in d.inputs}
     out: list[Fields | None] = []
     for i, record in enumerate(d.layers):
-        values[i] = _layer(d, record, [values[s] for s in record.sources])
+        # a later output of a call giving several, (index, k), has no field defined here
+        values[i] = _layer(d, record, [values.get(s) for s in record.sources])
         out.append(values[i])
     return out

@@ -256,8 +256,12 @@ def _children(value: ir.Value) -> tuple[ir.Value, ...]:
         return (value.left, value.right)
     if isinstance(value, ir.Neg):
         return (value.operand,)
-    if isinstance(value, ir.Tuple):
+    if isinstance(value, (ir.Tuple, ir.List)):
         return value.items
+    if isinstance(value, ir.Subscript):
+        return (value.value, value.index)
+    if isinstance(value, ir.Attribute):
+        return (value.value,)
     if isinstance(value, ir.BoolOp):
         return value.operands
     return ()

@@ -5,18 +5,18 @@ for a name that is not a tensor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, Union
 
 import sympy
 
 from ..errors import Source, Span, SymconvError, did_you_mean
 from ..language import ir
-from ..language.values import Arg
+from ..language.values import BUILTINS, MAX_DEPTH, Arg, TensorView
 from ..layers import Call, LayerSpec
-from ..layers.base import LayerOutput
-from ..maths import limits
+from ..layers.base import LayerOutput, Several
+from ..maths import limits, symbols
 from .binding import name_value
 from .model import LayerRecord, Shape
 
@@ -32,6 +32,48 @@ class Tensor:
     # False for a free parameter (`parameter pos: (1, L, d)`): `shape` is its whole shape, with
     # no batch axis left out, and it broadcasts against a network tensor's (batch, *shape)
     batched: bool = True
+    # set when it stands for several results (`x.chunk(3)`, LSTM's (out, (h, c))), nested as
+    # the framework nests them; `shape` and `node` are then the first result's, which a layer
+    # chain passes on
+    several: Results | None = None
+
+
+Results = tuple[Union[Tensor, "Results"], ...]
+
+
+def flat(results: Results) -> list[Tensor]:
+    """Several results in order, nested ones depth first (the order of LayerRecord.outputs)."""
+    out: list[Tensor] = []
+    for item in results:
+        out.extend(flat(item) if isinstance(item, tuple) else [item])
+    return out
+
+
+def grouped(results: Results) -> Tensor:
+    """Nested results as one Tensor standing for them (the first one's shape and node)."""
+    first = flat(results)[0]
+    return Tensor(first.shape, first.origin, first.node, first.batched, results)
+
+
+def results(outputs: Several, name: str, index: int, counter: Iterator[int]) -> Results:
+    """A call's several results as tensors, nested as `outputs`; the k-th in flat order
+    (LayerRecord.outputs) is node `index` for the first, `(index, k)` for the others."""
+    items: list[Tensor | Results] = []
+    for item in outputs.items:
+        if isinstance(item, Several):
+            items.append(results(item, name, index, counter))
+            continue
+        k = next(counter)
+        items.append(Tensor(item, name, index if k == 0 else (index, k)))
+    return tuple(items)
+
+
+def extents(tensor: Tensor, convention: str) -> tuple[object, ...]:
+    """`x.shape` as the framework gives it: torch counts the batch first (BATCH stands for its
+    unknown extent), Keras gives None there; a free parameter has no batch axis."""
+    if not tensor.batched:
+        return tensor.shape
+    return ((symbols.BATCH if convention == "torch" else None), *tensor.shape)
 
 
 @dataclass
@@ -50,7 +92,7 @@ class Shared:
 class Frame:
     """The top level or one block instance."""
 
-    values: dict[str, object]  # declared sizes and the block's arguments
+    values: dict[str, object]  # declared sizes, the block's arguments, values bound by `c = …`
     path: tuple[str, ...] = ()
     in_block: bool = False
     tensors: dict[str, Tensor] = field(default_factory=dict)
@@ -59,19 +101,89 @@ class Frame:
     outputs: list[Tensor] = field(default_factory=list)
     index: int = 0  # PyTorch's container index for the next unnamed module
     calls: dict[str, int] = field(default_factory=dict)  # torch functions used so far, by name
+    assigned: set[str] = field(default_factory=set)  # the values bound by `c = …`
+
+
+class Scope(Mapping[str, object]):
+    """What a value written in a frame may name: its values (sizes, block arguments, values
+    bound by assignment) and its tensors, seen as TensorViews (for `x.shape`)."""
+
+    def __init__(self, frame: Frame, convention: str) -> None:
+        self.frame, self.convention = frame, convention
+
+    def __getitem__(self, key: str) -> object:
+        if key in self.frame.values:
+            return self.frame.values[key]
+        tensor = self.frame.tensors[key]
+        return TensorView(key, None if tensor.several is not None
+                          else extents(tensor, self.convention))
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.frame.values
+        yield from (k for k in self.frame.tensors if k not in self.frame.values)
+
+    def __len__(self) -> int:
+        return len(set(self.frame.values) | set(self.frame.tensors))
+
+
+def reads_tensors(node: object) -> bool:
+    """Whether evaluating `node` reads a tensor's extents (`x.shape`): its value then depends
+    on the tensors of the moment, not only on the frame's values, and is not memoised. For an
+    `if` or a `repeat`, only its conditions or count are read. A loop, not recursion: a sum of
+    thousands of terms is refused by `evaluate` with its position, after this has run."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ir.Attribute):
+            return True
+        stack.extend(_read(item))
+    return False
+
+
+def _read(node: object) -> tuple[object, ...]:
+    """The parts of `node` evaluated with it."""
+    if isinstance(node, ir.If):
+        return tuple(condition for condition, _ in node.branches)
+    if isinstance(node, ir.Repeat):
+        return (node.count,)
+    if isinstance(node, tuple):
+        return node
+    if isinstance(node, ir.Keyword):
+        return (node.value,)
+    if isinstance(node, ir.CallExpr):
+        return (node.func, *node.positional, *node.keywords)
+    if isinstance(node, (ir.BinOp, ir.Compare)):
+        return (node.left, node.right)
+    if isinstance(node, ir.Neg):
+        return (node.operand,)
+    if isinstance(node, (ir.Tuple, ir.List)):
+        return node.items
+    if isinstance(node, ir.BoolOp):
+        return node.operands
+    if isinstance(node, ir.Subscript):
+        return (node.value, node.index)
+    return ()
 
 
 class Memo:
     """Values computed from a written node in one frame's values, once: a repeat runs the
     same statements in the same frame, whose values never change after it is made (evaluating
     a 190-term argument again for each of 20,000 layers took a minute). Keyed by identity,
-    each key's objects kept alive beside the value."""
+    each key's objects kept alive beside the value. A value bound by assignment (`c = …`)
+    makes the frame a new values dict, so what was computed before it is never reused after;
+    a node that reads a tensor's extents is computed each time (`reads_tensors`)."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[int, int], tuple[object, object, object]] = {}
+        self.volatile: dict[int, tuple[object, bool]] = {}
 
     def __call__(self, node: object, values: Mapping[str, object],
                  compute: Callable[[], T]) -> T:
+        seen = self.volatile.get(id(node))
+        if seen is None or seen[0] is not node:
+            seen = self.volatile[id(node)] = (node, reads_tensors(node))
+        if seen[1]:
+            return compute()
         key = (id(node), id(values))
         hit = self.items.get(key)
         if hit is not None and hit[0] is node and hit[1] is values:
@@ -106,21 +218,56 @@ def bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | None
     frame.current = tensors[-1] if len(tensors) == 1 else tensors[0]
 
 
-def tensor_arguments(values: tuple[ir.Value, ...], spec: LayerSpec, frame: Frame) -> int:
-    """How many leading arguments of a function call are its tensors: a tuple of them
+def tensor_arguments(values: tuple[ir.Value, ...], spec: LayerSpec, frame: Frame,
+                     method: bool = False) -> int:
+    """How many leading arguments of a function call are its tensors: a tuple or list of them
     (`cat((a, b), 1)`), or up to the function's arity of tensor expressions (`select(x, 1, 0)`,
-    `add(a, b)`); the rest are its settings."""
-    if values and isinstance(values[0], ir.Tuple):
+    `add(a, b)`; after a method's tensor, `a.matmul(b)`, one fewer); the rest are its settings
+    (numbers, sizes, extents: `x.view(x.shape[0], -1)`)."""
+    if not method and values and isinstance(values[0], (ir.Tuple, ir.List)):
         return 1
-    most = spec.arity[1] or len(values)
+    most = len(values) if spec.arity[1] is None else spec.arity[1] - method
     count = 0
     for value in values[:most]:
         if isinstance(value, ir.Name) and value.id not in frame.tensors:
             break
-        if not isinstance(value, (ir.Name, ir.CallExpr, ir.BinOp)):
+        if not isinstance(value, (ir.Name, ir.CallExpr, ir.BinOp, ir.Subscript)):
+            break
+        if not isinstance(value, ir.Name) and _computes_value(value, frame):
             break
         count += 1
     return count
+
+
+def _computes_value(node: ir.Value, frame: Frame) -> bool:
+    return is_value(node, frame, {})
+
+
+def is_value(node: ir.Value, frame: Frame, blocks: Mapping[str, object],
+             depth: int = 0) -> bool:
+    """Whether `node` computes a value (a number, a string, a tuple of them, an extent), not a
+    tensor: decided from the text and the names bound, before anything is evaluated. Past
+    MAX_DEPTH it is taken for a value, which `evaluate` refuses where it is written."""
+    if depth > MAX_DEPTH:
+        return True
+    depth += 1
+    if isinstance(node, (ir.Num, ir.Str, ir.Const, ir.Compare, ir.BoolOp, ir.Attribute)):
+        return True
+    if isinstance(node, ir.Name):
+        return node.id in frame.values and node.id not in frame.tensors
+    if isinstance(node, (ir.Tuple, ir.List)):
+        return all(is_value(item, frame, blocks, depth) for item in node.items)
+    if isinstance(node, ir.Subscript):
+        return is_value(node.value, frame, blocks, depth)
+    if isinstance(node, ir.BinOp):
+        return (is_value(node.left, frame, blocks, depth)
+                and is_value(node.right, frame, blocks, depth))
+    if isinstance(node, ir.Neg):
+        return is_value(node.operand, frame, blocks, depth)
+    if isinstance(node, ir.CallExpr) and isinstance(node.func, ir.Name):
+        name = node.func.id
+        return name in BUILTINS and name not in frame.values and name not in blocks
+    return False
 
 
 def same_weights(shared: Shared, weights: tuple, ctx: Call) -> None:  # type: ignore[type-arg]
@@ -136,6 +283,8 @@ def _shape_text(shape: Shape) -> str:
 
 
 def not_a_tensor(node: ir.Name, frame: Frame) -> SymconvError:
+    if node.id in frame.assigned:
+        return SymconvError("SC104", f"'{node.id}' is a value, not a tensor", node.span)
     if node.id in frame.shared:
         return SymconvError("SC104", f"'{node.id}' is a shared layer, not a tensor", node.span,
                             hint=f"apply it: `{node.id}(x)`")

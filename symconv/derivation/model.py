@@ -14,7 +14,7 @@ import sympy
 from sympy import Expr, Integer
 
 from ..errors import Source, Span
-from ..layers.base import REQUIRED, LayerWarning, Requirement, Weight
+from ..layers.base import REQUIRED, LayerWarning, Requirement, Several, Weight
 from ..maths import symbols
 from .domains import DEFAULT, Domain
 
@@ -68,6 +68,12 @@ def _bound_key(condition: object) -> tuple[tuple[object, object], Expr] | None:
 
 
 Shape = tuple[Expr, ...]
+Node = int | str | tuple[int, int]  # a record's index (its k-th output: (index, k)), an input
+
+
+def _flat(results: Several) -> tuple[Shape, ...]:
+    return tuple(s for item in results.items
+                 for s in (_flat(item) if isinstance(item, Several) else (item,)))
 
 # How a derivation shows itself (text, JSON, Jupyter) is symconv.render's, a stage above this
 # module, which must not import it: render fills this table when imported ('render', 'to_dict',
@@ -92,6 +98,7 @@ class LayerCall:
     type: str
     args: tuple[tuple[str, object], ...]
     positional: int = 0
+    method: bool = False  # written as a tensor method, `x.view(…)`: its first tensor's method
 
 
 def arguments(call: LayerCall, convention: str) -> dict[str, object]:
@@ -138,10 +145,18 @@ class LayerRecord:
     path: tuple[str, ...] = ()
     shares: str | None = None
     call: LayerCall | None = None
-    sources: tuple[int | str, ...] = ()
+    sources: tuple[Node, ...] = ()
     warnings: tuple[LayerWarning, ...] = ()
     tied: tuple[Tied, ...] = ()  # weights that are another layer's, counted there (not here)
     batched: bool = True  # False for a free parameter: output_shape is its whole shape
+    # a call giving several tensors: them, nested as the framework nests them (`outputs` has
+    # them flat, depth first; a tensor made from the k-th is node (index, k), the first index)
+    results: Several | None = None
+
+    @cached_property
+    def outputs(self) -> tuple[Shape, ...]:
+        """Every output's shape, flat and depth first (one for a layer with one output)."""
+        return _flat(self.results) if self.results is not None else (self.output_shape,)
 
     @cached_property
     def trainable(self) -> Expr:
@@ -191,7 +206,7 @@ class Derivation:
     outputs: tuple[Shape, ...] = ()  # the network's outputs (the last tensor by default)
     blocks: tuple[BlockRecord, ...] = ()
     uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # size → arguments using it
-    output_nodes: tuple[int | str, ...] = ()  # where each output comes from (as `sources`)
+    output_nodes: tuple[Node, ...] = ()  # where each output comes from (as `sources`)
     domains: dict[str, Domain] = field(default_factory=dict)  # each size's least value, and why
     # the bounds a size ≥ 0 meets at its least value by its domain (`padding=P` ≥ 0), as
     # conditions: `verify` steps below the domain (P = -1) where one of them breaks

@@ -14,7 +14,7 @@ import sympy
 
 from ..errors import Span, SymconvError, did_you_mean
 from ..language import ir
-from ..language.values import Arg, Deferred
+from ..language.values import Arg, Deferred, ListValue, evaluate, position
 from ..layers import REGISTRY, Call, LayerSpec
 from ..layers.base import REQUIRED, SubLayer
 from ..maths import symbols
@@ -39,16 +39,21 @@ from .domains import DEFAULT, Domain, Uses, check_value
 from .frames import (
     Frame,
     Memo,
+    Scope,
     Shared,
     Tensor,
     bind_block_inputs,
     bounded_output,
+    flat,
     given_name,
+    grouped,
+    results,
     not_a_tensor,
     same_weights,
     tensor_arguments,
 )
 from . import parameters
+from .unpacking import bind_values, is_value, method_spec, refuse_several, unpack
 from .model import BlockRecord, Derivation, LayerCall, LayerRecord, Shape
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
@@ -146,7 +151,7 @@ class Deriver:
                 self.namer.repeating -= 1
             else:
                 self.body(self.memo(statement, frame.values,
-                                    lambda: chosen_branch(statement, frame.values)), frame)
+                                    lambda: chosen_branch(statement, self.scope(frame))), frame)
         self.bodies -= 1  # not in a `finally`: an error ends the derivation
 
     def input(self, statement: ir.Input, frame: Frame) -> None:
@@ -175,19 +180,32 @@ class Deriver:
             raise SymconvError("SC104", "a block has one output", statement.span)
         frame.outputs = [self.tensor(v, frame) for v in statement.values]
 
+    def scope(self, frame: Frame) -> Scope:
+        """What values written in `frame` may name (its tensors for `x.shape`)."""
+        return Scope(frame, self.convention)
+
     def assign(self, statement: ir.Assign, frame: Frame) -> None:
         if statement.shared:
             self.declare_shared(statement, frame)
             return
-        tensor = self.tensor(statement.value, frame)
-        if statement.target is not None:
-            self.bind_tensor(statement.target, tensor, frame, statement.span)
+        target = statement.target
+        if target is not None and is_value(statement.value, frame, self.blocks):
+            value = evaluate(statement.value, self.scope(frame))
+            bind_values(target, value, frame, statement.span, self.blocks)
+            return
+        tensor = self.result(statement.value, frame)
+        if isinstance(target, ir.Targets):
+            for name, item in unpack(target, tensor, statement.value.span):
+                self.bind_tensor(name.id, item, frame, name.span)
+        elif target is not None:
+            self.bind_tensor(target, tensor, frame, statement.span)
         frame.current = tensor
 
     def bind_tensor(self, name: str, tensor: Tensor, frame: Frame, span: Span) -> None:
         if name in frame.values or name in frame.shared or name in self.blocks:
             what = ("a shared layer" if name in frame.shared else "a block"
-                    if name in self.blocks else "a size or block argument")
+                    if name in self.blocks else "a value" if name in frame.assigned
+                    else "a size or block argument")
             raise SymconvError("SC107", f"'{name}' is already {what}", span,
                                hint="give the tensor another name")
         frame.tensors[name] = tensor
@@ -209,10 +227,17 @@ class Deriver:
 
     # -- tensor expressions --------------------------------------------------------------
     def tensor(self, node: ir.Value, frame: Frame) -> Tensor:
+        """One tensor: several results here are an error (`refuse_several`)."""
+        return refuse_several(self.result(node, frame), node)
+
+    def result(self, node: ir.Value, frame: Frame) -> Tensor:
+        """A tensor expression's value: one tensor, or several results grouped (`several`)."""
         if isinstance(node, ir.Name):
             if node.id in frame.tensors:
                 return frame.tensors[node.id]
             raise not_a_tensor(node, frame)
+        if isinstance(node, ir.Subscript):
+            return self.item(node, frame)
         if isinstance(node, ir.BinOp) and node.op in _ELEMENTWISE[self.convention]:
             spec = REGISTRY[self.convention][_ELEMENTWISE[self.convention][node.op]]
             tensors = [self.tensor(node.left, frame), self.tensor(node.right, frame)]
@@ -222,23 +247,53 @@ class Deriver:
         raise SymconvError("SC104", "expected a layer, a block or a tensor here", node.span,
                            hint="e.g. `Conv2D(32, 3)`, `y = Dense(10)(x)` or `z = add(x, y)`")
 
-    def tensors(self, values: tuple[ir.Value, ...], frame: Frame) -> list[Tensor]:
-        """Tensor arguments; one tuple stands for a list, as in `Add()([a, b])`."""
-        if len(values) == 1 and isinstance(values[0], ir.Tuple):
+    def tensors(self, values: tuple[ir.Value, ...], frame: Frame,
+                one: bool = True) -> list[Tensor]:
+        """Tensor arguments; one tuple or list stands for them all, as in `Add()([a, b])`."""
+        if one and len(values) == 1 and isinstance(values[0], (ir.Tuple, ir.List)):
             values = values[0].items
         return [self.tensor(v, frame) for v in values]
 
     def current(self, frame: Frame, span: Span) -> Tensor:
+        """The tensor a layer written alone takes: the last one made (of several results the
+        first, which a layer chain passes on, as torch's LSTM output before its states)."""
         if frame.current is None:
             raise SymconvError("SC108", "no input shape", span,
                                hint="declare it before the layers, e.g. `input (H, W, 3)`")
-        return frame.current
+        current = frame.current
+        return flat(current.several)[0] if current.several is not None else current
+
+    def item(self, node: ir.Subscript, frame: Frame) -> Tensor:
+        """`outs[0]`, `x.chunk(2)[1]`: one of several results (Python's indexing)."""
+        base = self.result(node.value, frame)
+        if base.several is None:
+            raise SymconvError("SC104", "indexing a tensor is not supported", node.span,
+                               hint="its extents are values: `x.shape[-1]`; a part of it: "
+                               "`x.chunk(…)`, `x.split(…)` or `select(x, dim, index)`")
+        index = evaluate(node.index, self.scope(frame))
+        chosen = base.several[position(index, len(base.several), "tuple")]
+        return grouped(chosen) if isinstance(chosen, tuple) else chosen
+
+    def method(self, node: ir.CallExpr, frame: Frame) -> Tensor:
+        """`x.view(…)`, `x.transpose(1, 2)`, `a.matmul(b)`: the function of that name, with x
+        its first tensor."""
+        func = node.func
+        assert isinstance(func, ir.Attribute)
+        first = self.tensor(func.value, frame)
+        spec = method_spec(func, self.convention)
+        count = tensor_arguments(node.positional, spec, frame, method=True)
+        tensors = [first, *self.tensors(node.positional[:count], frame, one=False)]
+        config = replace(node, positional=node.positional[count:])
+        return self.apply(spec, self.bind(spec, config, frame), func.name_span, tensors, frame,
+                          positional=len(config.positional), method=True)
 
     def call(self, node: ir.CallExpr, frame: Frame) -> Tensor:
         node, tie = parameters.split_tie(node)
         if tie is not None:
             parameters.check_tied_call(self, node, tie, frame)
         func = node.func
+        if isinstance(func, ir.Attribute):
+            return self.method(node, frame)
         if isinstance(func, ir.Name):
             if func.id in frame.shared:
                 if node.keywords:
@@ -249,6 +304,10 @@ class Deriver:
                                          [self.current(frame, node.span)], node.span, frame)
             if func.id in self.blocks:
                 return self.block(self.blocks[func.id], node, None, frame)
+            if func.id in frame.assigned or func.id in frame.tensors:
+                what = "a value" if func.id in frame.assigned else "a tensor"
+                raise SymconvError("SC104", f"'{func.id}' is {what}, not a layer", func.span,
+                                   hint="only layers, blocks and shared layers can be called")
             spec = self.spec(func.id, func.span)
             if spec.family == "functional":  # torch.cat((a, b), 1); alone: the current
                 count = tensor_arguments(node.positional, spec, frame)
@@ -283,12 +342,13 @@ class Deriver:
     def bind(self, spec: LayerSpec, call: ir.CallExpr, frame: Frame) -> dict[str, Arg]:
         required = [p.name for p in spec.params if p.default is REQUIRED]
         return self.memo(call, frame.values, lambda: bind_arguments(
-            spec.type, [p.name for p in spec.params], required, call, frame.values,
+            spec.type, [p.name for p in spec.params], required, call, self.scope(frame),
             positional=spec.positional)[0])
 
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
               frame: Frame, name: str | None = None, shared: Shared | None = None,
-              positional: int = 0, tie: ir.Keyword | None = None) -> Tensor:
+              positional: int = 0, tie: ir.Keyword | None = None,
+              method: bool = False) -> Tensor:
         self.budget.application(span)
         check_arity(spec, len(tensors), span)
         if name is None:
@@ -311,31 +371,36 @@ class Deriver:
         tied: tuple = ()  # type: ignore[type-arg]
         if tie is not None:
             weights, tied = parameters.tie(self, weights, tie, ctx, frame)
+        call = self.layer_call(spec, args, positional, method)
         record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
                              weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares,
-                             self.layer_call(spec, args, positional),
-                             tuple(t.node for t in tensors), tuple(ctx.warnings), tied,
-                             batched=getattr(out, "batched", True))
+                             call, tuple(t.node for t in tensors), tuple(ctx.warnings), tied,
+                             batched=getattr(out, "batched", True), results=out.outputs)
         if shared is not None and shared.first is None:
             shared.first = record
         self.records.append(record)
         self.recorded.update(r.condition for r in record.requires)
-        return Tensor(out.shape, name, len(self.records) - 1,
-                      batched=getattr(out, "batched", True))
+        index = len(self.records) - 1
+        if out.outputs is None:
+            return Tensor(out.shape, name, index, batched=getattr(out, "batched", True))
+        return grouped(results(out.outputs, name, index, iter(range(len(record.outputs)))))
 
     def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
                      frame: Frame) -> Tensor:
         return self.apply(shared.spec, shared.args, span, tensors, frame, name=shared.name,
                           shared=shared, positional=shared.positional)
 
-    def layer_call(self, spec: LayerSpec, args: Mapping[str, Arg], positional: int) -> LayerCall:
+    def layer_call(self, spec: LayerSpec, args: Mapping[str, Arg], positional: int,
+                   method: bool = False) -> LayerCall:
         """The call as written, for `symconv verify`; a layer given as an argument becomes a
         LayerCall of its own (bound in the scope it was written in)."""
         return LayerCall(spec.type, tuple((k, self.plain(a)) for k, a in args.items()),
-                         positional)
+                         positional, method)
 
     def plain(self, arg: Arg) -> object:
         value = arg.value
+        if isinstance(value, ListValue):
+            return ListValue(self.plain(a) for a in value)
         if isinstance(value, tuple):
             return tuple(self.plain(a) for a in value)
         if isinstance(value, Deferred) and isinstance(value.call.func, ir.Name):
@@ -390,7 +455,7 @@ class Deriver:
             raise SymconvError("SC110", f"blocks nested more than {MAX_BLOCK_DEPTH} deep "
                                f"(does '{block.name}' call itself?)", call.span)
         values, given = self.memo(call, frame.values, lambda: block_arguments(
-            block, call, frame.values, self.globals))
+            block, call, self.scope(frame), self.globals))
         local = self.namer.instance(block, given, call.span, frame)
         inner = Frame(values, frame.path + (local,), in_block=True)
         body = block.body
@@ -412,6 +477,4 @@ class Deriver:
             first, len(self.records) - 1))
         return Tensor(out.shape, name, out.node)
 
-
-# -- helpers -------------------------------------------------------------------------------
 

@@ -74,7 +74,9 @@ def steps(d: Derivation) -> list[Step]:
     defined: dict[Expr, sympy.Symbol] = {}  # every definition made so far, by its expression
     out = []
     for i, record in enumerate(d.layers):
-        inputs = tuple(shapes[s] for s in record.sources)
+        # a later output of a call giving several, (index, k): its derived shape
+        inputs = tuple(shapes[s] if not isinstance(s, tuple) else d.layers[s[0]].outputs[s[1]]
+                       for s in record.sources)
         try:
             shape, params = _rerun(d, record, inputs)
         except _NoStep:

@@ -27,6 +27,7 @@ class Facts:
     buffers: int = 0
     weights: dict[str, Shape] = field(default_factory=dict)
     buffer_shapes: dict[str, Shape] = field(default_factory=dict)
+    outputs: tuple[Shape, ...] = ()  # a call giving several tensors: the others, in order
 
 
 @dataclass(frozen=True)
@@ -71,18 +72,21 @@ def facts_of(record: LayerRecord) -> Facts:
     weights = {w.name: _shape(w.shape, f"{name}: {w.name}") for w in record.weights
                if not w.buffer}
     buffers = {w.name: _shape(w.shape, f"{name}: {w.name}") for w in record.weights if w.buffer}
+    others = tuple(_shape(s, f"{name}: output {k + 2}") for k, s in enumerate(record.outputs[1:]))
     return Facts(_shape(record.output_shape, f"{name}: output shape"),
                  _int(record.trainable, f"{name}: trainable"),
                  _int(record.non_trainable, f"{name}: non-trainable"),
-                 _int(record.buffers, f"{name}: buffers"), weights, buffers)
+                 _int(record.buffers, f"{name}: buffers"), weights, buffers, others)
 
 
 # (what, field) in the order they are reported; Keras has no buffers, PyTorch no non-trainable
 # parameters (a frozen parameter still counts as a parameter there)
 _FIELDS = {
-    "keras": (("output shape", "output_shape"), ("trainable params", "trainable"),
+    "keras": (("output shape", "output_shape"), ("other output shapes", "outputs"),
+              ("trainable params", "trainable"),
               ("non-trainable params", "non_trainable"), ("weight shapes", "weights")),
-    "torch": (("output shape", "output_shape"), ("params", "trainable"),
+    "torch": (("output shape", "output_shape"), ("other output shapes", "outputs"),
+              ("params", "trainable"),
               ("buffers", "buffers"), ("weight shapes", "weights"),
               ("buffer shapes", "buffer_shapes")),
 }
@@ -94,7 +98,7 @@ def compare(record: LayerRecord, theirs: Facts, sizes: dict[str, int],
     ours = facts_of(record)
     fields = _FIELDS[against]
     if record.shares is not None:  # weights live with the first application
-        fields = fields[:1]
+        fields = fields[:2]
     return [Mismatch(record.name, record.type, sizes, what, getattr(ours, key),
                      getattr(theirs, key), against)
             for what, key in fields if getattr(ours, key) != getattr(theirs, key)]

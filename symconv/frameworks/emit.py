@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from ..derivation.domains import check_values
 from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..errors import Source
+from ..language.values import ListValue
 from .sizes import sample
-from .tensor_ops import KERAS_OPS, TORCH_OPS, keras_text, torch_text
-from .torch_net import DROPPED, FUNCTIONS, batch_axis
+from ..layers.base import Several
 from .free import is_parameter
+from .tensor_ops import KERAS_OPS, TORCH_OPS, keras_text, torch_text
+from .torch_net import DROPPED, batch_axis, is_function, output_axis
 from .values import token_inputs
 
 
@@ -24,6 +26,8 @@ def literal(value: object, module: str) -> str:
     """A plain argument value as Python source (layers given as arguments as calls)."""
     if isinstance(value, LayerCall):
         return call_text(value, module)
+    if isinstance(value, ListValue):
+        return "[" + ", ".join(literal(v, module) for v in value) + "]"
     if isinstance(value, tuple):
         return "(" + ", ".join(literal(v, module) for v in value) + ("," if len(value) == 1
                                                                       else "") + ")"
@@ -84,9 +88,18 @@ def emit_torch(d: Derivation, path: str) -> str:
             if axes[source] is not None and axes[source] != axis:
                 var = f"{var}.movedim({axes[source]}, {axis})"
             args.append(var)
-        names[i], axes[i] = f"x{i}", axis if record.batched else None
         batch = f"{next(iter(inputs.values()))}.shape[0]"
-        forward.append(f"        x{i} = {_torch_step(record, args, attrs, init, taken, batch)}")
+        step = _torch_step(record, args, attrs, init, taken, batch)
+        if record.results is None:
+            names[i], axes[i] = f"x{i}", axis if record.batched else None
+            forward.append(f"        x{i} = {step}")
+            continue
+        forward.append(f"        r{i} = {step}")
+        for k, path in enumerate(paths(record.results)):
+            node = i if k == 0 else (i, k)
+            names[node] = f"x{i}" if k == 0 else f"x{i}_{k}"
+            axes[node] = output_axis(record.call, k)
+            forward.append(f"        {names[node]} = r{i}" + "".join(f"[{j}]" for j in path))
     outs = ", ".join(_output(names, axes, node) for node in d.output_nodes)
     example = ", ".join(_torch_zeros(d, name, shape) for name, shape in d.inputs)
     cls = _class_name(d)
@@ -117,6 +130,14 @@ def _functional_import(d: Derivation) -> str:
     return "import torch.nn.functional as F\n" if used else ""
 
 
+def paths(results: Several) -> list[tuple[int, ...]]:
+    """The index path of each of several results, in flat order: LSTM's (0,), (1, 0), (1, 1)."""
+    out: list[tuple[int, ...]] = []
+    for j, item in enumerate(results.items):
+        out += [(j, *p) for p in paths(item)] if isinstance(item, Several) else [(j,)]
+    return out
+
+
 def _output(names: Mapping[int | str, str], axes: Mapping[int | str, int | None],
             node: int | str) -> str:
     return names[node] if axes[node] in (0, None) else f"{names[node]}.movedim({axes[node]}, 0)"
@@ -133,9 +154,14 @@ def _torch_step(record: LayerRecord, args: list[str], attrs: dict[str, str], ini
     assert call is not None
     if record.type in TORCH_OPS:
         step = torch_text(call, args, lambda v: literal(v, "torch"), batch)
-        return step + "[0]" if record.type in ("chunk", "split") else step
-    if record.type in FUNCTIONS:
+        several = record.type in ("chunk", "split")
+        return step + "[0]" if several and record.results is None else step
+    if is_function(call):
         keywords = [f"{k}={literal(v, 'torch')}" for k, v in call.args]
+        if call.method:  # as written: its positional arguments, then its keywords
+            written = [literal(v, "torch") for _, v in call.args[:call.positional]]
+            written += [f"{k}={literal(v, 'torch')}" for k, v in call.args[call.positional:]]
+            return f"{args[0]}.{record.type}({', '.join(args[1:] + written)})"
         if record.type == "cat":
             return f"torch.cat(({', '.join(args)},), {', '.join(keywords)})"
         return f"torch.{record.type}({', '.join(args + keywords)})"
@@ -148,7 +174,8 @@ def _torch_step(record: LayerRecord, args: list[str], attrs: dict[str, str], ini
     if record.type == "MultiheadAttention" and len(args) == 1:
         args = args * 3
     step = f"self.{attrs[key]}({', '.join(args)})"
-    return step + "[0]" if record.type in ("RNN", "LSTM", "GRU", "MultiheadAttention") else step
+    several = record.type in ("RNN", "LSTM", "GRU", "MultiheadAttention")
+    return step + "[0]" if several and record.results is None else step
 
 
 def emit_keras(d: Derivation, path: str) -> str:

@@ -15,7 +15,7 @@ from ..layers import REGISTRY
 from . import free
 from .compare import Facts, Refused
 from .tensor_ops import KERAS_OPS, keras_apply
-from .values import arguments, token_inputs
+from .values import arguments, flat_outputs, token_inputs
 
 BATCH = 2
 
@@ -58,12 +58,12 @@ def named(record: LayerRecord) -> LayerCall:
 
 def _call(record: LayerRecord, layer: Any, tensors: list[Any], eager: bool) -> Any:
     family = REGISTRY["keras"][record.type].family
-    if record.type in KERAS_OPS:
-        out = keras_apply(record.call, tensors)  # type: ignore[arg-type]
-        # several results (split): the first is the record's output
-        return out[0] if isinstance(out, (tuple, list)) else out
-    if family == "functional":
-        return getattr(_keras().ops, record.type)(*tensors)
+    if record.type in KERAS_OPS:  # several results (split) are all handed back
+        return keras_apply(record.call, tensors)  # type: ignore[arg-type]
+    if family == "functional":  # keras.ops.<type>(x, …), also when written `x.<type>(…)`
+        assert record.call is not None
+        args, kwargs = arguments(record.call, build)
+        return getattr(_keras().ops, record.type)(*tensors, *args, **kwargs)
     options = {"training": False} if eager else {}
     if family == "merge":
         return layer(tensors, **options)
@@ -122,15 +122,24 @@ def run(d: Derivation) -> list[Facts]:
             elif key not in layers and REGISTRY["keras"][record.type].family != "functional":
                 layers[key] = build(named(record))
             layer = layers.get(key)
-            symbolic[i] = _call(record, layer, [symbolic[s] for s in record.sources], False)
-            real[i] = _call(record, layer, [real[s] for s in record.sources], True)
+            made = _call(record, layer, [symbolic[s] for s in record.sources], False)
+            computed = _call(record, layer, [real[s] for s in record.sources], True)
         except Exception as err:  # any refusal is the answer we want
             raise Refused(record, err) from err
-        first = 1 if record.batched else 0  # of free parameters alone: the whole shape
-        shape = tuple(int(e) for e in real[i].shape[first:])
-        printed = tuple(symbolic[i].shape[first:])
-        if printed != shape:
-            raise Refused(record, ValueError(f"Keras prints the output shape {printed} but "
-                                             f"computes {shape}"))
-        facts.append(_layer_facts(layer, shape) if layer is not None else Facts(shape))
+        # several results: all of them when symconv knows them, else the first
+        count = None if record.results is not None else 1
+        shapes = []
+        for k, (sym, out) in enumerate(zip(flat_outputs(made)[:count],
+                                           flat_outputs(computed)[:count])):
+            node = i if k == 0 else (i, k)
+            symbolic[node], real[node] = sym, out
+            first = 1 if record.batched else 0  # of free parameters alone: the whole shape
+            shape = tuple(int(e) for e in out.shape[first:])
+            printed = tuple(sym.shape[first:])
+            if printed != shape:
+                raise Refused(record, ValueError(f"Keras prints the output shape {printed} but "
+                                                 f"computes {shape}"))
+            shapes.append(shape)
+        facts.append(replace(_layer_facts(layer, shapes[0]) if layer is not None
+                             else Facts(shapes[0]), outputs=tuple(shapes[1:])))
     return facts

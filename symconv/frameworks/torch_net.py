@@ -9,17 +9,20 @@ batch axis out wherever it is, so a tensor is moved to the axis its next layer w
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..derivation.model import Derivation, LayerCall, LayerRecord
 from . import free
 from .compare import Facts, Refused
 from .tensor_ops import TORCH_OPS, torch_apply
-from .values import arguments, token_inputs
+from .values import arguments, flat_outputs, token_inputs
 
 BATCH = 2
 SEQUENCE = frozenset({"RNN", "LSTM", "GRU", "MultiheadAttention", "TransformerEncoderLayer"})
-FUNCTIONS = frozenset({"add", "sub", "mul", "cat", "select"}) | TORCH_OPS
+FUNCTIONS = frozenset({"add", "sub", "mul", "cat", "select"}) | TORCH_OPS  # torch functions
+# (and see is_function: every spec of the family "functional")
+RECURRENT = frozenset({"RNN", "LSTM", "GRU"})  # their states (h, c) carry the batch second
 DROPPED = frozenset({"name"})  # symconv's own: the name shown in the table
 DTYPES = frozenset({"float16", "bfloat16", "float32", "float64", "half", "float", "double"})
 
@@ -50,17 +53,31 @@ def build(call: LayerCall) -> Any:
     return module
 
 
+def is_function(call: LayerCall) -> bool:
+    """A torch function or tensor method (not an nn module): the registry's family says."""
+    from ..layers import REGISTRY
+
+    return call.type in FUNCTIONS or REGISTRY["torch"][call.type].family == "functional"
+
+
 def _function(call: LayerCall, tensors: list[Any]) -> Any:
     import torch
 
-    if call.type in TORCH_OPS:
-        out = torch_apply(call, tensors, BATCH)
-        # several results (chunk, split): the first is the record's output
-        return out[0] if isinstance(out, (tuple, list)) else out
+    if call.type in TORCH_OPS:  # several results (chunk, split) are all handed back
+        return torch_apply(call, tensors, BATCH)
     args, kwargs = arguments(call, build, DROPPED)
+    if call.method:  # `x.view(…)`: the tensor's own method (torch has no function `view`)
+        return getattr(tensors[0], call.type)(*tensors[1:], *args, **kwargs)
     if call.type == "cat":
         return torch.cat(tensors, *args, **kwargs)
     return getattr(torch, call.type)(*tensors, *args, **kwargs)
+
+
+def output_axis(call: LayerCall, k: int) -> int:
+    """Where the batch axis is in the k-th output (flat order) of a call."""
+    if k > 0 and call.type in RECURRENT:
+        return 1  # h and c: (num_layers·directions, N, H) whatever batch_first says
+    return batch_axis(call)
 
 
 def _module_facts(module: Any, shape: tuple[int, ...]) -> Facts:
@@ -84,7 +101,7 @@ def _inputs(d: Derivation) -> dict[int | str, tuple[Any, int]]:
 def _apply(record: LayerRecord, tensors: list[Any], modules: dict[str, Any]) -> tuple[Any, Any]:
     """(the output tensor, the module or None for a torch function)."""
     assert record.call is not None
-    if record.type in FUNCTIONS:
+    if is_function(record.call):
         return _function(record.call, tensors), None
     key = record.shares or record.name
     if key not in modules:
@@ -96,8 +113,7 @@ def _apply(record: LayerRecord, tensors: list[Any], modules: dict[str, Any]) -> 
     params = [p for p in module.parameters() if p.is_floating_point()]
     if params:  # a module made with dtype=float64 takes float64 input
         tensors = [t.to(params[0].dtype) if t.is_floating_point() else t for t in tensors]
-    out = module(*tensors)
-    return (out[0] if isinstance(out, (tuple, list)) else out), module
+    return module(*tensors), module
 
 
 def run(d: Derivation) -> list[Facts]:
@@ -119,20 +135,33 @@ def run(d: Derivation) -> list[Facts]:
             tensors = [t if at is None else t.movedim(at, axis)  # a free parameter: no batch
                        for t, at in (values[s] for s in record.sources)]
             try:
-                out, module = _apply(record, tensors, modules)
+                result, module = _apply(record, tensors, modules)
             except Exception as err:  # any refusal is the answer we want
                 raise Refused(record, err) from err
-            shape = list(out.shape)
             if not record.batched:  # of free parameters alone: their whole shape
-                values[i] = (out, None)
-                facts.append(Facts(tuple(shape)))
+                values[i] = (result, None)
+                facts.append(Facts(tuple(result.shape)))
                 continue
-            if len(shape) <= axis or shape[axis] != BATCH:
-                raise Refused(record, ValueError(f"output {tuple(shape)} has no batch axis "
-                                                 f"{axis} of {BATCH}"))
-            del shape[axis]
-            values[i] = (out, axis)
-            facts.append(free.without_tied(record, _module_facts(module, tuple(shape)))
-                         if module is not None else Facts(tuple(shape)))
+            # several results: all of them when symconv knows them, else the first (the
+            # output of an RNN or attention, which a layer chain passes on)
+            outs = flat_outputs(result)
+            outs = outs if record.results is not None else outs[:1]
+            shapes = []
+            for k, out in enumerate(outs):
+                at = output_axis(record.call, k)
+                shapes.append(_unbatched(record, out, at))
+                values[i if k == 0 else (i, k)] = (out, at)
+            facts.append(replace(free.without_tied(record, _module_facts(module, shapes[0]))
+                                 if module is not None else Facts(shapes[0]),
+                                 outputs=tuple(shapes[1:])))
     return facts
+
+
+def _unbatched(record: LayerRecord, out: Any, axis: int) -> tuple[int, ...]:
+    shape = list(out.shape)
+    if len(shape) <= axis or shape[axis] != BATCH:
+        raise Refused(record, ValueError(f"output {tuple(shape)} has no batch axis "
+                                         f"{axis} of {BATCH}"))
+    del shape[axis]
+    return tuple(shape)
 

@@ -51,7 +51,7 @@ def _arg(record: LayerRecord, name: str) -> Any:
 
 
 def _tuple(value: Any, rank: int) -> tuple[int, ...]:
-    return tuple(value) if isinstance(value, tuple) else (value,) * rank
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * rank
 
 
 def _refuse(record: LayerRecord, why: str) -> SymconvError:
@@ -137,6 +137,8 @@ def _step(record: LayerRecord, nn: Any, torch: Any) -> Step:
     if record.tied or record.batched is False:
         raise _refuse(record, "a free parameter or a tied weight lives in a Keras layer's "
                       "build, not in a layer symconv translates")
+    if record.results is not None:
+        raise _refuse(record, "it gives several outputs")
     if _arg(record, "data_format") not in (None, "channels_last"):
         raise _refuse(record, "a channels_first layer")
     for rank in (1, 2, 3):

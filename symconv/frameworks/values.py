@@ -8,13 +8,17 @@ from typing import Any
 import sympy
 
 from ..derivation.model import Derivation, LayerCall
+from ..language.values import ListValue
 
 
 def plain(value: object, build: Callable[[LayerCall], Any]) -> Any:
-    """sympy integers → int, other numbers → float, tuples item by item, a layer given as an
-    argument → `build(call)`; strings, bools and None as they are."""
+    """sympy integers → int, other numbers → float, tuples item by item, lists as written
+    (`Permute([0, 2, 3, 1])`) lists, a layer given as an argument → `build(call)`; strings,
+    bools and None as they are."""
     if isinstance(value, LayerCall):
         return build(value)
+    if isinstance(value, ListValue):
+        return [plain(v, build) for v in value]
     if isinstance(value, tuple):
         return tuple(plain(v, build) for v in value)
     if isinstance(value, sympy.Basic):
@@ -38,3 +42,11 @@ def token_inputs(d: Derivation) -> set[str]:
     """The network inputs an Embedding reads: they hold integer token ids, the others floats."""
     return {name for layer in d.layers if layer.type == "Embedding"
             for name in layer.sources if isinstance(name, str)}
+
+
+def flat_outputs(out: Any) -> list[Any]:
+    """A framework call's result as its tensors, nested tuples and lists depth first (the
+    order of LayerRecord.outputs)."""
+    if isinstance(out, (tuple, list)):
+        return [t for item in out for t in flat_outputs(item)]
+    return [out]

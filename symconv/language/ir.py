@@ -60,6 +60,33 @@ class Tuple:
 
 
 @dataclass(frozen=True)
+class List:
+    """`[0, 2, 3, 1]`: read by layers as a tuple, handed to a framework as a list."""
+
+    items: tuple[Value, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """`x.shape`; `x.view` in the method call `x.view(…)`."""
+
+    value: Value
+    name: str
+    span: Span  # the whole `x.shape`
+    name_span: Span  # the attribute's name
+
+
+@dataclass(frozen=True)
+class Subscript:
+    """`x.shape[-1]`, `outs[0]`."""
+
+    value: Value
+    index: Value
+    span: Span
+
+
+@dataclass(frozen=True)
 class Compare:
     op: str  # one of == != < <= > >=
     left: Value
@@ -85,7 +112,8 @@ class CallExpr:
     span: Span  # the called name, or the opening parenthesis of an application
 
 
-Value = Num | Str | Const | Name | BinOp | Neg | Tuple | Compare | BoolOp | CallExpr
+Value = (Num | Str | Const | Name | BinOp | Neg | Tuple | List | Attribute | Subscript | Compare
+         | BoolOp | CallExpr)
 
 
 @dataclass(frozen=True)
@@ -138,10 +166,19 @@ class Output:
 
 
 @dataclass(frozen=True)
-class Assign:
-    """`target = value`, `shared target = value` or a bare `value` (target None)."""
+class Targets:
+    """The names of `q, k, v = …`, nested as written (`out, (h, c) = …`)."""
 
-    target: str | None
+    items: tuple[Name | Targets, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Assign:
+    """`target = value`, `shared target = value`, `a, b = value` (target a Targets) or a
+    bare `value` (target None)."""
+
+    target: str | Targets | None
     value: Value
     span: Span
     shared: bool = False

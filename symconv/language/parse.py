@@ -51,7 +51,7 @@ def _values(children: list) -> list:  # type: ignore[type-arg]
     return [c for c in children if not isinstance(c, Token) or c.type not in _PUNCTUATION]
 
 
-_PUNCTUATION = {"LPAR", "RPAR", "COMMA", "COLON", "MINUS", "NOT", "SIZES", "INPUT", "OUTPUT",
+_PUNCTUATION = {"LPAR", "RPAR", "LSQB", "RSQB", "DOT", "COMMA", "COLON", "MINUS", "NOT", "SIZES", "INPUT", "OUTPUT",
                 "REPEAT", "IF"}
 
 
@@ -90,6 +90,17 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
 
     def tuple(self, children):
         return ir.Tuple(tuple(_values(children)), _between(children[0], children[-1]))
+
+    def list(self, children):
+        return ir.List(tuple(_values(children)), _between(children[0], children[-1]))
+
+    def attribute(self, children):
+        value, _, tok = children
+        return ir.Attribute(value, str(tok), _between(value, tok), _tspan(tok))
+
+    def subscript(self, children):
+        value, _, index, close = children
+        return ir.Subscript(value, index, _between(value, close))
 
     def neg(self, children):
         return ir.Neg(children[1], _between(children[0], children[1]))
@@ -186,6 +197,11 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
         tok, value = children
         return ir.Assign(str(tok), value, _tspan(tok))
 
+    def unpack(self, children):
+        *targets, value = _values(children)
+        names = _targets(targets, _between(targets[0], targets[-1]))
+        return ir.Assign(names, value, names.span)
+
     def apply(self, children):
         (value,) = children
         return ir.Assign(None, value, value.span)
@@ -224,6 +240,21 @@ class _ToIR(Transformer):  # type: ignore[type-arg]
 
     def start(self, children):
         return list(children)
+
+
+def _targets(items: list[ir.Value], span: Span) -> ir.Targets:
+    """The names of `a, (b, c) = …`; anything else is refused as Python refuses it."""
+    out: list[ir.Name | ir.Targets] = []
+    for item in items:
+        if isinstance(item, ir.Name):
+            out.append(item)
+        elif isinstance(item, ir.Tuple) and item.items:
+            out.append(_targets(list(item.items), item.span))
+        else:
+            raise syntax.Refused("SC100", "cannot assign to an expression", item.span.line,
+                                 item.span.column, "write names to unpack into, e.g. "
+                                 "`a, b = x.chunk(2)` or `out, (h, c) = lstm(x)`")
+    return ir.Targets(tuple(out), span)
 
 
 def _expected(parser: Lark, names: set[str]) -> str:

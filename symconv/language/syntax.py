@@ -17,8 +17,8 @@ class ArchIndenter(Indenter):
     And no more than MAX_INDENT blocks open at once."""
 
     NL_type = "_NL"
-    OPEN_PAREN_types = ["LPAR"]
-    CLOSE_PAREN_types = ["RPAR"]
+    OPEN_PAREN_types = ["LPAR", "LSQB"]
+    CLOSE_PAREN_types = ["RPAR", "RSQB"]
     INDENT_type = "_INDENT"
     DEDENT_type = "_DEDENT"
     tab_len = 8
@@ -59,11 +59,11 @@ class ArchIndenter(Indenter):
         self.alt_levels = [0]
         depth = 0
         for token in super().process(stream):
-            if token.type == "LPAR":
+            if token.type in ("LPAR", "LSQB"):
                 depth += 1
                 if depth > MAX_NESTING:
                     raise TooDeep(token.line or 1, token.column or 1)
-            elif token.type == "RPAR":
+            elif token.type in ("RPAR", "RSQB"):
                 depth -= 1
             yield token
 
@@ -83,7 +83,7 @@ def _widths(indent: str) -> tuple[int, int]:
 
 
 MAX_INDENT = 100  # indented blocks (repeat, if, a block's body) open at once
-MAX_NESTING = 100  # parentheses open at once
+MAX_NESTING = 100  # parentheses and brackets open at once
 MAX_LITERAL = 40  # digits of a number as written (values.MAX_DIGITS bounds what it becomes)
 MAX_EXPONENT_DIGITS = 3  # 1e999 at most: its value is then refused by its digits, quickly
 

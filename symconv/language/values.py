@@ -35,6 +35,29 @@ class Deferred:
         return f"a call of {func.id}" if isinstance(func, ir.Name) else "a call"
 
 
+class ListValue(tuple):  # type: ignore[type-arg]
+    """A list as written, `[0, 2, 3, 1]`: a tuple to the layers that read it (`Call.raw`), a
+    list again where the call is handed to a framework (`Permute([0, 2, 3, 1])`)."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class TensorView:
+    """A tensor named where a value is read, for `x.shape`: its extents as the framework
+    counts its axes (torch: the batch first, as `symbols.BATCH`; Keras: None), or None when
+    the name holds several results (a tuple has no shape)."""
+
+    name: str
+    shape: tuple[object, ...] | None
+
+    def __str__(self) -> str:
+        return f"the tensor '{self.name}'"
+
+
+BUILTINS = {"max": sympy.Max, "min": sympy.Min}  # Python's max and min, on whole numbers
+
+
 @dataclass(frozen=True)
 class Arg:
     """An evaluated value and where it was written."""
@@ -45,6 +68,8 @@ class Arg:
     @property
     def python(self) -> object:
         """The value with tuples unpacked into plain tuples of values."""
+        if isinstance(self.value, ListValue):
+            return ListValue(a.python for a in self.value)
         if isinstance(self.value, tuple):
             return tuple(a.python for a in self.value)
         return self.value
@@ -63,15 +88,21 @@ def evaluate(value: ir.Value, scope: Mapping[str, object], depth: int = 0) -> Ar
     if isinstance(value, (ir.Str, ir.Const)):
         return Arg(value.value, value.span)
     if isinstance(value, ir.Name):
-        if value.id not in scope:
-            raise SymconvError(
-                "SC103", f"'{value.id}' is not declared", value.span,
-                hint=did_you_mean(value.id, sorted(scope))
-                or f"declare it first: `sizes {value.id}`",
-            )
-        return Arg(scope[value.id], value.span)
+        found = _named(value, scope)
+        if isinstance(found, TensorView):
+            raise SymconvError("SC104", f"'{value.id}' is a tensor, not a value", value.span,
+                               hint=f"its extents are values: `{value.id}.shape[-1]`")
+        return Arg(found, value.span)
     if isinstance(value, ir.Tuple):
         return Arg(tuple(evaluate(v, scope, depth) for v in value.items), value.span)
+    if isinstance(value, ir.List):
+        return Arg(ListValue(evaluate(v, scope, depth) for v in value.items), value.span)
+    if isinstance(value, ir.Attribute):
+        return _attribute(value, scope, depth)
+    if isinstance(value, ir.Subscript):
+        return _subscript(value, scope, depth)
+    if isinstance(value, ir.CallExpr) and _builtin(value, scope):
+        return Arg(_extreme(value, scope, depth), value.span)
     if isinstance(value, ir.Neg):
         return Arg(-_numeric(evaluate(value.operand, scope, depth)), value.span)
     if isinstance(value, ir.CallExpr):
@@ -87,6 +118,108 @@ def evaluate(value: ir.Value, scope: Mapping[str, object], depth: int = 0) -> Ar
         return Arg(left_arg.value + right_arg.value, value.span)  # layer names: prefix + "_bn"
     left, right = _numeric(left_arg), _numeric(right_arg)
     return Arg(bounded(_apply(value.op, left, right, value.span), value.span), value.span)
+
+
+def _named(name: ir.Name, scope: Mapping[str, object]) -> object:
+    if name.id not in scope:
+        raise SymconvError(
+            "SC103", f"'{name.id}' is not declared", name.span,
+            hint=did_you_mean(name.id, sorted(scope)) or f"declare it first: `sizes {name.id}`",
+        )
+    return scope[name.id]
+
+
+def _attribute(node: ir.Attribute, scope: Mapping[str, object], depth: int) -> Arg:
+    """`x.shape`: a tensor's extents as a tuple, as the framework counts its axes."""
+    base = (_named(node.value, scope) if isinstance(node.value, ir.Name)
+            else evaluate(node.value, scope, depth).value)
+    if isinstance(base, TensorView) and base.shape is not None and node.name == "shape":
+        return Arg(tuple(Arg(e, node.span) for e in base.shape), node.span)
+    tensor = isinstance(base, TensorView) and base.shape is not None
+    what = "Tensor" if tensor else "tuple" if isinstance(base, TensorView) else _type_name(base)
+    raise SymconvError("SC104", f"'{what}' object has no attribute '{node.name}'",
+                       node.name_span, hint=did_you_mean(node.name, ["shape"]) if tensor
+                       else "unpack several results first: `a, b = …`"
+                       if isinstance(base, TensorView) else None)
+
+
+def _type_name(v: object) -> str:
+    """Python's name for the type of a value, for its messages."""
+    if isinstance(v, bool) or v is None:
+        return type(v).__name__ if v is not None else "NoneType"
+    if isinstance(v, str):
+        return "str"
+    if isinstance(v, ListValue):
+        return "list"
+    if getattr(v, "is_Integer", False) or (isinstance(v, sympy.Expr) and v.is_integer):
+        return "int"
+    return "float" if getattr(v, "is_number", False) else type(v).__name__
+
+
+def _subscript(node: ir.Subscript, scope: Mapping[str, object], depth: int) -> Arg:
+    """`x.shape[-1]`, `(1, 2)[0]`: Python's indexing, negative indices and its IndexError."""
+    base = (_named(node.value, scope) if isinstance(node.value, ir.Name)
+            else evaluate(node.value, scope, depth).value)
+    if isinstance(base, TensorView):
+        raise SymconvError("SC104", "indexing a tensor gives a tensor, not a value",
+                           node.span, hint=f"its extents are values: `{base.name}.shape[0]`")
+    if not isinstance(base, tuple):
+        raise SymconvError("SC104", f"'{_type_name(base)}' object is not subscriptable",
+                           node.span)
+    index = evaluate(node.index, scope, depth)
+    shape = isinstance(node.value, ir.Attribute) and node.value.name == "shape"
+    note = (f"the shape is ({', '.join(_extent_text(a.value) for a in base)})" if shape
+            else None)
+    at = position(index, len(base), "tuple" if not isinstance(base, ListValue) else "list",
+                  note)
+    item = base[at]
+    return Arg(item.value, node.span) if isinstance(item, Arg) else Arg(item, node.span)
+
+
+def _extent_text(value: object) -> str:
+    return "batch" if isinstance(value, sympy.Symbol) and value.name == "(batch)" else str(value)
+
+
+def position(index: Arg, length: int, kind: str, note: str | None = None) -> int:
+    """Python's index into a sequence of `length`: a whole number, negative from the end;
+    its TypeError and IndexError, at the index."""
+    v = index.value
+    if isinstance(v, bool) or not (isinstance(v, sympy.Expr) and v.is_Integer):
+        symbolic = isinstance(v, sympy.Expr) and not v.is_number
+        raise SymconvError("SC104", f"{kind} indices must be integers, not "
+                           f"{'a formula in sizes' if symbolic else _type_name(v)}", index.span,
+                           hint="sizes stay symbolic while the network is derived"
+                           if symbolic else None)
+    at = int(v)
+    if not -length <= at < length:
+        raise SymconvError("SC104", f"{kind} index out of range", index.span,
+                           notes=[note or f"it has {length} item{'s' if length != 1 else ''}"])
+    return at % length
+
+
+def _builtin(node: ir.CallExpr, scope: Mapping[str, object]) -> bool:
+    return isinstance(node.func, ir.Name) and node.func.id in BUILTINS and node.func.id not in scope
+
+
+def _extreme(node: ir.CallExpr, scope: Mapping[str, object], depth: int) -> sympy.Expr:
+    """`max(a, b, …)`, `min(…)` (or of one tuple or list) as sympy's Max and Min, built from
+    the values directly."""
+    assert isinstance(node.func, ir.Name)
+    name = node.func.id
+    if node.keywords:
+        raise SymconvError("SC106", f"{name}() takes no keyword arguments here",
+                           node.keywords[0].span)
+    args = [evaluate(v, scope, depth) for v in node.positional]
+    if len(args) == 1 and isinstance(args[0].value, tuple):
+        args = list(args[0].value)
+    elif len(args) == 1:  # Python's TypeError: one argument must be a tuple or list
+        raise SymconvError("SC104", f"'{_type_name(args[0].value)}' object is not iterable",
+                           args[0].span, hint=f"give {name}() two values or more, or a tuple")
+    if not args:
+        raise SymconvError("SC105", f"{name}() needs at least one value", node.span,
+                           hint=f"e.g. `{name}(1, c // 4)`")
+    values = [_numeric(a) for a in args]
+    return bounded(BUILTINS[name](*values), node.span)
 
 
 def bounded(value: sympy.Expr, span: Span) -> sympy.Expr:
@@ -140,6 +273,8 @@ def _decided(value: object) -> object:
 
 
 def _kind(v: object) -> str:
+    if isinstance(v, ListValue):
+        return "a list"
     if isinstance(v, tuple):
         return "a tuple"
     return shown(v)

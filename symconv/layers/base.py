@@ -15,7 +15,8 @@ import sympy
 from sympy import Expr, Integer
 
 from ..errors import Source, Span, SymconvError, did_you_mean, located, shown
-from ..language.values import Arg
+from ..language.values import Arg, ListValue
+from ..maths.symbols import BATCH
 
 REQUIRED = object()  # default of a parameter that must be given
 
@@ -178,6 +179,10 @@ class Call:
         v = self.raw(name) if value is None else value
         if isinstance(v, bool) or not isinstance(v, Expr):
             raise self.fail(f"'{name}' must be a whole number, not {_show(v)}", name)
+        if not v.is_Number and v.has(BATCH):
+            raise self.fail(f"'{name}' reads the batch axis's extent, which is unknown here; "
+                            "only view/reshape/expand take x.shape[0]", name,
+                            hint="count axes after the batch: x.shape[1], x.shape[-1]")
         if v.is_integer is not True:
             raise self.fail(f"'{name}' must be a whole number, not {shown(v)}", name,
                             hint="use // for whole division of sizes" if v.free_symbols else None)
@@ -298,6 +303,8 @@ def _at_least(v: Expr, minimum: int) -> sympy.Basic:
 
 
 def _show(v: object) -> str:
+    if isinstance(v, ListValue):
+        return "a list"
     return "a tuple" if isinstance(v, tuple) else shown(v)
 
 

@@ -201,6 +201,18 @@ class _PrettyPrinter(_SympyPrinter):
         a, b = expr.args
         return f"{self.parenthesize(a, 50)} mod {self.parenthesize(b, 50)}"
 
+    def _print_Max(self, expr: sympy.Max) -> str:
+        return f"max({self._extremes(expr)})"
+
+    def _print_Min(self, expr: sympy.Min) -> str:
+        return f"min({self._extremes(expr)})"
+
+    def _extremes(self, expr: sympy.Basic) -> str:
+        """Python's max(1, ⌊c/4⌋) as written in .arch files: numbers first, then sympy's
+        order (its arguments are a set; the order printed must not depend on the run)."""
+        args = sorted(expr.args, key=lambda a: (not a.is_Number, sympy.default_sort_key(a)))
+        return ", ".join(self._print(a) for a in args)
+
     def _print_And(self, expr: sympy.And) -> str:
         return " and ".join(self.parenthesize(a, 30) for a in expr.args)
 

@@ -101,6 +101,8 @@ class _Writer:
             "type": layer.type,
             "line": layer.span.line,
             "output_shape": self.values(layer.output_shape),
+            **({"outputs": [self.values(s) for s in layer.outputs]}
+               if layer.results is not None else {}),
             "params": self.value(layer.params),
             "trainable": self.value(layer.trainable),
             "non_trainable": self.value(layer.non_trainable),

@@ -13,11 +13,10 @@ from .common import (
     param_cell,
     requirement_lines,
     row_counts,
-    is_batched,
-    shape_cell,
     title,
 )
 from .options import DEFAULT, Options
+from .table import outputs_cell
 
 
 def _cell(text: str) -> str:
@@ -35,8 +34,7 @@ def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
     rule += "".join("---:|" if c.right else "---|" for c in extra)
     lines = [f"**{markdown(title(d))}**", "", head, rule]
     for i, layer in enumerate(shown):
-        shape = shape_cell(layer.output_shape, d.convention, batched=is_batched(layer))
-        row = (f"| {markdown(layer.name)} | {markdown(layer.type)} | {_cell(shape)}"
+        row = (f"| {markdown(layer.name)} | {markdown(layer.type)} | {_cell(outputs_cell(layer, d.convention))}"
                f" | {_cell(param_cell(d, layer))} |")
         if torch:
             row += f" {_cell(count_cell(row_counts(d, layer)[1]))} |"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..derivation.model import Derivation
+from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from ..escapes import plain, visible, visible_lines
 from .columns import cell, columns, footer
 from .common import (
@@ -46,6 +46,14 @@ def box(rows: list[list[str]], header: list[str], right: set[int],
     return [plain(line) for line in out] if ascii else out
 
 
+def outputs_cell(row: LayerRecord | BlockRecord, convention: str) -> str:
+    """The output shape; a call giving several tensors lists them all, in order, as Keras's
+    summary lists a layer's several outputs."""
+    if isinstance(row, LayerRecord) and row.results is not None:
+        return "[" + ", ".join(shape_cell(s, convention) for s in row.outputs) + "]"
+    return shape_cell(row.output_shape, convention, batched=is_batched(row))
+
+
 def _total(label: str, value) -> str:  # type: ignore[no-untyped-def]
     size = memory(value)
     return f" {label}: {count_cell(value)}" + (f" ({size})" if size else "")
@@ -60,8 +68,8 @@ def render_table(d: Derivation, options: Options = DEFAULT) -> str:
     header += [c.header for c in extra]
     rows = []
     for i, layer in enumerate(shown):
-        shape = shape_cell(layer.output_shape, d.convention, batched=is_batched(layer))
-        row = [layer_label(layer), shape, param_cell(d, layer)]
+        row = [layer_label(layer), outputs_cell(layer, d.convention),
+               param_cell(d, layer)]
         if torch:
             row.append(count_cell(row_counts(d, layer)[1]))
         row += [cell(c, c.values[i]) for c in extra]
