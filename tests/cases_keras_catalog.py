@@ -399,3 +399,67 @@ for _type in ("SimpleRNN", "LSTM", "GRU"):
 _add("Bidirectional", keras_bidirectional_bad_args, 8)
 _add("TimeDistributed", keras_wrapper_bad_args, 5)
 _add("MultiHeadAttention", keras_self_attention, 25)
+
+
+# --------------------------------------------------------------------------- issue 16's layers
+
+
+def keras_normalization(rng: random.Random) -> Result:
+    """Normalization's axes (the batch axis and out-of-range ones among them), and constant
+    statistics: a scalar, a vector that fits the last axis or not, ragged or mismatched pairs."""
+    shape = _any_shape(rng, 3)
+    rank = len(shape) + 1
+    axes = list(range(-rank - 1, rank + 1))
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "axis", 0.6, [-1, None, (), rng.choice(axes),
+                                  tuple(rng.sample(axes, min(2, len(axes)))),
+                                  tuple(range(1, rank))])
+    if rng.random() < 0.35:
+        n = rng.choice([1, shape[-1], shape[-1], shape[-1] + 1])
+        vector = tuple(float(i + 1) for i in range(n))
+        mean: Any = rng.choice([2.0, vector, vector, (vector,)])
+        variance: Any = mean if rng.random() < 0.85 else rng.choice([None, 1.0, vector + (1.0,)])
+        kw["mean"] = mean
+        if variance is not None:
+            kw["variance"] = variance
+    _maybe(rng, kw, "invert", 0.3, [True, False])
+    return (), kw, shape
+
+
+_add("Normalization", keras_normalization, 30)
+
+
+def keras_conv_lstm(rank: int) -> Gen:
+    def gen(rng: random.Random) -> Result:
+        kw: dict[str, Any] = {}
+        filters = rng.choice([1, 2, 3, 4] * 4 + [0])
+        kernel = _ints(rng, rank, 1, 3)
+        _maybe(rng, kw, "strides", 0.35, [1, 2, (1, 2, 1)[:rank]])
+        _maybe(rng, kw, "dilation_rate", 0.25, [1, 2, (2, 1, 1)[:rank]])
+        _maybe(rng, kw, "padding", 0.5, ["valid", "same", "SAME", "causal"])
+        _maybe(rng, kw, "data_format", 0.25, ["channels_last", "channels_first"])
+        _maybe(rng, kw, "return_sequences", 0.4, [True, False])
+        _maybe(rng, kw, "return_state", 0.2, [True, False])
+        _maybe(rng, kw, "use_bias", 0.3, [True, False])
+        _maybe(rng, kw, "unit_forget_bias", 0.1, [True, False])
+        _maybe(rng, kw, "go_backwards", 0.15, [True, False])
+        _maybe(rng, kw, "stateful", 0.08, [True])
+        _maybe(rng, kw, "activation", 0.15, ["relu", "bogus"])
+        _maybe(rng, kw, "recurrent_activation", 0.1, ["hard_sigmoid"])
+        _maybe(rng, kw, "dropout", 0.1, [0.0, 0.3])
+        _maybe(rng, kw, "recurrent_dropout", 0.1, [0.0, 0.2])
+        _maybe(rng, kw, "seed", 0.15, [1, None])
+        _maybe(rng, kw, "unroll", 0.1, [True, False])
+        _maybe(rng, kw, "zero_output_for_mask", 0.08, [True, False])
+        _maybe(rng, kw, "trainable", 0.1, [False])
+        hi = {1: 8, 2: 6, 3: 4}[rank]
+        spatial = tuple(rng.randint(1, hi) for _ in range(rank))
+        c = rng.randint(1, 3)
+        frame = (c, *spatial) if kw.get("data_format") == "channels_first" else (*spatial, c)
+        return (filters, kernel), kw, (rng.randint(1, 4), *frame)
+
+    return gen
+
+
+for _r in (1, 2, 3):
+    _add(f"ConvLSTM{_r}D", keras_conv_lstm(_r), 20)

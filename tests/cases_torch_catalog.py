@@ -321,3 +321,102 @@ for _kind in ("RNN", "LSTM", "GRU"):
     _add(_kind, torch_recurrent(_kind), 25)
 _add("MultiheadAttention", torch_mha, 25)
 _add("TransformerEncoderLayer", torch_encoder_layer, 20)
+
+
+# --------------------------------------------------------------------------- issue 16's layers
+
+
+def torch_rms_norm(rng: random.Random) -> Result:
+    shape = tuple(rng.randint(1, 6) for _ in range(rng.randint(1, 4)))
+    k = rng.randint(1, len(shape))
+    normalized: Any = shape[-k:] if k > 1 or rng.random() < 0.5 else shape[-1]
+    if rng.random() < 0.15:
+        # never a tuple of rank + 1: torch would read it against the batch axis (refused on purpose)
+        normalized = rng.choice([(shape[-1] + 1,), (), (shape[0] + 1, *shape[1:])])
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "eps", 0.3, [None, 1e-06, 0.001])
+    _maybe(rng, kw, "elementwise_affine", 0.4, [True, False])
+    return (normalized,), kw, shape
+
+
+_add("RMSNorm", torch_rms_norm, 25)
+
+
+def torch_lazy(twin: Gen) -> Gen:
+    """A Lazy module's cases: its eager twin's, less the input size (the first argument), which
+    the module reads from the input."""
+    def gen(rng: random.Random) -> Result:
+        args, kw, shape = twin(rng)
+        return tuple(args[1:]), kw, shape
+
+    return gen
+
+
+def _lazy_catalog() -> None:
+    from layer_cases import torch_conv, torch_linear
+
+    _add("LazyLinear", torch_lazy(torch_linear), 15)
+    for r in (1, 2, 3):
+        _add(f"LazyConv{r}d", torch_lazy(torch_conv(r)), 20)
+        _add(f"LazyConvTranspose{r}d", torch_lazy(torch_conv_transpose(r)), 15)
+
+_lazy_catalog()
+
+
+def torch_embedding_bag(rng: random.Random) -> Result:
+    vocab = rng.choice([1, 2, 5, 10, 0])
+    kw: dict[str, Any] = {}
+    _maybe(rng, kw, "mode", 0.6, ["sum", "mean", "max", "median"])
+    _maybe(rng, kw, "padding_idx", 0.3, [None, 0, vocab - 1, vocab, -1, -vocab - 1])
+    _maybe(rng, kw, "max_norm", 0.15, [None, 1.0])
+    _maybe(rng, kw, "norm_type", 0.1, [2.0, 1.0])
+    _maybe(rng, kw, "scale_grad_by_freq", 0.1, [True, False])
+    _maybe(rng, kw, "sparse", 0.1, [True, False])
+    _maybe(rng, kw, "include_last_offset", 0.15, [True, False])
+    _maybe(rng, kw, "_weight", 0.1, [None])  # a tensor cannot be written; None is the default
+    # (n,) per bag; now and then (n, m), torch's 3-D input, which both refuse
+    shape = (rng.randint(1, 6),) if rng.random() < 0.92 else (2, rng.randint(1, 4))
+    dim = rng.choice([1, 3, 4, 8, 0])
+    if dim == 0:
+        # torch's sum/mean kernel fails on an empty width on some runs, not others
+        # (symconv accepts it with a warning, tests/test_issue16_layers.py); max mode does not
+        kw["mode"] = "max"
+    return (vocab, dim), kw, shape
+
+
+def torch_unfold(rng: random.Random) -> Result:
+    kw: dict[str, Any] = {}
+    kernel = _ints(rng, 2, 1, 4) if rng.random() < 0.95 else rng.choice([0, (1, 2, 3)])
+    _maybe(rng, kw, "dilation", 0.35, [1, 2, (1, 3), 0])
+    _maybe(rng, kw, "padding", 0.45, [0, 1, 2, (0, 1), -1])
+    _maybe(rng, kw, "stride", 0.45, [1, 2, 3, (2, 1), 0])
+    args: tuple[Any, ...] = (kernel,)
+    if rng.random() < 0.15:
+        args, kw = (), {"kernel_size": kernel, **kw}
+    shape = (rng.randint(1, 4), *_spatial(rng, 2))
+    if rng.random() < 0.05:  # torch's 5-D input, refused by both (rank 3 would be unbatched)
+        shape = (*shape, 2)
+    return args, kw, shape
+
+
+def torch_channel_shuffle(rng: random.Random) -> Result:
+    groups = rng.choice([1, 2, 3, 4, 0])
+    c = max(groups, 1) * rng.randint(1, 3) if rng.random() < 0.85 else rng.randint(1, 7)
+    rest = tuple(rng.randint(1, 4) for _ in range(rng.choice([0, 1, 1, 2, 3])))
+    return (groups,), {}, (c, *rest)
+
+
+def torch_stochastic_depth(rng: random.Random) -> Result:
+    p = rng.choice([0.0, 0.2, 0.5, 1.0, 1, 0, -0.1, 1.5])
+    mode = rng.choice(["row", "batch", "row", "rows"])
+    args: tuple[Any, ...] = (p, mode)
+    kw: dict[str, Any] = {}
+    if rng.random() < 0.3:
+        args, kw = (p,), {"mode": mode}
+    return args, kw, tuple(rng.randint(1, 5) for _ in range(rng.randint(1, 4)))
+
+
+_add("EmbeddingBag", torch_embedding_bag, 25)
+_add("Unfold", torch_unfold, 30)
+_add("ChannelShuffle", torch_channel_shuffle, 15)
+_add("StochasticDepth", torch_stochastic_depth, 12)

@@ -87,6 +87,17 @@ def _torch_first(out: Any) -> Any:
     return out[0] if isinstance(out, (tuple, list)) else out
 
 
+def module_class(cls_name: str) -> Any:
+    """torch.nn.<cls_name>, or torchvision.ops.StochasticDepth (not in torch.nn)."""
+    import torch
+
+    if cls_name == "StochasticDepth":
+        import torchvision.ops
+
+        return torchvision.ops.StochasticDepth
+    return getattr(torch.nn, cls_name)
+
+
 def _dtype(layers: Sequence[LayerSpec], input_dtype: str | None) -> str:
     if input_dtype:
         return input_dtype
@@ -108,7 +119,7 @@ def torch_sequential_facts(
         result = []
         with torch.no_grad():
             for i, (cls_name, args, kwargs) in enumerate(layers):
-                module = getattr(torch.nn, cls_name)(*args, **dict(kwargs))
+                module = module_class(cls_name)(*args, **dict(kwargs))
                 module.eval()
                 # attention on one tensor is self-attention: query = key = value, as in .arch
                 inputs = (x, x, x) if cls_name == "MultiheadAttention" else (x,)
@@ -188,6 +199,23 @@ def _keras_layer_facts(layer: Any, output_shape: Shape) -> dict[str, Any]:
     }
 
 
+def keras_output_shapes(out: Any) -> tuple[tuple[Any, ...], ...]:
+    """Every tensor a Keras call gave (several: an RNN with return_state=True, Bidirectional
+    with merge_mode=None), each without its batch axis."""
+    items = out if isinstance(out, (tuple, list)) else (out,)
+    return tuple(tuple(None if d is None else int(d) for d in o.shape[1:]) for o in items)
+
+
+def shown(shapes: tuple[tuple[Any, ...], ...]) -> object:
+    """One shape as itself, several as the tuple of them (for messages)."""
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _keras_first(out: Any) -> Any:
+    """The first of several tensors, as the one-tensor chain passes it on."""
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
 def _keras_call(layer: Any, x: Any, **kwargs: Any) -> Any:
     """Attention on one tensor is self-attention (query = value), as one input means in .arch."""
     if type(layer).__name__ == "MultiHeadAttention":
@@ -224,19 +252,22 @@ def keras_sequential_facts(
         sym = keras.Input(shape=tuple(input_shape), dtype=dtype)
         sym_shapes = []
         for layer in built:
-            sym = _keras_call(layer, sym)
-            sym_shapes.append(tuple(sym.shape[1:]))
+            out = _keras_call(layer, sym)
+            sym_shapes.append(keras_output_shapes(out))
+            sym = _keras_first(out)
 
         x = np.zeros((2,) + tuple(input_shape), dtype=dtype)
         result = []
-        for layer, s_shape in zip(built, sym_shapes):
-            x = _keras_call(layer, x, training=False)
-            real = tuple(int(d) for d in x.shape[1:])
-            if real != s_shape:
+        for layer, s_shapes in zip(built, sym_shapes):
+            out = _keras_call(layer, x, training=False)
+            reals = keras_output_shapes(out)
+            x = _keras_first(out)
+            if reals != s_shapes:
                 raise FrameworkError(
-                    f"{layer.name}: symbolic shape {s_shape} != real shape {real}", "ShapeMismatch"
-                )
-            result.append(_keras_layer_facts(layer, real))
+                    f"{layer.name}: symbolic shape {shown(s_shapes)} != real shape "
+                    f"{shown(reals)}",
+                    "ShapeMismatch")
+            result.append({**_keras_layer_facts(layer, reals[0]), "outputs": reals})
         return result
     except FrameworkError:
         raise

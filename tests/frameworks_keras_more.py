@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from frameworks import FrameworkError, _keras, _keras_layer_facts, _wrap
+from frameworks import (FrameworkError, _keras, _keras_layer_facts, _wrap, keras_output_shapes,
+                        shown)
 from layer_cases import arch
 
 Shape = tuple[int, ...]
@@ -54,14 +55,14 @@ def keras_call_facts(layer: KLayer, input_shapes: Sequence[Shape],
         keras.backend.clear_session()
         built = layer.build(keras)
         sym = built(*[keras.Input(shape=tuple(s), dtype=input_dtype) for s in input_shapes])
-        sym_shape = tuple(sym.shape[1:])
+        sym_shapes = keras_output_shapes(sym)  # several with return_state / merge_mode=None
         real = built(*[np.zeros((2, *s), dtype=input_dtype) for s in input_shapes],
                      training=False)
-        real_shape = tuple(int(d) for d in real.shape[1:])
-        if real_shape != sym_shape:
-            raise FrameworkError(f"{built.name}: symbolic shape {sym_shape} != real shape "
-                                 f"{real_shape}", "ShapeMismatch")
-        return _keras_layer_facts(built, real_shape)
+        real_shapes = keras_output_shapes(real)
+        if real_shapes != sym_shapes:
+            raise FrameworkError(f"{built.name}: symbolic shape {shown(sym_shapes)} != real "
+                                 f"shape {shown(real_shapes)}", "ShapeMismatch")
+        return {**_keras_layer_facts(built, real_shapes[0]), "outputs": real_shapes}
     except FrameworkError:
         raise
     except Exception as exc:  # noqa: BLE001 - everything becomes FrameworkError

@@ -39,7 +39,7 @@ from symconv.layers import REGISTRY
 Shape = tuple[int, ...]
 MAX_EXTENT = 64  # keeps every forward pass fast
 MAX_ELEMENTS = 4096
-SIZE_NAMES = ("H", "W", "D", "T")
+SIZE_NAMES = ("H", "W", "D", "T", "U")  # U: the fifth axis of a Keras "clip"
 BASE = frozenset({"name", "dtype", "device", "trainable", "autocast", "input_shape"})
 # how often drawing got what it asked for (the acceptance rates the closing report quotes)
 STATS: dict[str, int] = {"attempts": 0, "steps": 0, "steps_refused": 0, "steps_redrawn": 0,
@@ -413,7 +413,8 @@ PROBES: dict[str, dict[str, list[Shape]]] = {
     "torch": {"vector": [(6,)], "sequence": [(8, 6), (12, 4)], "image": [(4, 10, 10)],
               "volume": [(2, 6, 6, 6)], "tokens": [(8, 4), (3, 5, 4)]},
     "keras": {"vector": [(6,)], "sequence": [(8, 6), (12, 4)], "image": [(10, 10, 4)],
-              "volume": [(6, 6, 6, 2)], "tokens": [(8, 4), (3, 5, 4)]},
+              "volume": [(6, 6, 6, 2)], "tokens": [(8, 4), (3, 5, 4)],
+              "clip": [(3, 4, 4, 4, 2)]},  # a sequence of volumes: ConvLSTM3D
 }
 
 

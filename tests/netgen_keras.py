@@ -29,6 +29,8 @@ INPUTS = {
     "image": lambda g: (g.int(6, 16), g.int(6, 16), g.int(1, 4)),
     "volume": lambda g: (g.int(4, 8), g.int(4, 8), g.int(4, 8), g.int(1, 3)),
     "tokens": lambda g: (g.int(3, 10),) if g.chance(6) else (g.int(2, 4), g.int(3, 8)),
+    # a sequence of volumes, for ConvLSTM3D (only it and TimeDistributed take rank 5)
+    "clip": lambda g: (g.int(2, 4), g.int(3, 5), g.int(3, 5), g.int(3, 5), g.int(1, 2)),
 }
 
 
@@ -457,3 +459,47 @@ def attention(g: G, s: Shape) -> Call:
     if len(s) == 3:
         g.maybe(kw, "attention_axes", [(1,), (2,), (1, 2), 1], 6)
     return (g.int(1, 3), g.int(1, 5)), kw
+
+
+# --------------------------------------------------------------------------- issue 16's layers
+
+
+def _normalization(g: G, kw: dict[str, Any], s: Shape) -> None:
+    g.maybe(kw, "axis", [-1, None, _axis(g, s), tuple(range(1, len(s) + 1))], 5)
+    if kw.get("axis", -1) == -1 and g.chance(3):
+        kw["mean"] = g.pick([0.5, tuple(float(i) for i in range(s[-1]))])
+        kw["variance"] = kw["mean"] if isinstance(kw["mean"], tuple) else 2.0
+    g.maybe(kw, "invert", [True, False], 3)
+
+
+_plain("Normalization", _normalization)
+
+
+def _conv_lstm(r: int) -> None:
+    @_add(f"ConvLSTM{r}D", rank(r + 2), keeps=True)
+    def draw(g: G, s: Shape) -> Call:
+        kw: dict[str, Any] = {}
+        frame = s[1:-1]
+        if g.keep:  # the same shape back: 'same', stride 1, every step, as many filters
+            kw.update(padding="same", return_sequences=True)
+            return (s[-1], g.ints([g.int(1, 3) for _ in frame])), kw
+        g.maybe(kw, "padding", ["valid", "same"], 6)
+        ks = [g.int(1, min(3, e)) if kw.get("padding") != "same" else g.int(1, 3)
+              for e in frame]
+        if g.chance(3):
+            kw["strides"] = g.ints([g.int(1, 2) for _ in frame])
+        elif g.chance(2):
+            kw["dilation_rate"] = 1
+        g.maybe(kw, "return_sequences", [True, False], 5)
+        g.maybe(kw, "use_bias", [True, False], 3)
+        g.maybe(kw, "unit_forget_bias", [True, False], 1)
+        g.maybe(kw, "go_backwards", [True, False], 2)
+        g.maybe(kw, "activation", ["tanh", "relu"], 2)
+        g.maybe(kw, "recurrent_activation", ["sigmoid", "hard_sigmoid"], 1)
+        g.maybe(kw, "dropout", [0.0, 0.2], 1)
+        g.maybe(kw, "trainable", [False], 1)
+        return (g.int(1, 4), g.ints(ks)), kw
+
+
+for _r in (1, 2, 3):
+    _conv_lstm(_r)

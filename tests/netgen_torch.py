@@ -428,3 +428,67 @@ def encoder_layer(g: G, s: Shape) -> Call:
     g.maybe(kw, "norm_first", [True, False], 5)
     g.maybe(kw, "bias", [True, False], 3)
     return (d, g.pick(divisors(d, 4))), kw
+
+
+# --------------------------------------------------------------------------- issue 16's layers
+
+
+@_add("RMSNorm", rank(1, 2, 3, 4), keeps=True)
+def rms_norm(g: G, s: Shape) -> Call:
+    k = g.int(1, len(s))
+    shape: Any = s[-k:] if k > 1 or g.chance(5) else s[-1]
+    kw: dict[str, Any] = {}
+    g.maybe(kw, "eps", [None, 1e-06], 2)
+    g.maybe(kw, "elementwise_affine", [True, False])
+    return (shape,), kw
+
+
+def _lazy(type_: str, twin: str) -> None:
+    """A Lazy module draws as its eager twin, less the input size (the first argument)."""
+    eager = DRAWERS[twin]
+
+    def draw(g: G, s: Shape) -> Call:
+        args, kw = eager.draw(g, s)
+        return tuple(args[1:]), kw
+
+    DRAWERS[type_] = Drawer(eager.fits, draw, eager.keeps, eager.first_only)
+
+
+_lazy("LazyLinear", "Linear")
+for _r in (1, 2, 3):
+    _lazy(f"LazyConv{_r}d", f"Conv{_r}d")
+    _lazy(f"LazyConvTranspose{_r}d", f"ConvTranspose{_r}d")
+
+
+@_add("EmbeddingBag", rank(1), first_only=True)
+def embedding_bag(g: G, s: Shape) -> Call:
+    kw: dict[str, Any] = {}
+    vocab = g.int(1, 10)
+    g.maybe(kw, "mode", ["sum", "mean", "max"], 6)
+    g.maybe(kw, "padding_idx", [None, 0, vocab - 1, -1])
+    g.maybe(kw, "max_norm", [None, 1.0], 2)
+    g.maybe(kw, "norm_type", [2.0, 1.0], 1)
+    g.maybe(kw, "scale_grad_by_freq", [True, False], 1)
+    g.maybe(kw, "sparse", [True, False], 1)
+    g.maybe(kw, "include_last_offset", [True, False], 2)
+    return (vocab, g.int(1, 8)), kw
+
+
+@_add("Unfold", rank(3))
+def unfold(g: G, s: Shape) -> Call:
+    kw: dict[str, Any] = {}
+    ks = [g.int(1, min(3, e)) for e in s[1:]]
+    g.maybe(kw, "dilation", [1, (1, 2)], 2)
+    g.maybe(kw, "padding", [0, 1, (1, 0)], 4)
+    g.maybe(kw, "stride", [1, 2, (2, 1)], 4)
+    return (g.ints(ks),), kw
+
+
+@_add("ChannelShuffle", lambda s: len(s) >= 2, keeps=True)
+def channel_shuffle(g: G, s: Shape) -> Call:
+    return (g.pick(divisors(s[0])),), {}
+
+
+@_add("StochasticDepth", lambda s: len(s) >= 1, keeps=True)
+def stochastic_depth(g: G, s: Shape) -> Call:
+    return (g.pick([0.0, 0.1, 0.5, 1.0]), g.pick(["row", "batch"])), {}

@@ -99,7 +99,8 @@ def bidirectional_case(rng: random.Random) -> tuple[KLayer, Shape]:
     inner = rnn_layer(rng) if rng.random() < 0.92 else rng.choice(
         [KLayer("Dense", (3,)), KLayer("Conv1D", (2, 2))])
     kw: dict[str, Any] = {}
-    _maybe(rng, kw, "merge_mode", 0.7, ["concat", "sum", "mul", "ave", "sum", "ave", "max"])
+    _maybe(rng, kw, "merge_mode", 0.7, ["concat", "sum", "mul", "ave", "sum", "ave", "max",
+                                                None])
     _maybe(rng, kw, "trainable", 0.1, [False])
     _maybe(rng, kw, "name", 0.1, ["bi"])
     shape: Shape = (rng.randint(1, 7), rng.randint(1, 5))
@@ -280,10 +281,7 @@ def test_resize_interpolations_of_other_backends(how: str, need_keras: None) -> 
 # --------------------------------------------------------------------------- refused on purpose
 
 REFUSED = [
-    (KLayer("LSTM", (4,), (("return_state", True),)), "return_state", "attribute 'shape'"),
     (KLayer("GRU", (4,), (("stateful", True),)), "stateful", "batch size must be static"),
-    (KLayer("Bidirectional", (KLayer("LSTM", (4,)),), (("merge_mode", None),)), "merge_mode",
-     "attribute 'shape'"),
     (KLayer("Bidirectional", (KLayer("LSTM", (4,)),), (("backward_layer", KLayer(
         "LSTM", (3,), (("go_backwards", True),))),)), "backward_layer", "real shape (7,)"),
 ]
@@ -291,9 +289,9 @@ REFUSED = [
 
 @pytest.mark.parametrize("layer,arg,keras_says", REFUSED, ids=[r[0].arch() for r in REFUSED])
 def test_refused_on_purpose(layer: KLayer, arg: str, keras_says: str, need_keras: None) -> None:
-    """Keras gives several tensors (which the one-tensor harness cannot read), needs the batch
-    size, or (backward_layer with other units) states a symbolic shape that is not the real one:
-    symconv refuses each with a reason."""
+    """Keras needs the batch size, or (backward_layer with other units) states a symbolic shape
+    that is not the real one: symconv refuses each with a reason. (return_state=True and
+    merge_mode=None, several tensors, are derived now: tests/test_issue16_layers.py.)"""
     _, err = facts_or_error(layer, [(5, 3)])
     assert err is not None and keras_says in str(err), err
     for text, subs in one_input_texts(layer.arch(), (5, 3)):

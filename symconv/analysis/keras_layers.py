@@ -116,6 +116,13 @@ def rescaling(record: LayerRecord) -> tuple[Op, ...]:
     return (Activation("rescale", numel(record.output_shape), via="bound"),)
 
 
+@handles(K, "Normalization")
+def normalization(record: LayerRecord) -> tuple[Op, ...]:
+    """Normalization: (x − mean)/sqrt(variance) (or its inverse) with fixed statistics,
+    elementwise arithmetic on ∏out elements, as Rescaling's (no learned scale)."""
+    return (Activation("normalize", numel(record.output_shape), via="bound"),)
+
+
 @handles(K, "BatchNormalization", "LayerNormalization", "GroupNormalization",
          "UnitNormalization")
 def norm(record: LayerRecord) -> tuple[Op, ...]:
@@ -249,3 +256,20 @@ for _type in ("Embedding", "Flatten", "Reshape", "Permute", "RepeatVector", "Ide
               "Cropping1D", "Cropping2D", "Cropping3D"):
     handles(K, _type)(no_compute)
 
+
+
+@handles(K, "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+def conv_lstm(record: LayerRecord) -> tuple[Op, ...]:
+    """ConvLSTMND over T steps (all of them, whatever return_sequences says): per step the
+    input convolution |kernel|·∏out and the recurrent one ('same', stride 1 on the state)
+    |recurrent_kernel|·∏out, ∏out the step map's positions; the bias on 4·f·∏out."""
+    args = arguments(record, K)
+    rank = int(record.type[len("ConvLSTM")])
+    step = record.output_shape[1:] if args["return_sequences"] else record.output_shape
+    first = args["data_format"] == "channels_first"
+    positions = numel(step[1:] if first else step[:-1])
+    steps = record.input_shape[0]
+    macs = steps * positions * (weight(record, "kernel") + weight(record, "recurrent_kernel"))
+    bias = steps * positions * weight(record, "bias")
+    assert len(step) == rank + 1
+    return (Contract(macs, bias),)

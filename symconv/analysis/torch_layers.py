@@ -77,6 +77,13 @@ def norm(record: LayerRecord) -> tuple[Op, ...]:
     return (Norm(kind, numel(record.output_shape), bool(arguments(record, T)[flag])),)
 
 
+@handles(T, "RMSNorm")
+def rms_norm(record: LayerRecord) -> tuple[Op, ...]:
+    """RMSNorm: an RMS normalisation of ∏out elements, scaled by `weight` with
+    elementwise_affine (priced as the convention prices "rms")."""
+    return (Norm("rms", numel(record.output_shape), has_weight(record, "weight")),)
+
+
 @handles(T, *(f"{k}Pool{r}d" for k in ("Max", "Avg") for r in (1, 2, 3)))
 def pool(record: LayerRecord) -> tuple[Op, ...]:
     """Max/AvgPoolNd: each output reads ∏kernel_size inputs."""
@@ -164,4 +171,24 @@ for _type in ("Embedding", "Flatten", "Unflatten", "Dropout", "Dropout2d", "Iden
               "PixelShuffle", "PixelUnshuffle",
               *(f"{k}Pad{r}d" for k in ("Constant", "Reflection", "Replication", "Zero")
                 for r in (1, 2, 3))):
+    handles(T, _type)(no_compute)
+
+# torch's Lazy modules compute as their eager twins once the first forward has sized them
+handles(T, "LazyLinear")(linear)
+handles(T, *(f"LazyConv{r}d" for r in (1, 2, 3)))(conv)
+handles(T, *(f"LazyConvTranspose{r}d" for r in (1, 2, 3)))(conv_transpose)
+
+
+@handles(T, "EmbeddingBag")
+def embedding_bag(record: LayerRecord) -> tuple[Op, ...]:
+    """EmbeddingBag: the n rows a bag looks up are reduced to one of E, an elementwise merge of
+    n tensors of E (a sum, a mean or a maximum); the lookup itself moves data only."""
+    mode = str(arguments(record, T)["mode"])
+    kind = "maximum" if mode == "max" else "add"
+    n = record.input_shape[0]
+    return (Merge(kind, n, numel(record.output_shape)),)  # type: ignore[arg-type]
+
+
+# rearrangements and, in eval mode, StochasticDepth's identity: no arithmetic
+for _type in ("Unfold", "ChannelShuffle", "StochasticDepth"):
     handles(T, _type)(no_compute)

@@ -41,14 +41,29 @@ def batch_axis(call: LayerCall) -> int:
     return 0
 
 
+# layers that are not in torch.nn, by the module that has them (imported when used)
+ELSEWHERE = {"StochasticDepth": "torchvision.ops"}
+
+
+def module_class(type_: str) -> Any:
+    """torch.nn.<type_>, or the class of that name in the module ELSEWHERE names."""
+    import importlib
+
+    import torch
+
+    if type_ in ELSEWHERE:
+        return getattr(importlib.import_module(ELSEWHERE[type_]), type_)
+    return getattr(torch.nn, type_)
+
+
 def build(call: LayerCall) -> Any:
-    """The module `torch.nn.<type>(…)` as written."""
+    """The module `torch.nn.<type>(…)` (or torchvision's, see ELSEWHERE) as written."""
     import torch
 
     args, kwargs = arguments(call, build, DROPPED)
     if kwargs.get("dtype") in DTYPES:  # by name, never getattr on the user's text
         kwargs["dtype"] = getattr(torch, kwargs["dtype"])
-    module = getattr(torch.nn, call.type)(*args, **kwargs)
+    module = module_class(call.type)(*args, **kwargs)
     module.train(False)  # eval mode: BatchNorm uses its running statistics, Dropout is off
     return module
 

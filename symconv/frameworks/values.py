@@ -39,8 +39,9 @@ def arguments(call: LayerCall, build: Callable[[LayerCall], Any],
 
 
 def token_inputs(d: Derivation) -> set[str]:
-    """The network inputs an Embedding reads: they hold integer token ids, the others floats."""
-    return {name for layer in d.layers if layer.type == "Embedding"
+    """The network inputs an Embedding or EmbeddingBag reads: they hold integer token ids, the
+    others floats."""
+    return {name for layer in d.layers if layer.type in ("Embedding", "EmbeddingBag")
             for name in layer.sources if isinstance(name, str)}
 
 

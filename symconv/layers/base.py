@@ -9,7 +9,7 @@ counts are derived from them) and the conditions under which the result is valid
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy
 from sympy import Expr, Integer
@@ -251,6 +251,19 @@ class Call:
         sub = self._sublayer_hook(self._args[name], shape, self)
         self.requires.extend(sub.requires)
         return sub
+
+    def delegate(self, spec: LayerSpec, extra: Mapping[str, Arg]) -> LayerOutput:
+        """Derive this call by another layer's rule, with `extra` arguments added (a torch Lazy
+        module by its eager twin, the inferred size given): errors still name this layer, and
+        the other rule's conditions and bounds are this call's."""
+        twin = Call(replace(spec, type=self.spec.type), self.name, self.inputs,
+                    {**self._args, **extra}, self.span, self._sublayer_hook, self._known,
+                    self.batched)
+        out = twin.spec.fn(twin)
+        self.requires += twin.requires
+        self.warnings += twin.warnings
+        self.bounds += twin.bounds
+        return out
 
     # -- conditions --------------------------------------------------------------------
     def require(self, condition: sympy.Basic, reason: str, arg: str | None = None,

@@ -6,18 +6,20 @@ An RNN takes (T, n) and gives (u,), or (T, u) with return_sequences. With u unit
 blocks (SimpleRNN 1, LSTM 4, GRU 3): kernel (n, g·u), recurrent_kernel (u, g·u), bias (g·u,), or
 (2, 3·u) for GRU with reset_after=True (the default).
 
-symconv shapes describe one tensor, so return_state=True and Bidirectional's merge_mode=None,
-which give several, are refused (a documented limitation), and so is stateful=True, which needs
-the batch size that shapes leave out.
+With return_state=True the layer gives several tensors, [output, h, c] for LSTM and [output, h]
+for GRU and SimpleRNN, each state (u,) (`LayerOutput.outputs`); Bidirectional gives its merged
+output, then the forward states, then the backward ones, and with merge_mode=None the forward and
+backward outputs apart, before the states. stateful=True is refused: it needs the batch size that
+shapes leave out.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from sympy import Integer
+from sympy import Expr, Integer
 
-from .base import Call, LayerOutput, Param, Weight, register
+from .base import Call, LayerOutput, Param, Several, Weight, register
 from .common import keras_activation
 
 GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
@@ -26,10 +28,13 @@ TORCH_NOTE = ("PyTorch's {torch} differs: two bias vectors per gate block (bias_
               "bias_hh_l0), {g}·[h(d + h) + 2h] parameters")
 
 
-def _one_tensor(call: Call, arg: str, what: str) -> None:
-    if call.flag(arg):
-        raise call.fail(f"{arg}=True {what}, which symconv cannot represent (its shapes "
-                        "describe one tensor)", arg, hint=f"leave {arg} False")
+STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}  # h, and c for LSTM
+
+
+def with_states(type_: str, out: tuple[Expr, ...], units: Expr) -> Several:
+    """Keras RNN's results with return_state=True: the output, then h (and c for LSTM), each
+    (units,) whatever return_sequences (rnn.py RNN.call: ``[output] + list(states)``)."""
+    return Several((out, *[(units,)] * STATES[type_]))
 
 
 def rnn(type_: str):  # type: ignore[no-untyped-def]
@@ -48,7 +53,7 @@ def rnn(type_: str):  # type: ignore[no-untyped-def]
                 raise call.fail("'use_cudnn' must be 'auto', True or False", "use_cudnn")
         for name in ("dropout", "recurrent_dropout"):
             call.real(name)  # Keras clamps them to [0, 1]
-        _one_tensor(call, "return_state", "returns the final states as extra tensors")
+        states = call.flag("return_state")
         if call.flag("stateful"):
             raise call.fail("stateful=True needs a fixed batch size, which symconv shapes leave "
                             "out", "stateful")
@@ -66,7 +71,8 @@ def rnn(type_: str):  # type: ignore[no-untyped-def]
         torch = {"SimpleRNN": "RNN"}.get(type_, type_)
         notes = () if two_biases else (TORCH_NOTE.format(torch=torch, g=gates),)
         return LayerOutput(out, tuple(weights), notes,
-                           settings={"go_backwards": call.flag("go_backwards")})
+                           settings={"go_backwards": call.flag("go_backwards")},
+                           outputs=with_states(type_, out, units) if states else None)
 
     keras_rnn.__doc__ = (keras_rnn.__doc__ or "").format(type_=type_)
     return keras_rnn
@@ -77,13 +83,11 @@ MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 def bidirectional(call: Call) -> LayerOutput:
     """Bidirectional(layer): a forward and a backward copy of an RNN on the same input, their
-    outputs joined by merge_mode ('concat' doubles the last axis; 'sum', 'mul', 'ave' keep it);
-    weights forward_<name>/<cell>/… and backward_<name>/<cell>/…, twice the layer's."""
-    if call.raw("merge_mode") is None:
-        raise call.fail("merge_mode=None returns the forward and backward outputs as two "
-                        "tensors, which symconv cannot represent (its shapes describe one "
-                        "tensor)", "merge_mode", hint="use 'concat', 'sum', 'mul' or 'ave'")
-    mode = call.choice("merge_mode", MERGE_MODES)
+    outputs joined by merge_mode ('concat' doubles the last axis; 'sum', 'mul', 'ave' keep it;
+    None gives both apart: several tensors); weights forward_<name>/<cell>/… and
+    backward_<name>/<cell>/…, twice the layer's. With the layer's return_state=True the
+    forward states follow the output(s), then the backward ones (bidirectional.py call)."""
+    mode = None if call.raw("merge_mode") is None else call.choice("merge_mode", MERGE_MODES)
     if call.raw("backward_layer") is not None:
         raise call.fail("backward_layer is not supported by symconv (Keras 3.15 also reports "
                         "a wrong symbolic shape when its units differ)", "backward_layer",
@@ -105,7 +109,10 @@ def bidirectional(call: Call) -> LayerOutput:
     shape = sub.output.shape
     if mode == "concat":
         shape = (*shape[:-1], 2 * shape[-1])
-    return LayerOutput(shape, tuple(weights), sub.output.notes)
+    states = sub.output.outputs.items[1:] if sub.output.outputs is not None else ()
+    heads = (shape,) if mode is not None else (shape, shape)
+    several = Several((*heads, *states, *states)) if states or mode is None else None
+    return LayerOutput(shape, tuple(weights), sub.output.notes, outputs=several)
 
 
 def time_distributed(call: Call) -> LayerOutput:
@@ -116,6 +123,9 @@ def time_distributed(call: Call) -> LayerOutput:
         raise call.fail("expects (timesteps, …) with at least one axis after the timesteps",
                         code="SC201")
     sub = call.sublayer("layer", call.input[1:])
+    if sub.output.outputs is not None:  # Keras fails in compute_output_spec on the list
+        raise call.fail(f"the wrapped {sub.type} gives several tensors (return_state=True), "
+                        "which TimeDistributed cannot map over the steps", "layer")
     weights = sub.output.weights
     short = [w.name.rsplit("/", 1)[-1] for w in weights]
     if len(set(short)) == len(short):

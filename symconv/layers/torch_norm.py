@@ -1,5 +1,5 @@
-"""PyTorch normalization and per-channel affine layers: LayerNorm, GroupNorm, InstanceNorm1d/2d/3d
-and PReLU. Shapes are unchanged; the rules are the weights and the checks, from
+"""PyTorch normalization and per-channel affine layers: LayerNorm, RMSNorm, GroupNorm,
+InstanceNorm1d/2d/3d and PReLU. Shapes are unchanged; the rules are the weights and the checks, from
 torch/nn/modules (normalization.py, instancenorm.py, batchnorm.py _NormBase, activation.py) and
 ATen's layer_norm / group_norm / prelu checks (torch 2.13).
 """
@@ -7,9 +7,9 @@ ATen's layer_norm / group_norm / prelu checks (torch 2.13).
 from __future__ import annotations
 
 import sympy
-from sympy import Integer
+from sympy import Expr, Integer
 
-from .base import Call, LayerOutput, Param, Weight, register
+from .base import TORCH_COMMON, Call, LayerOutput, Param, Weight, register
 from .common import divisible, product
 
 
@@ -17,9 +17,9 @@ def _eps(call: Call) -> None:
     call.real("eps")
 
 
-def layer_norm(call: Call) -> LayerOutput:
-    """LayerNorm(normalized_shape): the last len(normalized_shape) axes must equal it; weight
-    and bias of that shape with elementwise_affine (bias only with bias=True)."""
+def _normalized_shape(call: Call) -> tuple[Expr, ...]:
+    """normalized_shape (an int or a tuple), checked against the input's last axes as ATen's
+    layer_norm / rms_norm check them: at least one element, each equal to the input's."""
     v = call.raw("normalized_shape")
     items = v if isinstance(v, tuple) else (v,)
     if not items:
@@ -32,16 +32,36 @@ def layer_norm(call: Call) -> LayerOutput:
                 if len(shape) == rank + 1 else "has more axes than the input")
         raise call.fail(f"'normalized_shape' {what} (input rank {rank} without the batch "
                         "axis)", "normalized_shape", code="SC201")
-    _eps(call)
     for want, have in zip(shape, call.input[rank - len(shape):]):
         call.require(sympy.Eq(want, have), f"'normalized_shape' expects {want} where the input "
                      f"has {have}", "normalized_shape", code="SC203")
+    return shape
+
+
+def layer_norm(call: Call) -> LayerOutput:
+    """LayerNorm(normalized_shape): the last len(normalized_shape) axes must equal it; weight
+    and bias of that shape with elementwise_affine (bias only with bias=True)."""
+    shape = _normalized_shape(call)
+    _eps(call)
     weights = []
     if call.flag("elementwise_affine"):
         weights.append(Weight("weight", shape))
         if call.flag("bias"):
             weights.append(Weight("bias", shape))
     return LayerOutput(call.input, tuple(weights))
+
+
+def rms_norm(call: Call) -> LayerOutput:
+    """RMSNorm(normalized_shape, eps=None, elementwise_affine=True) (torch.nn.RMSNorm, torch
+    2.13): y = x / sqrt(mean(x², last axes) + eps) · weight; shape unchanged, the last
+    len(normalized_shape) axes must equal it (checked as LayerNorm's); weight of that shape
+    with elementwise_affine, no bias (the module has no `bias` argument); eps None means
+    torch.finfo(dtype).eps."""
+    shape = _normalized_shape(call)
+    if call.raw("eps") is not None:
+        _eps(call)
+    weights = (Weight("weight", shape),) if call.flag("elementwise_affine") else ()
+    return LayerOutput(call.input, weights)
 
 
 def group_norm(call: Call) -> LayerOutput:
@@ -123,6 +143,10 @@ register("torch", "LayerNorm", (Param("normalized_shape"), Param("eps", EPS),
                                 Param("elementwise_affine", True), Param("bias", True)),
          layer_norm, "torch.nn.LayerNorm: shape unchanged; 2·∏normalized_shape params",
          "normalization")
+register("torch", "RMSNorm", (Param("normalized_shape"), Param("eps", None),
+                              Param("elementwise_affine", True)),
+         rms_norm, "torch.nn.RMSNorm: shape unchanged; ∏normalized_shape params (weight)",
+         "normalization", common=TORCH_COMMON)
 register("torch", "GroupNorm", (Param("num_groups"), Param("num_channels"), Param("eps", EPS),
                                 Param("affine", True)),
          group_norm, "torch.nn.GroupNorm: shape unchanged; 2·C params", "normalization",

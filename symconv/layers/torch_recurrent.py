@@ -4,6 +4,13 @@ and sparse.py (torch 2.13).
 Shapes leave the batch axis out, so a recurrent layer takes (L, F) and gives the `output` tensor
 (L, D·H_out) whatever batch_first says (batch_first only moves the batch axis). torch also takes
 an unbatched (L, F); symconv's (L, F) stands for the batched input, so rank 1 is refused.
+
+The module gives a tuple, `(output, h_n)` for RNN and GRU and `(output, (h_n, c_n))` for LSTM
+(`LayerOutput.outputs`); used as one tensor it is `output`. h_n is (D·num_layers, N, H_out) and
+c_n (D·num_layers, N, H), written without the batch axis N as everywhere: (D·num_layers, H_out)
+and (D·num_layers, H). Their batch axis is torch's dim 1 whatever batch_first says, not dim 0
+as for the other tensors, so `settings["state_batch_axis"]` says 1 for whoever counts dims on
+them (torch's `h_n[-1]` indexes the layers axis, dim 0).
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer
 
-from .base import Call, LayerOutput, Param, Weight, register
+from .base import Call, LayerOutput, Param, Several, Weight, register
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 KERAS_NOTE = ("Keras differs: one bias vector per gate block (SimpleRNN u(n + u) + u, LSTM "
@@ -80,9 +87,21 @@ def recurrent(kind: str):  # type: ignore[no-untyped-def]
         proj = _proj(call, kind, hidden)
         weights = recurrent_weights(kind, n_in, hidden, layers, directions, bias, proj)
         h_out = proj if proj != 0 else hidden
-        return LayerOutput((call.input[0], directions * h_out), tuple(weights), (KERAS_NOTE,))
+        out = (call.input[0], directions * h_out)
+        return LayerOutput(out, tuple(weights), (KERAS_NOTE,), settings={"state_batch_axis": 1},
+                           outputs=final_states(kind, out, directions * layers, hidden, h_out))
 
     return torch_recurrent
+
+
+def final_states(kind: str, out: tuple[Expr, ...], stack: int, hidden: Expr,
+                 h_out: Expr) -> Several:
+    """torch's results: (output, h_n), or (output, (h_n, c_n)) for LSTM; h_n (D·num_layers,
+    H_out), c_n (D·num_layers, hidden_size) (c_n is not projected), batch axis left out."""
+    h = (Integer(stack), h_out)
+    if kind == "LSTM":
+        return Several((out, Several((h, (Integer(stack), hidden)))))
+    return Several((out, h))
 
 
 def embedding(call: Call) -> LayerOutput:
