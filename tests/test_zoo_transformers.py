@@ -53,10 +53,10 @@ NAMES_IN_REPEAT = ("symbolic repeat, with names inside an unnamed block instance
 MISSING: dict[str, str] = {
     "gpt2.arch": NAMES_IN_REPEAT,
     "bert_base.arch": NAMES_IN_REPEAT,
-    "llama2_7b.arch": "nn.RMSNorm (layers); " + NAMES_IN_REPEAT,
+    "llama2_7b.arch": NAMES_IN_REPEAT,
     "vit_b16.arch": NAMES_IN_REPEAT,
-    "convnext_tiny.arch": "StochasticDepth (layers); " + NAMES_IN_REPEAT,
-    "efficientnetb0_keras.arch": "Normalization (layers)",
+    "convnext_tiny.arch": NAMES_IN_REPEAT,
+    "efficientnetb0_keras.arch": "",
 }
 
 
