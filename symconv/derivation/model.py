@@ -238,6 +238,14 @@ class Derivation:
         return self.layers[-1].output_shape if self.layers else self.input_shape
 
     @cached_property
+    def unpacked(self) -> frozenset[int]:
+        """The records of calls giving several tensors whose later results are used (a node
+        (index, k), k ≥ 1): only they show every output; one used in a chain (a PyTorch LSTM
+        written alone) shows the output it passes on, as torchinfo does."""
+        nodes = [n for layer in self.layers for n in layer.sources] + list(self.output_nodes)
+        return frozenset(n[0] for n in nodes if isinstance(n, tuple))
+
+    @cached_property
     def layer_positions(self) -> dict[int, int]:
         """Each layer record's index in `layers`, by the record's identity."""
         return {id(layer): i for i, layer in enumerate(self.layers)}

@@ -95,11 +95,11 @@ def emit_torch(d: Derivation, path: str) -> str:
             forward.append(f"        x{i} = {step}")
             continue
         forward.append(f"        r{i} = {step}")
-        for k, path in enumerate(paths(record.results)):
+        for k, where in enumerate(paths(record.results)):
             node = i if k == 0 else (i, k)
             names[node] = f"x{i}" if k == 0 else f"x{i}_{k}"
             axes[node] = output_axis(record.call, k)
-            forward.append(f"        {names[node]} = r{i}" + "".join(f"[{j}]" for j in path))
+            forward.append(f"        {names[node]} = r{i}" + "".join(f"[{j}]" for j in where))
     outs = ", ".join(_output(names, axes, node) for node in d.output_nodes)
     example = ", ".join(_torch_zeros(d, name, shape) for name, shape in d.inputs)
     cls = _class_name(d)

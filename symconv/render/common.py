@@ -53,6 +53,11 @@ def param_cell(d: Derivation, row: LayerRecord | BlockRecord, fmt=pretty) -> str
     return cell
 
 
+def several_shown(d: Derivation, layer: LayerRecord) -> bool:
+    """Whether a layer's every output is shown: several, and a later one used."""
+    return layer.results is not None and d.layer_positions[id(layer)] in d.unpacked
+
+
 def is_batched(row: LayerRecord | BlockRecord) -> bool:
     """False for a free parameter's row (its shape is whole, no batch axis left out)."""
     return getattr(row, "batched", True)

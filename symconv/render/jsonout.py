@@ -22,6 +22,7 @@ from ..layers.torch_resize import FloatScaled
 from ..maths import symbols
 from ..maths.printing import _SympyPrinter
 from .columns import columns
+from .common import several_shown
 from .options import DEFAULT, Options
 
 # Names a formula calls (floor, Mod, …) or sympy's parser writes into the code it runs for one
@@ -102,7 +103,7 @@ class _Writer:
             "line": layer.span.line,
             "output_shape": self.values(layer.output_shape),
             **({"outputs": [self.values(s) for s in layer.outputs]}
-               if layer.results is not None else {}),
+               if several_shown(self.d, layer) else {}),
             "params": self.value(layer.params),
             "trainable": self.value(layer.trainable),
             "non_trainable": self.value(layer.non_trainable),

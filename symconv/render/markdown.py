@@ -34,7 +34,7 @@ def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
     rule += "".join("---:|" if c.right else "---|" for c in extra)
     lines = [f"**{markdown(title(d))}**", "", head, rule]
     for i, layer in enumerate(shown):
-        row = (f"| {markdown(layer.name)} | {markdown(layer.type)} | {_cell(outputs_cell(layer, d.convention))}"
+        row = (f"| {markdown(layer.name)} | {markdown(layer.type)} | {_cell(outputs_cell(layer, d))}"
                f" | {_cell(param_cell(d, layer))} |")
         if torch:
             row += f" {_cell(count_cell(row_counts(d, layer)[1]))} |"

@@ -6,6 +6,7 @@ from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from ..escapes import plain, visible, visible_lines
 from .columns import cell, columns, footer
 from .common import (
+    several_shown,
     count_cell,
     layer_label,
     memory,
@@ -46,12 +47,14 @@ def box(rows: list[list[str]], header: list[str], right: set[int],
     return [plain(line) for line in out] if ascii else out
 
 
-def outputs_cell(row: LayerRecord | BlockRecord, convention: str) -> str:
+def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation) -> str:
     """The output shape; a call giving several tensors lists them all, in order, as Keras's
     summary lists a layer's several outputs."""
-    if isinstance(row, LayerRecord) and row.results is not None:
+    convention = d.convention
+    if isinstance(row, LayerRecord) and several_shown(d, row):
         return "[" + ", ".join(shape_cell(s, convention) for s in row.outputs) + "]"
     return shape_cell(row.output_shape, convention, batched=is_batched(row))
+
 
 
 def _total(label: str, value) -> str:  # type: ignore[no-untyped-def]
@@ -68,7 +71,7 @@ def render_table(d: Derivation, options: Options = DEFAULT) -> str:
     header += [c.header for c in extra]
     rows = []
     for i, layer in enumerate(shown):
-        row = [layer_label(layer), outputs_cell(layer, d.convention),
+        row = [layer_label(layer), outputs_cell(layer, d),
                param_cell(d, layer)]
         if torch:
             row.append(count_cell(row_counts(d, layer)[1]))
