@@ -424,3 +424,34 @@ def test_layer_by_layer(file: str, s: dict[str, int]) -> None:
     else:
         _compare_torch_layers(twin, d, model, facts)
     _compare_totals(twin, d, facts)
+
+
+# --------------------------------------------------------------------------- what the zoo needs
+STACK = """\
+convention torch
+sizes L, n=2
+block B(d):
+    Linear(d, d, name="fc")
+block Stack(n, d):
+    repeat n:
+        B(d)
+input (L, 8)
+Stack(n, 8, name="h")
+"""
+
+
+@pytest.mark.xfail(strict=False, reason=f"needs {NAMES_IN_REPEAT}")
+def test_names_inside_an_unnamed_instance_advance_with_the_pass() -> None:
+    """A symbolic repeat of an unnamed block instance: the instance is numbered per pass
+    (h.0, h.1, …), so a name given inside it is too (HF's h.0.ln_1, encoder.layer.0.output.dense);
+    a name given to the instance itself would be taken by every pass (SC112)."""
+    assert [r.name for r in _names(symconv.derive(STACK))] == ["h.0.fc"]
+    unrolled = symconv.derive(STACK, subs={"n": 3})
+    assert [r.name for r in _names(unrolled)] == ["h.0.fc", "h.1.fc", "h.2.fc"]
+    with pytest.raises(symconv.SymconvError) as refused:
+        symconv.derive(STACK.replace("        B(d)", '        B(d, name="b")'))
+    assert refused.value.code == "SC112"
+
+
+def _names(d: symconv.Derivation) -> list[Any]:
+    return [r for r in d.layers if not _functional(r, d.convention)]
