@@ -329,6 +329,8 @@ class Builder:
         """A shape-keeping call on the current shape: (text, used pairs, type)."""
         for _ in range(3):
             options = self.candidates(keep=True)
+            if not options:  # a rank no shape-keeping layer takes (after expand_dims)
+                break
             type_ = self.g.pick(options)
             got = self.draw_call(type_, self.shape, keep=True, tries=2)
             if got is not None:

@@ -434,11 +434,12 @@ TIME_DISTRIBUTED = ("Dense", "Flatten", "Conv1D", "Conv2D", "MaxPooling1D", "Max
                     "BatchNormalization", "Activation")
 
 
-@_add("TimeDistributed", lambda s: len(s) >= 2, keeps=True)
+@_add("TimeDistributed", lambda s: len(s) >= 2
+      and any(DRAWERS[t].fits(s[1:]) for t in TIME_DISTRIBUTED), keeps=True)
 def time_distributed(g: G, s: Shape) -> Call:
     inner_shape = s[1:]
-    options = [t for t in TIME_DISTRIBUTED if DRAWERS[t].fits(inner_shape)
-               and (not g.keep or DRAWERS[t].keeps)]
+    fitting = [t for t in TIME_DISTRIBUTED if DRAWERS[t].fits(inner_shape)]
+    options = [t for t in fitting if not g.keep or DRAWERS[t].keeps] or fitting
     type_ = g.pick(options)
     args, kw = DRAWERS[type_].draw(G(g.draw, g.convention, g.keep), inner_shape)
     kw.pop("trainable", None)

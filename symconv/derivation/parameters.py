@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any, Protocol
 
 import sympy
@@ -109,7 +108,11 @@ def declare(deriver: Deriver, statement: ir.Parameter, frame: Frame) -> None:
 
 
 # -- tie="wte" -------------------------------------------------------------------------------
-@lru_cache(maxsize=4096)  # by value: the same node each time a repeat runs it (Memo's key)
+# by identity, the node kept alive beside its result: the same stripped node each time a repeat
+# runs the call (the Memo's key); hashing a node by value walks its whole expression
+_STRIPPED: dict[int, tuple[ir.CallExpr, tuple[ir.CallExpr, ir.Keyword]]] = {}
+
+
 def split_tie(call: ir.CallExpr) -> tuple[ir.CallExpr, ir.Keyword | None]:
     """`call` without its `tie=` keyword (on the layer made, `Linear(d, V, tie="wte")` or
     `Linear(d, V, tie="wte")(x)`), and that keyword."""
@@ -118,8 +121,15 @@ def split_tie(call: ir.CallExpr) -> tuple[ir.CallExpr, ir.Keyword | None]:
     found = [k for k in target.keywords if k.name == TIE]
     if not found:
         return call, None
+    hit = _STRIPPED.get(id(call))
+    if hit is not None and hit[0] is call:
+        return hit[1]
     stripped = replace(target, keywords=tuple(k for k in target.keywords if k.name != TIE))
-    return (replace(call, func=stripped) if inner is not None else stripped), found[0]
+    result = (replace(call, func=stripped) if inner is not None else stripped), found[0]
+    if len(_STRIPPED) >= 4096:
+        _STRIPPED.clear()
+    _STRIPPED[id(call)] = (call, result)
+    return result
 
 
 def check_tied_call(deriver: Deriver, call: ir.CallExpr, keyword: ir.Keyword,
