@@ -680,9 +680,12 @@ def transformer_block_torch(d_model: int, nhead: int, dim_ff: int, dropout: floa
 
 # --------------------------------------------------------------------------- torch facts
 def _tensor_shape(x: Any) -> Shape | None:
-    """Batch-less shape of a tensor, or of the first tensor in a (nested) tuple/list."""
+    """Batch-less shape of a tensor, or of the first tensor in a (nested) tuple/list or in a
+    Hugging Face ModelOutput (a dict of its fields in order: logits, last_hidden_state)."""
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         return tuple(int(d) for d in x.shape[1:])
+    if hasattr(x, "to_tuple"):
+        x = x.to_tuple()
     if isinstance(x, (tuple, list)):
         for item in x:
             shape = _tensor_shape(item)
