@@ -434,7 +434,7 @@ def test_every_repeating_example_substitutes_as_it_unrolls(path: Path) -> None:
     d = symconv.derive(path)
     counts = sorted({str(x) for r in d.repeats for x in r.count.free_symbols})
     text = path.read_text(encoding="utf-8")
-    base = {s: d.defaults.get(s, 16) for s in d.sizes if s not in counts}
+    base = {s: d.defaults.get(s, 64) for s in d.sizes if s not in counts}
     for n in range(5):
         point = {**base, **{c: n for c in counts}}
         assert _at(d, point) == _unrolled(text, point), point

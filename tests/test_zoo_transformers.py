@@ -44,29 +44,10 @@ from frameworks import FrameworkError  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
-# What each file needs that main does not have yet (issue 16's other branches); a file's symconv
-# tests are expected to fail (not strictly) while its entry is not empty. All of them passed on
-# a trial merge of the five branches with one fix to repeat's naming: a name given inside an
-# unnamed block instance in a symbolic repeat (`h.0.ln_1`) is refused by SC112 without it.
-NAMES_IN_REPEAT = ("symbolic repeat, with names inside an unnamed block instance of a symbolic "
-                   "repeat (repeat + fix)")
-MISSING: dict[str, str] = {
-    "gpt2.arch": NAMES_IN_REPEAT,
-    "bert_base.arch": NAMES_IN_REPEAT,
-    "llama2_7b.arch": NAMES_IN_REPEAT,
-    "vit_b16.arch": NAMES_IN_REPEAT,
-    "convnext_tiny.arch": NAMES_IN_REPEAT,
-    "efficientnetb0_keras.arch": "",
-}
-
-
-def _pending(file: str) -> list[Any]:
-    reason = MISSING.get(file, "")
-    return [pytest.mark.xfail(strict=False, reason=f"needs {reason}")] if reason else []
 
 
 def _case(file: str, *values: Any, id: str) -> Any:
-    return pytest.param(file, *values, id=id, marks=_pending(file))
+    return pytest.param(file, *values, id=id)
 
 
 # --------------------------------------------------------------------------- the models
@@ -244,8 +225,6 @@ def test_vit_symbolic_patches_are_floor_h16_floor_w16() -> None:
     import sympy
 
     pytest.importorskip("torch")
-    if MISSING["vit_b16.arch"]:
-        pytest.xfail(f"needs {MISSING['vit_b16.arch']}")
     d = _derived("vit_b16.arch")
     tokens = next(r for r in d.layers if r.name == "encoder.ln").output_shape[0]
     H, W, p = (_symbols(tokens)[k] for k in ("H", "W", "p"))
@@ -440,7 +419,6 @@ Stack(n, 8, name="h")
 """
 
 
-@pytest.mark.xfail(strict=False, reason=f"needs {NAMES_IN_REPEAT}")
 def test_names_inside_an_unnamed_instance_advance_with_the_pass() -> None:
     """A symbolic repeat of an unnamed block instance: the instance is numbered per pass
     (h.0, h.1, …), so a name given inside it is too (HF's h.0.ln_1, encoder.layer.0.output.dense);
