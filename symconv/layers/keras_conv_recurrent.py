@@ -19,10 +19,9 @@ from dataclasses import replace
 
 from sympy import Integer, Or
 
-from ..maths import extent
 from .base import Call, LayerOutput, Param, Several, Weight, register
-from .common import all_one, keras_activation, positive_extents
-from .keras_spatial import TOO_SMALL, _channels_first, _join
+from .common import all_one, keras_activation
+from .keras_spatial import _channels_first, _join, conv_extents
 
 
 def conv_lstm(rank: int):  # type: ignore[no-untyped-def]
@@ -51,12 +50,7 @@ def conv_lstm(rank: int):  # type: ignore[no-untyped-def]
                             "out", "stateful")
         call.require(Or(all_one(s), all_one(d)),
                      "`strides > 1` is not compatible with `dilation_rate > 1`")
-        if padding == "valid":
-            out = tuple(extent.window(L, di * (ki - 1) + 1, si, Integer(0))
-                        for L, ki, si, di in zip(spatial, k, s, d))
-            positive_extents(call, out, range(rank), TOO_SMALL)
-        else:
-            out = tuple(extent.ceil_div(L, si) for L, si in zip(spatial, s))
+        out = conv_extents(call, spatial, k, s, d, padding)
         state = _join(out, filters, first)
         weights = [Weight("kernel", (*k, c, 4 * filters)),
                    Weight("recurrent_kernel", (*k, filters, 4 * filters))]

@@ -10,6 +10,8 @@ s the stride, d the dilation and k_eff = d·(k − 1) + 1:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sympy
 from sympy import Expr, Integer, Or
 
@@ -39,6 +41,18 @@ def _join(spatial: tuple[Expr, ...], channels: Expr, first: bool) -> tuple[Expr,
     return (channels, *spatial) if first else (*spatial, channels)
 
 
+def conv_extents(call: Call, spatial: Sequence[Expr], k: Sequence[Expr], s: Sequence[Expr],
+                 d: Sequence[Expr], padding: str) -> tuple[Expr, ...]:
+    """A Keras convolution's output extents: 'valid' ⌊(L − k_eff)/s⌋ + 1 (an error when ≤ 0),
+    'same' and 'causal' ⌈L/s⌉."""
+    if padding != "valid":
+        return tuple(extent.ceil_div(L, si) for L, si in zip(spatial, s))
+    out = tuple(extent.window(L, di * (ki - 1) + 1, si, Integer(0))
+                for L, ki, si, di in zip(spatial, k, s, d))
+    positive_extents(call, out, range(len(out)), TOO_SMALL)
+    return out
+
+
 def conv(rank: int):  # type: ignore[no-untyped-def]
     def keras_conv(call: Call) -> LayerOutput:
         """Conv{rank}D: kernel (*k, C_in/groups, filters), bias (filters,); with `lora_rank` r
@@ -58,12 +72,7 @@ def conv(rank: int):  # type: ignore[no-untyped-def]
                      "`strides > 1` not supported in conjunction with `dilation_rate > 1`")
         divisible(call, filters, groups, "'filters' must be divisible by 'groups'", "filters")
         divisible(call, c_in, groups, "input channels must be divisible by 'groups'", "groups")
-        if padding == "valid":
-            out = tuple(extent.window(L, di * (ki - 1) + 1, si, Integer(0))
-                        for L, ki, si, di in zip(spatial, k, s, d))
-            positive_extents(call, out, range(rank), TOO_SMALL)
-        else:
-            out = tuple(extent.ceil_div(L, si) for L, si in zip(spatial, s))
+        out = conv_extents(call, spatial, k, s, d, padding)
         weights = keras_lora(call, Weight("kernel", (*k, c_in / groups, filters)), filters)
         if use_bias:
             weights.append(Weight("bias", (filters,)))

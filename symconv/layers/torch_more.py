@@ -6,12 +6,12 @@ ops/stochastic_depth.py). Shapes leave the batch axis out, as everywhere.
 
 from __future__ import annotations
 
-import sympy
 from sympy import Integer
 
 from ..maths import extent
 from .base import TORCH_COMMON, Call, LayerOutput, Param, Weight, register
 from .common import divisible, positive_extents, product
+from .torch_recurrent import embedding_settings
 
 BAG_MODES = ("sum", "mean", "max")
 
@@ -36,13 +36,7 @@ def embedding_bag(call: Call) -> LayerOutput:
         call.warn("torch 2.13's CPU kernel often fails on an empty embedding_dim in sum and "
                   "mean mode (\"Expected i < index_size\")")
     call.require(extent.at_least(call.input[0], 1), "each bag needs at least one index")
-    if call.raw("padding_idx") is not None:
-        idx = call.integer("padding_idx", None)
-        call.require(sympy.And(sympy.Ge(idx, -vocab), sympy.Lt(idx, vocab)),
-                     "padding_idx must be within num_embeddings", "padding_idx")
-    if call.raw("max_norm") is not None:
-        call.real("max_norm")
-    call.real("norm_type")
+    embedding_settings(call, vocab)
     for name in ("scale_grad_by_freq", "sparse", "include_last_offset"):
         if call.flag(name) and mode == "max" and name != "include_last_offset":
             # F.embedding_bag: "max mode does not support scaling the gradient by the

@@ -104,13 +104,9 @@ def final_states(kind: str, out: tuple[Expr, ...], stack: int, hidden: Expr,
     return Several((out, h))
 
 
-def embedding(call: Call) -> LayerOutput:
-    """Embedding(V, E): integer indices of any shape (…) → (…, E); weight (V, E). V ≥ 1 (no
-    index fits an empty table); padding_idx in [−V, V)."""
-    if not call.input:
-        raise call.fail("expects indices of rank at least 1", code="SC201")
-    vocab = call.integer("num_embeddings")
-    dim = call.integer("embedding_dim", 0)
+def embedding_settings(call: Call, vocab: Expr) -> None:
+    """Embedding's and EmbeddingBag's checks: padding_idx in [−V, V), max_norm and norm_type
+    real numbers."""
     if call.raw("padding_idx") is not None:
         idx = call.integer("padding_idx", None)
         call.require(sympy.And(sympy.Ge(idx, -vocab), sympy.Lt(idx, vocab)),
@@ -118,6 +114,16 @@ def embedding(call: Call) -> LayerOutput:
     if call.raw("max_norm") is not None:
         call.real("max_norm")
     call.real("norm_type")
+
+
+def embedding(call: Call) -> LayerOutput:
+    """Embedding(V, E): integer indices of any shape (…) → (…, E); weight (V, E). V ≥ 1 (no
+    index fits an empty table); padding_idx in [−V, V)."""
+    if not call.input:
+        raise call.fail("expects indices of rank at least 1", code="SC201")
+    vocab = call.integer("num_embeddings")
+    dim = call.integer("embedding_dim", 0)
+    embedding_settings(call, vocab)
     call.flag("scale_grad_by_freq")
     call.flag("sparse")
     return LayerOutput((*call.input, dim), (Weight("weight", (vocab, dim)),))
