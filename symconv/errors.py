@@ -70,6 +70,7 @@ CODES: dict[str, str] = {
     "SC305": "no valid sizes to verify at",
     "SC306": "no faithful translation to the other framework",
     "SC307": "no layer of that name",
+    "SC308": "too large to verify in memory",
 }
 
 

@@ -42,6 +42,7 @@ CATALOGUE: dict[str, tuple[str | None, list[str]]] = {
     "SC305": ("sizes L\ninput (L, 3)\nConv1D(4, 300)\n", ["verify"]),
     "SC306": ("convention torch\ninput (3,)\nLinear(3, 2)\n", ["verify", "--against", "keras"]),
     "SC307": (KERAS_CONV, ["explain", "--layer", "conv"]),
+    "SC308": ("convention torch\ninput (3,)\nLinear(3, 300000000)\n", ["verify"]),
 }
 
 
@@ -66,7 +67,7 @@ def _run(code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
 def test_code_is_raised_as_documented(code: str, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    if code in ("SC305", "SC306"):
+    if code in ("SC305", "SC306", "SC308"):
         pytest.importorskip("torch")
     result, _, err = _run(code, tmp_path, capsys)
     assert result == 1

@@ -259,10 +259,56 @@ def test_torch_several_results_match_torch(layer: str, args: tuple[Any, ...],
     want = torch_results(layer, args, kwargs, (7, 3), batch=5)
     result = captured(monkeypatch, "torch", torch_text(layer, args, kwargs, (7, 3)), layer)[-1]
     assert result.outputs is not None and flat(result.outputs) == want
-    assert result.settings["state_batch_axis"] == 1
+    # torch's h_n and c_n have the batch at dim 1 (torch_results checks it on the real tensors)
+    assert result.batch_axes is not None and result.batch_axes[1:] == (1,) * (len(want) - 1)
     nested = result.outputs.items[1]
     assert isinstance(nested, Several) == (layer == "LSTM")  # (output, (h_n, c_n))
 
+
+STATE_USES = """convention torch
+input x: (7, 3)
+out, (h, c) = LSTM(3, 6, num_layers=2, batch_first=True)(x)
+last = h[-1]
+y = Linear(6, 4)(last)
+first = select(c, 0, 0)
+t = h.transpose(0, 1)
+s = c.squeeze(0)
+"""
+
+
+def test_final_states_are_used_as_torch_counts_their_dims(need_torch: None) -> None:
+    """torch's h_n is (num_layers, N, H): `h[-1]` and `select(c, 0, 0)` take a layer's
+    state, (N, H); `transpose(0, 1)` brings the batch first. Shapes from real torch; the
+    table shows the batch where torch has it."""
+    import torch
+
+    lstm, fc = torch.nn.LSTM(3, 6, num_layers=2, batch_first=True), torch.nn.Linear(6, 4)
+    with torch.no_grad():
+        _, (h, c) = lstm(torch.zeros(5, 7, 3))
+        want = {"select": h[-1].shape, "1": fc(h[-1]).shape, "select_1": c.select(0, 0).shape,
+                "transpose": h.transpose(0, 1).shape}
+    d = symconv.derive(STATE_USES.replace("s = c.squeeze(0)\n", ""))
+    for name, shape in want.items():
+        assert (5, *(int(e) for e in d.layer(name).output_shape)) == tuple(shape), name
+    assert "(2, N, 6), (2, N, 6)]" in d.render("table")
+    assert symconv.verify(STATE_USES.replace("s = c.squeeze(0)\n", "")).ok
+    # squeeze(0) keeps the layers axis of 2 (torch: (2, 5, 6)): the batch stays second
+    with pytest.raises(symconv.SymconvError) as err:
+        symconv.derive(STATE_USES)
+    assert err.value.code == "SC201" and "batch axis" in err.value.message
+    assert c.squeeze(0).shape == (2, 5, 6)
+
+
+@pytest.mark.parametrize("line", ["y = Linear(6, 4)(h)", "y = h.view(2, -1)",
+                                  "y = h + h", "y = h.contiguous()"])
+def test_a_final_state_whose_batch_is_second_is_refused(line: str) -> None:
+    """torch's fc(h_n) gives (2, N, 4), a tensor with its batch second: symconv keeps the batch
+    first and says how to take the state it means."""
+    text = STATE_USES.split("last =")[0] + line + "\n"
+    with pytest.raises(symconv.SymconvError) as err:
+        symconv.derive(text)
+    assert err.value.code == "SC201" and "batch axis" in err.value.message
+    assert err.value.span is not None and err.value.span.line == 4
 
 # --------------------------------------------------------------------------- EmbeddingBag, Unfold,
 # ChannelShuffle, StochasticDepth

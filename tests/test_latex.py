@@ -92,3 +92,17 @@ def test_stepwise_names_one_definition_once() -> None:
     name for both, so the residual add needs no max()."""
     tex = symconv.derive(ROOT / "examples/resnet50.arch").render("latex", formulas="stepwise")
     assert r"\max" not in tex
+
+
+@pytest.mark.parametrize("flops", [False, True], ids=["macs", "flops"])
+def test_compute_footer_carries_its_numbers(flops: bool, pdflatex: None, tmp_path: Path) -> None:
+    """The footer's values are math, not escaped placeholders (they once printed as
+    `\\textbackslash{}x000\\textbackslash{}x00`)."""
+    d = symconv.derive(ROOT / "examples/mnist_cnn.arch", subs={"H": 28, "W": 28})
+    tex = d.render("latex", standalone=True, macs="weights", flops=flops, memory="float32")
+    assert "x00" not in tex and "\x00" not in tex
+    text = pdf_text(tex, tmp_path)
+    from symconv.analysis import macs as compute
+
+    macs = int(compute.total(d))  # what the table's column sums to: the renderer's input
+    assert re.search(rf"\b{2 * macs if flops else macs}\b", text), text[-1500:]

@@ -281,6 +281,20 @@ def test_tie_errors(name: str) -> None:
     assert err.value.span is not None and err.value.span.line == 5
 
 
+
+def test_tie_to_a_layer_without_weights() -> None:
+    """torch: `head.weight = act.weight` raises AttributeError (nn.ReLU has no weight)."""
+    with pytest.raises(AttributeError):
+        nn.Linear(8, 50).weight = nn.ReLU().weight  # type: ignore[attr-defined]
+    text = ("convention torch\nsizes V = 50, d = 8\ninput ids: (6,)\n"
+            "t = Embedding(V, d, name=\"wte\")(ids)\nr = ReLU(name=\"act\")(t)\n"
+            "y = Linear(d, V, bias=False, tie=\"act\")(r)\n")
+    with pytest.raises(SymconvError) as err:
+        symconv.derive(text)
+    assert err.value.code == "SC113" and "ReLU 'act' has no weight" in err.value.message
+    assert err.value.span is not None and err.value.span.line == 6
+    assert "wte" in (err.value.hint or "")
+
 def test_mis_shaped_tie_in_torch() -> None:
     """Why symconv refuses what torch runs: after `head.weight = wte.weight` a Linear(8, 51)
     gives 50 features, not the 51 it was made with; and with the wrong in_features it raises."""
@@ -345,6 +359,15 @@ def test_keras_tie_is_the_transpose() -> None:
         symconv.derive(text.replace("Dense(V,", "Dense(V + 1,"), {"V": 50})
     assert err.value.code == "SC113" and "transpose" in err.value.message
 
+
+
+def test_keras_ties_a_dense_to_an_embedding_only() -> None:
+    """Keras has no weight sharing between two Dense layers' kernels to write here."""
+    text = ("sizes V = 50, d = 8\ninput ids: (6,)\nt = Embedding(V, d, name=\"wte\")(ids)\n"
+            "h = Dense(d, name=\"proj\")(t)\ny = Dense(d, tie=\"proj\")(h)\n")
+    with pytest.raises(SymconvError) as err:
+        symconv.derive(text)
+    assert err.value.code == "SC113" and "to an Embedding only" in err.value.message
 
 # -- outputs ----------------------------------------------------------------------------------
 def test_explain_says_where_a_tied_weight_is_counted() -> None:

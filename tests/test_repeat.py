@@ -402,6 +402,68 @@ def test_solve_for_the_depth_under_a_budget() -> None:
     assert fits["params"] <= budget < over["params"]  # type: ignore[operator]
 
 
+
+@pytest.mark.parametrize("budget", [6_500_000_000, 10 ** 12, 10 ** 15])
+def test_solve_gpt2_depth_far_past_the_usual_range(budget: int) -> None:
+    """GPT-2 small's published count V·d + ctx·d + n·(12d² + 13d) + 2d (124,439,808 at n = 12,
+    transformers' GPT2LMHeadModel): the deepest stack under a budget, also where it lies past
+    the range of depths tried (1,024) and past what can be unrolled; once an internal error."""
+    v, ctx, w = 50257, 1024, 768
+
+    def published(n: int) -> int:
+        return v * w + ctx * w + n * (12 * w * w + 13 * w) + 2 * w
+
+    assert published(12) == 124_439_808
+    s = symconv.solve(ROOT / "examples/gpt2.arch", ["n"],
+                      [symconv.Target("max-params", budget)], subs={"L": 16})
+    best = s.extreme["n"]  # type: ignore[index]
+    assert published(best) <= budget < published(best + 1)
+    assert s.past_range == (best > 1024)
+
+
+STRIDED_STAGES = """convention torch
+sizes H, W, n, C
+input (3, H, W)
+Conv2d(3, C, 3, padding=1)
+repeat n as i:
+    Conv2d(C, C, 3, stride=2, padding=1)
+    ReLU()
+Flatten()
+"""
+
+
+def test_solve_for_a_layer_inside_a_symbolic_repeat() -> None:
+    """Its shape differs at each pass (⌈H/2^(i+1)⌉): no one value to solve for, refused
+    with a way out (once the pass symbol leaked into the answer). Its parameter count is the
+    same at every pass, so that target stands: torch's Conv2d(8, 8, 3) has 584."""
+    with pytest.raises(symconv.SymconvError) as err:
+        symconv.solve(STRIDED_STAGES, ["H"], [symconv.Target("shape", (None, 4, None),
+                                                             layer="1")], subs={"W": 32, "C": 8})
+    assert err.value.code == "SC303" and "each pass" in err.value.message
+    assert "--subs" in (err.value.hint or "")
+    torch = pytest.importorskip("torch")
+    count = sum(p.numel() for p in torch.nn.Conv2d(8, 8, 3).parameters())
+    s = symconv.solve(STRIDED_STAGES, ["C"], [symconv.Target("params", count, layer="1")],
+                      subs={"W": 32})
+    assert s.solutions == [{"C": 8}]
+
+
+def test_macs_through_a_recurrence_print_as_a_sum() -> None:
+    """Σ over the passes in the table and Markdown (sympy's `Sum(…, (i, 0, n - 1))` once)."""
+    d = symconv.derive(STRIDED_STAGES)
+    for form in ("table", "markdown"):
+        text = d.render(form, macs="weights")
+        assert "Σ(i = 0..n - 1) (9*C**2*⌈H/(2*2**i)⌉*⌈W/(2*2**i)⌉)" in text, form
+        assert "Sum(" not in text
+
+
+def test_a_count_that_is_a_sum_is_parenthesised() -> None:
+    """`× n - 1` read as (× n) − 1."""
+    d = symconv.derive("convention torch\nsizes n, d\ninput (d,)\nLinear(d, d)\n"
+                       "repeat n - 1:\n    Linear(d, d)\n")
+    assert "1 (Linear) × (n - 1)" in d.render("table")
+    assert r"\times \left(n - 1\right)" in d.render("latex")
+
 def test_stepwise_latex_writes_the_sum() -> None:
     d = _closed(INDEXED)
     text = d.render("latex", formulas="stepwise")

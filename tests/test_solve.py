@@ -23,7 +23,7 @@ import pytest
 import sympy
 
 import symconv
-from symconv import Target
+from symconv import SymconvError, Target
 from symconv.maths.integers import compile_form
 
 from test_errors import run
@@ -551,3 +551,13 @@ def test_every_kind_of_size_prints_its_search_order(tmp_path: Path) -> None:
     # Keras: (8 − P − 0)·(8 − 1 − 1)·4 = 96 ⇔ P = 4
     assert out.returncode == 0 and "P: cropping, tried 0..32" in out.stdout, out.stderr
     assert "closed form: P = 4" in out.stdout, out.stdout
+
+
+@pytest.mark.parametrize("kind,value", [("nope", 3), ("params", "x"), ("params", -3),
+                                        ("max-params", True), ("shape", 5),
+                                        ("shape", (13, -1, None)), ("equal", 4)])
+def test_api_targets_are_checked_as_the_cli_checks_them(kind: str, value: object) -> None:
+    """Once a KeyError, a ValueError or an AssertionError from inside the solver."""
+    with pytest.raises(SymconvError) as err:
+        Target(kind, value)
+    assert err.value.code == "SC303"

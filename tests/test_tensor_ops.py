@@ -140,6 +140,16 @@ ROWS = [
     Row("matmul_scalar", T, "matmul", ((), (C,)), batched=(False, False),
         reason="at least 1d"),
     # softmax, attention
+    # select / x[i] (dim 0 of a tensor torch's RNN gives with its batch second: tests
+    # test_issue16_layers.py::test_final_states_are_used_as_torch_counts_their_dims)
+    Row("select_last", T, "select", ((H, C),), (1, -1)),
+    Row("select_middle", T, "select", ((H, C, 3),), (2, 1)),
+    Row("select_negative_dim", T, "select", ((H, C),), (-1, 2)),
+    Row("select_out_of_range", T, "select", ((H, 3),), (2, 3), reason="out of range"),
+    Row("select_negative_out_of_range", T, "select", ((H, 3),), (-1, -4), reason="out of range"),
+    Row("select_empty_axis", T, "select", ((0, 3),), (1, 0), reason="out of range"),
+    Row("select_batch", T, "select", ((H, C),), (0, 0), batch=True),
+    Row("select_parameter", T, "select", ((H, C),), (0, -1), batched=P),
     Row("softmax", T, "softmax", ((H, C),), (-1,)),
     Row("softmax_out_of_range", T, "softmax", ((H, C),), (3,), reason="dimension out of range"),
     Row("attention", T, "scaled_dot_product_attention", ((4, H, 8), (4, C, 8), (4, C, 5))),

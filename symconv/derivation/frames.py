@@ -36,6 +36,9 @@ class Tensor:
     # the framework nests them; `shape` and `node` are then the first result's, which a layer
     # chain passes on
     several: Results | None = None
+    # where the framework has the batch axis of this network tensor: 0 (first) but for torch's
+    # RNN h_n and c_n, (D·num_layers, N, H); only the operations that bring it first take those
+    batch_axis: int = 0
 
 
 Results = tuple[Union[Tensor, "Results"], ...]
@@ -52,19 +55,22 @@ def flat(results: Results) -> list[Tensor]:
 def grouped(results: Results) -> Tensor:
     """Nested results as one Tensor standing for them (the first one's shape and node)."""
     first = flat(results)[0]
-    return Tensor(first.shape, first.origin, first.node, first.batched, results)
+    return Tensor(first.shape, first.origin, first.node, first.batched, results, first.batch_axis)
 
 
-def results(outputs: Several, name: str, index: int, counter: Iterator[int]) -> Results:
+def results(outputs: Several, name: str, index: int, counter: Iterator[int],
+            batched: bool = True, axes: tuple[int, ...] = ()) -> Results:
     """A call's several results as tensors, nested as `outputs`; the k-th in flat order
-    (LayerRecord.outputs) is node `index` for the first, `(index, k)` for the others."""
+    (LayerRecord.outputs) is node `index` for the first, `(index, k)` for the others, its batch
+    axis at `axes[k]` (first when `axes` is empty)."""
     items: list[Tensor | Results] = []
     for item in outputs.items:
         if isinstance(item, Several):
-            items.append(results(item, name, index, counter))
+            items.append(results(item, name, index, counter, batched, axes))
             continue
         k = next(counter)
-        items.append(Tensor(item, name, index if k == 0 else (index, k)))
+        items.append(Tensor(item, name, index if k == 0 else (index, k), batched, None,
+                            axes[k] if axes else 0))
     return tuple(items)
 
 

@@ -78,12 +78,20 @@ def _flat(results: Several) -> tuple[Shape, ...]:
 
 def _total(counts: list[tuple[Expr, Expr]]) -> Expr:
     """Σ count·times; the layers of a symbolic repeat summed per repeat first, so that a
-    total prints n·(…) + … rather than the product expanded."""
+    total prints n·(…) + … rather than the product expanded, the pass's polynomial expanded
+    (GPT-2: n·(12d² + 13d), as the papers write it, not n·(8d(d + 1) + d(4d + 1) + 4d))."""
     groups: dict[Expr, list[Expr]] = {}
     for count, times in counts:
         groups.setdefault(times, []).append(count)
-    return _sum([_sum(values) if times == 1 else times * _sum(values)
+    return _sum([_sum(values) if times == 1 else times * _per_pass(_sum(values))
                  for times, values in groups.items()])
+
+
+def _per_pass(total: Expr) -> Expr:
+    """One pass's count expanded where it is a small polynomial (a Σ or a floor stays)."""
+    if total.is_Number or not total.is_polynomial() or sympy.count_ops(total) > 200:
+        return total
+    return sympy.expand(total)
 
 
 def over_passes(r: RepeatRecord, value: Expr) -> Expr:
@@ -179,6 +187,9 @@ class LayerRecord:
     # a call giving several tensors: them, nested as the framework nests them (`outputs` has
     # them flat, depth first; a tensor made from the k-th is node (index, k), the first index)
     results: Several | None = None
+    # where the framework puts the batch axis in each of `outputs`, when one is not first
+    # (torch's RNN h_n, c_n: (D·num_layers, N, H)); empty: first in every output
+    batch_axes: tuple[int, ...] = ()
 
     @cached_property
     def outputs(self) -> tuple[Shape, ...]:

@@ -34,6 +34,10 @@ PARAMETER = "Parameter"  # the record type of a free parameter
 # the setting that freezes a free parameter, by the framework's own name
 FROZEN = {"torch": "requires_grad", "keras": "trainable"}
 TIE = "tie"
+# the operations that take a tensor whose batch axis is not first (torch's h_n, c_n) and give
+# one whose batch is first again, or refuse (tensor_shapes._read_back)
+BATCH_FIRST_AGAIN = frozenset({"select", "transpose", "permute", "squeeze", "unsqueeze",
+                               "contiguous"})
 
 
 class Deriver(Protocol):
@@ -149,6 +153,13 @@ def batched_inputs(spec: LayerSpec, tensors: list[Tensor], span: Span) -> tuple[
     """Call.batched; a free parameter goes to functions and merges only (a layer module
     applied to a weight is not a network step symconv can shape: its batch axis is absent)."""
     flags = tuple(t.batched for t in tensors)
+    moved = next((t for t in tensors if t.batched and t.batch_axis != 0), None)
+    if moved is not None and spec.type not in BATCH_FIRST_AGAIN:
+        raise SymconvError("SC201", f"{spec.type} is applied to a final state of "
+                           f"'{moved.origin}', whose batch axis is dim {moved.batch_axis}, not 0; "
+                           "symconv keeps the batch axis first", span,
+                           hint="take the last layer's state first, `h[-1]` (torch's "
+                           "`fc(h_n[-1])`), or move the batch first: `h.transpose(0, 1)`")
     if not all(flags) and spec.family not in ("functional", "merge"):
         name = next(t.origin for t in tensors if not t.batched)
         raise SymconvError("SC201", f"{spec.type} is applied to the free parameter '{name}', "
@@ -171,11 +182,22 @@ def owner(deriver: Deriver, keyword: ir.Keyword, frame: Frame) -> LayerRecord:
     for name in dict.fromkeys((local, wanted)):
         for record in reversed(deriver.records):
             if record.name == name and record.shares is None and record.type != PARAMETER:
+                if not record.weights:
+                    raise SymconvError("SC113", f"{record.type} '{record.name}' has no weight "
+                                       "to tie to", keyword.value.span,
+                                       hint=_weighted_hint(deriver, wanted))
                 return record
-    names = [r.name for r in deriver.records if r.weights and r.type != PARAMETER]
     raise SymconvError("SC113", f"no layer '{wanted}' made before this one to tie to",
-                       keyword.value.span, hint=did_you_mean(wanted, names)
-                       or "tie to a layer made earlier, by its name: `tie=\"wte\"`")
+                       keyword.value.span, hint=_weighted_hint(deriver, wanted))
+
+
+def _weighted_hint(deriver: Deriver, wanted: str) -> str:
+    """The layers made so far that have a weight to tie to, the nearest name first."""
+    names = [r.name for r in deriver.records
+             if r.weights and r.type != PARAMETER and r.shares is None]
+    return did_you_mean(wanted, names) or (
+        f"layers with a weight so far: {', '.join(names[-4:])}" if names else
+        "tie to a layer made earlier that has a weight, by its name: `tie=\"wte\"`")
 
 
 def _wanted_shape(source: LayerRecord, convention: str) -> tuple[tuple[Expr, ...], bool]:
@@ -197,6 +219,11 @@ def tie(deriver: Deriver, weights: tuple[Weight, ...], keyword: ir.Keyword, ctx:
         raise SymconvError("SC113", f"Keras layers do not share weights: symconv ties a Dense "
                            f"only (keras_hub's ReversibleEmbedding), not a {ctx.spec.type}",
                            keyword.span)
+    if deriver.convention == "keras" and source.type != "Embedding":
+        raise SymconvError("SC113", f"Keras ties a Dense to an Embedding only (keras_hub's "
+                           f"ReversibleEmbedding), not to {source.type} '{source.name}'",
+                           keyword.value.span,
+                           hint="name the Embedding: `Dense(V, use_bias=False, tie=\"wte\")`")
     if not weights:
         raise SymconvError("SC113", f"{ctx.spec.type} '{ctx.name}' has no weight to tie",
                            keyword.span)

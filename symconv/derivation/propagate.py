@@ -266,12 +266,18 @@ class Deriver:
         return flat(current.several)[0] if current.several is not None else current
 
     def item(self, node: ir.Subscript, frame: Frame) -> Tensor:
-        """`outs[0]`, `x.chunk(2)[1]`: one of several results (Python's indexing)."""
+        """`outs[0]`, `x.chunk(2)[1]`: one of several results (Python's indexing); torch's
+        `h_n[-1]` on one tensor: `h_n.select(0, -1)`."""
         base = self.result(node.value, frame)
         if base.several is None:
-            raise SymconvError("SC104", "indexing a tensor is not supported", node.span,
-                               hint="its extents are values: `x.shape[-1]`; a part of it: "
-                               "`x.chunk(…)`, `x.split(…)` or `select(x, dim, index)`")
+            if self.convention != "torch":
+                raise SymconvError("SC104", "indexing a tensor is not supported", node.span,
+                                   hint="its extents are values: `x.shape[-1]`; a part of it: "
+                                   "`keras.ops.split(…)`")
+            span = node.span
+            method = ir.Attribute(node.value, "select", span, span)
+            return self.method(ir.CallExpr(method, (ir.Num(0, span, "0"), node.index), (), span),
+                               frame)
         index = evaluate(node.index, self.scope(frame))
         chosen = base.several[position(index, len(base.several), "tuple")]
         return grouped(chosen) if isinstance(chosen, tuple) else chosen
@@ -358,7 +364,8 @@ class Deriver:
             name = self.namer.layer(spec, args.get("name"), span, frame)
         shapes = tuple(t.shape for t in tensors)
         ctx = Call(spec, name, shapes, args, span, self.sublayer, self.recorded,
-                   batched=parameters.batched_inputs(spec, tensors, span))
+                   batched=parameters.batched_inputs(spec, tensors, span),
+                   axes=tuple(t.batch_axis for t in tensors))
         out = bounded_output(spec, ctx)
         self.seen.call(ctx, args)
         if shared is None or shared.first is None:
@@ -377,7 +384,8 @@ class Deriver:
         record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
                              weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares,
                              call, tuple(t.node for t in tensors), tuple(ctx.warnings), tied,
-                             batched=getattr(out, "batched", True), results=out.outputs)
+                             batched=getattr(out, "batched", True), results=out.outputs,
+                             batch_axes=out.batch_axes or ())
         if shared is not None and shared.first is None:
             shared.first = record
         self.records.append(record)
@@ -385,7 +393,8 @@ class Deriver:
         index = len(self.records) - 1
         if out.outputs is None:
             return Tensor(out.shape, name, index, batched=getattr(out, "batched", True))
-        return grouped(results(out.outputs, name, index, iter(range(len(record.outputs)))))
+        return grouped(results(out.outputs, name, index, iter(range(len(record.outputs))),
+                               record.batched, record.batch_axes))
 
     def apply_shared(self, shared: Shared, tensors: list[Tensor], span: Span,
                      frame: Frame) -> Tensor:
@@ -482,6 +491,6 @@ class Deriver:
         self.block_records.append(BlockRecord(
             name, block.name, call.span, inner.path, tuple(t.shape for t in tensors), out.shape,
             first, len(self.records) - 1))
-        return Tensor(out.shape, name, out.node)
+        return Tensor(out.shape, name, out.node, out.batched, None, out.batch_axis)
 
 

@@ -270,7 +270,8 @@ def close(d: Deriver, statement: ir.Repeat, frame: Frame, before: State, entry: 
     hide(d, frame, before, entry)
     body_exit = frame.current
     assert body_exit is not None
-    carried = Tensor(exit_shape, body_exit.origin, body_exit.node)
+    carried = Tensor(exit_shape, body_exit.origin, body_exit.node, body_exit.batched, None,
+                     body_exit.batch_axis)
     frame.current = carried
     for name, tensor in list(frame.tensors.items()):
         if tensor.node == body_exit.node and before.tensors.get(name) is entry:
@@ -351,7 +352,9 @@ def recurrence(d: Deriver, statement: ir.Repeat, frame: Frame, entry: Tensor,
                                       exit=at_pass(r.exit, at_k, after))
     exit_shape = tuple(closed_extent(entry.shape[j], maps[j].a, maps[j].s, maps[j].b, count)
                        if j in maps else e for j, e in enumerate(entry.shape))
-    frame.current = Tensor(exit_shape, frame.current.origin, frame.current.node)
+    current = frame.current
+    frame.current = Tensor(exit_shape, current.origin, current.node, current.batched, None,
+                           current.batch_axis)
     return k, exit_shape
 
 

@@ -16,6 +16,10 @@ from .compare import Facts, Mismatch, Refused, compare
 from .report import Checked, OutsideCheck, Report
 from .sizes import Outside, outside, sample
 
+# the most parameters and buffers `verify` builds in the framework (4 bytes each: 1 GB): GPT-2,
+# BERT and ViT-B/16 at their published sizes (124, 109 and 87 million) fit; Llama 2 7B's
+# 6.7 billion, 27 GB in float32, would exhaust the machine's memory instead of answering
+MAX_BUILT = 250_000_000
 INSTALL = "pip install 'symconv[verify]'  (torch==2.13.0, a CPU build, and keras==3.15.1)"
 
 
@@ -63,6 +67,8 @@ def verify_source(source: Source, against: str | None = None,
                     convention if convention != against else None)
     assignments = sample(symbolic, samples, seed)
     derived = [derive_program(program, sizes, domains=symbolic.domains) for sizes in assignments]
+    for sizes, d in zip(assignments, derived):
+        _buildable(d, sizes, source)
     if report.translated_from:  # every layer translates, or SC306 names the first that does not
         try:
             module.steps(derived[0])
@@ -74,6 +80,18 @@ def verify_source(source: Source, against: str | None = None,
         for point in outside(symbolic, assignments[0]):
             report.outside.append(_outside(module, program, symbolic, point, report))
     return report
+
+
+def _buildable(d: Derivation, sizes: Mapping[str, int], source: Source) -> None:
+    """Refuse (SC308) a network too large to build in memory at these sizes."""
+    count = int(d.params) + int(d.buffers)
+    if count > MAX_BUILT:
+        given = ", ".join(f"{k}={v}" for k, v in sizes.items())
+        raise SymconvError("SC308", f"the network has {count:,} parameters and buffers at "
+                           f"{given or 'its declared sizes'}: more than the {MAX_BUILT:,} "
+                           "verify builds in memory", None, source,
+                           hint="verify a smaller instance of it: give smaller sizes with "
+                           "--subs (the formulas are the same at every size)")
 
 
 def _run(module: ModuleType, d: Derivation) -> list[Facts]:

@@ -18,7 +18,7 @@ from .sizes import sample
 from ..layers.base import Several
 from .free import is_parameter
 from .tensor_ops import KERAS_OPS, TORCH_OPS, keras_text, torch_text
-from .torch_net import DROPPED, batch_axis, is_function, output_axis
+from .torch_net import DROPPED, ELSEWHERE, is_function, output_axis, source_axis
 from .values import token_inputs
 
 
@@ -81,12 +81,12 @@ def emit_torch(d: Derivation, path: str) -> str:
         if is_parameter(record):  # a free weight: no batch axis to move
             names[i], axes[i] = _torch_parameter(record, attrs, init, taken), None
             continue
-        axis = batch_axis(record.call)
+        axis = output_axis(record.call, 0)
         args = []
         for source in record.sources:
-            var = names[source]
-            if axes[source] is not None and axes[source] != axis:
-                var = f"{var}.movedim({axes[source]}, {axis})"
+            var, at, to = names[source], axes[source], source_axis(d, record, source)
+            if at is not None and at != to:
+                var = f"{var}.movedim({at}, {to})"
             args.append(var)
         batch = f"{next(iter(inputs.values()))}.shape[0]"
         step = _torch_step(record, args, attrs, init, taken, batch)
@@ -103,7 +103,9 @@ def emit_torch(d: Derivation, path: str) -> str:
     outs = ", ".join(_output(names, axes, node) for node in d.output_nodes)
     example = ", ".join(_torch_zeros(d, name, shape) for name, shape in d.inputs)
     cls = _class_name(d)
-    return (_header(d, path) + "import torch\nfrom torch import nn\n" + _functional_import(d) + "\n\n"
+    return (_header(d, path) + "import torch\nfrom torch import nn\n" + _functional_import(d)
+            + "".join(f"import {m}\n" for m in sorted({ELSEWHERE[r.type] for r in d.layers
+                                                        if r.type in ELSEWHERE})) + "\n\n"
             f"class {cls}(nn.Module):\n    def __init__(self) -> None:\n"
             "        super().__init__()\n" + "\n".join(init or ["        pass"]) + "\n\n"
             f"    def forward(self, {', '.join(inputs.values())}):\n" + "\n".join(forward)
@@ -168,7 +170,8 @@ def _torch_step(record: LayerRecord, args: list[str], attrs: dict[str, str], ini
     key = record.shares or record.name
     if key not in attrs:
         attrs[key] = _identifier(key, taken)
-        init.append(f"        self.{attrs[key]} = {call_text(call, 'nn', DROPPED)}")
+        where = ELSEWHERE.get(call.type, "nn")  # torchvision.ops.StochasticDepth
+        init.append(f"        self.{attrs[key]} = {call_text(call, where, DROPPED)}")
         init += [f"        self.{attrs[key]}.{t.weight.name} = self.{attrs[t.layer]}.{t.source}"
                  for t in record.tied]  # tied: the owner's tensor, counted once
     if record.type == "MultiheadAttention" and len(args) == 1:

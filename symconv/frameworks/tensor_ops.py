@@ -21,7 +21,7 @@ TORCH_FUNCTIONS = {"flatten": "torch.flatten", "matmul": "torch.matmul",
                    "softmax": "F.softmax",
                    "scaled_dot_product_attention": "F.scaled_dot_product_attention"}
 TORCH_METHODS = frozenset({"view", "reshape", "permute", "transpose", "unsqueeze", "squeeze",
-                           "expand", "chunk", "split", "contiguous"})
+                           "expand", "chunk", "split", "contiguous", "select"})
 TORCH_OPS = frozenset(TORCH_FUNCTIONS) | TORCH_METHODS
 KERAS_OPS = frozenset({"reshape", "transpose", "expand_dims", "squeeze", "split", "matmul",
                        "softmax"})

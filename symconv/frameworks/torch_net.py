@@ -146,9 +146,8 @@ def run(d: Derivation) -> list[Facts]:
                 values[i] = (free.torch_parameter(record), None)
                 facts.append(free.parameter_facts(record, values[i][0]))
                 continue
-            axis = batch_axis(record.call)
-            tensors = [t if at is None else t.movedim(at, axis)  # a free parameter: no batch
-                       for t, at in (values[s] for s in record.sources)]
+            tensors = [t if at is None else t.movedim(at, source_axis(d, record, s))
+                       for s, (t, at) in ((s, values[s]) for s in record.sources)]
             try:
                 result, module = _apply(record, tensors, modules)
             except Exception as err:  # any refusal is the answer we want
@@ -170,6 +169,20 @@ def run(d: Derivation) -> list[Facts]:
                                  if module is not None else Facts(shapes[0]),
                                  outputs=tuple(shapes[1:])))
     return facts
+
+
+def source_axis(d: Derivation, record: LayerRecord, node: object) -> int:
+    """Where `record` takes the batch axis of its input `node`: a layer where it wants it
+    (second for a sequence layer without batch_first); a free parameter has none (not asked);
+    a tensor operation where symconv has it, dims counted as torch counts them: first, but
+    second in an RNN's h_n and c_n."""
+    assert record.call is not None
+    if record.type not in TORCH_OPS:
+        return batch_axis(record.call)
+    if isinstance(node, tuple):
+        axes = d.layers[node[0]].batch_axes
+        return axes[node[1]] if axes else 0
+    return 0
 
 
 def _unbatched(record: LayerRecord, out: Any, axis: int) -> tuple[int, ...]:

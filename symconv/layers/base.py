@@ -92,6 +92,9 @@ class LayerOutput:
     # False when the result has no batch axis (a tensor operation on free parameters alone);
     # `cls.expand(x.shape[0], -1, -1)` on a parameter gives a network tensor: True
     batched: bool = True
+    # where the framework puts the batch axis in each result (flat order of `outputs`), when
+    # not first: torch's RNN h_n and c_n are (D·num_layers, N, H) whatever batch_first says
+    batch_axes: tuple[int, ...] | None = None
 
 
 LayerFn = Callable[["Call"], LayerOutput]
@@ -132,12 +135,15 @@ class Call:
                  args: Mapping[str, Arg], span: Span,
                  sublayer_hook: SubLayerHook | None = None,
                  known: Set[sympy.Basic] = frozenset(),
-                 batched: tuple[bool, ...] | None = None) -> None:
+                 batched: tuple[bool, ...] | None = None,
+                 axes: tuple[int, ...] | None = None) -> None:
         self.spec, self.name, self.span = spec, name, span
         self.inputs = inputs  # every input tensor's shape, in call order
         # per input: False for a free parameter (nn.Parameter, a Keras weight), whose shape is
         # its whole shape; True for a tensor of the network, whose batch axis is left out
         self.batched = batched if batched is not None else (True,) * len(inputs)
+        # per network tensor: where the framework has its batch axis (0 but for torch's h_n)
+        self.axes = axes if axes is not None else (0,) * len(inputs)
         self.input = inputs[0]  # the first (for most layers, the only) one
         self._args = args
         self._sublayer_hook = sublayer_hook
@@ -258,7 +264,7 @@ class Call:
         the other rule's conditions and bounds are this call's."""
         twin = Call(replace(spec, type=self.spec.type), self.name, self.inputs,
                     {**self._args, **extra}, self.span, self._sublayer_hook, self._known,
-                    self.batched)
+                    self.batched, self.axes)
         out = twin.spec.fn(twin)
         self.requires += twin.requires
         self.warnings += twin.warnings

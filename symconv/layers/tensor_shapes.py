@@ -33,7 +33,10 @@ KEEPS_BATCH = "symconv keeps the batch axis apart (its shapes leave it out)"
 def full(call: Call, index: int = 0) -> Shape:
     """Input `index` with its batch axis put back as BATCH (a free parameter: as it is)."""
     shape = tuple(Integer(e) if isinstance(e, int) else e for e in call.inputs[index])
-    return (BATCH, *shape) if call.batched[index] else shape
+    if not call.batched[index]:
+        return shape
+    at = call.axes[index]  # 0 but for torch's h_n and c_n (D·num_layers, N, H)
+    return (*shape[:at], BATCH, *shape[at:])
 
 
 def has_batch(value: object) -> bool:
@@ -83,7 +86,7 @@ def dim_index(call: Call, value: object, rank: int, arg: str, batch_ok: bool = F
                         f"[{-rank_shown}, {rank_shown - 1}], but got {v})", arg, code="SC201",
                         hint="dims count the batch axis as 0" if any(call.batched) else None)
     v %= rank_shown
-    if v == 0 and call.batched[0] and not batch_ok:
+    if v == call.axes[0] and call.batched[0] and not batch_ok:
         raise call.fail(f"'{arg}' = {v} is the batch axis; {KEEPS_BATCH}", arg, code="SC201")
     return v
 

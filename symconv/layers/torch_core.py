@@ -47,24 +47,6 @@ def flatten(call: Call) -> LayerOutput:
     return LayerOutput((*s[:start - 1], product(s[start - 1:end]), *s[end:]))
 
 
-def select(call: Call) -> LayerOutput:
-    """torch.select(x, dim, index), e.g. an RNN's last step x[:, -1]: the axis `dim` goes;
-    -L ≤ index < L for its extent L."""
-    dim = _dim(call, "dim")
-    if dim == 0:
-        raise call.fail("selecting along the batch axis (dim=0) is not supported", "dim",
-                        hint="symconv shapes leave the batch axis out")
-    index = call.integer("index", None)
-    length = call.input[dim - 1]
-    if index.is_negative:
-        call.require(sympy.Ge(length, -index), f"index {index} is out of range", "index",
-                     code="SC201")
-    else:
-        call.require(sympy.Gt(length, index), f"index {index} is out of range", "index",
-                     code="SC201")
-    return LayerOutput((*call.input[:dim - 1], *call.input[dim:]))
-
-
 def dropout(call: Call) -> LayerOutput:
     """Dropout / Dropout2d: shape unchanged; 0 ≤ p ≤ 1."""
     call.real("p", 0, 1, inclusive_high=True)
@@ -127,9 +109,6 @@ register("torch", "Linear", (Param("in_features"), Param("out_features"), Param(
          linear, "torch.nn.Linear: (…, in) → (…, out); (in + 1)·out params", "core")
 register("torch", "Flatten", (Param("start_dim", Integer(1)), Param("end_dim", Integer(-1))),
          flatten, "torch.nn.Flatten: the product of dims start_dim..end_dim", "reshape")
-register("torch", "select", (Param("dim"), Param("index")), select,
-         "torch.select(x, dim, index): drops the axis `dim` (x[:, -1] is dim=1, index=-1)",
-         "functional", common=())
 for _name in ("Dropout", "Dropout2d"):
     register("torch", _name, (Param("p", Integer(1) / 2), Param("inplace", False)), dropout,
              f"torch.nn.{_name}: shape unchanged", "regularization")

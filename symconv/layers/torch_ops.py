@@ -1,5 +1,6 @@
 """PyTorch's tensor operations as functions of their tensors: view, reshape, permute, transpose,
-flatten, unsqueeze, squeeze, expand, chunk, split, contiguous, matmul, softmax and
+select (and `x[i]`), flatten, unsqueeze, squeeze, expand, chunk, split, contiguous, matmul,
+softmax and
 scaled_dot_product_attention. Rules and messages from torch 2.13 (ATen's TensorShape.cpp,
 LinearAlgebra.cpp, InferSize.h), each checked against the real op in tests/test_tensor_ops.py.
 
@@ -82,6 +83,21 @@ def transpose(call: Call) -> LayerOutput:
     b = ts.dim_index(call, call.raw("dim1"), len(source), "dim1", batch_ok=True)
     source[a], source[b] = source[b], source[a]
     return ts.result(call, tuple(source), f"transpose({a}, {b})")
+
+
+def select(call: Call) -> LayerOutput:
+    """select(dim, index), and `x[index]` (dim 0): one slice along dim, which goes; the index
+    in [−extent, extent) (torch's IndexError otherwise, an empty axis included). Along the batch
+    axis it is refused: symconv keeps the batch apart."""
+    source = ts.full(call)
+    dim = ts.dim_index(call, call.raw("dim"), len(source), "dim")
+    index = call.integer("index", None)
+    length = source[dim]
+    ts.need(call, sympy.And(sympy.Ge(index, -length), sympy.Lt(index, length)),
+            f"index {index} must lie within the extent at dimension {dim}",
+            lambda: f"select(): index {index} out of range for tensor of size "
+            f"{ts.shape_text(list(source))} at dimension {dim}", "index")
+    return ts.result(call, (*source[:dim], *source[dim + 1:]), f"select({dim}, {index})")
 
 
 def flatten(call: Call) -> LayerOutput:
@@ -314,6 +330,9 @@ for _name in ("view", "reshape"):
 _register("permute", _varargs("dims"), permute, "x.permute(*dims): dims reordered")
 _register("transpose", (Param("dim0"), Param("dim1")), transpose,
           "x.transpose(dim0, dim1): two dims swapped")
+_register("select", (Param("dim"), Param("index")), select,
+          "torch.select(x, dim, index), x[index]: the axis dim goes (x[:, -1] is dim=1, "
+          "index=-1)")
 _register("flatten", (Param("start_dim", Integer(0)), Param("end_dim", Integer(-1))), flatten,
           "torch.flatten(x, start_dim=0, end_dim=-1): dims start..end as one")
 _register("unsqueeze", (Param("dim"),), unsqueeze, "x.unsqueeze(dim): a new axis of 1")

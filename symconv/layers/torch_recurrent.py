@@ -9,8 +9,10 @@ The module gives a tuple, `(output, h_n)` for RNN and GRU and `(output, (h_n, c_
 (`LayerOutput.outputs`); used as one tensor it is `output`. h_n is (D·num_layers, N, H_out) and
 c_n (D·num_layers, N, H), written without the batch axis N as everywhere: (D·num_layers, H_out)
 and (D·num_layers, H). Their batch axis is torch's dim 1 whatever batch_first says, not dim 0
-as for the other tensors, so `settings["state_batch_axis"]` says 1 for whoever counts dims on
-them (torch's `h_n[-1]` indexes the layers axis, dim 0).
+as for the other tensors (`LayerOutput.batch_axes`): they are shown (1, N, H), their dims count
+as torch counts them (`h_n[-1]` and `select(h_n, 0, -1)` take the last layer's state, (N, H)),
+and only the operations that bring the batch first again take them (parameters.py
+BATCH_FIRST_AGAIN): torch's `fc(h_n)` gives (1, N, out), a tensor symconv cannot show.
 """
 
 from __future__ import annotations
@@ -88,8 +90,9 @@ def recurrent(kind: str):  # type: ignore[no-untyped-def]
         weights = recurrent_weights(kind, n_in, hidden, layers, directions, bias, proj)
         h_out = proj if proj != 0 else hidden
         out = (call.input[0], directions * h_out)
-        return LayerOutput(out, tuple(weights), (KERAS_NOTE,), settings={"state_batch_axis": 1},
-                           outputs=final_states(kind, out, directions * layers, hidden, h_out))
+        states = final_states(kind, out, directions * layers, hidden, h_out)
+        return LayerOutput(out, tuple(weights), (KERAS_NOTE,), outputs=states,
+                           batch_axes=(0, 1, 1) if kind == "LSTM" else (0, 1))
 
     return torch_recurrent
 

@@ -222,6 +222,16 @@ class _PrettyPrinter(_SympyPrinter):
     def _print_Integer(self, expr: sympy.Integer) -> str:
         return f"{int(expr):,}" if abs(int(expr)) >= 10000 else str(int(expr))
 
+    def _print_Sum(self, expr: sympy.Sum) -> str:
+        """The sum over the passes of a repeat (MACs through a recurrence):
+        Σ(i = 0..n − 1) (f), the summand in parentheses unless it is a name or a number."""
+        (k, low, high), inner = expr.limits[-1], expr.limits[:-1]
+        body = sympy.Sum(expr.function, *inner) if inner else expr.function
+        term = self._print(body)
+        if not body.is_Atom:
+            term = f"({term})"
+        return f"Σ({self._print(k)} = {self._print(low)}..{self._print(high)}) {term}"
+
 
 class _Latex(_Remembering, LatexPrinter):
 

@@ -16,14 +16,16 @@ BATCH = {"keras": "None", "torch": "N"}
 
 
 def shape_cell(shape: tuple[Expr, ...], convention: str, fmt=pretty,  # type: ignore[no-untyped-def]
-               batched: bool = True) -> str:
+               batched: bool = True, axis: int = 0) -> str:
     """(None, H, W, 32) as Keras prints it; a scalar per example is (None,). A free
-    parameter's shape (`batched` False) is its whole shape: (1, L, d), or () for a scalar."""
+    parameter's shape (`batched` False) is its whole shape: (1, L, d), or () for a scalar.
+    The batch goes at `axis` (torch's LSTM h_n: (2, N, h))."""
     if not batched:
         return "(" + ", ".join(fmt(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
     if not shape:
         return f"({BATCH[convention]},)"
-    return "(" + ", ".join([BATCH[convention], *(fmt(e) for e in shape)]) + ")"
+    items = [fmt(e) for e in shape]
+    return "(" + ", ".join([*items[:axis], BATCH[convention], *items[axis:]]) + ")"
 
 
 def count_cell(value: Expr, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
@@ -39,7 +41,10 @@ def layer_label(layer: LayerRecord | BlockRecord) -> str:
 def times_text(row: LayerRecord | BlockRecord, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
     """' × n' after a row inside a repeat of symbolic count n (its first pass is shown, with
     that pass's names); nothing elsewhere."""
-    return "" if row.times == 1 else f" × {fmt(row.times)}"
+    if row.times == 1:
+        return ""
+    text = fmt(row.times)
+    return f" × ({text})" if isinstance(row.times, sympy.Add) else f" × {text}"
 
 
 def row_counts(d: Derivation, row: LayerRecord | BlockRecord) -> tuple[Expr, Expr]:

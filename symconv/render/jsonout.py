@@ -107,6 +107,9 @@ class _Writer:
             "output_shape": self.values(layer.output_shape),
             **({"outputs": [self.values(s) for s in layer.outputs]}
                if several_shown(self.d, layer) else {}),
+            # where the batch axis goes in each of them when one is not first (torch's h_n)
+            **({"outputs_batch_axes": list(layer.batch_axes)}
+               if several_shown(self.d, layer) and any(layer.batch_axes) else {}),
             "params": self.value(layer.params),
             "trainable": self.value(layer.trainable),
             "non_trainable": self.value(layer.non_trainable),

@@ -10,6 +10,7 @@ types are escaped here.
 
 from __future__ import annotations
 
+import sympy
 from sympy import Expr, Integer
 
 from ..derivation.model import Derivation
@@ -40,7 +41,11 @@ def _label(name: str, type_: str, times: Expr = Integer(1)) -> str:
     """The name and type; `\times n` for a row inside a repeat of symbolic count n."""
     label = rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
     # \ensuremath: the label is set in text (the table) and in math (align*) alike
-    return label if times == 1 else label + rf"\ \ensuremath{{\times {latex(times)}}}"
+    if times == 1:
+        return label
+    count = latex(times)
+    count = rf"\left({count}\right)" if isinstance(times, sympy.Add) else count
+    return label + rf"\ \ensuremath{{\times {count}}}"
 
 
 def _tied(layer: object) -> str:
@@ -119,10 +124,12 @@ def _footer(d: Derivation, options: Options) -> list[str]:
         values.append(f"${latex(value)}$")
         return f"\x00{len(values) - 1}\x00"
 
-    lines = [prose(line) for line in footer(d, options, show)]
-    for i, value in enumerate(values):
-        lines = [line.replace(f"\x00{i}\x00", value) for line in lines]
-    return lines
+    def line(text: str) -> str:  # words escaped, and the values between NULs put back
+        parts = text.split("\x00")
+        return "".join(values[int(p)] if i % 2 and p.isdigit() and int(p) < len(values)
+                       else prose(p) for i, p in enumerate(parts))
+
+    return [line(text) for text in footer(d, options, show)]
 
 
 def _table(d: Derivation, options: Options) -> list[str]:

@@ -124,8 +124,10 @@ def _listed(s: Solution) -> list[str]:
     lines = []
     plural = "s" if s.count != 1 else ""
     if s.extreme:
+        past = (" (from the closed form: past the range tried, whose "
+                f"{s.count:,} values all meet the target)" if s.past_range else "")
         lines.append(f"{'largest' if _budget_max(s) else 'smallest'}: "
-                     f"{_assignment(s.extreme)}")
+                     f"{_assignment(s.extreme)}{past}")
         lines += [f"  {_assignment(v)} gives {outcome}" for v, outcome in s.boundary]
     if len(s.unknowns) == 1 and s.count > SHOWN and s.complete:
         name = s.unknowns[0]
@@ -157,6 +159,7 @@ def to_dict(s: Solution) -> dict[str, object]:
         "count": s.count,
         "complete": s.complete,
         "extreme": s.extreme,
+        "extreme_past_range": s.past_range,
         "boundary": [{"values": v, "gives": outcome} for v, outcome in s.boundary],
         "nearest": [{"values": v, "gives": outcome} for v, outcome in s.nearest],
         "impossible": s.impossible,

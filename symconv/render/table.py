@@ -52,7 +52,9 @@ def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation) -> str:
     summary lists a layer's several outputs."""
     convention = d.convention
     if isinstance(row, LayerRecord) and several_shown(d, row):
-        return "[" + ", ".join(shape_cell(s, convention) for s in row.outputs) + "]"
+        axes = row.batch_axes or (0,) * len(row.outputs)
+        return "[" + ", ".join(shape_cell(s, convention, axis=a)
+                               for s, a in zip(row.outputs, axes)) + "]"
     return shape_cell(row.output_shape, convention, batched=is_batched(row))
 
 

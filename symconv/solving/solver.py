@@ -65,6 +65,7 @@ class Solution:
     independent: tuple[str, ...] = ()  # unknowns the targets do not depend on
     always: bool = False  # every value of the unknowns meets the targets (the layers decide)
     tried: bool = True  # the unknowns' ranges were searched (else the answer is a condition)
+    past_range: bool = False  # the budget's largest value lies past the range tried
 
     @property
     def found(self) -> bool:
@@ -93,8 +94,11 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
     quantities = [q for t in targets for q in compared(known, t)]
     relations = [r for t in targets for r in relations_of(known, t)]
     valid = [r.condition for r in known.requires]
-    result = Solution(tuple(unknowns), tuple(targets), dict(spans), kinds,
-                      closed_form(relations, unknowns), [])
+    closed = closed_form(relations, unknowns)
+    for u in unknowns:
+        if u not in (ranges or {}):
+            spans[u] = _widened(spans[u], (closed or {}).get(u), d.symbol(u))
+    result = Solution(tuple(unknowns), tuple(targets), dict(spans), kinds, closed, [])
     result.independent = tuple(u for u in unknowns if u not in _names(quantities))
     result.impossible = (any(r is sympy.false for r in relations)
                          or any(c is sympy.false for c in (result.closed_form or {}).values()))
@@ -212,7 +216,7 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
             result.solutions.append(dict(zip(names, combo)))
     result.count = len(result.solutions)
     result.complete = result.count <= MAX_LISTED  # every solution is listed
-    _budget_extreme(result, targets, known)
+    _budget_extreme(result, targets, known, valid)
     if len(result.solutions) > MAX_LISTED:
         result.solutions = result.solutions[:MAX_LISTED]
     if not result.solutions:
@@ -254,6 +258,16 @@ def _narrowed(span: tuple[int, int], condition: sympy.Basic | None,
         if relation in (sympy.Eq, sympy.Ge, sympy.Gt):
             low = max(low, int(math.ceil(number)) + strict)
     return low, max(high, low - 1)
+
+
+def _widened(span: tuple[int, int], condition: sympy.Basic | None,
+             u: sympy.Symbol) -> tuple[int, int]:
+    """A default range raised to the upper bound an exact closed form proves (GPT-2 under a
+    budget of 10¹² parameters: n ≤ 141,081, past the usual depths' 1,024), so that the largest
+    answer is not the range's end; at most MAX_CANDIDATES values."""
+    low, high = span
+    _, proved = _narrowed((low, low + MAX_CANDIDATES - 1), condition, u)
+    return (low, proved) if high < proved < low + MAX_CANDIDATES - 1 else span
 
 
 _MIRRORED = {sympy.Eq: sympy.Eq, sympy.Le: sympy.Ge, sympy.Lt: sympy.Gt, sympy.Ge: sympy.Le,
@@ -325,7 +339,8 @@ def _too_many(count: int, name: str, known: Derivation) -> SymconvError:
                         hint=f"narrow the unknowns with --range, e.g. --range {name}=1..64")
 
 
-def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivation) -> None:
+def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivation,
+                    valid: Sequence[sympy.Basic]) -> None:
     """A budget's answer: the largest (≤ budget) or smallest (≥ floor) value of the one
     unknown, with what it and the next value beyond give."""
     kinds = {t.kind for t in targets}
@@ -337,6 +352,10 @@ def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivati
     name = result.unknowns[0]
     values = [s[name] for s in result.solutions]
     best = max(values) if "max-params" in kinds else min(values)
+    if "max-params" in kinds:
+        past = _past_range(result, name, best, known, valid)
+        if past is not None:
+            best, result.past_range = past, True
     result.extreme = {name: best}
     beyond = best + 1 if "max-params" in kinds else best - 1
     _check_unrolled(known, targets, {name: best}, {name: beyond})
@@ -347,6 +366,27 @@ def _budget_extreme(result: Solution, targets: Sequence[Target], known: Derivati
             result.boundary.append(({name: value}, text))
 
 
+UNROLL_CHECKED = 64  # the largest repeat count an answer is checked at by unrolling
+
+
+def _past_range(result: Solution, name: str, best: int, known: Derivation,
+                valid: Sequence[sympy.Basic]) -> int | None:
+    """The largest value under a budget when it lies past the range tried: the closed form's
+    exact upper bound (GPT-2 under 10¹⁵ parameters: n ≤ 141,081,…), or below it the first
+    value every layer's condition allows; None when the range tried holds the largest."""
+    if best < result.ranges[name][1]:
+        return None
+    sym = known.symbol(name)
+    _, top = _narrowed((best, 10 ** 30), (result.closed_form or {}).get(name), sym)
+    if top <= best or top >= 10 ** 30:
+        return None
+    tests = _checks(valid, [sym])
+    for value in range(top, max(best, top - MAX_CANDIDATES), -1):
+        if all(f((value,)) for f in tests):
+            return value
+    return None
+
+
 def _check_unrolled(known: Derivation, targets: Sequence[Target], best: dict[str, int],
                     beyond: dict[str, int]) -> None:
     """A repeat count solved from its closed form, checked on the network unrolled at the
@@ -355,8 +395,8 @@ def _check_unrolled(known: Derivation, targets: Sequence[Target], best: dict[str
     if not counts & set(best):
         return
     for values, meets in ((best, True), (beyond, False)):
-        if any(v < known.domain(k).least for k, v in values.items()):
-            continue
+        if any(v < known.domain(k).least or v > UNROLL_CHECKED for k, v in values.items()):
+            continue  # a deeper network unrolled costs seconds (tests/test_repeat.py: 0..12)
         try:
             unrolled = substitute(known, values, use_defaults=False)
         except SymconvError:

@@ -12,7 +12,7 @@ from ..derivation.domains import check_value
 from ..derivation.frames import bounded_record
 from ..derivation.model import Derivation, LayerCall, LayerRecord
 from ..errors import SymconvError, did_you_mean
-from ..layers.base import Requirement, Weight
+from ..layers.base import Requirement, Several, Weight
 
 
 def substitute(d: Derivation, values: Mapping[str, int], use_defaults: bool = True) -> Derivation:
@@ -107,10 +107,16 @@ def _layer(layer: LayerRecord, mapping: Mapping[sympy.Symbol, Expr], d: Derivati
         layer, input_shape=_shape(layer.input_shape, mapping),
         input_shapes=tuple(_shape(s, mapping) for s in layer.input_shapes),
         output_shape=_shape(layer.output_shape, mapping), weights=weights,
+        results=_several(layer.results, mapping) if layer.results is not None else None,
         requires=tuple(requires), call=_call(layer.call, mapping) if layer.call else None,
         tied=tuple(replace(t, weight=replace(t.weight, shape=_shape(t.weight.shape, mapping)))
                    for t in layer.tied)),
         d.source)
+
+
+def _several(results: Several, mapping: Mapping[sympy.Symbol, Expr]) -> Several:
+    return Several(tuple(_several(item, mapping) if isinstance(item, Several) else
+                         _shape(item, mapping) for item in results.items))
 
 
 def _call(call: LayerCall, mapping: Mapping[sympy.Symbol, Expr]) -> LayerCall:

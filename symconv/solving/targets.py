@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr, Integer
 
-from ..derivation.model import Derivation
+from ..derivation.model import Derivation, LayerRecord
 from ..errors import SymconvError, did_you_mean
 from ..maths import extent
 from ..maths.integers import compile_form
@@ -26,6 +26,29 @@ class Target:
     value: object
     layer: str | None = None  # None: the network's output / total
 
+    def __post_init__(self) -> None:
+        """The API's targets checked as the CLI's are (SC303), not left to fail inside."""
+        counts = ("params", "max-params", "min-params")
+        if self.kind not in (*counts, "shape", "equal"):
+            raise SymconvError("SC303", f"unknown target kind {self.kind!r}", None,
+                               hint="one of 'shape', 'params', 'max-params', 'min-params', "
+                               "'equal'")
+        if self.kind in counts and (isinstance(self.value, bool) or not isinstance(
+                self.value, int) or self.value < 0):
+            raise SymconvError("SC303", f"a {self.kind} target is a whole number ≥ 0, not "
+                               f"{self.value!r}", None)
+        if self.kind == "shape" and (not isinstance(self.value, tuple) or not all(
+                v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+                for v in self.value)):
+            raise SymconvError("SC303", "a shape target is a tuple of whole numbers ≥ 0 and "
+                               f"None (any extent), not {self.value!r}", None,
+                               hint="e.g. Target('shape', (13, 13, None))")
+        if self.kind == "equal" and not isinstance(self.value, str):
+            raise SymconvError("SC303", f"an equal target names a layer, not {self.value!r}",
+                               None)
+        if self.layer is not None and not isinstance(self.layer, str):
+            raise SymconvError("SC303", f"a target's layer is a name, not {self.layer!r}", None)
+
     def describe(self) -> str:
         where = f"layer '{self.layer}'" if self.layer else "the network"
         if self.kind == "shape":
@@ -37,14 +60,34 @@ class Target:
         return f"{where} parameters {words} {self.value:,}"  # type: ignore[str-format]
 
 
+def _one_pass(d: Derivation, layer: str, values: Sequence[Expr]) -> None:
+    """A layer inside a repeat of symbolic count has one shape (or count) per pass when they
+    hold the pass: no single value to solve for."""
+    passes = {r.steps for r in d.repeats if r.steps is not None}
+    if any(e.free_symbols & passes for e in values):
+        counts = ", ".join(sorted({str(r.count) for r in d.repeats}))
+        raise SymconvError("SC303", f"layer '{layer}' is inside a repeat of symbolic count: "
+                           "it has a different value at each pass", None, d.source,
+                           hint=f"target the network's output, or fix the count (--subs, e.g. "
+                           f"{counts.split(', ')[0]}=3) and name one pass's layer (`symconv "
+                           "derive` with the same --subs lists them)")
+
+
 def shape_of(d: Derivation, layer: str | None) -> tuple[Expr, ...]:
     if layer is None:
         return d.output_shape
     for block in d.blocks:
         if block.name == layer:
+            _one_pass(d, layer, block.output_shape)
             return block.output_shape
+    shape = _record(d, layer).output_shape
+    _one_pass(d, layer, shape)
+    return shape
+
+
+def _record(d: Derivation, layer: str) -> LayerRecord:
     try:
-        return d.layer(layer).output_shape
+        return d.layer(layer)
     except KeyError:
         names = [r.name for r in d.layers] + [b.name for b in d.blocks]
         raise SymconvError("SC303", f"no layer named '{layer}'", None, d.source,
@@ -57,9 +100,11 @@ def params_of(d: Derivation, layer: str | None) -> Expr:
         return d.params
     for block in d.blocks:
         if block.name == layer:
+            _one_pass(d, layer, (d.subtotal(block),))
             return d.subtotal(block)
-    shape_of(d, layer)  # the error for an unknown name
-    return d.layer(layer).params
+    params = _record(d, layer).params
+    _one_pass(d, layer, (params,))
+    return params
 
 
 def compared(d: Derivation, target: Target) -> list[Expr]:
