@@ -105,3 +105,12 @@ def test_the_other_framework_counts_the_same(need_torch: None, need_keras: None)
     keras = keras_facts("Dense", [10], {}, (64,))
     assert (f"The other framework counts the same {keras['params']:,}: Keras's Dense kernel "
             f"{keras['weights']['kernel']} and bias (10,).") in out
+
+
+def test_explain_lists_every_result_of_a_call() -> None:
+    """torch's LSTM gives (output, (h_n, c_n)); h_n and c_n have their batch second."""
+    text = ("convention torch\ninput (7, 3)\nout, (h, c) = LSTM(3, 6, num_layers=2, "
+            "batch_first=True)(input)\ny = Linear(6, 2)(h[-1])\n")
+    out = render_explain(symconv.derive(text))
+    assert "Gives 3 tensors (batch axis shown), nested as the framework nests them: " \
+           "(N, 7, 6), (2, N, 6), (2, N, 6)" in out

@@ -14,7 +14,7 @@ import sympy
 
 from ..errors import Span, SymconvError, did_you_mean
 from ..language import ir
-from ..language.values import Arg, Deferred, ListValue, evaluate, position
+from ..language.values import Arg, evaluate, position
 from ..layers import REGISTRY, Call, LayerSpec
 from ..layers.base import REQUIRED, SubLayer
 from ..maths import symbols
@@ -32,7 +32,6 @@ from .binding import (
     declared_sizes,
     input_shape,
     lookup,
-    snake_case,
 )
 from .domains import DEFAULT, Domain, Uses, check_value
 from .frames import (
@@ -44,16 +43,15 @@ from .frames import (
     bind_block_inputs,
     bounded_output,
     flat,
-    given_name,
     grouped,
     results,
     not_a_tensor,
     same_weights,
     tensor_arguments,
 )
-from . import parameters, repeat
+from . import arguments, parameters, repeat
 from .unpacking import bind_values, is_value, method_spec, refuse_several, unpack
-from .model import BlockRecord, Derivation, LayerCall, LayerRecord, RepeatRecord, Shape
+from .model import BlockRecord, Derivation, LayerRecord, RepeatRecord, Shape
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
 # bodies open at once, counting into the blocks called: each is a Python call, so 64 blocks of
@@ -360,7 +358,7 @@ class Deriver:
         self.budget.application(span)
         check_arity(spec, len(tensors), span)
         if name is None:
-            self.reserve_sublayer_names(args)
+            arguments.reserve_names(self, args)
             name = self.namer.layer(spec, args.get("name"), span, frame)
         shapes = tuple(t.shape for t in tensors)
         ctx = Call(spec, name, shapes, args, span, self.sublayer, self.recorded,
@@ -380,7 +378,7 @@ class Deriver:
         tied: tuple = ()  # type: ignore[type-arg]
         if tie is not None:
             weights, tied = parameters.tie(self, weights, tie, ctx, frame)
-        call = self.layer_call(spec, args, positional, method)
+        call = arguments.layer_call(self, spec, args, positional, method)
         record = LayerRecord(name, spec.type, span, shapes[0] if shapes else (), out.shape,
                              weights, tuple(ctx.requires), out.notes, shapes, frame.path, shares,
                              call, tuple(t.node for t in tensors), tuple(ctx.warnings), tied,
@@ -401,62 +399,9 @@ class Deriver:
         return self.apply(shared.spec, shared.args, span, tensors, frame, name=shared.name,
                           shared=shared, positional=shared.positional)
 
-    def layer_call(self, spec: LayerSpec, args: Mapping[str, Arg], positional: int,
-                   method: bool = False) -> LayerCall:
-        """The call as written, for `symconv verify`; a layer given as an argument becomes a
-        LayerCall of its own (bound in the scope it was written in)."""
-        return LayerCall(spec.type, tuple((k, self.plain(a)) for k, a in args.items()),
-                         positional, method)
-
-    def plain(self, arg: Arg) -> object:
-        value = arg.value
-        if isinstance(value, ListValue):
-            return ListValue(self.plain(a) for a in value)
-        if isinstance(value, tuple):
-            return tuple(self.plain(a) for a in value)
-        if isinstance(value, Deferred) and isinstance(value.call.func, ir.Name):
-            call = value.call
-            spec = self.spec(call.func.id, call.func.span)  # type: ignore[union-attr]
-            args = self.bind(spec, call, Frame(dict(value.scope)))
-            return self.layer_call(spec, args, len(call.positional))
-        return value
-
     def sublayer(self, arg: Arg, shape: Shape, wrapper: Call) -> SubLayer:
-        """Call.sublayer's hook: derive a layer given as an argument on `shape`."""
-        value = arg.value
-        if not (isinstance(value, Deferred) and isinstance(value.call.func, ir.Name)
-                and value.call.func.id in REGISTRY[self.convention]):
-            raise wrapper.fail("expects a layer here, e.g. LSTM(8)", code="SC104")
-        call = value.call
-        spec = self.spec(call.func.id, call.func.span)  # type: ignore[union-attr]
-        args = self.bind(spec, call, Frame(dict(value.scope)))
-        name = given_name(args) or self.reserved.get(id(call)) or snake_case(spec.type)
-        ctx = Call(spec, name, (shape,), args, call.span, self.sublayer)
-        out = spec.fn(ctx)
-        self.seen.call(ctx, args, note=False)
-        if self.convention == "keras" and ctx.given("trainable") and not ctx.flag("trainable"):
-            out = replace(out, weights=tuple(replace(w, trainable=False) for w in out.weights))
-        return SubLayer(spec.type, name, out, tuple(ctx.requires))
-
-    def reserve_sublayer_names(self, args: Mapping[str, Arg]) -> None:
-        """Keras names a layer when it is made, so `Bidirectional(LSTM(8))` names the LSTM
-        first ('lstm', then 'bidirectional')."""
-        if self.convention != "keras":
-            return
-        for arg in args.values():
-            if isinstance(arg.value, Deferred):
-                self.reserve(arg.value.call)
-
-    def reserve(self, call: ir.CallExpr) -> None:
-        """A layer written as an argument, and the layers written inside it, innermost first
-        (Python makes `TimeDistributed(TimeDistributed(Dense(2)))`'s Dense first)."""
-        if not (isinstance(call.func, ir.Name) and call.func.id in REGISTRY["keras"]):
-            return
-        for value in (*call.positional, *(kw.value for kw in call.keywords)):
-            if isinstance(value, ir.CallExpr):
-                self.reserve(value)
-        if not any(kw.name == "name" for kw in call.keywords):
-            self.reserved[id(call)] = self.namer.keras_auto(call.func.id)
+        """Call.sublayer's hook: a layer given as an argument (arguments.py)."""
+        return arguments.sublayer(self, arg, shape, wrapper)
 
     # -- blocks ----------------------------------------------------------------------------
     def block(self, block: ir.Block, call: ir.CallExpr, tensors: list[Tensor] | None,

@@ -3,7 +3,6 @@ activations, BatchNormNd. Formulas from the torch.nn documentation (torch 2.13).
 
 from __future__ import annotations
 
-import sympy
 from sympy import Integer
 
 from .base import Call, LayerOutput, Param, Weight, register

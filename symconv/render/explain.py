@@ -21,6 +21,7 @@ from ..errors import SymconvError, did_you_mean
 from ..escapes import visible_lines
 from ..layers import REGISTRY
 from ..maths.printing import pretty
+from .common import shape_cell
 
 Lines = list[str]
 
@@ -290,6 +291,16 @@ def _shape(shape: tuple[Expr, ...]) -> str:
     return "(" + ", ".join(pretty(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def _several(d: Derivation, record: LayerRecord) -> Lines:
+    """A call giving several tensors: all of them, the batch shown where it is not first."""
+    if record.results is None:
+        return []
+    axes = record.batch_axes or (0,) * len(record.outputs)
+    shown = ", ".join(shape_cell(s, d.convention, axis=a) for s, a in zip(record.outputs, axes))
+    return [f"  Gives {len(record.outputs)} tensors (batch axis shown), nested as the framework "
+            f"nests them: {shown} (the first is what a layer written after it takes)."]
+
+
 def _free_parameter(d: Derivation, record: LayerRecord) -> Lines:
     """A `parameter` statement: one weight of its whole shape, counted here, once."""
     (w,) = record.weights
@@ -312,7 +323,7 @@ def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
     source = d.source.line(record.span.line).strip()
     ins = " and ".join(_shape(s) for s in record.input_shapes) or "()"
     lines = [f"{record.name} ({record.type}), line {record.span.line}: {source}",
-             f"  {ins} → {_shape(record.output_shape)}"]
+             f"  {ins} → {_shape(record.output_shape)}"] + _several(d, record)
     times = ([f"  Applied {_v(record.times)} times (a repeat of symbolic count); the counts "
               "below are one application's, the totals count them all."]
              if record.times != 1 else [])  # one pass of a symbolic repeat, named as the first

@@ -17,7 +17,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from fractions import Fraction
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +28,7 @@ from ..errors import SymconvError, did_you_mean
 from ..maths.integers import compile_form
 from . import roots
 from .invert import closed_form
+from .separable import joined
 from .substitute import substitute
 from .targets import Target, compared, measure, relations_of
 
@@ -206,7 +206,7 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
         values = [x for x in range(low, high + 1) if all(f((x,)) for f in unary)]
         domains.append(sorted(values, key=lambda x, k=result.kinds[name]: _usual_order(k, x)))
     joint = [c for c in conditions if len(c.free_symbols) != 1 or c is sympy.false]
-    combos = _joined(joint, syms, domains)
+    combos = joined(joint, syms, domains, MAX_CANDIDATES)
     total = len(combos) if combos is not None else math.prod(len(v) for v in domains)
     if total > MAX_CANDIDATES:
         raise _too_many(total, names[0], known)
@@ -272,65 +272,6 @@ def _widened(span: tuple[int, int], condition: sympy.Basic | None,
 
 _MIRRORED = {sympy.Eq: sympy.Eq, sympy.Le: sympy.Ge, sympy.Lt: sympy.Gt, sympy.Ge: sympy.Le,
              sympy.Gt: sympy.Lt}
-
-
-def _joined(joint: Sequence[sympy.Basic], syms: Sequence[sympy.Symbol],
-            domains: Sequence[Sequence[int]]) -> list[tuple[int, ...]] | None:
-    """The candidates of an equation ``c·f₁(x₁)·…·fₙ(xₙ) = N`` whose factors each depend on
-    one unknown (Flatten's C·⌊…H…⌋·⌊…W…⌋ = 1,600), found by tabulating each factor over its
-    domain and joining on the product, in the domains' order; None when no joint condition
-    has that form. Other conditions are checked afterwards."""
-    for condition in joint:
-        split = _separable(condition, syms)
-        if split is None:
-            continue
-        constant, factors, total = split
-        tables = []
-        for sym, values in zip(syms, domains):
-            fn = compile_form(factors.get(sym, Integer(1)), [sym])
-            tables.append([(x, fn((x,))) for x in values])
-        out: list[tuple[int, ...]] = []
-        _join(tables, 0, Fraction(total) / constant, (), out)
-        return out
-    return None
-
-
-def _join(tables: list[list[tuple[int, object]]], i: int, need: Fraction,
-          prefix: tuple[int, ...], out: list[tuple[int, ...]]) -> None:
-    if i == len(tables):
-        if need == 1:
-            out.append(prefix)
-        return
-    for x, value in tables[i]:
-        if value != 0 and (i < len(tables) - 1 or value == need):
-            _join(tables, i + 1, need / Fraction(value), prefix + (x,), out)  # type: ignore[arg-type]
-        if len(out) > MAX_CANDIDATES:
-            return
-
-
-def _separable(condition: sympy.Basic, syms: Sequence[sympy.Symbol]):  # type: ignore[no-untyped-def]
-    """(c, {x: f(x)}, N) for ``c·∏f(x) = N`` with N ≠ 0 a number, else None."""
-    if not isinstance(condition, sympy.Eq):
-        return None
-    lhs, rhs = condition.lhs, condition.rhs
-    if lhs.is_number:
-        lhs, rhs = rhs, lhs
-    if not rhs.is_Integer or rhs == 0:
-        return None
-    constant, factors = Integer(1), {}
-    for factor in sympy.Mul.make_args(lhs):
-        used = [x for x in syms if x in factor.free_symbols]
-        if not used:
-            if not factor.is_number:
-                return None
-            constant *= factor
-        elif len(used) == 1:
-            factors[used[0]] = factors.get(used[0], Integer(1)) * factor
-        else:
-            return None
-    if len(factors) < 2 or not constant.is_Rational:
-        return None
-    return Fraction(int(constant.p), int(constant.q)), factors, int(rhs)
 
 
 def _too_many(count: int, name: str, known: Derivation) -> SymconvError:
