@@ -93,9 +93,10 @@ def derive_source(source: Source, subs: Mapping[str, int] | None = None) -> Deri
         try:
             derivation = derive_program(program)
         except SymconvError as err:
-            if err.code != "SC112" or subs is None:
+            if err.code not in ("SC104", "SC112") or subs is None:
                 raise
-            # a repeat whose symbolic count has no closed form: with the sizes given, unrolled
+            # a repeat whose symbolic count has no closed form, or a size where a layer needs
+            # a number (LSTM's num_layers=nl): with the sizes given, derived with numbers
             return derive_program(program, dict(subs), domains=_guessed_domains(program))
         if subs is not None:
             derivation = substitute(derivation, subs)

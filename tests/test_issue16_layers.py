@@ -423,3 +423,22 @@ def test_conv_lstm_macs_by_hand() -> None:
 
     d = symconv.derive("convention keras\ninput (5, 8, 9, 2)\nConvLSTM2D(4, 3)\n")
     assert macs.total(d, macs.PRESETS["weights"]) == 5 * 42 * (288 + 576)
+
+
+def test_a_size_a_layer_needs_as_a_number_is_taken_from_subs(need_torch: None) -> None:
+    """LSTM's num_layers names its weights (weight_ih_l1, …), so a symbolic count is refused;
+    with `--subs` (or the declared default) the network is derived with the number, as verify
+    derives it. Counts from torch."""
+    import torch
+
+    text = ("convention torch\nsizes L, F = 8, Hd = 16, nl = 2\ninput x: (L, F)\n"
+            "out = LSTM(F, Hd, num_layers=nl, batch_first=True)(x)\n")
+    with pytest.raises(symconv.SymconvError) as err:
+        symconv.derive(text)
+    assert err.value.code == "SC104" and "num_layers" in err.value.message
+    for nl in (2, 3):
+        d = symconv.derive(text, {"L": 5, "nl": nl})
+        module = torch.nn.LSTM(8, 16, num_layers=nl, batch_first=True)
+        assert int(d.params) == sum(p.numel() for p in module.parameters())
+    assert int(symconv.derive(text, {"L": 5}).params) == sum(
+        p.numel() for p in torch.nn.LSTM(8, 16, num_layers=2).parameters())

@@ -529,3 +529,19 @@ def test_parameter_statement_errors(name: str) -> None:
 def test_negative_extent_is_refused_by_torch() -> None:
     with pytest.raises(RuntimeError):
         nn.Parameter(torch.zeros(3, -1))
+
+
+@pytest.mark.parametrize("text,code,phrase", [
+    ("convention torch\nsizes L, d = 8, n\ninput x: (L, d)\nrepeat n:\n"
+     "    parameter scale: (d,)\n    x = x * scale\n", "SC112", "every pass would make"),
+    ("convention torch\nsizes L, d = 8, n\ninput x: (L, d)\nrepeat n:\n    Linear(d, d)\n"
+     "Linear(d, d, tie=\"0\")\n", "SC113", "no one weight to tie to"),
+], ids=["parameter_in_symbolic_repeat", "tie_into_symbolic_repeat"])
+def test_what_a_symbolic_repeat_cannot_name(text: str, code: str, phrase: str) -> None:
+    """Unrolled, the first makes 'scale' twice (SC107) and the second has nothing to tie to at
+    n = 0: the closed form must refuse them too (once derived, and solved to n = 0)."""
+    with pytest.raises(SymconvError) as err:
+        symconv.derive(text)
+    assert err.value.code == code and phrase in err.value.message
+    with pytest.raises(SymconvError):
+        symconv.derive(text, {"n": 2 if code == "SC112" else 0, "L": 3})

@@ -107,7 +107,28 @@ STRIDED = {
     "nested_in_stride": "convention torch\nsizes n, m, H\ninput (4, H)\nrepeat n:\n"
                         "    Conv1d(4, 4, 3, 2, 1)\n    repeat m:\n        Conv1d(4, 4, 1)\n"
                         "        ReLU()\nFlatten()\n",
+    # the carried tensor named in the body (`x = f(x)`): once refused, "X becomes H + 1"
+    "named_pad": "convention torch\nsizes n, H, W\ninput x: (8, H, W)\nrepeat n:\n"
+                 "    x = ZeroPad2d((0, 0, 0, 1))(x)\nFlatten()\n",
+    "named_two_names": "convention torch\nsizes n, H, W\ninput x: (8, H, W)\nrepeat n:\n"
+                       "    y = ZeroPad2d(1)(x)\n    x = Conv2d(8, 8, 3, stride=2)(y)\n"
+                       "Flatten()\n",
 }
+
+# a DenseNet dense block of symbolic depth: the channels grow by 8 each pass (X ↦ X + 8), the
+# layers' widths written in the loop index (torchvision's _DenseLayer, growth rate 8)
+DENSE_BLOCK = """convention torch
+sizes n, c = 16, H, W
+input x: (c, H, W)
+repeat n as i:
+    y = BatchNorm2d(c + i * 8)(x)
+    y = ReLU()(y)
+    y = Conv2d(c + i * 8, 8, 3, padding=1, bias=False)(y)
+    x = cat((x, y), dim=1)
+AdaptiveAvgPool2d(1)
+Flatten()
+Linear(c + n * 8, 10)
+"""
 
 BLOCK_COUNTS = """convention torch
 sizes n, c = 8, H
@@ -203,6 +224,34 @@ def test_stride_stacks_equal_unrolling(name: str) -> None:
         checked += unrolled is not None
     assert checked > 20
 
+
+
+def test_dense_block_of_symbolic_depth() -> None:
+    """Equal to the unrolled network for n = 0..12, and to torch's own module at n = 3."""
+    d = _closed(DENSE_BLOCK)
+    for point in _points(d, [3, 8]):
+        assert _at(d, point) == _unrolled(DENSE_BLOCK, point), point
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    class Dense(nn.Module):
+        def __init__(self, n: int, c: int) -> None:
+            super().__init__()
+            self.layers = nn.ModuleList(
+                nn.Sequential(nn.BatchNorm2d(c + 8 * i), nn.ReLU(),
+                              nn.Conv2d(c + 8 * i, 8, 3, padding=1, bias=False))
+                for i in range(n))
+            self.fc = nn.Linear(c + 8 * n, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            for layer in self.layers:
+                x = torch.cat((x, layer(x)), dim=1)
+            return self.fc(x.mean((2, 3)))
+
+    model = Dense(3, 16)
+    at = _at(d, {"n": 3, "c": 16, "H": 8, "W": 8})
+    assert at is not None and at["params"] == sum(p.numel() for p in model.parameters())
+    assert at["buffers"] == sum(b.numel() for b in model.buffers())
 
 def test_symbolic_transformer_total_is_the_per_layer_formula() -> None:
     """n·P_block + the head, P_block by hand: attention 4d² + 4d, feed-forward 2·d·ff + ff + d,

@@ -343,10 +343,16 @@ ATTENTION_NET = (  # every layer feeds the last: fvcore's trace drops what does 
 SIZES = [{"L": 2, "S": 3, "d": 4, "e": 5}, {"L": 7, "S": 1, "d": 3, "e": 2}]
 
 
+# the softmax as the tensor's method: Tensor.softmax, which ptflops does not patch
+METHOD_NET = ATTENTION_NET.replace("softmax(scores, -1)", "scores.softmax(-1)")
+
+
+@pytest.mark.parametrize("net", [ATTENTION_NET, METHOD_NET], ids=["function", "method"])
 @pytest.mark.parametrize("sizes", SIZES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()))
-def test_macs_against_ptflops_and_fvcore(sizes: dict[str, int]) -> None:
+def test_macs_against_ptflops_and_fvcore(sizes: dict[str, int], net: str) -> None:
     """ptflops and fvcore count each matmul as ∏a·b[-1] and neither sees inside
-    scaled_dot_product_attention; ptflops counts F.softmax once per element."""
+    scaled_dot_product_attention; ptflops counts F.softmax once per element, and not the
+    tensor method softmax."""
     pytest.importorskip("ptflops")
     pytest.importorskip("fvcore")
     from analysis_torch import fvcore_flops, ptflops_macs
@@ -354,7 +360,7 @@ def test_macs_against_ptflops_and_fvcore(sizes: dict[str, int]) -> None:
     import symconv
     from symconv.analysis import macs
 
-    d = symconv.derive(ATTENTION_NET, subs=sizes)
+    d = symconv.derive(net, subs=sizes)
     assert int(macs.total(d, macs.PRESETS["ptflops"])) == ptflops_macs(d)
     assert int(macs.total(d, macs.PRESETS["fvcore"])) == fvcore_flops(d)
 

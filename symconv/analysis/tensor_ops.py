@@ -37,8 +37,11 @@ def _attention(record: LayerRecord) -> tuple[Op, ...]:
 
 
 def _softmax(record: LayerRecord) -> tuple[Op, ...]:
-    """softmax (F.softmax / keras.ops.softmax) on ∏out elements."""
-    return (Activation("softmax", numel(record.output_shape)),)
+    """softmax (F.softmax / keras.ops.softmax) on ∏out elements. Written as the tensor's method,
+    `x.softmax(-1)`, torch runs Tensor.softmax, which ptflops does not patch (it patches
+    F.softmax): 'bound', as a function it cannot see."""
+    method = record.call is not None and record.call.method
+    return (Activation("softmax", numel(record.output_shape), via="bound" if method else "module"),)
 
 
 handles("torch", "matmul")(_matmul)

@@ -186,9 +186,14 @@ class Namer:
 
 def counted(index: object) -> str:
     """A counter in a name: a number, or, past a symbolic repeat, its formula in braces
-    (`{n + 2}`; the number it stands for when n is substituted)."""
-    return str(index) if isinstance(index, int) or getattr(index, "is_Integer", False) \
-        else "{" + str(index) + "}"
+    (`{n + 2}`, `{⌊n/2⌋ + 1}`; the number it stands for when n is substituted)."""
+    if isinstance(index, int) or getattr(index, "is_Integer", False):
+        return str(index)
+    if isinstance(index, sympy.Expr) and not index.is_polynomial():
+        from ..maths.printing import pretty  # ⌊n/2⌋, n mod 3, max(2, n) as the table writes
+
+        return "{" + pretty(index) + "}"
+    return "{" + str(index) + "}"
 
 
 def name_value(given: Arg) -> str:

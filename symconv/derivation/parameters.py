@@ -98,6 +98,11 @@ def declare(deriver: Deriver, statement: ir.Parameter, frame: Frame) -> None:
     shape = deriver.memo(statement, frame.values, lambda: shape_of(statement.shape, frame.values))
     flag = trainable(statement, deriver.convention, frame.values)
     deriver.seen.input(shape, statement.span)
+    if deriver.namer.symbolic:  # every pass would make `scale` again (inside a block: h.0.scale)
+        raise SymconvError("SC112", f"parameter '{statement.name}' is made directly in a repeat "
+                           "of symbolic count: every pass would make one of that name",
+                           statement.span, hint="make it inside a block the repeat applies "
+                           "(its instances are named per pass), or give the repeat a number")
     name = deriver.namer.take(SEPARATOR[deriver.convention].join((*frame.path, statement.name)),
                               statement.span)
     weight = Weight(statement.name, shape, trainable=flag)
@@ -186,6 +191,12 @@ def owner(deriver: Deriver, keyword: ir.Keyword, frame: Frame) -> LayerRecord:
                     raise SymconvError("SC113", f"{record.type} '{record.name}' has no weight "
                                        "to tie to", keyword.value.span,
                                        hint=_weighted_hint(deriver, wanted))
+                if record.times != 1:  # one weight per pass, and none when the count is 0
+                    raise SymconvError("SC113", f"'{record.name}' is inside a repeat of "
+                                       f"symbolic count ({record.times} passes): there is no "
+                                       "one weight to tie to", keyword.value.span,
+                                       hint="tie to a layer outside the repeat, or give the "
+                                       "repeat a number")
                 return record
     raise SymconvError("SC113", f"no layer '{wanted}' made before this one to tie to",
                        keyword.value.span, hint=_weighted_hint(deriver, wanted))

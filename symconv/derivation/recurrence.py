@@ -115,6 +115,11 @@ def step_conditions(r: Requirement, xs: set[sympy.Symbol], at_k: Mapping[sympy.S
     held = cond.free_symbols & (xs | {k})
     if not held:
         return (r,)
+    at_pass_k = cond.xreplace(at_k)  # DenseNet's BatchNorm2d(c + 8·i) on X_i = c + 8·i: true
+    if at_pass_k is sympy.true:
+        return ()
+    if not at_pass_k.free_symbols & (xs | {k}):
+        return (replace(r, condition=sympy.Or(sympy.Eq(count, 0), at_pass_k)),)
     if len(held) > 1 or not _monotone_condition(cond, held):  # type: ignore[arg-type]
         raise SymconvError("SC112", f"a condition of a layer inside the repeat, {cond}, is not "
                            "monotone in one thing that changes from pass to pass, so it cannot "

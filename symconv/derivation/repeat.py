@@ -324,10 +324,15 @@ def recurrence(d: Deriver, statement: ir.Repeat, frame: Frame, entry: Tensor,
     fresh = {j: sympy.Symbol(f"X{j}_", integer=True, positive=True) for j in changed}
     shape = tuple(fresh.get(j, e) for j, e in enumerate(entry.shape))
     first, inner = len(d.records), len(d.repeat_records)
-    frame.current = Tensor(shape, entry.origin, entry.node)
+    carried = Tensor(shape, entry.origin, entry.node, entry.batched, None, entry.batch_axis)
+    frame.current = carried
+    named = [name for name, t in frame.tensors.items() if t is entry]  # `x = f(x)` reads x
+    frame.tensors.update({name: carried for name in named})
     if index is not None:
         frame.values = {**frame.values, statement.index.id: index}  # type: ignore[union-attr]
     d.body(statement.body, frame)
+    # a name the body did not bind again is the entry after the repeat, not pass k's input
+    frame.tensors.update({name: entry for name in named if frame.tensors.get(name) is carried})
     out = frame.current.shape  # type: ignore[union-attr]
     maps: dict[int, Affine] = {}
     for j, x in fresh.items():
@@ -359,9 +364,10 @@ def recurrence(d: Deriver, statement: ir.Repeat, frame: Frame, entry: Tensor,
 
 
 def step_symbol(d: Deriver) -> sympy.Symbol:
-    """The pass index k of a recurrence's records (0 ≤ k ≤ n − 1), named apart from the sizes."""
+    """The pass index k of a recurrence's records (0 ≤ k ≤ n − 1), named apart from the sizes
+    by another letter (`k_` would print as k in LaTeX, beside a size k)."""
     taken = {str(s) for s in d.globals}
-    name = next(c for c in ("k", "k_", "k__", "pass_k") if c not in taken)
+    name = next((c for c in ("k", "j", "p", "q", "t", "u", "v") if c not in taken), "pass_k")
     return sympy.Symbol(name, integer=True, nonnegative=True)
 
 

@@ -56,7 +56,7 @@ def torch_apply(call: LayerCall, tensors: list[Any], batch: int) -> Any:
     import torch.nn.functional as F
 
     args, kwargs = _split(call, batch)
-    if call.type in TORCH_METHODS:
+    if call.type in TORCH_METHODS or call.method:  # `x.softmax(-1)`: Tensor.softmax, as written
         return getattr(tensors[0], call.type)(*tensors[1:], *args, **kwargs)
     fn = {"flatten": torch.flatten, "matmul": torch.matmul, "softmax": F.softmax,
           "scaled_dot_product_attention": F.scaled_dot_product_attention}[call.type]
@@ -69,7 +69,7 @@ def torch_text(call: LayerCall, tensors: list[str], literal: Any, batch: str) ->
     args, kwargs = _split(call, _Code(batch))
     items = [_code(a, literal) for a in args] + [f"{k}={_code(v, literal)}"
                                                  for k, v in kwargs.items()]
-    if call.type in TORCH_METHODS:
+    if call.type in TORCH_METHODS or call.method:
         return f"{tensors[0]}.{call.type}({', '.join(tensors[1:] + items)})"
     return f"{TORCH_FUNCTIONS[call.type]}({', '.join(tensors + items)})"
 

@@ -44,7 +44,7 @@ def times_text(row: LayerRecord | BlockRecord, fmt=pretty) -> str:  # type: igno
     if row.times == 1:
         return ""
     text = fmt(row.times)
-    return f" × ({text})" if isinstance(row.times, sympy.Add) else f" × {text}"
+    return f" × ({text})" if isinstance(row.times, (sympy.Add, sympy.Mod)) else f" × {text}"
 
 
 def row_counts(d: Derivation, row: LayerRecord | BlockRecord) -> tuple[Expr, Expr]:
@@ -113,10 +113,24 @@ def note_lines(d: Derivation, name: Callable[[str], str] = str) -> list[str]:
             names = where.setdefault(note, [])
             if layer.name not in names:
                 names.append(layer.name)
-    lines = []
+    lines = pass_lines(d)
     for note, names in where.items():
         more = f" and {len(names) - 1} more" if len(names) > 1 else ""
         lines.append(f"{name(names[0])}{more}: {note}")
+    return lines
+
+
+def pass_lines(d: Derivation, fmt=pretty) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the pass symbol of each symbolic repeat stands for: the rows of its body show
+    pass k (k, or the loop index `as i`), 0 ≤ k ≤ n − 1."""
+    lines = []
+    for r in d.repeats:
+        step = r.steps if r.steps is not None else (
+            sympy.Symbol(r.index) if r.index is not None else None)
+        if step is not None:
+            k = fmt(step)
+            lines.append(f"{k}: the pass of the repeat on line {r.span.line}, from 0 to "
+                         f"{fmt(r.count - 1)} (its rows show pass {k})")
     return lines
 
 

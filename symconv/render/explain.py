@@ -21,7 +21,7 @@ from ..errors import SymconvError, did_you_mean
 from ..escapes import visible_lines
 from ..layers import REGISTRY
 from ..maths.printing import pretty
-from .common import shape_cell
+from .common import pass_lines, shape_cell
 
 Lines = list[str]
 
@@ -369,4 +369,6 @@ def render_explain(d: Derivation, layer: str | None = None) -> str:
     total = (f"Total: {_v(d.params)} parameters ({_v(d.trainable)} trainable, "
              f"{_v(d.non_trainable)} non-trainable)" + (
                  f", and {_v(d.buffers)} buffers" if d.convention == "torch" else "") + ".")
-    return visible_lines("\n\n".join([head, *blocks, total]) + "\n")
+    passes = "\n".join(pass_lines(d))
+    return visible_lines("\n\n".join([head, *blocks, total, *([passes] if passes else [])])
+                         + "\n")

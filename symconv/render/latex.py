@@ -13,11 +13,11 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer
 
-from ..derivation.model import Derivation
+from ..derivation.model import Derivation, LayerRecord
 from ..escapes import visible
 from ..maths.printing import latex
 from .columns import Column, columns, field_text, footer
-from .common import row_counts
+from .common import pass_lines, row_counts, several_shown
 from .options import DEFAULT, Options
 
 _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
@@ -44,7 +44,7 @@ def _label(name: str, type_: str, times: Expr = Integer(1)) -> str:
     if times == 1:
         return label
     count = latex(times)
-    count = rf"\left({count}\right)" if isinstance(times, sympy.Add) else count
+    count = rf"\left({count}\right)" if isinstance(times, (sympy.Add, sympy.Mod)) else count
     return label + rf"\ \ensuremath{{\times {count}}}"
 
 
@@ -55,8 +55,19 @@ def _tied(layer: object) -> str:
                    for t in tied)
 
 
+def _outputs(d: Derivation, row: object) -> str:
+    """The output shape; every output of a call giving several whose later ones are used (the
+    batch, omitted as everywhere, written as N where it is not first: torch's h_n)."""
+    if not isinstance(row, LayerRecord) or not several_shown(d, row):
+        return _shape(row.output_shape)  # type: ignore[attr-defined]
+    axes = row.batch_axes or (0,) * len(row.outputs)
+    shapes = [_shape(s) if a == 0 else _shape((*s[:a], sympy.Symbol("N"), *s[a:]))
+              for s, a in zip(row.outputs, axes)]
+    return r"\left[" + r",\ ".join(shapes) + r"\right]"
+
+
 def _expanded(d: Derivation) -> list[str]:
-    return [rf"  {_label(layer.name, layer.type, layer.times)} &:\ {_shape(layer.output_shape)}"
+    return [rf"  {_label(layer.name, layer.type, layer.times)} &:\ {_outputs(d, layer)}"
             rf" && P = {latex(layer.params)}{_tied(layer)}" for layer in d.layers]
 
 
@@ -140,7 +151,7 @@ def _table(d: Derivation, options: Options) -> list[str]:
                       + [escape(c.header) for c in extra]) + r" \\"
     body = []
     for i, row in enumerate(rows):
-        cells = [_label(row.name, row.type, row.times), f"${_shape(row.output_shape)}$",
+        cells = [_label(row.name, row.type, row.times), f"${_outputs(d, row)}$",
                  f"${latex(row_counts(d, row)[0])}{_tied(row)}$"] + [
                      _cell(c, c.values[i]) for c in extra]
         body.append(" & ".join(cells) + r" \\")
@@ -180,6 +191,9 @@ def render_latex(d: Derivation, options: Options = DEFAULT) -> str:
     conditions = _conditions(d)
     if conditions:
         body += ["", *conditions]
+    passes = pass_lines(d, lambda e: f"${latex(e)}$")
+    if passes:
+        body += ["", r"\noindent " + r"\\ ".join(passes)]
     if not options.standalone:
         return "\n".join([f"% symconv: {name} ({d.convention} convention)",
                           r"% needs \usepackage{amsmath,booktabs,longtable}", *body]) + "\n"
