@@ -10,7 +10,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import Source, Span, SymconvError
-from . import ir, syntax
+from . import chunks, ir, syntax
 
 
 @lru_cache(maxsize=1)
@@ -310,8 +310,12 @@ def parse(source: Source) -> ir.Program:
     """Parse `source` into a Program. Raises SymconvError (SC100) on a syntax error."""
     parser = _parser()
     text = source.text.lstrip("\ufeff")
+    text = text if text.endswith("\n") else text + "\n"
+    statements = chunks.statements(text, parser.parse)
+    if statements is not None:
+        return _assemble(statements, source)
     try:
-        statements = parser.parse(text if text.endswith("\n") else text + "\n")
+        statements = parser.parse(text)
     except UnexpectedInput as err:
         raise _syntax_error(err, source, parser) from None
     except syntax.TooLong as err:
