@@ -118,7 +118,9 @@ def _statements(text: str) -> tuple[object, object]:
 
 
 def check(text: str, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """parse() gives today's result or error for `text`; True if the chunked path was taken."""
+    """parse() gives today's result or error for `text`; True if the chunked path was taken
+    (which here it is whenever one statement repeats)."""
+    monkeypatch.setattr(chunks, "MOST_DISTINCT", 1.0)
     source = Source(text, "case.arch")
     assert _outcome(source) == _whole(source, monkeypatch)
     whole, chunked = _statements(text)
@@ -221,6 +223,19 @@ def test_repeated_statements_are_parsed_once(monkeypatch: pytest.MonkeyPatch) ->
     assert [len(t.split()) for t in read] == [sum(len(ln.split()) for ln in
                                                   ["convention torch", "sizes L, d=64",
                                                    "input x: (L, d)"] + TRANSFORMER)]
+
+
+def test_files_that_repeat_little_are_parsed_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file mostly distinct would be parsed twice when it holds an error: it is parsed whole."""
+    parser = _parser()
+    read: list[str] = []
+    original = parser.parse
+    monkeypatch.setattr(parser, "parse", lambda text: read.append(text) or original(text))
+    distinct = "".join(f"x = Linear({i}, {i + 1})(x)\n" for i in range(60))
+    for text, whole in [(tf(2) + distinct, True), (tf(20) + distinct, False)]:
+        read.clear()
+        parse(Source(text))
+        assert len(read) == 1 and (read[0] == text) == whole
 
 
 def test_copies_are_moved_down_with_every_span() -> None:

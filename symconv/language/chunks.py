@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Callable
-from dataclasses import is_dataclass
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from ..errors import Span
@@ -31,6 +31,10 @@ from . import ir
 _SCAN = re.compile(r""""[^"\\\n]*"|'[^'\\\n]*'|#[^\n]*|[()\[\]]|["'\\]""")
 _CONTINUES = re.compile(r"(?:elif|else)(?![A-Za-z0-9_])")  # an `if` statement goes on
 _NOT_A_START = " \t\f\r#"  # a blank or comment line, or an indented one: not a new statement
+
+# Parse by distinct statements only when they are at most this share of the text: a file that
+# then turns out to hold an error is parsed again whole, in at most 1.5 times today's time.
+MOST_DISTINCT = 0.5
 
 Chunk = tuple[int, str]  # (the line it starts on, its text)
 
@@ -82,8 +86,8 @@ def split(text: str) -> list[Chunk] | None:
 
 def statements(text: str, parse: Callable[[str], list[Any]]) -> list[Any] | None:
     """What `parse(text)` returns (one item a top-level statement), parsing each distinct
-    statement once; None when the file should be parsed whole (no statement repeats, or any
-    doubt or error)."""
+    statement once; None when the file should be parsed whole (its statements repeat too
+    little, or any doubt or error)."""
     chunks = split(text)
     if chunks is None:
         return None
@@ -95,7 +99,7 @@ def statements(text: str, parse: Callable[[str], list[Any]]) -> list[Any] | None
             first[chunk] = start
             pieces.append("\n" * (start - line) + chunk)  # blank lines: keep it on its line
             line = start + chunk.count("\n")
-    if len(first) == len(chunks):
+    if sum(map(len, first)) > MOST_DISTINCT * len(text):
         return None
     try:
         parsed = parse("".join(pieces))
@@ -145,11 +149,14 @@ def _span(span: Span, lines: int) -> Span:
 
 
 def _node(node: Any, lines: int) -> Any:
-    fields = {}
-    for name, value in node.__dict__.items():
+    kind = type(node)
+    fields = node.__dict__.copy()
+    for name in _HOLDING_SPANS[kind]:
+        value = fields[name]
         move = _MOVERS.get(type(value))
-        fields[name] = value if move is None else move(value, lines)
-    copy = _new(type(node))
+        if move is not None:
+            fields[name] = move(value, lines)
+    copy = _new(kind)
     _set_fields(copy, "__dict__", fields)
     return copy
 
@@ -165,6 +172,10 @@ def _unexpected(item: Any, lines: int) -> Any:
 
 _NODES = [v for v in vars(ir).values() if isinstance(v, type) and is_dataclass(v)
           and v.__module__ == ir.__name__]
+# the fields that can hold a span: not a name, an operator, a number's value or text
+_PLAIN_FIELDS = {"str", "bool", "int | Fraction", "bool | None"}
+_HOLDING_SPANS = {node: tuple(f.name for f in fields(node) if f.type not in _PLAIN_FIELDS)
+                  for node in _NODES}
 # everything else the IR holds (str, int, Fraction, bool, None) holds no span
 _MOVERS: dict[type, Callable[[Any, int], Any]] = {
     Span: _span, tuple: _tuple, list: _unexpected, dict: _unexpected, set: _unexpected,
