@@ -88,7 +88,8 @@ def _chain10000() -> Deep:
 
 
 # --only names: a group selects every case of its family
-GROUPS = {"tf1250": ("tf10", "tf1250", "tfrepeat"), "mixed": ("mixed1000", "mixed2000", "mixed4000"),
+GROUPS = {"tf1250": ("tf10", "tf1250", "tfrepeat"),
+          "mixed": ("mixed1000", "mixed2000", "mixed4000"),
           "unet": ("unet8", "unet16", "unet32"), "chainfmt": ("chain10000",)}
 # the cases whose stages (import, parse, derive, render per format) are timed in process
 STAGED = ("tf1250", "tfrepeat", "mixed4000", "unet32", "chain10000")

@@ -141,8 +141,8 @@ def whole_table(results: dict) -> list[str]:
 def growth_table(results: dict) -> list[str]:
     """Consecutive sizes of a family: t(2N)/t(N) next to the ratio of output bytes."""
     cases = deep.cases()
-    out = ["| family | from → to | format | time ratio | output ratio | time ratio ÷ output ratio |",
-           "|---|---|---|--:|--:|--:|"]
+    out = ["| family | from → to | format | time ratio | output ratio "
+           "| time ratio ÷ output ratio |", "|---|---|---|--:|--:|--:|"]
     by_family: dict[str, list[str]] = {}
     for name in results:
         if cases[name].size:
