@@ -2,6 +2,11 @@
 
     python benchmarks/run.py [--quick] [--timeout SECONDS] [--repeat N] [--only NAME,...]
                              [--tools NAME,...] [--check | --no-check] [--write]
+                             [--append HEADING]
+
+--only takes the peer cases (mnist, …, chain10000), the deep groups of scale.py (tf1250,
+mixed, unet, chainfmt: symconv only, every output format) and startup (the start-up rows alone,
+which every run prints first).
 
 Every measurement runs in a fresh child process, one at a time; see benchmarks/README.md.
 """
@@ -335,52 +340,41 @@ def report(results: dict, cases: dict, timeout: float) -> list[str]:
     return lines
 
 
-def baseline(args) -> list[str]:
-    """Start-up: an empty interpreter, importing sympy, and symconv on the MNIST example."""
-    commands = {"python -c pass": [sys.executable, "-c", "pass"],
-                'python -c "import sympy"': [sys.executable, "-c", "import sympy"],
-                "symconv derive examples/mnist_cnn.arch":
-                    symconv_cmd() + ["derive", str(archs.EXAMPLES / "mnist_cnn.arch")]}
-    runs = {}
-    for label, cmd in commands.items():
-        print(f"baseline: {label}", file=sys.stderr, flush=True)
-        runs[label] = [spawn(cmd, args.timeout, subprocess.DEVNULL)
-                       for _ in range(max(5, args.repeat))]
-    walls = {label: statistics.median(r["wall"] for r in rs) for label, rs in runs.items()}
-    sympy_wall = walls['python -c "import sympy"']
-    lines = ["| command | whole process (s) | ×import sympy | peak RSS (MB) |",
-             "|---|--:|--:|--:|"]
-    for label, rs in runs.items():
-        rss = max(r["maxrss_kb"] for r in rs) / 1024
-        lines.append(f"| `{label}` | {fmt(walls[label])} | {walls[label] / sympy_wall:.2f}× "
-                     f"| {rss:.0f} |")
-    return lines + ["", "(target: symconv within 1.5× of `import sympy`)", ""]
-
-
 def main(argv: list[str] | None = None) -> int:
+    import deep
+    import scale  # it imports this module's helpers: imported here, not at the top
+
     cases = archs.cases()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true",
                     help="MNIST, ResNet-50, chains of 50 and 200; repeat 3, timeout 30 s")
     ap.add_argument("--timeout", type=float, help="seconds per process (default 120; quick 30)")
     ap.add_argument("--repeat", type=int, help="whole-process runs (default 5; quick 3)")
-    ap.add_argument("--only", help="comma-separated cases: " + ",".join(cases))
+    ap.add_argument("--only", help="comma-separated cases: " + ",".join(cases)
+                    + "; deep groups (symconv only): " + ",".join(deep.GROUPS) + "; startup")
     ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated: " + ",".join(TOOLS))
     ap.add_argument("--check", action=argparse.BooleanOptionalAction, default=True,
                     help="check every printed extent against PyTorch first (default: on)")
     ap.add_argument("--write", action="store_true", help="also write benchmarks/results.md")
+    ap.add_argument("--append", metavar="HEADING",
+                    help="also append the report to benchmarks/results.md under ## HEADING")
     args = ap.parse_args(argv)
     args.repeat = args.repeat or (3 if args.quick else 5)
     args.timeout = args.timeout or (30.0 if args.quick else 120.0)
-    names = args.only.split(",") if args.only else list(QUICK if args.quick else cases)
+    every = list(cases) + list(deep.GROUPS)
+    asked = args.only.split(",") if args.only else list(QUICK if args.quick else every)
     tools = args.tools.split(",")
-    if bad := [n for n in names if n not in cases] + [t for t in tools if t not in TOOLS]:
+    if bad := [n for n in asked if n not in every and n not in deep.cases() and n != "startup"] \
+            + [t for t in tools if t not in TOOLS]:
         ap.error(f"unknown: {', '.join(bad)}")
+    names = [n for n in asked if n in cases]
+    deep_names = scale.expand([n for n in asked if n not in cases and n != "startup"]) \
+        if "symconv" in tools else []
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    lines = ["# symconv benchmark", ""] + machine() + [""] + baseline(args)
+    lines = ["# symconv benchmark", ""] + machine() + [""] + scale.baseline(args)
     results: dict = {}
     timed_out: dict[str, int] = {}  # tool → the chain length it timed out on
     with tempfile.TemporaryDirectory(prefix="symconv-bench-") as tmp:
@@ -409,10 +403,17 @@ def main(argv: list[str] | None = None) -> int:
                 row["check"] = check(tool, case, row, truth, arch, args.timeout)
                 took = row.get("error") or f"{statistics.median(row['walls']):.2f} s"
                 log(f"  {took}, check {row['check']}")
-    text = "\n".join(lines + report(results, cases, args.timeout)) + "\n"
+    if results:
+        lines += report(results, cases, args.timeout)
+    if deep_names:
+        lines += [""] + scale.report(scale.measure(deep_names, args, log))
+    text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
         (HERE / "results.md").write_text(text)
+    if args.append:
+        with (HERE / "results.md").open("a") as f:
+            f.write(f"\n## {args.append}\n\n" + "\n".join(lines[2:]) + "\n")
     return 0
 
 

@@ -1,0 +1,49 @@
+"""symconv's stages timed in one fresh process, so that the slow one is visible:
+
+    python benchmarks/stages.py ARCH_FILE FORMAT [--formulas stepwise]
+
+import (the modules the CLI loads before it reads the file), parse, derive, render FORMAT
+(the renderer's own lazy imports included), each once, cold, as `symconv derive` meets them.
+Prints one JSON line: {"stages": {"import": s, "parse": s, "derive": s, "render": s,
+"bytes": n, "maxrss_kb": n}}, or {"error": type, "message": text}.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+
+def main(path: str, fmt: str, *rest: str) -> dict:
+    options = {"formulas": rest[1]} if rest[:1] == ("--formulas",) else {}
+    times: dict = {}
+    t = time.perf_counter()
+    import symconv.api  # noqa: F401
+    import symconv.cli.commands  # noqa: F401
+    from symconv.api import load
+    from symconv.derivation.run import derive_program
+    from symconv.language.parse import parse
+    times["import"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    program = parse(load(path))
+    times["parse"] = time.perf_counter() - t
+    t = time.perf_counter()
+    derivation = derive_program(program)
+    times["derive"] = time.perf_counter() - t
+    t = time.perf_counter()
+    text = derivation.render(fmt, 1, **options)
+    times["render"] = time.perf_counter() - t
+    times["bytes"] = len(text.encode())
+    times["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return times
+
+
+if __name__ == "__main__":
+    try:
+        print(json.dumps({"stages": main(*sys.argv[1:])}), flush=True)
+    except BaseException as err:  # noqa: BLE001  reported by scale.py
+        print(json.dumps({"error": type(err).__name__, "message": str(err)[:300]}), flush=True)
+        sys.exit(1)
