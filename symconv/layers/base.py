@@ -193,7 +193,8 @@ class Call:
             raise self.fail(f"'{name}' must be a whole number, not {shown(v)}", name,
                             hint="use // for whole division of sizes" if v.free_symbols else None)
         if minimum is not None:
-            self.require(_at_least(v, minimum), f"'{name}' must be at least {minimum}", arg=name)
+            self.require(_at_least(v, minimum), lambda: f"'{name}' must be at least {minimum}",
+                         arg=name)
         if not v.is_Number:
             self.bounds.append((name, v, minimum))
         return v
@@ -272,11 +273,16 @@ class Call:
         return out
 
     # -- conditions --------------------------------------------------------------------
-    def require(self, condition: sympy.Basic, reason: str, arg: str | None = None,
-                code: str = "SC202") -> None:
-        """Record a validity condition; one that is false for every size is an error now."""
+    def require(self, condition: sympy.Basic, reason: str | Callable[[], str],
+                arg: str | None = None, code: str = "SC202") -> None:
+        """Record a validity condition; one that is false for every size is an error now.
+        A reason that prints formulas may be given as a function, called only when the
+        condition is not true (printing sympy objects for thousands of layers whose
+        conditions hold took a tenth of a transformer's derivation)."""
         if condition is sympy.true:
             return
+        if callable(reason):
+            reason = reason()
         if condition is sympy.false:
             err = self.fail(reason, arg, code=code)
             shapes = " and ".join(_shape(s) for s in self.inputs)
