@@ -84,7 +84,7 @@ def check(expr: object) -> None:
 # equality: sympy's hash of extents with power-of-two denominators collides (extent.py's
 # _ByIdentity). Bounded; clearing it only means walking again.
 _CHECKED: dict[int, sympy.Basic] = {}
-_CHECKED_LIMIT = 20_000
+_CHECKED_LIMIT = 4096  # a repeated block makes the same few objects again
 
 
 def check_elements(shape: tuple[object, ...]) -> None:
