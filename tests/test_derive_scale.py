@@ -17,10 +17,10 @@ from sympy.printing.str import StrPrinter
 import symconv
 from symconv.derivation.frames import reads_tensors
 from symconv.derivation.run import derive_program
-from symconv.errors import Source
+from symconv.errors import Source, Span
 from symconv.language import ir
 from symconv.language.parse import parse
-from symconv.layers import base, common
+from symconv.layers import REGISTRY, base, common
 from symconv.maths import limits
 
 BLOCK = ("a = LayerNorm(d)(x)\na = MultiheadAttention(d, 4, batch_first=True)(a)\nx = x + a\n"
@@ -90,9 +90,6 @@ def test_a_failing_condition_still_names_the_extents() -> None:
 
 
 def test_require_takes_a_lazy_reason() -> None:
-    from symconv.layers import REGISTRY
-    from symconv.errors import Span
-
     spec = REGISTRY["torch"]["ReLU"]
     call = base.Call(spec, "r", ((sympy.Integer(3),),), {}, Span(1, 1))
     H = sympy.Symbol("H", integer=True, positive=True)
@@ -157,8 +154,10 @@ def test_repeated_blocks_build_their_conditions_once(monkeypatch: pytest.MonkeyP
     made = []
     original_ge = sympy.Ge
     original_eq = sympy.Eq
-    monkeypatch.setattr(sympy, "Ge", lambda *a, **k: made.append(("Ge", *a)) or original_ge(*a, **k))
-    monkeypatch.setattr(sympy, "Eq", lambda *a, **k: made.append(("Eq", *a)) or original_eq(*a, **k))
+    monkeypatch.setattr(sympy, "Ge",
+                        lambda *a, **k: made.append(("Ge", *a)) or original_ge(*a, **k))
+    monkeypatch.setattr(sympy, "Eq",
+                        lambda *a, **k: made.append(("Eq", *a)) or original_eq(*a, **k))
     base._ge.cache_clear()
     common._divides.cache_clear()
     def asked() -> int:
@@ -195,20 +194,16 @@ def test_warm_caches_give_the_cold_result() -> None:
     assert warm == cold
 
 
-def _span(n: int = 1) -> object:
-    from symconv.errors import Span
-    return Span(n, 1)
-
-
 @pytest.mark.parametrize("wrap", ["call", "keyword", "binop", "neg", "tuple", "list",
                                   "subscript", "compare", "boolop"])
 def test_a_read_extent_is_found_inside_every_kind_of_node(wrap: str) -> None:
-    s = _span()
-    shape = ir.Attribute(ir.Name("x", s), "shape", s, s)  # type: ignore[arg-type]
-    one = ir.Num(1, s, "1")  # type: ignore[arg-type]
+    s = Span(1, 1)
+    shape = ir.Attribute(ir.Name("x", s), "shape", s, s)
+    one = ir.Num(1, s, "1")
     node = {
         "call": lambda: ir.CallExpr(ir.Name("Dense", s), (shape,), (), s),
-        "keyword": lambda: ir.CallExpr(ir.Name("Dense", s), (), (ir.Keyword("units", shape, s),), s),
+        "keyword": lambda: ir.CallExpr(ir.Name("Dense", s), (),
+                                       (ir.Keyword("units", shape, s),), s),
         "binop": lambda: ir.BinOp("+", one, shape, s),
         "neg": lambda: ir.Neg(shape, s),
         "tuple": lambda: ir.Tuple((one, shape), s),
@@ -218,4 +213,4 @@ def test_a_read_extent_is_found_inside_every_kind_of_node(wrap: str) -> None:
         "boolop": lambda: ir.BoolOp("and", (one, shape), s),
     }[wrap]()
     assert reads_tensors(node)
-    assert not reads_tensors(ir.BinOp("+", one, one, s))  # type: ignore[arg-type]
+    assert not reads_tensors(ir.BinOp("+", one, one, s))

@@ -97,7 +97,8 @@ def multihead_attention(call: Call) -> LayerOutput:
     _match(call, e, q[1], "a query embedding dimension", "embed_dim")
     _match(call, kdim, k[1], "a key embedding dimension", "kdim")
     _match(call, vdim, v[1], "a value embedding dimension", "vdim")
-    call.require(sympy.Eq(k[0], v[0]), lambda: f"the key's sequence length {k[0]} does not match the "
+    call.require(sympy.Eq(k[0], v[0]),
+                 lambda: f"the key's sequence length {k[0]} does not match the "
                  f"value's {v[0]}", code="SC203")
     weights = attention_weights(e, kdim, vdim, k_same and v_same, call.flag("bias"),
                                 call.flag("add_bias_kv"))

@@ -33,7 +33,8 @@ def _normalized_shape(call: Call) -> tuple[Expr, ...]:
         raise call.fail(f"'normalized_shape' {what} (input rank {rank} without the batch "
                         "axis)", "normalized_shape", code="SC201")
     for want, have in zip(shape, call.input[rank - len(shape):]):
-        call.require(sympy.Eq(want, have), lambda: f"'normalized_shape' expects {want} where the input "
+        call.require(sympy.Eq(want, have),
+                     lambda: f"'normalized_shape' expects {want} where the input "
                      f"has {have}", "normalized_shape", code="SC203")
     return shape
 
@@ -80,7 +81,8 @@ def group_norm(call: Call) -> LayerOutput:
               "num_groups")
     weights = []
     if affine:
-        call.require(sympy.Eq(channels, c), lambda: f"'num_channels' is {channels} but the input has "
+        call.require(sympy.Eq(channels, c),
+                     lambda: f"'num_channels' is {channels} but the input has "
                      f"{c} channels", "num_channels", code="SC203")
         weights.append(Weight("weight", (channels,)))
         if call.flag("bias"):
