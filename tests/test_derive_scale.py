@@ -12,6 +12,7 @@ import json
 
 import pytest
 import sympy
+from sympy.core import relational
 from sympy.printing.str import StrPrinter
 
 import symconv
@@ -214,3 +215,28 @@ def test_a_read_extent_is_found_inside_every_kind_of_node(wrap: str) -> None:
     }[wrap]()
     assert reads_tensors(node)
     assert not reads_tensors(ir.BinOp("+", one, one, s))
+
+
+@pytest.mark.parametrize("kind,a,b,holds", [
+    (sympy.Le, 2, 3, True), (sympy.Le, 3, 3, True), (sympy.Le, 4, 3, False),
+    (sympy.Lt, 3, 3, False), (sympy.Lt, -1, 0, True), (sympy.Ge, 0, 0, True),
+    (sympy.Ge, 0, 1, False), (sympy.Gt, 5, 4, True), (sympy.Gt, 4, 4, False)])
+def test_relation_on_whole_numbers(kind: type, a: int, b: int, holds: bool) -> None:
+    assert base.relation(kind, sympy.Integer(a), sympy.Integer(b)) is sympy.S(holds)
+
+
+def test_relation_in_sizes_is_sympys() -> None:
+    H = sympy.Symbol("H", integer=True, positive=True)
+    assert base.relation(sympy.Le, sympy.Integer(2), H + 1) is sympy.true  # H + 1 ≥ 2
+    assert base.relation(sympy.Lt, sympy.Integer(2), H) == sympy.Lt(2, H)
+
+
+def test_pools_on_numbers_ask_sympy_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MaxPool2d(3, stride=1, padding=1)'s 2·1 ≤ 3 on numbers: no sympy relation built."""
+    built = []
+    original = relational.is_le
+    monkeypatch.setattr(relational, "is_le", lambda *a, **k: built.append(a) or original(*a, **k))
+    derivation = symconv.derive("convention torch\nsizes H, W\ninput (8, H, W)\n"
+                                + "MaxPool2d(3, stride=1, padding=1)\n" * 20, {"H": 9, "W": 5})
+    assert built == []
+    assert derivation.layers[-1].output_shape == (8, 9, 5)  # (L + 2 - 3)/1 + 1 = L

@@ -8,6 +8,7 @@ counts are derived from them) and the conditions under which the result is valid
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -326,6 +327,19 @@ def _at_least(v: Expr, minimum: int) -> sympy.Basic:
     if minimum <= 1 and v.is_Symbol and v.is_positive:
         return sympy.true
     return _ge(v, minimum) if small(v) else sympy.Ge(v, minimum)
+
+
+def relation(kind: type[sympy.core.relational.Relational], a: Expr, b: Expr) -> sympy.Basic:
+    """``kind(a, b)`` (sympy.Le, Lt, Ge, Gt): true or false by Python's comparison when both
+    are whole numbers, the result sympy gives after its assumption queries (0.15 ms each:
+    a pooling layer's ``2p ≤ k`` on numbers took a fifth of a 10,000-layer chain)."""
+    if isinstance(a, Integer) and isinstance(b, Integer):
+        return sympy.true if _COMPARE[kind](int(a), int(b)) else sympy.false
+    return kind(a, b)
+
+
+_COMPARE = {sympy.Le: operator.le, sympy.Lt: operator.lt, sympy.Ge: operator.ge,
+            sympy.Gt: operator.gt}
 
 
 @lru_cache(maxsize=4096)  # the layers of a network repeat their arguments (4*d in each block)
