@@ -73,10 +73,12 @@ def _padding_mode_limits(call: Call, spatial: tuple[Expr, ...], p: tuple[Expr, .
     mode = call.raw("padding_mode")
     for L, pi in zip(spatial, p):
         if mode == "reflect":
-            call.require(relation(sympy.Lt, pi, L), "reflect padding must be smaller than the input",
+            call.require(relation(sympy.Lt, pi, L),
+                         "reflect padding must be smaller than the input",
                          "padding")
         elif mode == "circular":
-            call.require(relation(sympy.Le, pi, L), "circular padding must not exceed the input", "padding")
+            call.require(relation(sympy.Le, pi, L), "circular padding must not exceed the input",
+                         "padding")
 
 
 def pool(rank: int, kind: str):  # type: ignore[no-untyped-def]
@@ -94,7 +96,8 @@ def pool(rank: int, kind: str):  # type: ignore[no-untyped-def]
         for L, ki, si, pi, di in zip(spatial, k, s, p, d):
             span = di * (ki - 1) + 1
             # ATen checks the raw kernel, whatever the dilation (measured on torch 2.13).
-            call.require(relation(sympy.Le, 2 * pi, ki), "pad should be at most half of kernel size",
+            call.require(relation(sympy.Le, 2 * pi, ki),
+                         "pad should be at most half of kernel size",
                          "padding")
             if kind == "Avg" and rank == 3:
                 # avg_pool3d's shape check also wants the unpadded input to hold the kernel
