@@ -43,7 +43,7 @@ from ..maths import symbols
 
 if TYPE_CHECKING:
     from ..language.values import Arg
-    from ..layers.base import Call
+    from ..layers.base import Call, LayerSpec
 
 
 @dataclass(frozen=True)
@@ -180,8 +180,14 @@ class Uses:
         """Record that the sizes in `value` are used in `where`; those sizes."""
         used = _sizes_in(value)
         for symbol in used:
-            self.uses.setdefault(str(symbol), set()).add(where)
+            self.uses.setdefault(_name(symbol), set()).add(where)
         return used
+
+
+def _name(symbol: sympy.Symbol) -> str:
+    """str(symbol) without the printer (a tenth of a millisecond, thousands of times): a plain
+    Symbol prints as its name; anything else (a Dummy prints with a `_`) through str."""
+    return symbol.name if type(symbol) is sympy.Symbol else str(symbol)
 
 
 def _sizes_in(value: object) -> set[sympy.Symbol]:
@@ -210,13 +216,15 @@ def likely_zero(program: ir.Program, convention: str) -> frozenset[str]:
     in padding and cropping arguments of layer calls, or as a repeat's count (a bare name).
     Derivation starts with them ≥ 0 and needs no second pass when the guess is right (it is
     only a guess: the uses decide)."""
+    from ..layers import REGISTRY
+
     zero: set[str] = set()
     other: set[str] = set()
     for value in _values(program.body + tuple(s for b in program.blocks for s in b.body)):
         if isinstance(value, _Count):
             zero.add(value.name.id)
             continue
-        _roles(value, convention, other, zero, other)
+        _roles(value, REGISTRY[convention], other, zero, other)
     return frozenset(zero - other) & {d.name for d in program.sizes if d.domain is None}
 
 
@@ -246,25 +254,24 @@ def _values(body: tuple[ir.Statement, ...]) -> Iterable[ir.Value | _Count]:
             yield from _values(statement.orelse)
 
 
-def _roles(value: ir.Value, convention: str, here: set[str], zero: set[str],
-           other: set[str]) -> None:
-    """The names in `value` into `here`; a layer call's arguments by their parameter's role."""
-    from ..layers import REGISTRY
-
+def _roles(value: ir.Value, registry: Mapping[str, LayerSpec], here: set[str],
+           zero: set[str], other: set[str]) -> None:
+    """The names in `value` into `here`; a layer call's arguments by their parameter's role
+    (`registry`: the convention's layers)."""
     if isinstance(value, ir.Name):
         here.add(value.id)
     elif isinstance(value, ir.CallExpr):
-        _roles(value.func, convention, other, zero, other)
-        spec = REGISTRY[convention].get(value.func.id) if isinstance(value.func, ir.Name) else None
+        _roles(value.func, registry, other, zero, other)
+        spec = registry.get(value.func.id) if isinstance(value.func, ir.Name) else None
         names = [p.name for p in spec.params] if spec else []
         given = [*zip(names, value.positional), *((k.name, k.value) for k in value.keywords)]
         for i, item in enumerate(value.positional[len(names):]):
             given.append((f"#{i}", item))
         for name, item in given:
-            _roles(item, convention, zero if name in ZERO_ARGUMENTS else other, zero, other)
+            _roles(item, registry, zero if name in ZERO_ARGUMENTS else other, zero, other)
     else:
         for child in _children(value):
-            _roles(child, convention, here, zero, other)
+            _roles(child, registry, here, zero, other)
 
 
 def _children(value: ir.Value) -> tuple[ir.Value, ...]:

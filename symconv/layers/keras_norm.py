@@ -149,7 +149,8 @@ def normalization(call: Call) -> LayerOutput:
                         f"({len(kept)})", "mean")
     for have, extent in zip(reversed(mean), reversed(shape)):
         if have != 1:
-            call.require(sympy.Eq(extent, have), f"'mean' of extent {have} does not broadcast "
+            call.require(sympy.Eq(extent, have),
+                         lambda: f"'mean' of extent {have} does not broadcast "
                          f"to the kept axis's {extent}", "mean", code="SC203")
     return LayerOutput(call.input)
 

@@ -78,7 +78,7 @@ def attention_weights(e: Expr, kdim: Expr, vdim: Expr, packed: bool, bias: bool,
 
 
 def _match(call: Call, want: Expr, have: Expr, what: str, arg: str) -> None:
-    call.require(sympy.Eq(want, have), f"expected {what} of {want}, but got {have}", arg,
+    call.require(sympy.Eq(want, have), lambda: f"expected {what} of {want}, but got {have}", arg,
                  code="SC203")
 
 
@@ -97,7 +97,8 @@ def multihead_attention(call: Call) -> LayerOutput:
     _match(call, e, q[1], "a query embedding dimension", "embed_dim")
     _match(call, kdim, k[1], "a key embedding dimension", "kdim")
     _match(call, vdim, v[1], "a value embedding dimension", "vdim")
-    call.require(sympy.Eq(k[0], v[0]), f"the key's sequence length {k[0]} does not match the "
+    call.require(sympy.Eq(k[0], v[0]),
+                 lambda: f"the key's sequence length {k[0]} does not match the "
                  f"value's {v[0]}", code="SC203")
     weights = attention_weights(e, kdim, vdim, k_same and v_same, call.flag("bias"),
                                 call.flag("add_bias_kv"))

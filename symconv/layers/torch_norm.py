@@ -33,7 +33,8 @@ def _normalized_shape(call: Call) -> tuple[Expr, ...]:
         raise call.fail(f"'normalized_shape' {what} (input rank {rank} without the batch "
                         "axis)", "normalized_shape", code="SC201")
     for want, have in zip(shape, call.input[rank - len(shape):]):
-        call.require(sympy.Eq(want, have), f"'normalized_shape' expects {want} where the input "
+        call.require(sympy.Eq(want, have),
+                     lambda: f"'normalized_shape' expects {want} where the input "
                      f"has {have}", "normalized_shape", code="SC203")
     return shape
 
@@ -80,7 +81,8 @@ def group_norm(call: Call) -> LayerOutput:
               "num_groups")
     weights = []
     if affine:
-        call.require(sympy.Eq(channels, c), f"'num_channels' is {channels} but the input has "
+        call.require(sympy.Eq(channels, c),
+                     lambda: f"'num_channels' is {channels} but the input has "
                      f"{c} channels", "num_channels", code="SC203")
         weights.append(Weight("weight", (channels,)))
         if call.flag("bias"):
@@ -102,7 +104,7 @@ def instance_norm(rank: int):  # type: ignore[no-untyped-def]
         if call.raw("momentum") is not None:
             call.real("momentum")
         if affine or tracking:
-            call.require(sympy.Eq(n, c), f"'num_features' is {n} but the input has {c} "
+            call.require(sympy.Eq(n, c), lambda: f"'num_features' is {n} but the input has {c} "
                          "channels", "num_features", code="SC203")
         if not tracking:  # with running statistics torch checks this in training only
             call.require(sympy.Gt(product(call.input[1:]), 1),

@@ -77,7 +77,8 @@ def recurrent(kind: str):  # type: ignore[no-untyped-def]
         hidden_size; gate blocks of (1, 4, 3)·hidden_size rows; 0 ≤ dropout ≤ 1."""
         call.input_rank(2, "(L, F) — sequence length, features")
         n_in = call.integer("input_size")
-        call.require(sympy.Eq(n_in, call.input[1]), f"'input_size' is {n_in} but the input has "
+        call.require(sympy.Eq(n_in, call.input[1]),
+                     lambda: f"'input_size' is {n_in} but the input has "
                      f"{call.input[1]} features", "input_size", code="SC203")
         hidden = call.integer("hidden_size")
         layers = _layers(call)

@@ -239,7 +239,8 @@ def unflatten(call: Call) -> LayerOutput:
     extent = call.input[axis - 1]
     known = [v for v in values if v != -1]
     for v in known:
-        call.require(sympy.Ge(v, 1), f"invalid size {v} in unflattened_size", "unflattened_size")
+        call.require(sympy.Ge(v, 1), lambda: f"invalid size {v} in unflattened_size",
+                     "unflattened_size")
     if wild:
         divisible(call, extent, product(known), "the sizes do not divide the extent at dim",
                   "unflattened_size")

@@ -14,7 +14,7 @@ import sympy
 from sympy import Expr, Integer
 
 from ..maths import extent
-from .base import Call, LayerOutput, Param, Weight, register
+from .base import Call, LayerOutput, Param, Weight, register, relation
 from .common import all_one, divisible, positive_extents
 
 TOO_SMALL = "output size is too small (the kernel does not fit the padded input)"
@@ -73,10 +73,12 @@ def _padding_mode_limits(call: Call, spatial: tuple[Expr, ...], p: tuple[Expr, .
     mode = call.raw("padding_mode")
     for L, pi in zip(spatial, p):
         if mode == "reflect":
-            call.require(sympy.Lt(pi, L), "reflect padding must be smaller than the input",
+            call.require(relation(sympy.Lt, pi, L),
+                         "reflect padding must be smaller than the input",
                          "padding")
         elif mode == "circular":
-            call.require(sympy.Le(pi, L), "circular padding must not exceed the input", "padding")
+            call.require(relation(sympy.Le, pi, L), "circular padding must not exceed the input",
+                         "padding")
 
 
 def pool(rank: int, kind: str):  # type: ignore[no-untyped-def]
@@ -94,13 +96,14 @@ def pool(rank: int, kind: str):  # type: ignore[no-untyped-def]
         for L, ki, si, pi, di in zip(spatial, k, s, p, d):
             span = di * (ki - 1) + 1
             # ATen checks the raw kernel, whatever the dilation (measured on torch 2.13).
-            call.require(sympy.Le(2 * pi, ki), "pad should be at most half of kernel size",
+            call.require(relation(sympy.Le, 2 * pi, ki),
+                         "pad should be at most half of kernel size",
                          "padding")
             if kind == "Avg" and rank == 3:
                 # avg_pool3d's shape check also wants the unpadded input to hold the kernel
                 # (ATen pool3d_shape_check, check_input_size=true): "input image (T: 2 H: 6
                 # W: 6) smaller than kernel size (kT: 3 kH: 3 kW: 3)", even with padding=1.
-                call.require(sympy.Ge(L, ki), "input image smaller than kernel size",
+                call.require(relation(sympy.Ge, L, ki), "input image smaller than kernel size",
                              "kernel_size")
             make = extent.ceil_window if ceil_mode else extent.window
             out.append(make(L, span, si, pi if ceil_mode else 2 * pi))
