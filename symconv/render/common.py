@@ -15,6 +15,19 @@ from ..maths.printing import pretty
 BATCH = {"keras": "None", "torch": "N"}
 
 
+def remembered(fmt: Callable[[Expr], str] = pretty) -> Callable[[Expr], str]:
+    """`fmt` with each expression's text kept for the rest of one render: a shape repeats from
+    row to row (10,000 of a transformer's rows are (N, L, 64)), a count from layer to layer."""
+    texts: dict[object, str] = {}
+
+    def show(e: Expr) -> str:
+        text = texts.get(e)
+        if text is None:
+            text = texts[e] = fmt(e)
+        return text
+    return show
+
+
 def shape_cell(shape: tuple[Expr, ...], convention: str, fmt=pretty,  # type: ignore[no-untyped-def]
                batched: bool = True, axis: int = 0) -> str:
     """(None, H, W, 32) as Keras prints it; a scalar per example is (None,). A free

@@ -88,9 +88,17 @@ class _Writer:
     def __init__(self, d: Derivation) -> None:
         self.d = d
         self.printer = _JsonPrinter(written_names(d.sizes))
+        # each expression's text, made once: the same string object then stands in every place
+        # it appears (a transformer's 10,000 shapes (L, 64) are one "L" and one 64)
+        self.texts: dict[sympy.Basic, str] = {}
 
     def value(self, e: sympy.Basic) -> int | str:
-        return int(e) if isinstance(e, sympy.Integer) else self.printer.doprint(e)
+        if isinstance(e, sympy.Integer):
+            return int(e)
+        text = self.texts.get(e)
+        if text is None:
+            text = self.texts[e] = self.printer.doprint(e)
+        return text
 
     def values(self, shape: tuple[sympy.Expr, ...]) -> list[int | str]:
         return [self.value(e) for e in shape]

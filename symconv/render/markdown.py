@@ -12,6 +12,7 @@ from .common import (
     count_cell,
     note_lines,
     param_cell,
+    remembered,
     requirement_lines,
     row_counts,
     title,
@@ -34,20 +35,21 @@ def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
     head += "".join(f" {c.header} |" for c in extra)
     rule += "".join("---:|" if c.right else "---|" for c in extra)
     lines = [f"**{markdown(title(d))}**", "", head, rule]
+    show = remembered()
     for i, layer in enumerate(shown):
-        row = (f"| {markdown(layer.name)} | {markdown(layer.type + times_text(layer))} | {_cell(outputs_cell(layer, d))}"
-               f" | {_cell(param_cell(d, layer))} |")
+        row = (f"| {markdown(layer.name)} | {markdown(layer.type + times_text(layer))}"
+               f" | {_cell(outputs_cell(layer, d, show))} | {_cell(param_cell(d, layer, show))} |")
         if torch:
-            row += f" {_cell(count_cell(row_counts(d, layer)[1]))} |"
-        row += "".join(f" {_cell(cell(c, c.values[i]))} |" for c in extra)
+            row += f" {_cell(count_cell(row_counts(d, layer)[1], show))} |"
+        row += "".join(f" {_cell(cell(c, c.values[i], show))} |" for c in extra)
         lines.append(row)
-    lines += ["", f"- Total params: {_cell(count_cell(d.params))}",
-              f"- Trainable params: {_cell(count_cell(d.trainable))}",
-              f"- Non-trainable params: {_cell(count_cell(d.non_trainable))}"]
+    lines += ["", f"- Total params: {_cell(count_cell(d.params, show))}",
+              f"- Trainable params: {_cell(count_cell(d.trainable, show))}",
+              f"- Non-trainable params: {_cell(count_cell(d.non_trainable, show))}"]
     if torch:
-        lines.append(f"- Buffers (not parameters): {_cell(count_cell(d.buffers))}")
-    lines += [f"- {line}" for line in footer(d, options, lambda e: _cell(count_cell(e)))]
-    reqs = requirement_lines(d)
+        lines.append(f"- Buffers (not parameters): {_cell(count_cell(d.buffers, show))}")
+    lines += [f"- {line}" for line in footer(d, options, lambda e: _cell(count_cell(e, show)))]
+    reqs = requirement_lines(d, show)
     if reqs:
         lines += ["", "Valid when:", ""] + [f"- {_cell(r)}" for r in reqs]
     notes = note_lines(d, markdown)
