@@ -62,6 +62,8 @@ def _pieces(text: str, width: int) -> list[str]:
             depth += 1
         elif c in _CLOSE:
             depth -= 1
+        elif m.end() == len(text):  # the piece's own end: no break within it
+            continue
         elif least is None or depth <= least:
             if least is None or depth < least:
                 least, ends = depth, []
