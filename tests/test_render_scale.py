@@ -111,7 +111,7 @@ def test_fold_breaks_outermost_first() -> None:
         "2*C*(4*C + 1) + 4*C*(8*C + 1) + 8*C*(16*C + 1) + 65*C +",
         "n1*(8*C**2 + 58*C) + n2*(32*C**2 + 116*C) + n3*(128*C**2 + 232*C) +",
         "n4*(512*C**2 + 464*C)"]
-    assert fold("⌊(H + 1,234,567,890,123)/6⌋", 12) == ["⌊(H + 1,234,", "567,890,", "123)/6⌋"]
+    assert fold("⌊(H + 1,234,567,890,123)/6⌋", 12) == ["⌊(H +", "1,234,567,", "890,123)/6⌋"]
     assert fold("x" * 150) == ["x" * 72, "x" * 72, "x" * 6]
     # a piece too long ending at a break of its own (the first folding recursed on it forever)
     long = "⌊(H + " + "123," * 30 + "456)/6⌋ + ⌊(W + 1)/2⌋"

@@ -72,10 +72,20 @@ def _pieces(text: str, width: int) -> list[str]:
         bounds = [0, *ends, len(text)]
         return [p for a, b in zip(bounds, bounds[1:]) if a < b
                 for p in _pieces(text[a:b], width)]
+    return _cut(text, width)
+
+
+def _cut(text: str, width: int) -> list[str]:
+    """A piece without a strong break as lines of at most `width`, each ending at the last
+    weak break that fits, or cut at `width` where none does. Line by line, not piece by piece:
+    a number of thousands of digits has a break every four characters."""
     out = []
-    for part in _WEAK.split(text):
-        if len(part.rstrip()) <= width:
-            out.append(part)
-        else:
-            out += [part[i:i + width] for i in range(0, len(part), width)]
+    start, stop = 0, len(text.rstrip())
+    while stop - start > width:
+        window = text[start:start + width + 1]
+        ends = [m.start() for m in _WEAK.finditer(window) if 0 < m.start() <= width]
+        end = start + (ends[-1] if ends else width)
+        out.append(text[start:end])
+        start = end
+    out.append(text[start:])
     return out

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from ..escapes import plain, visible, visible_lines
 from .columns import cell, columns, footer
@@ -30,16 +33,29 @@ def box(rows: list[list[str]], header: list[str], right: set[int],
     text: control characters are escaped before the widths are measured. A cell past the
     first column wider than `fold.WIDTH` is folded onto several lines (`fold.fold`), and its
     row is as tall as its tallest cell."""
+    return list(box_lines(rows, header, right, ascii))
+
+
+def box_lines(rows: list[list[str]], header: list[str], right: set[int],
+              ascii: bool = False) -> Iterator[str]:
+    """`box`, line by line. Each cell is folded once to measure its column and again when its
+    row is drawn, so that only the cells are held, not every line of a table of 100 MB."""
     shown = (lambda c: plain(visible(c))) if ascii else visible
-    cells = [[[shown(row[0])], *(fold(shown(c)) for c in row[1:])] for row in rows]
+    cells = [[shown(c) for c in row] for row in rows]
     header = [shown(c) for c in header]
     widths = [len(c) for c in header]
     for row in cells:
-        for i, lines in enumerate(row):
-            widths[i] = max(widths[i], max(map(len, lines)))
+        widths[0] = max(widths[0], len(row[0]))
+        for i in range(1, len(row)):
+            widths[i] = max(widths[i], max(map(len, fold(row[i]))))
+    return _drawn(cells, header, widths, right, ascii)
 
+
+def _drawn(cells: list[list[str]], header: list[str], widths: list[int], right: set[int],
+           ascii: bool) -> Iterator[str]:
     def line(texts: list[str], left: str, mid: str, end: str) -> str:
-        return left + " " + f" {mid} ".join(texts) + " " + end
+        text = left + " " + f" {mid} ".join(texts) + " " + end
+        return plain(text) if ascii else text
 
     def placed(lines: list[str], i: int) -> list[str]:
         """A cell's lines in its column: a folded cell in a right-aligned column as a block
@@ -50,21 +66,21 @@ def box(rows: list[list[str]], header: list[str], right: set[int],
         return [t.ljust(inner).rjust(widths[i]) for t in lines]
 
     def rule(left: str, fill: str, mid: str, end: str) -> str:
-        return left + mid.join(fill * (w + 2) for w in widths) + end
+        text = left + mid.join(fill * (w + 2) for w in widths) + end
+        return plain(text) if ascii else text
 
     between = rule("├", "─", "┼", "┤")
-    out = [rule("┏", "━", "┳", "┓"), line([placed([c], i)[0] for i, c in enumerate(header)],
-                                         "┃", "┃", "┃"), rule("┡", "━", "╇", "┩")]
+    yield rule("┏", "━", "┳", "┓")
+    yield line([placed([c], i)[0] for i, c in enumerate(header)], "┃", "┃", "┃")
+    yield rule("┡", "━", "╇", "┩")
     for n, row in enumerate(cells):
         if n:
-            out.append(between)
-        columns = [placed(lines, i) for i, lines in enumerate(row)]
-        height = max(map(len, columns))
-        for k in range(height):
-            out.append(line([c[k] if k < len(c) else " " * widths[i]
-                             for i, c in enumerate(columns)], "│", "│", "│"))
-    out.append(rule("└", "─", "┴", "┘"))
-    return [plain(line) for line in out] if ascii else out
+            yield between
+        columns = [placed([row[0]], 0), *(placed(fold(c), i) for i, c in enumerate(row) if i)]
+        for k in range(max(map(len, columns))):
+            yield line([c[k] if k < len(c) else " " * widths[i]
+                        for i, c in enumerate(columns)], "│", "│", "│")
+    yield rule("└", "─", "┴", "┘")
 
 
 def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
@@ -85,6 +101,14 @@ def _total(label: str, value, fmt=pretty) -> str:  # type: ignore[no-untyped-def
 
 
 def render_table(d: Derivation, options: Options = DEFAULT) -> str:
+    return "".join(table_chunks(d, options))
+
+
+def table_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
+    """The table as pieces of whole lines (`render_table` joined): every cell and sentence is
+    printed first, so an error comes before the first piece; the lines are then drawn as they
+    are written. A 10,000-layer chain's table is 100 MB: held whole, with its copies on the way
+    out, it took 1.9 GB."""
     depth = options.depth
     torch = d.convention == "torch"
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Buffers"] if torch else [])
@@ -101,10 +125,9 @@ def render_table(d: Derivation, options: Options = DEFAULT) -> str:
         rows.append(row)
     first = 4 if torch else 3
     right = {2, 3} | {first + j for j, c in enumerate(extra) if c.right}
-    lines = [title(d), *box(rows, header, right=right, ascii=options.ascii)]
-    lines += [_total("Total params", d.params, show),
-              _total("Trainable params", d.trainable, show),
-              _total("Non-trainable params", d.non_trainable, show)]
+    lines = [_total("Total params", d.params, show),
+             _total("Trainable params", d.trainable, show),
+             _total("Non-trainable params", d.non_trainable, show)]
     if torch:
         lines.append(f" Buffers (not parameters): {count_cell(d.buffers, show)}")
     lines += [f" {line}" for line in footer(d, options, lambda e: count_cell(e, show))]
@@ -114,5 +137,16 @@ def render_table(d: Derivation, options: Options = DEFAULT) -> str:
     notes = note_lines(d)
     if notes:
         lines += ["", "Notes:"] + [f"  {n}" for n in notes]
-    text = visible_lines("\n".join(lines) + "\n")
-    return plain(text) if options.ascii else text
+    drawn = box_lines(rows, header, right=right, ascii=options.ascii)
+    return _pieces(itertools.chain([title(d)], drawn, lines), options.ascii)
+
+
+def _pieces(lines: Iterator[str], ascii: bool, size: int = 2000) -> Iterator[str]:
+    """Lines joined `size` at a time, each with its newline, escaped (and in ASCII) as the
+    whole text would be: both are done line by line."""
+    while True:
+        batch = list(itertools.islice(lines, size))
+        if not batch:
+            return
+        text = visible_lines("\n".join(batch) + "\n")
+        yield plain(text) if ascii else text
