@@ -190,3 +190,33 @@ def test_block_subtotals_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert once <= 4 + 2 * len(d.blocks)  # the network's 4, each block's params and buffers
     assert [d.render(fmt) for fmt in ("table", "json", "latex", "markdown")] == first
     assert len(calls) == once
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown", "latex"])
+def test_pieces_join_to_the_whole_text(chain: symconv.Derivation, fmt: str) -> None:
+    """The CLI writes a table or JSON in pieces (a 10,000-layer chain's is 100 MB): joined,
+    they are the text `render` gives, with the compute columns too."""
+    from symconv.render import render_chunks
+
+    for options in ({}, {"macs": "weights", "memory": "float32", "receptive": True}):
+        pieces = list(render_chunks(chain, fmt, **options))
+        assert "".join(pieces) == chain.render(fmt, **options)
+        if fmt == "table":  # whole lines, so that each can be escaped alone
+            assert all(p.endswith("\n") for p in pieces)
+
+
+def test_cli_writes_the_pieces_to_a_file_whole(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """--output gets the same bytes as standard output, through the temporary file renamed
+    over it (no temporary file left)."""
+    from symconv.cli import main
+
+    arch = tmp_path / "chain.arch"
+    arch.write_text(mixed(150), encoding="utf-8")
+    for fmt in ("table", "json"):
+        assert main(["derive", str(arch), "--format", fmt]) == 0
+        shown = capsys.readouterr().out
+        target = tmp_path / f"out.{fmt}"
+        assert main(["derive", str(arch), "--format", fmt, "-o", str(target)]) == 0
+        assert target.read_text(encoding="utf-8") == shown
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.arch", "out.json", "out.table"]

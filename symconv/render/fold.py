@@ -13,6 +13,7 @@ stays bounded and its size grows only with what it shows.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 # 72 columns: a formula cell, its borders and a short name still fit a terminal of 80 or a
@@ -27,7 +28,6 @@ WIDTH = 72
 _STRONG = re.compile(r"[(\[⌊⌈]|[)\]⌋⌉]|, | \+ | - | × | mod ")
 _OPEN = "([⌊⌈"
 _CLOSE = ")]⌋⌉"
-_WEAK = re.compile(r"(?<=\*)(?!\*)(?<!\*\*)|(?<=\d,)(?=\d)")  # zero-width: no character lost
 
 
 def fold(text: str, width: int = WIDTH) -> list[str]:
@@ -35,9 +35,10 @@ def fold(text: str, width: int = WIDTH) -> list[str]:
     that fits; `[text]` when it fits. Spaces at a break end their line and are not printed."""
     if len(text) <= width:
         return [text]
+    breaks = _strong(text)
     lines: list[str] = []
     line = ""
-    for piece in _pieces(text, width):
+    for piece in _pieces(text, 0, len(text), breaks, width):
         if len((line + piece).rstrip()) <= width:
             line += piece
             continue
@@ -49,43 +50,67 @@ def fold(text: str, width: int = WIDTH) -> list[str]:
     return lines
 
 
-def _pieces(text: str, width: int) -> list[str]:
-    """The text split at its outermost strong break points, a piece still too long at the
-    next ones inside it, and so on; then at its weak ones, and one without any cut every
-    `width` characters."""
-    if len(text.rstrip()) <= width:
-        return [text]
-    depth, least, ends = 0, None, []
+def _strong(text: str) -> list[tuple[int, int]]:
+    """(position after it, bracket depth) of each strong break, in order."""
+    depth, out = 0, []
     for m in _STRONG.finditer(text):
         c = m.group()
         if c in _OPEN:
             depth += 1
         elif c in _CLOSE:
             depth -= 1
-        elif m.end() == len(text):  # the piece's own end: no break within it
-            continue
-        elif least is None or depth <= least:
-            if least is None or depth < least:
-                least, ends = depth, []
-            ends.append(m.end())
-    if ends:
-        bounds = [0, *ends, len(text)]
-        return [p for a, b in zip(bounds, bounds[1:]) if a < b
-                for p in _pieces(text[a:b], width)]
-    return _cut(text, width)
-
-
-def _cut(text: str, width: int) -> list[str]:
-    """A piece without a strong break as lines of at most `width`, each ending at the last
-    weak break that fits, or cut at `width` where none does. Line by line, not piece by piece:
-    a number of thousands of digits has a break every four characters."""
-    out = []
-    start, stop = 0, len(text.rstrip())
-    while stop - start > width:
-        window = text[start:start + width + 1]
-        ends = [m.start() for m in _WEAK.finditer(window) if 0 < m.start() <= width]
-        end = start + (ends[-1] if ends else width)
-        out.append(text[start:end])
-        start = end
-    out.append(text[start:])
+        else:
+            out.append((m.end(), depth))
     return out
+
+
+def _pieces(text: str, start: int, stop: int, breaks: list[tuple[int, int]],
+            width: int) -> list[str]:
+    """text[start:stop] split at its outermost strong break points, a piece still too long
+    at the next ones inside it, and so on; then at its weak ones (`_cut`)."""
+    if stop - start <= width or len(text[start:stop].rstrip()) <= width:
+        return [text[start:stop]]
+    first = bisect.bisect_right(breaks, (start, _DEEPEST))
+    inside = [b for b in breaks[first:bisect.bisect_left(breaks, (stop, -1))]
+              if start < b[0] < stop]
+    if not inside:
+        return _cut(text, start, stop, width)
+    least = min(depth for _, depth in inside)
+    bounds = [start, *(end for end, depth in inside if depth == least), stop]
+    return [p for a, b in zip(bounds, bounds[1:]) for p in _pieces(text, a, b, inside, width)]
+
+
+_DEEPEST = 1 << 30
+
+
+def _cut(text: str, start: int, stop: int, width: int) -> list[str]:
+    """text[start:stop], which has no strong break, as lines of at most `width`, each ending
+    at the last weak break that fits, or cut at `width` where none does. Searched from the
+    right: a number of thousands of digits has a break every four characters."""
+    out = []
+    end = len(text[start:stop].rstrip()) + start
+    while end - start > width:
+        cut = _last_weak(text, start, start + width) or start + width
+        out.append(text[start:cut])
+        start = cut
+    out.append(text[start:stop])
+    return out
+
+
+def _last_weak(text: str, start: int, limit: int) -> int | None:
+    """The last weak break b with start < b ≤ limit: after a `*` not part of `**`, or after a
+    thousands separator between digits."""
+    right = limit
+    while right > start:
+        i = max(text.rfind(",", start, right), text.rfind("*", start, right))
+        if i < 0:
+            return None
+        b = i + 1
+        after = text[b] if b < len(text) else ""
+        if text[i] == ",":
+            if text[i - 1:i].isdigit() and after.isdigit():
+                return b
+        elif after != "*" and text[i - 1:i] != "*":
+            return b
+        right = i
+    return None

@@ -23,7 +23,7 @@ from .common import (
     title,
 )
 from ..maths.printing import pretty
-from .fold import fold
+from .fold import WIDTH, fold
 from .options import DEFAULT, Options
 
 
@@ -38,8 +38,8 @@ def box(rows: list[list[str]], header: list[str], right: set[int],
 
 def box_lines(rows: list[list[str]], header: list[str], right: set[int],
               ascii: bool = False) -> Iterator[str]:
-    """`box`, line by line. Each cell is folded once to measure its column and again when its
-    row is drawn, so that only the cells are held, not every line of a table of 100 MB."""
+    """`box`, line by line: a cell is folded when its row is drawn, so that only the cells are
+    held, not every line of a table of 100 MB. A column with a folded cell is `WIDTH` wide."""
     shown = (lambda c: plain(visible(c))) if ascii else visible
     cells = [[shown(c) for c in row] for row in rows]
     header = [shown(c) for c in header]
@@ -47,7 +47,7 @@ def box_lines(rows: list[list[str]], header: list[str], right: set[int],
     for row in cells:
         widths[0] = max(widths[0], len(row[0]))
         for i in range(1, len(row)):
-            widths[i] = max(widths[i], max(map(len, fold(row[i]))))
+            widths[i] = max(widths[i], min(len(row[i]), WIDTH))
     return _drawn(cells, header, widths, right, ascii)
 
 
@@ -58,12 +58,11 @@ def _drawn(cells: list[list[str]], header: list[str], widths: list[int], right: 
         return plain(text) if ascii else text
 
     def placed(lines: list[str], i: int) -> list[str]:
-        """A cell's lines in its column: a folded cell in a right-aligned column as a block
-        flush right, its lines aligned left within it."""
-        if i not in right:
+        """A cell's lines in its column: a folded cell fills its column, its lines aligned
+        left even in a column of numbers (a formula reads from the left)."""
+        if i not in right or len(lines) > 1:
             return [t.ljust(widths[i]) for t in lines]
-        inner = max(map(len, lines))
-        return [t.ljust(inner).rjust(widths[i]) for t in lines]
+        return [lines[0].rjust(widths[i])]
 
     def rule(left: str, fill: str, mid: str, end: str) -> str:
         text = left + mid.join(fill * (w + 2) for w in widths) + end
