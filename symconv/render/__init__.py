@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 
 from ..derivation.model import PRESENTATION, Derivation
 from .jsonout import json_chunks, render_json, to_dict
-from .latex import formulas_block, render_latex
-from .markdown import render_markdown
+from .latex import formulas_block, latex_chunks, render_latex
+from .markdown import markdown_chunks, render_markdown
 from .options import Options
 from .table import render_table, table_chunks
 
@@ -35,6 +35,8 @@ def render(derivation: Derivation, fmt: str = "table", depth: int | None = 1,
 CHUNKED: dict[str, Callable[[Derivation, Options], Iterator[str]]] = {
     "table": table_chunks,
     "json": json_chunks,
+    "markdown": markdown_chunks,
+    "latex": latex_chunks,
 }
 
 

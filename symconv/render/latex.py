@@ -10,7 +10,7 @@ types are escaped here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import sympy
 from sympy import Expr, Integer
@@ -19,7 +19,7 @@ from ..derivation.model import Derivation, LayerRecord
 from ..escapes import visible
 from ..maths.printing import latex
 from .columns import Column, columns, field_text, footer
-from .common import pass_lines, remembered, row_counts, several_shown
+from .common import in_pieces, pass_lines, remembered, row_counts, several_shown
 from .options import DEFAULT, Options
 
 _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
@@ -107,7 +107,9 @@ def _stepwise(d: Derivation, tex: Printer = latex) -> list[str]:
 
 def _formulas(d: Derivation, options: Options, tex: Printer = latex) -> list[str]:
     rows = _stepwise(d, tex) if options.formulas == "stepwise" else _expanded(d, tex)
-    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+    # a line each (joined, the same text): 10,000 rows are not held as one string
+    lines = [row + r" \\" for row in rows[:-1]] + rows[-1:] or [""]
+    return [r"\begin{align*}", *lines, r"\end{align*}"]
 
 
 def formulas_block(d: Derivation, formulas: str = "expanded") -> str:
@@ -190,6 +192,12 @@ def _conditions(d: Derivation, tex: Printer = latex) -> list[str]:
 
 
 def render_latex(d: Derivation, options: Options = DEFAULT) -> str:
+    return "".join(latex_chunks(d, options))
+
+
+def latex_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
+    """The LaTeX in pieces of whole lines (`render_latex` joined), every formula printed
+    first."""
     name = escape(d.network or "network")
     tex = remembered(latex)
     body = [*_formulas(d, options, tex), "", *_table(d, options, tex)]
@@ -200,14 +208,14 @@ def render_latex(d: Derivation, options: Options = DEFAULT) -> str:
     if passes:
         body += ["", r"\noindent " + r"\\ ".join(passes)]
     if not options.standalone:
-        return "\n".join([f"% symconv: {name} ({d.convention} convention)",
-                          r"% needs \usepackage{amsmath,booktabs,longtable}", *body]) + "\n"
+        return in_pieces([f"% symconv: {name} ({d.convention} convention)",
+                          r"% needs \usepackage{amsmath,booktabs,longtable}", *body])
     sizes = ", ".join(f"${latex_size(k)} = {v}$" for k, v in d.subs.items())
     title = f"{name} ({d.convention} convention" + (f"; {sizes}" if sizes else "") + ")"
-    return "\n".join([
+    return in_pieces([
         r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm,landscape]{geometry}",
         r"\usepackage{amsmath,booktabs,longtable}", r"\allowdisplaybreaks", r"\begin{document}",
-        rf"\section*{{{title}}}", *body, r"\end{document}"]) + "\n"
+        rf"\section*{{{title}}}", *body, r"\end{document}"])
 
 
 def latex_size(name: str) -> str:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from ..escapes import plain, visible, visible_lines
-from .columns import cell, columns, footer
+from .columns import Column, cell, columns, footer
 from .common import (
     several_shown,
     count_cell,
+    in_pieces,
     layer_label,
     memory,
     note_lines,
@@ -36,22 +37,25 @@ def box(rows: list[list[str]], header: list[str], right: set[int],
     return list(box_lines(rows, header, right, ascii))
 
 
-def box_lines(rows: list[list[str]], header: list[str], right: set[int],
+def box_lines(rows: Iterable[list[str]], header: list[str], right: set[int],
               ascii: bool = False) -> Iterator[str]:
     """`box`, line by line: a cell is folded when its row is drawn, so that only the cells are
     held, not every line of a table of 100 MB. A column with a folded cell is `WIDTH` wide."""
     shown = (lambda c: plain(visible(c))) if ascii else visible
-    cells = [[shown(c) for c in row] for row in rows]
     header = [shown(c) for c in header]
     widths = [len(c) for c in header]
-    for row in cells:
-        widths[0] = max(widths[0], len(row[0]))
-        for i in range(1, len(row)):
-            widths[i] = max(widths[i], min(len(row[i]), WIDTH))
+    cells: list[list[str | bytes]] = []
+    for row in rows:
+        texts = [shown(c) for c in row]
+        widths = [max(w, min(len(t), WIDTH) if i else len(t))
+                  for i, (w, t) in enumerate(zip(widths, texts))]
+        # a long cell kept as UTF-8 until its row is drawn: one ⌊ makes a Python string two
+        # bytes a character, and a deep chain's cells are mostly digits (100 MB as text)
+        cells.append([t if len(t) <= WIDTH else t.encode() for t in texts])
     return _drawn(cells, header, widths, right, ascii)
 
 
-def _drawn(cells: list[list[str]], header: list[str], widths: list[int], right: set[int],
+def _drawn(cells: list[list[str | bytes]], header: list[str], widths: list[int], right: set[int],
            ascii: bool) -> Iterator[str]:
     def line(texts: list[str], left: str, mid: str, end: str) -> str:
         text = left + " " + f" {mid} ".join(texts) + " " + end
@@ -75,7 +79,8 @@ def _drawn(cells: list[list[str]], header: list[str], widths: list[int], right: 
     for n, row in enumerate(cells):
         if n:
             yield between
-        columns = [placed([row[0]], 0), *(placed(fold(c), i) for i, c in enumerate(row) if i)]
+        texts = [c if isinstance(c, str) else c.decode() for c in row]
+        columns = [placed([texts[0]], 0), *(placed(fold(c), i) for i, c in enumerate(texts) if i)]
         for k in range(max(map(len, columns))):
             yield line([c[k] if k < len(c) else " " * widths[i]
                         for i, c in enumerate(columns)], "│", "│", "│")
@@ -115,15 +120,14 @@ def table_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
     extra = columns(d, shown, options)
     header += [c.header for c in extra]
     show = remembered()
-    rows = []
-    for i, layer in enumerate(shown):
-        row = [layer_label(layer), outputs_cell(layer, d, show), param_cell(d, layer, show)]
-        if torch:
-            row.append(count_cell(row_counts(d, layer)[1], show))
-        row += [cell(c, c.values[i], show) for c in extra]
-        rows.append(row)
-    first = 4 if torch else 3
-    right = {2, 3} | {first + j for j, c in enumerate(extra) if c.right}
+
+    def rows() -> Iterator[list[str]]:  # one at a time: box_lines keeps a long cell packed
+        for i, layer in enumerate(shown):
+            row = [layer_label(layer), outputs_cell(layer, d, show), param_cell(d, layer, show)]
+            if torch:
+                row.append(count_cell(row_counts(d, layer)[1], show))
+            yield row + [cell(c, c.values[i], show) for c in extra]
+    drawn = box_lines(rows(), header, right=right_columns(torch, extra), ascii=options.ascii)
     lines = [_total("Total params", d.params, show),
              _total("Trainable params", d.trainable, show),
              _total("Non-trainable params", d.non_trainable, show)]
@@ -136,16 +140,11 @@ def table_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
     notes = note_lines(d)
     if notes:
         lines += ["", "Notes:"] + [f"  {n}" for n in notes]
-    drawn = box_lines(rows, header, right=right, ascii=options.ascii)
-    return _pieces(itertools.chain([title(d)], drawn, lines), options.ascii)
+    finish = (lambda t: plain(visible_lines(t))) if options.ascii else visible_lines
+    return in_pieces(itertools.chain([title(d)], drawn, lines), finish)
 
 
-def _pieces(lines: Iterator[str], ascii: bool, size: int = 2000) -> Iterator[str]:
-    """Lines joined `size` at a time, each with its newline, escaped (and in ASCII) as the
-    whole text would be: both are done line by line."""
-    while True:
-        batch = list(itertools.islice(lines, size))
-        if not batch:
-            return
-        text = visible_lines("\n".join(batch) + "\n")
-        yield plain(text) if ascii else text
+def right_columns(torch: bool, extra: list[Column]) -> set[int]:
+    """The columns of numbers, aligned right: parameters, buffers, MACs and memory."""
+    first = 4 if torch else 3
+    return {2, 3} | {first + j for j, c in enumerate(extra) if c.right}
