@@ -16,16 +16,20 @@ BATCH = {"keras": "None", "torch": "N"}
 
 
 def in_pieces(lines: Iterable[str | bytes], finish: Callable[[str], str] = str,
-              size: int = 2000) -> Iterator[str]:
-    """Lines (a long one kept as UTF-8 bytes, `packed`) joined `size` at a time, each with its
-    newline, through `finish` (escaping done line by line, so a batch at a time is the
-    same): what the CLI writes as it goes, never the whole text of a deep network at once."""
+              size: int = 1 << 16) -> Iterator[str]:
+    """Lines (a long one kept as UTF-8 bytes, `packed`) joined about `size` characters at a
+    time, each with its newline, through `finish` (escaping done line by line, so a batch at
+    a time is the same): what the CLI writes as it goes, never the whole text of a deep
+    network at once, nor 2,000 of its 10,000-character lines."""
     batch: list[str] = []
+    length = 0
     for line in lines:
-        batch.append(line if isinstance(line, str) else line.decode())
-        if len(batch) >= size:
+        text = line if isinstance(line, str) else line.decode()
+        batch.append(text)
+        length += len(text) + 1
+        if length >= size:
             yield finish("\n".join(batch) + "\n")
-            batch = []
+            batch, length = [], 0
     if batch:
         yield finish("\n".join(batch) + "\n")
 
