@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+
+from sympy import Expr
 
 from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from ..escapes import plain, visible, visible_lines
@@ -87,7 +89,8 @@ def _drawn(cells: list[list[str | bytes]], header: list[str], widths: list[int],
     yield rule("└", "─", "┴", "┘")
 
 
-def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
+def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation,
+                 fmt: Callable[[Expr], str] = pretty) -> str:
     """The output shape; a call giving several tensors lists them all, in order, as Keras's
     summary lists a layer's several outputs."""
     convention = d.convention
