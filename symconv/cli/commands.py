@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+from collections.abc import Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -221,7 +222,7 @@ def _read(path: str) -> Source:
     return load_stdin() if path == "-" else load(Path(path))
 
 
-def _derive(args: argparse.Namespace) -> tuple[str, int]:
+def _derive(args: argparse.Namespace) -> tuple[str | Iterator[str], int]:
     from ..api import derive_source
 
     derivation = derive_source(_read(args.file), args.subs)
@@ -231,7 +232,10 @@ def _derive(args: argparse.Namespace) -> tuple[str, int]:
     options = {"formulas": args.formulas, "standalone": args.standalone, "macs": args.macs,
                "flops": args.flops, "memory": args.memory, "batch": args.batch,
                "receptive": args.receptive, "ascii": _ascii_terminal(args)}
-    return derivation.render(args.format, args.depth, **options), Exit.OK
+    from ..render import render_chunks
+
+    # in pieces: a deep chain's table or JSON is Θ(n²) characters, hundreds of megabytes
+    return render_chunks(derivation, args.format, args.depth, **options), Exit.OK
 
 
 def _targets(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
@@ -346,16 +350,19 @@ def _rendered(err: SymconvError) -> str:
     return text if encodes(sys.stderr, text) else err.render(ascii=True)
 
 
-def _deliver(text: str, path: str | None, is_json: bool, code: int) -> int:
+def _deliver(text: str | Iterator[str], path: str | None, is_json: bool, code: int) -> int:
     """Write the result (to standard output, or to `path`); `code`, or Exit.ERROR when it
     could not be written. Whatever a renderer let through, no control character reaches the
     terminal: the last line of defence, after each renderer's own escaping."""
     from ..escapes import json_visible, visible_lines
     from .output import ReaderGone, WriteError, to_file, to_stderr, to_stdout
 
-    if not text:
-        return code
-    text = json_visible(text) if is_json else visible_lines(text)
+    if isinstance(text, str):
+        if not text:
+            return code
+        text = json_visible(text) if is_json else visible_lines(text)
+    else:  # a renderer's pieces, each whole lines (JSON: escaped character by character)
+        text = (json_visible(t) if is_json else visible_lines(t) for t in text)
     try:
         if path is None:
             to_stdout(text)

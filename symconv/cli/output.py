@@ -18,7 +18,7 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -94,12 +94,14 @@ def _silence(stream: TextIO) -> None:
         os.close(null)
 
 
-def to_stdout(text: str) -> None:
+def to_stdout(text: str | Iterable[str]) -> None:
+    """`text`, or its pieces one after another (a renderer's `render_chunks`)."""
     stream = sys.stdout
     if stream is None:  # started with standard output closed (`>&-`)
         raise WriteError("cannot write standard output: it is closed")
     try:
-        _write(stream, text)
+        for piece in [text] if isinstance(text, str) else text:
+            _write(stream, piece)
     except BrokenPipeError:
         _silence(stream)
         raise ReaderGone from None
@@ -126,12 +128,14 @@ def _reason(err: Exception) -> str:
 
 
 # -- --output FILE ---------------------------------------------------------------------------
-def to_file(path: str, text: str) -> None:
-    """Write `text` (as UTF-8) to `path`; '-' is standard output. See the module docstring."""
+def to_file(path: str, text: str | Iterable[str]) -> None:
+    """Write `text` (as UTF-8; or its pieces one after another) to `path`; '-' is standard
+    output. See the module docstring."""
     if path == "-":
         to_stdout(text)
         return
-    data = text.encode("utf-8")
+    data = [text.encode("utf-8")] if isinstance(text, str) else (
+        piece.encode("utf-8") for piece in text)
     target = os.path.realpath(path)  # every symbolic link followed; a dangling one, its target
     try:
         info: os.stat_result | None = os.stat(target)
@@ -173,13 +177,18 @@ def _check_writable(path: str, target: str, info: os.stat_result) -> None:
                          "remove it first)")
 
 
-def _in_place(target: str, data: bytes, truncate: bool) -> None:
+def _in_place(target: str, data: Iterable[bytes], truncate: bool) -> None:
     flags = os.O_WRONLY | (os.O_TRUNC if truncate else 0)
     fd = os.open(target, flags)
     try:
-        _write_all(fd, data)
+        _write_pieces(fd, data)
     finally:
         os.close(fd)
+
+
+def _write_pieces(fd: int, data: Iterable[bytes]) -> None:
+    for piece in data:
+        _write_all(fd, piece)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -188,7 +197,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _replace(target: str, data: bytes, info: os.stat_result | None) -> None:
+def _replace(target: str, data: Iterable[bytes], info: os.stat_result | None) -> None:
     """A temporary file next to `target`, renamed over it once whole. A new file gets the
     usual mode (0666 less the umask); an existing one keeps its mode and, where allowed, its
     owner."""
@@ -201,7 +210,7 @@ def _replace(target: str, data: bytes, info: os.stat_result | None) -> None:
                 os.fchmod(fd, stat.S_IMODE(info.st_mode))
                 if os.geteuid() == 0:
                     os.fchown(fd, info.st_uid, info.st_gid)
-            _write_all(fd, data)
+            _write_pieces(fd, data)
         finally:
             os.close(fd)
         os.replace(temporary, target)

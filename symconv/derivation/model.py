@@ -336,12 +336,23 @@ class Derivation:
     def subtotal(self, block: BlockRecord, what: str = "params") -> Expr:
         """A block instance's parameters (or trainable, non_trainable, buffers): its layers'
         counts times the symbolic repeats inside the block (those around it are the block's
-        own `times`)."""
+        own `times`). Computed once per block and count: every renderer asks for each row's."""
+        key = (block.first, block.last, block.times, what)
+        if key not in self._sums:
+            self._sums[key] = self._subtotal(block, what)
+        return self._sums[key]
+
+    def _subtotal(self, block: BlockRecord, what: str) -> Expr:
         if self.steps:
             return _sum([self.applied(block.first + i, getattr(layer, what)) / block.times
                          for i, layer in enumerate(self.block_layers(block))])
         return _total([(getattr(layer, what), _within(layer.times, block.times))
                        for layer in self.block_layers(block)])
+
+    @cached_property
+    def _sums(self) -> dict[tuple[object, ...], Expr]:
+        """The totals and subtotals computed so far (the records are frozen: they hold)."""
+        return {}
 
     @property
     def params(self) -> Expr:
@@ -362,7 +373,13 @@ class Derivation:
     def total(self, what: str) -> Expr:
         """The network's parameters (or trainable, non_trainable, buffers): each layer's count
         times the symbolic repeats around it (LayerRecord.times), or summed over the passes
-        where it depends on the pass (`applied`)."""
+        where it depends on the pass (`applied`). Computed once per derivation: a table, its
+        JSON and its LaTeX each show every total (10,000 layers: 0.07 s a sum)."""
+        if what not in self._sums:
+            self._sums[what] = self._network_total(what)
+        return self._sums[what]
+
+    def _network_total(self, what: str) -> Expr:
         if not self.steps:
             return _total([(getattr(layer, what), layer.times) for layer in self.layers])
         return self.over_layers([getattr(layer, what) for layer in self.layers])

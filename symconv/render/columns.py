@@ -95,11 +95,14 @@ def footer(d: Derivation, options: Options,
     return lines
 
 
-def cell(column: Column, value: object) -> str:
-    """A compute cell for the terminal table and Markdown."""
+def cell(column: Column, value: object,
+         fmt: Callable[[Expr], str] | None = None) -> str:
+    """A compute cell for the terminal table and Markdown (`fmt`: the printer, pretty by
+    default)."""
     from ..maths.printing import pretty
     from .common import count_cell
 
+    fmt = fmt or pretty
     if column.header == "Receptive field":
-        return field_text(value, pretty)
-    return count_cell(value)  # type: ignore[arg-type]
+        return field_text(value, fmt)
+    return count_cell(value, fmt)  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 
 import sympy
@@ -13,6 +13,57 @@ from ..maths import symbols
 from ..maths.printing import pretty
 
 BATCH = {"keras": "None", "torch": "N"}
+
+
+def in_pieces(lines: Iterable[str | bytes], finish: Callable[[str], str] = str,
+              size: int = 1 << 16) -> Iterator[str]:
+    """Lines (a long one kept as UTF-8 bytes, `packed`) joined about `size` characters at a
+    time, each with its newline, through `finish` (escaping done line by line, so a batch at
+    a time is the same): what the CLI writes as it goes, never the whole text of a deep
+    network at once, nor 2,000 of its 10,000-character lines."""
+    batch: list[str] = []
+    length = 0
+    for line in lines:
+        text = line if isinstance(line, str) else line.decode()
+        batch.append(text)
+        length += len(text) + 1
+        if length >= size:
+            yield finish("\n".join(batch) + "\n")
+            batch, length = [], 0
+    if batch:
+        yield finish("\n".join(batch) + "\n")
+
+
+def packed(text: str) -> str | bytes:
+    """A long line as UTF-8 until it is written: one ⌊ makes a Python string two bytes a
+    character, and a deep chain's lines are mostly digits."""
+    return text if len(text) <= SHORT else text.encode()
+
+
+SHORT = 256  # texts up to this long are kept for the whole render
+RECENT = 64  # how many longer ones are kept (the last rows')
+
+
+def remembered(fmt: Callable[[Expr], str] = pretty) -> Callable[[Expr], str]:
+    """`fmt` with each expression's text kept for the rest of one render: a shape repeats from
+    row to row (10,000 of a transformer's rows are (N, L, 64)), a count from layer to layer.
+    A long text is kept only while its rows are near: a deep chain's extents, thousands of
+    characters each, change at most layers, and kept whole they doubled the table's memory."""
+    texts: dict[object, str] = {}
+    recent: dict[object, str] = {}
+
+    def show(e: Expr) -> str:
+        text = texts.get(e) or recent.get(e)
+        if text is None:
+            text = fmt(e)
+            if len(text) <= SHORT:
+                texts[e] = text
+            else:
+                if len(recent) >= RECENT:
+                    recent.clear()
+                recent[e] = text
+        return text
+    return show
 
 
 def shape_cell(shape: tuple[Expr, ...], convention: str, fmt=pretty,  # type: ignore[no-untyped-def]

@@ -10,9 +10,10 @@ name; `json_symbols` maps each written name back to the size's symbol.
 
 from __future__ import annotations
 
+import itertools
 import json
 import keyword
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import sympy
 
@@ -88,9 +89,17 @@ class _Writer:
     def __init__(self, d: Derivation) -> None:
         self.d = d
         self.printer = _JsonPrinter(written_names(d.sizes))
+        # each expression's text, made once: the same string object then stands in every place
+        # it appears (a transformer's 10,000 shapes (L, 64) are one "L" and one 64)
+        self.texts: dict[sympy.Basic, str] = {}
 
     def value(self, e: sympy.Basic) -> int | str:
-        return int(e) if isinstance(e, sympy.Integer) else self.printer.doprint(e)
+        if isinstance(e, sympy.Integer):
+            return int(e)
+        text = self.texts.get(e)
+        if text is None:
+            text = self.texts[e] = self.printer.doprint(e)
+        return text
 
     def values(self, shape: tuple[sympy.Expr, ...]) -> list[int | str]:
         return [self.value(e) for e in shape]
@@ -233,8 +242,31 @@ def to_dict(d: Derivation) -> dict[str, object]:
 
 
 def render_json(d: Derivation, options: Options = DEFAULT) -> str:
+    return "".join(json_chunks(d, options))
+
+
+def json_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
+    """The JSON text in pieces (`render_json` joined): the document is built first, so an
+    error comes before the first piece; json's encoder then writes it out piece by piece (with
+    `indent` json.dumps joins the same pure-Python pieces), never as one 44 MB string."""
     writer = _Writer(d)
     data = writer.document()
     writer.compute(options, data)
-    # json.dumps leaves DEL, C1 controls and bidirectional overrides raw: \u escapes instead
-    return json_visible(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
+    return _batched(itertools.chain(encoder.iterencode(data), ["\n"]))
+
+
+def _batched(pieces: Iterator[str], size: int = 1 << 16) -> Iterator[str]:
+    """The encoder's many small pieces joined about `size` characters at a time; json.dumps
+    leaves DEL, C1 controls and bidirectional overrides raw: \\u escapes instead
+    (json_visible, character by character, so a batch at a time is the same)."""
+    batch: list[str] = []
+    length = 0
+    for piece in pieces:
+        batch.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield json_visible("".join(batch))
+            batch, length = [], 0
+    if batch:
+        yield json_visible("".join(batch))

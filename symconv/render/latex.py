@@ -10,6 +10,8 @@ types are escaped here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import sympy
 from sympy import Expr, Integer
 
@@ -17,13 +19,14 @@ from ..derivation.model import Derivation, LayerRecord
 from ..escapes import visible
 from ..maths.printing import latex
 from .columns import Column, columns, field_text, footer
-from .common import pass_lines, row_counts, several_shown
+from .common import in_pieces, pass_lines, remembered, row_counts, several_shown
 from .options import DEFAULT, Options
 
 _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
             "#": r"\#", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
 LONG = 40  # rows from which the table is a longtable (it breaks across pages)
 TIMES = r" \times "
+Printer = Callable[[Expr], str]
 
 
 def escape(text: str) -> str:
@@ -33,17 +36,17 @@ def escape(text: str) -> str:
     return "".join(_ESCAPES.get(c, c) for c in visible(text))
 
 
-def _shape(shape) -> str:  # type: ignore[no-untyped-def]
-    return r"\left(" + ",\\ ".join(latex(e) for e in shape) + r"\right)"
+def _shape(shape, tex: Printer = latex) -> str:  # type: ignore[no-untyped-def]
+    return r"\left(" + ",\\ ".join(tex(e) for e in shape) + r"\right)"
 
 
-def _label(name: str, type_: str, times: Expr = Integer(1)) -> str:
+def _label(name: str, type_: str, times: Expr = Integer(1), tex: Printer = latex) -> str:
     """The name and type; `\times n` for a row inside a repeat of symbolic count n."""
     label = rf"\texttt{{{escape(name)}}}\ \text{{({escape(type_)})}}"
     # \ensuremath: the label is set in text (the table) and in math (align*) alike
     if times == 1:
         return label
-    count = latex(times)
+    count = tex(times)
     count = rf"\left({count}\right)" if isinstance(times, (sympy.Add, sympy.Mod)) else count
     return label + rf"\ \ensuremath{{\times {count}}}"
 
@@ -55,23 +58,23 @@ def _tied(layer: object) -> str:
                    for t in tied)
 
 
-def _outputs(d: Derivation, row: object) -> str:
+def _outputs(d: Derivation, row: object, tex: Printer = latex) -> str:
     """The output shape; every output of a call giving several whose later ones are used (the
     batch, omitted as everywhere, written as N where it is not first: torch's h_n)."""
     if not isinstance(row, LayerRecord) or not several_shown(d, row):
-        return _shape(row.output_shape)  # type: ignore[attr-defined]
+        return _shape(row.output_shape, tex)  # type: ignore[attr-defined]
     axes = row.batch_axes or (0,) * len(row.outputs)
-    shapes = [_shape(s) if a == 0 else _shape((*s[:a], sympy.Symbol("N"), *s[a:]))
+    shapes = [_shape(s, tex) if a == 0 else _shape((*s[:a], sympy.Symbol("N"), *s[a:]), tex)
               for s, a in zip(row.outputs, axes)]
     return r"\left[" + r",\ ".join(shapes) + r"\right]"
 
 
-def _expanded(d: Derivation) -> list[str]:
-    return [rf"  {_label(layer.name, layer.type, layer.times)} &:\ {_outputs(d, layer)}"
-            rf" && P = {latex(layer.params)}{_tied(layer)}" for layer in d.layers]
+def _expanded(d: Derivation, tex: Printer = latex) -> list[str]:
+    return [rf"  {_label(layer.name, layer.type, layer.times, tex)} &:\ {_outputs(d, layer, tex)}"
+            rf" && P = {tex(layer.params)}{_tied(layer)}" for layer in d.layers]
 
 
-def _repeat_sums(d: Derivation) -> list[str]:
+def _repeat_sums(d: Derivation, tex: Printer = latex) -> list[str]:
     """Each symbolic repeat's parameters: n·P for a body the same in every pass, the sum over
     the passes (and its closed form) for one that depends on the pass."""
     from ..derivation.stepwise import repeat_sums
@@ -80,30 +83,33 @@ def _repeat_sums(d: Derivation) -> list[str]:
     for s in repeat_sums(d):
         r, k = s.repeat, s.repeat.steps
         if k is not None and k in s.per_pass.free_symbols:
-            written = (rf"\sum_{{{latex(k)}=0}}^{{{latex(r.count - 1)}}} "
-                       rf"\left({latex(s.per_pass)}\right)")
+            written = (rf"\sum_{{{tex(k)}=0}}^{{{tex(r.count - 1)}}} "
+                       rf"\left({tex(s.per_pass)}\right)")
         else:
-            written = rf"{latex(r.count)} \cdot \left({latex(s.per_pass)}\right)"
-        rows.append(rf"  \text{{repeat (line {r.span.line})}} &:\ {_shape(r.exit)}"
-                    rf" && P = {written} = {latex(s.total)}")
+            written = rf"{tex(r.count)} \cdot \left({tex(s.per_pass)}\right)"
+        rows.append(rf"  \text{{repeat (line {r.span.line})}} &:\ {_shape(r.exit, tex)}"
+                    rf" && P = {written} = {tex(s.total)}")
     return rows
 
 
-def _stepwise(d: Derivation) -> list[str]:
+def _stepwise(d: Derivation, tex: Printer = latex) -> list[str]:
     from ..derivation.stepwise import steps
 
     rows = []
     for step in steps(d):
-        defines = ",\\ ".join(f"{latex(s)} = {latex(e)}" for s, e in step.defines)
-        rows.append(rf"  {_label(step.record.name, step.record.type, step.record.times)} &:\ {_shape(step.shape)}"
+        defines = ",\\ ".join(f"{tex(s)} = {tex(e)}" for s, e in step.defines)
+        rows.append(rf"  {_label(step.record.name, step.record.type, step.record.times, tex)}"
+                    rf" &:\ {_shape(step.shape, tex)}"
                     + (rf",\quad {defines}" if defines else "")
-                    + rf" && P = {latex(step.params)}{_tied(step.record)}")
-    return rows + _repeat_sums(d)
+                    + rf" && P = {tex(step.params)}{_tied(step.record)}")
+    return rows + _repeat_sums(d, tex)
 
 
-def _formulas(d: Derivation, options: Options) -> list[str]:
-    rows = _stepwise(d) if options.formulas == "stepwise" else _expanded(d)
-    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+def _formulas(d: Derivation, options: Options, tex: Printer = latex) -> list[str]:
+    rows = _stepwise(d, tex) if options.formulas == "stepwise" else _expanded(d, tex)
+    # a line each (joined, the same text): 10,000 rows are not held as one string
+    lines = [row + r" \\" for row in rows[:-1]] + rows[-1:] or [""]
+    return [r"\begin{align*}", *lines, r"\end{align*}"]
 
 
 def formulas_block(d: Derivation, formulas: str = "expanded") -> str:
@@ -111,10 +117,10 @@ def formulas_block(d: Derivation, formulas: str = "expanded") -> str:
     return "\n".join(_formulas(d, Options(formulas=formulas))) + "\n"
 
 
-def _cell(column: Column, value: object) -> str:
+def _cell(column: Column, value: object, tex: Printer = latex) -> str:
     if column.header == "Receptive field":
-        return f"${field_text(value, latex, TIMES)}$" if value is not None else "-"
-    return f"${latex(value)}$"
+        return f"${field_text(value, tex, TIMES)}$" if value is not None else "-"
+    return f"${tex(value)}$"
 
 
 _PROSE = {"ᵀ": r"\textsuperscript{T}", "·": r"$\cdot$", "×": r"$\times$", "≥": r"$\geq$",
@@ -126,13 +132,13 @@ def prose(text: str) -> str:
     return "".join(_PROSE.get(c, c) for c in escape(text))
 
 
-def _footer(d: Derivation, options: Options) -> list[str]:
+def _footer(d: Derivation, options: Options, tex: Printer = latex) -> list[str]:
     """The compute footer in LaTeX: the sentences escaped, the values as math (kept apart
     from the escaping by placeholders)."""
     values: list[str] = []
 
     def show(value) -> str:  # type: ignore[no-untyped-def]
-        values.append(f"${latex(value)}$")
+        values.append(f"${tex(value)}$")
         return f"\x00{len(values) - 1}\x00"
 
     def line(text: str) -> str:  # words escaped, and the values between NULs put back
@@ -143,7 +149,7 @@ def _footer(d: Derivation, options: Options) -> list[str]:
     return [line(text) for text in footer(d, options, show)]
 
 
-def _table(d: Derivation, options: Options) -> list[str]:
+def _table(d: Derivation, options: Options, tex: Printer = latex) -> list[str]:
     rows = d.rows(options.depth)
     extra: list[Column] = columns(d, rows, options)
     spec = "ll" + "r" + "".join("r" if c.right else "l" for c in extra)
@@ -151,20 +157,20 @@ def _table(d: Derivation, options: Options) -> list[str]:
                       + [escape(c.header) for c in extra]) + r" \\"
     body = []
     for i, row in enumerate(rows):
-        cells = [_label(row.name, row.type, row.times), f"${_outputs(d, row)}$",
-                 f"${latex(row_counts(d, row)[0])}{_tied(row)}$"] + [
-                     _cell(c, c.values[i]) for c in extra]
+        cells = [_label(row.name, row.type, row.times, tex), f"${_outputs(d, row, tex)}$",
+                 f"${tex(row_counts(d, row)[0])}{_tied(row)}$"] + [
+                     _cell(c, c.values[i], tex) for c in extra]
         body.append(" & ".join(cells) + r" \\")
-    pad = "".join(f" & ${latex(c.total)}$" if c.total is not None else " &" for c in extra)
+    pad = "".join(f" & ${tex(c.total)}$" if c.total is not None else " &" for c in extra)
     none = " &" * len(extra)
-    totals = [rf"Total & & ${latex(d.params)}${pad} \\",
-              rf"Trainable & & ${latex(d.trainable)}${none} \\",
-              rf"Non-trainable & & ${latex(d.non_trainable)}${none} \\"]
+    totals = [rf"Total & & ${tex(d.params)}${pad} \\",
+              rf"Trainable & & ${tex(d.trainable)}${none} \\",
+              rf"Non-trainable & & ${tex(d.non_trainable)}${none} \\"]
     if d.convention == "torch":  # running statistics are buffers there, not parameters
-        totals.append(rf"Buffers (not parameters) & & ${latex(d.buffers)}${none} \\")
+        totals.append(rf"Buffers (not parameters) & & ${tex(d.buffers)}${none} \\")
     caption = (rf"\caption{{{escape(d.network or 'Network')}: output shapes (batch axis "
                r"omitted) and parameter counts.}")
-    notes = [line + r"\\" for line in _footer(d, options)]
+    notes = [line + r"\\" for line in _footer(d, options, tex)]
     if len(rows) > LONG:
         return ([rf"\begin{{longtable}}{{{spec}}}", caption + r"\\", r"\toprule", head,
                  r"\midrule", r"\endhead", *body, r"\midrule", *totals, r"\bottomrule",
@@ -175,10 +181,10 @@ def _table(d: Derivation, options: Options) -> list[str]:
                                          if notes else []), r"\end{table}"]
 
 
-def _conditions(d: Derivation) -> list[str]:
+def _conditions(d: Derivation, tex: Printer = latex) -> list[str]:
     seen: list[str] = []
     for req in d.requires:
-        text = rf"\item \texttt{{{escape(req.layer)}}}: ${latex(req.condition)}$ " \
+        text = rf"\item \texttt{{{escape(req.layer)}}}: ${tex(req.condition)}$ " \
                rf"({escape(req.reason)})"
         if text not in seen:
             seen.append(text)
@@ -186,23 +192,30 @@ def _conditions(d: Derivation) -> list[str]:
 
 
 def render_latex(d: Derivation, options: Options = DEFAULT) -> str:
+    return "".join(latex_chunks(d, options))
+
+
+def latex_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
+    """The LaTeX in pieces of whole lines (`render_latex` joined), every formula printed
+    first."""
     name = escape(d.network or "network")
-    body = [*_formulas(d, options), "", *_table(d, options)]
-    conditions = _conditions(d)
+    tex = remembered(latex)
+    body = [*_formulas(d, options, tex), "", *_table(d, options, tex)]
+    conditions = _conditions(d, tex)
     if conditions:
         body += ["", *conditions]
-    passes = pass_lines(d, lambda e: f"${latex(e)}$")
+    passes = pass_lines(d, lambda e: f"${tex(e)}$")
     if passes:
         body += ["", r"\noindent " + r"\\ ".join(passes)]
     if not options.standalone:
-        return "\n".join([f"% symconv: {name} ({d.convention} convention)",
-                          r"% needs \usepackage{amsmath,booktabs,longtable}", *body]) + "\n"
+        return in_pieces([f"% symconv: {name} ({d.convention} convention)",
+                          r"% needs \usepackage{amsmath,booktabs,longtable}", *body])
     sizes = ", ".join(f"${latex_size(k)} = {v}$" for k, v in d.subs.items())
     title = f"{name} ({d.convention} convention" + (f"; {sizes}" if sizes else "") + ")"
-    return "\n".join([
+    return in_pieces([
         r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm,landscape]{geometry}",
         r"\usepackage{amsmath,booktabs,longtable}", r"\allowdisplaybreaks", r"\begin{document}",
-        rf"\section*{{{title}}}", *body, r"\end{document}"]) + "\n"
+        rf"\section*{{{title}}}", *body, r"\end{document}"])
 
 
 def latex_size(name: str) -> str:

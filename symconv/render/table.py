@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+
+from sympy import Expr
+
 from ..derivation.model import BlockRecord, Derivation, LayerRecord
 from ..escapes import plain, visible, visible_lines
-from .columns import cell, columns, footer
+from .columns import Column, cell, columns, footer
 from .common import (
     several_shown,
     count_cell,
+    in_pieces,
     layer_label,
     memory,
     note_lines,
+    remembered,
     param_cell,
     requirement_lines,
     row_counts,
@@ -18,80 +25,129 @@ from .common import (
     shape_cell,
     title,
 )
+from ..maths.printing import pretty
+from .fold import WIDTH, fold
 from .options import DEFAULT, Options
 
 
 def box(rows: list[list[str]], header: list[str], right: set[int],
         ascii: bool = False) -> list[str]:
     """A table in box drawing, like Keras's summary (with `ascii`, in ASCII). Cells are user
-    text: control characters are escaped before the widths are measured."""
-    shown = (lambda c: plain(visible(c))) if ascii else visible
-    rows = [[shown(c) for c in row] for row in rows]
-    header = [shown(c) for c in header]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    text: control characters are escaped before the widths are measured. A cell past the
+    first column wider than `fold.WIDTH` is folded onto several lines (`fold.fold`), and its
+    row is as tall as its tallest cell."""
+    return list(box_lines(rows, header, right, ascii))
 
-    def line(cells: list[str], left: str, mid: str, end: str) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(cells, widths))]
-        return left + " " + f" {mid} ".join(parts) + " " + end
+
+def box_lines(rows: Iterable[list[str]], header: list[str], right: set[int],
+              ascii: bool = False) -> Iterator[str]:
+    """`box`, line by line: a cell is folded when its row is drawn, so that only the cells are
+    held, not every line of a table of 100 MB. A column with a folded cell is `WIDTH` wide."""
+    shown = (lambda c: plain(visible(c))) if ascii else visible
+    header = [shown(c) for c in header]
+    widths = [len(c) for c in header]
+    cells: list[list[str | bytes]] = []
+    for row in rows:
+        texts = [shown(c) for c in row]
+        widths = [max(w, min(len(t), WIDTH) if i else len(t))
+                  for i, (w, t) in enumerate(zip(widths, texts))]
+        # a long cell kept as UTF-8 until its row is drawn: one ⌊ makes a Python string two
+        # bytes a character, and a deep chain's cells are mostly digits (100 MB as text)
+        cells.append([t if len(t) <= WIDTH else t.encode() for t in texts])
+    return _drawn(cells, header, widths, right, ascii)
+
+
+def _drawn(cells: list[list[str | bytes]], header: list[str], widths: list[int], right: set[int],
+           ascii: bool) -> Iterator[str]:
+    def line(texts: list[str], left: str, mid: str, end: str) -> str:
+        text = left + " " + f" {mid} ".join(texts) + " " + end
+        return plain(text) if ascii else text
+
+    def placed(lines: list[str], i: int) -> list[str]:
+        """A cell's lines in its column: a folded cell fills its column, its lines aligned
+        left even in a column of numbers (a formula reads from the left)."""
+        if i not in right or len(lines) > 1:
+            return [t.ljust(widths[i]) for t in lines]
+        return [lines[0].rjust(widths[i])]
 
     def rule(left: str, fill: str, mid: str, end: str) -> str:
-        return left + mid.join(fill * (w + 2) for w in widths) + end
+        text = left + mid.join(fill * (w + 2) for w in widths) + end
+        return plain(text) if ascii else text
 
-    out = [rule("┏", "━", "┳", "┓"), line(header, "┃", "┃", "┃"), rule("┡", "━", "╇", "┩")]
-    for i, row in enumerate(rows):
-        if i:
-            out.append(rule("├", "─", "┼", "┤"))
-        out.append(line(row, "│", "│", "│"))
-    out.append(rule("└", "─", "┴", "┘"))
-    return [plain(line) for line in out] if ascii else out
+    between = rule("├", "─", "┼", "┤")
+    yield rule("┏", "━", "┳", "┓")
+    yield line([placed([c], i)[0] for i, c in enumerate(header)], "┃", "┃", "┃")
+    yield rule("┡", "━", "╇", "┩")
+    for n, row in enumerate(cells):
+        if n:
+            yield between
+        texts = [c if isinstance(c, str) else c.decode() for c in row]
+        columns = [placed([texts[0]], 0), *(placed(fold(c), i) for i, c in enumerate(texts) if i)]
+        for k in range(max(map(len, columns))):
+            yield line([c[k] if k < len(c) else " " * widths[i]
+                        for i, c in enumerate(columns)], "│", "│", "│")
+    yield rule("└", "─", "┴", "┘")
 
 
-def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation) -> str:
+def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation,
+                 fmt: Callable[[Expr], str] = pretty) -> str:
     """The output shape; a call giving several tensors lists them all, in order, as Keras's
     summary lists a layer's several outputs."""
     convention = d.convention
     if isinstance(row, LayerRecord) and several_shown(d, row):
         axes = row.batch_axes or (0,) * len(row.outputs)
-        return "[" + ", ".join(shape_cell(s, convention, axis=a)
+        return "[" + ", ".join(shape_cell(s, convention, fmt, axis=a)
                                for s, a in zip(row.outputs, axes)) + "]"
-    return shape_cell(row.output_shape, convention, batched=is_batched(row))
+    return shape_cell(row.output_shape, convention, fmt, batched=is_batched(row))
 
 
 
-def _total(label: str, value) -> str:  # type: ignore[no-untyped-def]
+def _total(label: str, value, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
     size = memory(value)
-    return f" {label}: {count_cell(value)}" + (f" ({size})" if size else "")
+    return f" {label}: {count_cell(value, fmt)}" + (f" ({size})" if size else "")
 
 
 def render_table(d: Derivation, options: Options = DEFAULT) -> str:
+    return "".join(table_chunks(d, options))
+
+
+def table_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
+    """The table as pieces of whole lines (`render_table` joined): every cell and sentence is
+    printed first, so an error comes before the first piece; the lines are then drawn as they
+    are written. A 10,000-layer chain's table is 100 MB: held whole, with its copies on the way
+    out, it took 1.9 GB."""
     depth = options.depth
     torch = d.convention == "torch"
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Buffers"] if torch else [])
     shown = d.rows(depth)
     extra = columns(d, shown, options)
     header += [c.header for c in extra]
-    rows = []
-    for i, layer in enumerate(shown):
-        row = [layer_label(layer), outputs_cell(layer, d),
-               param_cell(d, layer)]
-        if torch:
-            row.append(count_cell(row_counts(d, layer)[1]))
-        row += [cell(c, c.values[i]) for c in extra]
-        rows.append(row)
-    first = 4 if torch else 3
-    right = {2, 3} | {first + j for j, c in enumerate(extra) if c.right}
-    lines = [title(d), *box(rows, header, right=right, ascii=options.ascii)]
-    lines += [_total("Total params", d.params), _total("Trainable params", d.trainable),
-              _total("Non-trainable params", d.non_trainable)]
+    show = remembered()
+
+    def rows() -> Iterator[list[str]]:  # one at a time: box_lines keeps a long cell packed
+        for i, layer in enumerate(shown):
+            row = [layer_label(layer), outputs_cell(layer, d, show), param_cell(d, layer, show)]
+            if torch:
+                row.append(count_cell(row_counts(d, layer)[1], show))
+            yield row + [cell(c, c.values[i], show) for c in extra]
+    drawn = box_lines(rows(), header, right=right_columns(torch, extra), ascii=options.ascii)
+    lines = [_total("Total params", d.params, show),
+             _total("Trainable params", d.trainable, show),
+             _total("Non-trainable params", d.non_trainable, show)]
     if torch:
-        lines.append(f" Buffers (not parameters): {count_cell(d.buffers)}")
-    lines += [f" {line}" for line in footer(d, options, count_cell)]
-    reqs = requirement_lines(d)
+        lines.append(f" Buffers (not parameters): {count_cell(d.buffers, show)}")
+    lines += [f" {line}" for line in footer(d, options, lambda e: count_cell(e, show))]
+    reqs = requirement_lines(d, show)
     if reqs:
         lines += ["", "Valid when:"] + [f"  {r}" for r in reqs]
     notes = note_lines(d)
     if notes:
         lines += ["", "Notes:"] + [f"  {n}" for n in notes]
-    text = visible_lines("\n".join(lines) + "\n")
-    return plain(text) if options.ascii else text
+    finish = (lambda t: plain(visible_lines(t))) if options.ascii else visible_lines
+    return in_pieces(itertools.chain([title(d)], drawn, lines), finish)
+
+
+def right_columns(torch: bool, extra: list[Column]) -> set[int]:
+    """The columns of numbers, aligned right: parameters, buffers, MACs and memory."""
+    first = 4 if torch else 3
+    return {2, 3} | {first + j for j, c in enumerate(extra) if c.right}
