@@ -153,12 +153,9 @@ def test_each_expression_printed_once(monkeypatch: pytest.MonkeyPatch, fmt: str,
             == _prints(monkeypatch, where, "doprint", small, fmt))
 
 
-def test_totals_computed_once_per_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Table, JSON, Markdown and LaTeX of one derivation sum its layers' counts once per total
-    (params, trainable, non-trainable, buffers): 10,000 layers took 0.07 s a sum, four times
-    per format."""
-    d = symconv.derive(transformer(3))
-    calls = []
+def _count_totals(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per sum of layer counts (model._total) from now on."""
+    calls: list[int] = []
     original = model._total
 
     def counted(counts):  # type: ignore[no-untyped-def]
@@ -166,6 +163,15 @@ def test_totals_computed_once_per_derivation(monkeypatch: pytest.MonkeyPatch) ->
         return original(counts)
 
     monkeypatch.setattr(model, "_total", counted)
+    return calls
+
+
+def test_totals_computed_once_per_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Table, JSON, Markdown and LaTeX of one derivation sum its layers' counts once per total
+    (params, trainable, non-trainable, buffers): 10,000 layers took 0.07 s a sum, four times
+    per format."""
+    d = symconv.derive(transformer(3))
+    calls = _count_totals(monkeypatch)
     before = [d.render(fmt) for fmt in ("table", "json", "markdown", "latex")]
     assert len(calls) == 4
     assert [d.render(fmt) for fmt in ("table", "json", "markdown", "latex")] == before
@@ -177,14 +183,7 @@ def test_block_subtotals_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     block's, LaTeX and Markdown show them again: each is summed once per derivation."""
     d = symconv.derive(ROOT / "examples" / "resnet18.arch")
     assert d.blocks
-    calls = []
-    original = model._total
-
-    def counted(counts):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        return original(counts)
-
-    monkeypatch.setattr(model, "_total", counted)
+    calls = _count_totals(monkeypatch)
     first = [d.render(fmt) for fmt in ("table", "json", "latex", "markdown")]
     once = len(calls)
     assert once <= 4 + 2 * len(d.blocks)  # the network's 4, each block's params and buffers
