@@ -26,6 +26,7 @@ from ..language import ir
 from ..language.values import evaluate
 from ..layers.base import Call, LayerSpec, Weight
 from ..maths import limits
+from ..maths.identity import ByIdentity
 from .binding import SEPARATOR
 from .frames import Frame, Tensor
 from .model import LayerCall, LayerRecord, Tied
@@ -119,7 +120,7 @@ def declare(deriver: Deriver, statement: ir.Parameter, frame: Frame) -> None:
 # -- tie="wte" -------------------------------------------------------------------------------
 # by identity, the node kept alive beside its result: the same stripped node each time a repeat
 # runs the call (the Memo's key); hashing a node by value walks its whole expression
-_STRIPPED: dict[int, tuple[ir.CallExpr, tuple[ir.CallExpr, ir.Keyword]]] = {}
+_STRIPPED = ByIdentity(4096)
 
 
 def split_tie(call: ir.CallExpr) -> tuple[ir.CallExpr, ir.Keyword | None]:
@@ -130,14 +131,12 @@ def split_tie(call: ir.CallExpr) -> tuple[ir.CallExpr, ir.Keyword | None]:
     found = [k for k in target.keywords if k.name == TIE]
     if not found:
         return call, None
-    hit = _STRIPPED.get(id(call))
-    if hit is not None and hit[0] is call:
-        return hit[1]
+    hit = _STRIPPED.get(call)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
     stripped = replace(target, keywords=tuple(k for k in target.keywords if k.name != TIE))
     result = (replace(call, func=stripped) if inner is not None else stripped), found[0]
-    if len(_STRIPPED) >= 4096:
-        _STRIPPED.clear()
-    _STRIPPED[id(call)] = (call, result)
+    _STRIPPED.put(call, result)
     return result
 
 

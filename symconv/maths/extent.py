@@ -34,6 +34,7 @@ import sympy
 from sympy import Add, Expr, Integer, Max, Min, Rational, ceiling, floor
 
 from . import limits, quotient
+from .identity import ByIdentity
 
 
 @dataclass(frozen=True)
@@ -78,31 +79,10 @@ class Linear:
         return total
 
 
-class _ByIdentity:
-    """A bounded cache keyed by an object's identity, the object kept alive beside its value
-    (clearing it loses no meaning: a miss takes the general path to the same result). Not by
-    equality: sympy hashes extents through Python's integer hash, the value modulo 2**61 - 1, so
-    power-of-two denominators collide every 61 halvings (13,332 extents of a 10,000-layer chain
-    had 492 distinct hashes) and an equality-keyed dict compares deep expressions on every
-    lookup."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.items = limit, {}  # type: ignore[var-annotated]
-
-    def get(self, obj: object, *key: object) -> object | None:
-        hit = self.items.get((id(obj), *key))
-        return hit[1] if hit is not None and hit[0] is obj else None
-
-    def put(self, obj: object, value: object, *key: object) -> None:
-        if len(self.items) > self.limit:
-            self.items.clear()
-        self.items[(id(obj), *key)] = (obj, value)
-
-
 # The Linear form of every extent built from one. The form kept is a function of the expression
 # alone (reduced, and den = 1 when no term is left inside a rounding), so what is derived never
 # depends on what was derived before.
-_LINEAR = _ByIdentity(200_000)
+_LINEAR = ByIdentity(200_000)
 
 
 def linear(e: Expr) -> Linear | None:
@@ -305,7 +285,7 @@ def affine_floor(extent: Expr, add: Expr, stride: Expr, plus: Expr = Integer(1))
     return known  # type: ignore[return-value]
 
 
-_AFFINE = _ByIdentity(20_000)
+_AFFINE = ByIdentity(20_000)
 
 
 def window(extent: Expr, span: Expr, stride: Expr, pad_total: Expr) -> Expr:

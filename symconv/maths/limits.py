@@ -31,6 +31,8 @@ from math import comb
 import sympy
 from sympy import Expr
 
+from .identity import ByIdentity
+
 NUMBER_DIGITS = 400
 COEFFICIENT_DIGITS = 4_000
 MAX_DEGREE = 256
@@ -69,22 +71,16 @@ def check(expr: object) -> None:
         if too_many_digits(expr.p) or too_many_digits(expr.q):  # type: ignore[attr-defined]
             raise TooLarge(f"a number of more than {NUMBER_DIGITS} digits")
         return
-    hit = _CHECKED.get(id(expr))
-    if hit is not None and hit is expr:
+    if _CHECKED.get(expr):
         return
     _Walk().top(expr)
-    if len(_CHECKED) >= _CHECKED_LIMIT:
-        _CHECKED.clear()
-    _CHECKED[id(expr)] = expr
+    _CHECKED.put(expr, True)
 
 
-# The formulas found within the bounds, by identity, each kept alive beside its key so that
-# the id is never reused while it is here: the layers of a repeated block make the same sympy
-# objects (sympy's cache returns them) and each was walked again for every layer. Not keyed by
-# equality: sympy's hash of extents with power-of-two denominators collides (extent.py's
-# _ByIdentity). Bounded; clearing it only means walking again.
-_CHECKED: dict[int, sympy.Basic] = {}
-_CHECKED_LIMIT = 4096  # a repeated block makes the same few objects again
+# The formulas found within the bounds: the layers of a repeated block make the same sympy
+# objects (sympy's cache returns them) and each was walked again for every layer. A repeated
+# block makes the same few objects again: 4,096 is plenty.
+_CHECKED = ByIdentity(4096)
 
 
 def check_elements(shape: tuple[object, ...]) -> None:

@@ -31,6 +31,7 @@ import sympy
 from sympy import Expr, Integer, ceiling, floor
 
 from . import polynomial as P
+from .identity import ByIdentity
 from .polynomial import Monomial, Poly
 
 SMALL = 8  # terms inside a rounding up to which extent's general (sympy) path builds it
@@ -71,24 +72,7 @@ class Built:
     outside: Poly
 
 
-class _ByIdentity:
-    """Forms of the expressions this module built, by the expression's identity (the object
-    kept alive beside its form; see extent._ByIdentity for why not by equality)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.items = limit, {}  # type: ignore[var-annotated]
-
-    def get(self, obj: object) -> Built | None:
-        hit = self.items.get(id(obj))
-        return hit[1] if hit is not None and hit[0] is obj else None
-
-    def put(self, obj: object, value: Built) -> None:
-        if len(self.items) > self.limit:
-            self.items.clear()
-        self.items[id(obj)] = (obj, value)
-
-
-_BUILT = _ByIdentity(50_000)
+_BUILT = ByIdentity(50_000)  # forms of the expressions this module built
 
 
 def built(e: Expr) -> Built | None:
