@@ -32,6 +32,11 @@ def visible(text: str, keep: str = "") -> str:
     if text.isprintable():
         return text
     if keep:
+        probe = text
+        for c in keep:  # a long output is mostly printable lines: one scan for all of them
+            probe = probe.replace(c, " ")
+        if probe.isprintable():
+            return text
         first = keep[0]
         return first.join(visible(part, keep[1:]) for part in text.split(first))
     return "".join(c if c.isprintable() else _escape(c) for c in text)
@@ -73,6 +78,8 @@ def json_visible(text: str) -> str:
     controls, bidirectional overrides, separators) written as \\u escapes: the same JSON
     value, safe on a terminal. Outside strings JSON holds only printable ASCII, spaces and
     newlines, so every such character is inside a string."""
+    if text.replace("\n", " ").isprintable():  # the usual case: one scan of the whole text
+        return text
     return "\n".join(part if part.isprintable() else "".join(map(_json_char, part))
                      for part in text.split("\n"))
 

@@ -20,7 +20,18 @@ from .domains import DEFAULT, Domain
 
 
 def _sum(values: list[Expr]) -> Expr:
-    return sympy.Add(*values) if values else Integer(0)
+    """Σ values; the integers among them added as Python ints first (the same sum: sympy's Add
+    adds its numbers into one anyway), 10,000 layers' counts without 10,000 sympy additions."""
+    number = 0
+    rest = []
+    for v in values:
+        if v.is_Integer:
+            number += int(v)
+        else:
+            rest.append(v)
+    if not rest:
+        return Integer(number)
+    return sympy.Add(Integer(number), *rest) if number else sympy.Add(*rest)
 
 
 def _count(values: list[Expr]) -> Expr:

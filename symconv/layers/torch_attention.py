@@ -78,8 +78,7 @@ def attention_weights(e: Expr, kdim: Expr, vdim: Expr, packed: bool, bias: bool,
 
 
 def _match(call: Call, want: Expr, have: Expr, what: str, arg: str) -> None:
-    call.require(sympy.Eq(want, have), lambda: f"expected {what} of {want}, but got {have}", arg,
-                 code="SC203")
+    call.agree(want, have, lambda: f"expected {what} of {want}, but got {have}", arg)
 
 
 def multihead_attention(call: Call) -> LayerOutput:

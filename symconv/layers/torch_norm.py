@@ -33,9 +33,8 @@ def _normalized_shape(call: Call) -> tuple[Expr, ...]:
         raise call.fail(f"'normalized_shape' {what} (input rank {rank} without the batch "
                         "axis)", "normalized_shape", code="SC201")
     for want, have in zip(shape, call.input[rank - len(shape):]):
-        call.require(sympy.Eq(want, have),
-                     lambda: f"'normalized_shape' expects {want} where the input "
-                     f"has {have}", "normalized_shape", code="SC203")
+        call.agree(want, have, lambda: f"'normalized_shape' expects {want} where the input "
+                   f"has {have}", "normalized_shape")
     return shape
 
 

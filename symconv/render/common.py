@@ -15,16 +15,21 @@ from ..maths.printing import pretty
 BATCH = {"keras": "None", "torch": "N"}
 
 
-def in_pieces(lines: Iterable[str | bytes], finish: Callable[[str], str] = str,
+Line = str | bytes | tuple[str, ...]
+
+
+def in_pieces(lines: Iterable[Line], finish: Callable[[str], str] = str,
               size: int = 1 << 16) -> Iterator[str]:
-    """Lines (a long one kept as UTF-8 bytes, `packed`) joined about `size` characters at a
-    time, each with its newline, through `finish` (escaping done line by line, so a batch at
-    a time is the same): what the CLI writes as it goes, never the whole text of a deep
-    network at once, nor 2,000 of its 10,000-character lines."""
+    """Lines (a long one kept as UTF-8 bytes, `packed`, or as its parts, joined only here: a
+    formula printed once and shown twice) joined about `size` characters at a time, each with
+    its newline, through `finish` (escaping done line by line, so a batch at a time is the
+    same): what the CLI writes as it goes, never the whole text of a deep network at once,
+    nor 2,000 of its 10,000-character lines."""
     batch: list[str] = []
     length = 0
     for line in lines:
-        text = line if isinstance(line, str) else line.decode()
+        text = line if isinstance(line, str) else (
+            "".join(line) if isinstance(line, tuple) else line.decode())
         batch.append(text)
         length += len(text) + 1
         if length >= size:

@@ -19,7 +19,7 @@ from ..derivation.model import Derivation, LayerRecord
 from ..escapes import visible
 from ..maths.printing import latex
 from .columns import Column, columns, field_text, footer
-from .common import in_pieces, pass_lines, remembered, row_counts, several_shown
+from .common import Line, in_pieces, pass_lines, remembered, row_counts, several_shown
 from .options import DEFAULT, Options
 
 _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
@@ -69,9 +69,29 @@ def _outputs(d: Derivation, row: object, tex: Printer = latex) -> str:
     return r"\left[" + r",\ ".join(shapes) + r"\right]"
 
 
-def _expanded(d: Derivation, tex: Printer = latex) -> list[str]:
-    return [rf"  {_label(layer.name, layer.type, layer.times, tex)} &:\ {_outputs(d, layer, tex)}"
-            rf" && P = {tex(layer.params)}{_tied(layer)}" for layer in d.layers]
+Texts = Callable[[object], tuple[str, str]]
+
+
+def _texts(d: Derivation, tex: Printer = latex) -> Texts:
+    """A row's output shape and parameter count in LaTeX, printed once for its `align*` line
+    and its table row alike: a deep chain's are thousands of characters each, and printed
+    twice they were half the render's time, held twice most of its memory."""
+    made: dict[int, tuple[str, str]] = {}
+
+    def texts(row: object) -> tuple[str, str]:
+        pair = made.get(id(row))
+        if pair is None:  # the rows live as long as `d`: their ids stay theirs
+            pair = made[id(row)] = (_outputs(d, row, tex),
+                                    tex(row_counts(d, row)[0]))  # type: ignore[arg-type]
+        return pair
+    return texts
+
+
+def _expanded(d: Derivation, texts: Texts, tex: Printer = latex) -> list[Line]:
+    """A line a layer, as its parts (joined when written: the shape and count are shared
+    with the table's row)."""
+    return [(rf"  {_label(layer.name, layer.type, layer.times, tex)} &:\ ", shape, " && P = ",
+             count, _tied(layer)) for layer in d.layers for shape, count in [texts(layer)]]
 
 
 def _repeat_sums(d: Derivation, tex: Printer = latex) -> list[str]:
@@ -105,16 +125,22 @@ def _stepwise(d: Derivation, tex: Printer = latex) -> list[str]:
     return rows + _repeat_sums(d, tex)
 
 
-def _formulas(d: Derivation, options: Options, tex: Printer = latex) -> list[str]:
-    rows = _stepwise(d, tex) if options.formulas == "stepwise" else _expanded(d, tex)
+def _formulas(d: Derivation, options: Options, texts: Texts, tex: Printer = latex) -> list[Line]:
+    rows: list[Line] = (_stepwise(d, tex) if options.formulas == "stepwise"  # type: ignore[assignment]
+                        else _expanded(d, texts, tex))
     # a line each (joined, the same text): 10,000 rows are not held as one string
-    lines = [row + r" \\" for row in rows[:-1]] + rows[-1:] or [""]
+    lines = [_parts(row) + (r" \\",) for row in rows[:-1]] + rows[-1:] or [""]
     return [r"\begin{align*}", *lines, r"\end{align*}"]
+
+
+def _parts(line: Line) -> tuple[str, ...]:
+    return line if isinstance(line, tuple) else (line,)  # type: ignore[return-value]
 
 
 def formulas_block(d: Derivation, formulas: str = "expanded") -> str:
     """The `align*` block alone (what Jupyter's MathJax can render)."""
-    return "\n".join(_formulas(d, Options(formulas=formulas))) + "\n"
+    lines = _formulas(d, Options(formulas=formulas), _texts(d))
+    return "\n".join("".join(_parts(line)) for line in lines) + "\n"
 
 
 def _cell(column: Column, value: object, tex: Printer = latex) -> str:
@@ -149,18 +175,18 @@ def _footer(d: Derivation, options: Options, tex: Printer = latex) -> list[str]:
     return [line(text) for text in footer(d, options, show)]
 
 
-def _table(d: Derivation, options: Options, tex: Printer = latex) -> list[str]:
+def _table(d: Derivation, options: Options, texts: Texts, tex: Printer = latex) -> list[Line]:
     rows = d.rows(options.depth)
     extra: list[Column] = columns(d, rows, options)
     spec = "ll" + "r" + "".join("r" if c.right else "l" for c in extra)
     head = " & ".join(["Layer (type)", "Output shape", "Parameters"]
                       + [escape(c.header) for c in extra]) + r" \\"
-    body = []
+    body: list[Line] = []
     for i, row in enumerate(rows):
-        cells = [_label(row.name, row.type, row.times, tex), f"${_outputs(d, row, tex)}$",
-                 f"${tex(row_counts(d, row)[0])}{_tied(row)}$"] + [
-                     _cell(c, c.values[i], tex) for c in extra]
-        body.append(" & ".join(cells) + r" \\")
+        shape, count = texts(row)
+        body.append((_label(row.name, row.type, row.times, tex), " & $", shape, "$ & $", count,
+                     _tied(row), "$", *[" & " + _cell(c, c.values[i], tex) for c in extra],
+                     r" \\"))
     pad = "".join(f" & ${tex(c.total)}$" if c.total is not None else " &" for c in extra)
     none = " &" * len(extra)
     totals = [rf"Total & & ${tex(d.params)}${pad} \\",
@@ -200,7 +226,8 @@ def latex_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
     first."""
     name = escape(d.network or "network")
     tex = remembered(latex)
-    body = [*_formulas(d, options, tex), "", *_table(d, options, tex)]
+    texts = _texts(d, tex)
+    body = [*_formulas(d, options, texts, tex), "", *_table(d, options, texts, tex)]
     conditions = _conditions(d, tex)
     if conditions:
         body += ["", *conditions]
