@@ -94,6 +94,8 @@ GROUPS = {"tf1250": ("tf10", "tf1250", "tfrepeat"),
 # the cases whose stages (import, parse, derive, render per format) are timed in process
 STAGED = ("tf1250", "tfrepeat", "mixed4000", "unet32", "chain10000")
 STEPWISE = ("mixed2000",)  # LaTeX --formulas stepwise as well
+# --macs --memory float32 --receptive-field as well: MAC products of two floors, their sums
+COMPUTE = ("mixed1000", "mixed2000", "mixed4000")
 
 
 def cases() -> dict[str, Deep]:

@@ -19,13 +19,17 @@ import deep
 from run import SLOW, fmt, spawn, symconv_cmd  # run.py imports this module lazily
 
 HERE = Path(__file__).resolve().parent
+COMPUTE = ["--macs", "--memory", "float32", "--receptive-field"]
 FORMATS = {"table": [], "json": ["-f", "json"], "markdown": ["-f", "markdown"],
-           "latex": ["-f", "latex"], "latex stepwise": ["-f", "latex", "--formulas", "stepwise"]}
+           "latex": ["-f", "latex"], "latex stepwise": ["-f", "latex", "--formulas", "stepwise"],
+           "table, compute columns": ["-f", "table", *COMPUTE],
+           "json, compute columns": ["-f", "json", *COMPUTE]}
 MB = 1_000_000
 
 
 def formats_of(name: str) -> list[str]:
-    return [f for f in FORMATS if f != "latex stepwise" or name in deep.STEPWISE]
+    return [f for f in FORMATS if (f != "latex stepwise" or name in deep.STEPWISE)
+            and ("compute" not in f or name in deep.COMPUTE)]
 
 
 def whole(arch: Path, fmt_name: str, args, tmp: Path) -> dict:
@@ -190,6 +194,8 @@ Notes:
   (os.wait4), the largest of the runs. output: the bytes written. s per MB: whole-process time
   (start-up included) per MB of output; targets: ≤ 1 s per MB; peak RSS < 300 MB.
 - conditions: the entries of `requires` in the JSON output (the "Valid when" lines).
+- compute columns: the same command with `--macs --memory float32 --receptive-field` (the
+  mixed chain: each conv's MACs a product of two long floors, their sum in the footer).
 - growth: within a family, t(big)/t(small) and the ratio of output sizes, for the same format;
   target (mixed chain): t(4,000)/t(2,000) ≤ 1.2 × the ratio of output sizes, i.e. the last
   column ≤ 1.2. `repeat n:` against 10 blocks unrolled: the same time is the target.

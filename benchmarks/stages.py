@@ -1,6 +1,7 @@
 """symconv's stages timed in one fresh process, so that the slow one is visible:
 
-    python benchmarks/stages.py ARCH_FILE FORMAT [--formulas stepwise]
+    python benchmarks/stages.py ARCH_FILE FORMAT [--formulas stepwise] [--macs] [--memory DTYPE]
+                                [--receptive-field]
 
 import (the modules the CLI loads before it reads the file), parse, derive, render FORMAT
 (the renderer's own lazy imports included), each once, cold, as `symconv derive` meets them.
@@ -17,7 +18,13 @@ import time
 
 
 def main(path: str, fmt: str, *rest: str) -> dict:
-    options = {"formulas": rest[1]} if rest[:1] == ("--formulas",) else {}
+    options: dict = {"formulas": rest[1]} if rest[:1] == ("--formulas",) else {}
+    if "--macs" in rest:  # the compute columns, as `symconv derive` passes them
+        options["macs"] = "weights"
+    if "--memory" in rest:
+        options["memory"] = rest[rest.index("--memory") + 1]
+    if "--receptive-field" in rest:
+        options["receptive"] = True
     times: dict = {}
     t = time.perf_counter()
     import symconv.api  # noqa: F401

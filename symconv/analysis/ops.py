@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 
 import sympy
 from sympy import Expr, Integer
@@ -177,6 +178,11 @@ def arguments(record: LayerRecord, convention: str,
 
 
 def numel(shape: tuple[Expr, ...]) -> Expr:
+    return _product(tuple(shape))
+
+
+@lru_cache(maxsize=4096)  # an output shape counts a layer's MACs, bias adds and memory
+def _product(shape: tuple[Expr, ...]) -> Expr:
     return sympy.Mul(*shape) if shape else Integer(1)
 
 

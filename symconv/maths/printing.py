@@ -9,16 +9,18 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import sympy
 from sympy.printing.conventions import split_super_sub
-from sympy.printing.latex import LatexPrinter
+from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from . import limits
+from . import limits, ordering
 
 
+@lru_cache(maxsize=8192)  # a floor is printed in its layer's shape, MACs, memory and sums
 def _one_fraction(arg: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     """(numerator, denominator) of a floor's argument over one common denominator. A sum of
     terms with rational coefficients (every window extent) is put over the least common
@@ -77,36 +79,33 @@ def _by_sign(pairs: list[tuple[sympy.Expr, bool]]) -> list[sympy.Expr]:
 
 
 def _polynomial_order(expr: sympy.Add) -> list[tuple[sympy.Expr, bool]] | None:
-    """The terms of a sum of numbers times powers of sizes (and of at most one rounding, Min,
-    Max or other function of each kind), each with whether it is negative, in the order
-    `Expr.as_ordered_terms` gives them (lexicographic in the exponents, the variables in
-    sympy's order, highest first); None for any other sum. as_ordered_terms computes each
-    coefficient's real and imaginary parts numerically and sorts by keys that walk every
-    argument, and a term's sign is found by negating it: seconds for a sum of a few thousand
-    terms, or for a floor over one."""
-    exponents = []
-    negative = []
-    for term in expr.args:
-        coeff, rest = term.as_coeff_Mul()
-        if not coeff.is_Rational:
+    """The terms of a sum in the order `Expr.as_ordered_terms` gives them, each with whether
+    it is negative (`could_extract_minus_sign`: a negative coefficient), without sympy's
+    numeric coefficient analysis (`ordering`); None where only sympy can order them."""
+    try:
+        terms = ordering.ordered_terms(expr)
+    except ordering.Unordered:
+        return None
+    return [(t, bool(t.as_coeff_Mul()[0] < 0)) for t in terms]
+
+
+def _numerator_factors(expr: sympy.Mul) -> tuple[bool, list[sympy.Expr]] | None:
+    """(negative, the factors of |expr| in `as_ordered_factors` order, its rational
+    coefficient among them) for a product of a rational and factors with nothing in a
+    denominator (no negative or symbolic exponent); None for any other product."""
+    coeff = expr.as_coeff_Mul()[0]
+    args = sympy.Mul.make_args(expr)
+    if not coeff.is_Rational or args[0] is sympy.S.One:  # 1·x: an unevaluated product
+        return None
+    for i, f in enumerate(args):
+        if f.is_number and (i or f is not coeff) or not f.is_commutative \
+                or isinstance(f, sympy.exp) or f.is_Pow and not (f.exp.is_Integer and f.exp > 0):
             return None
-        powers: dict[sympy.Expr, int] = {}
-        if rest is not sympy.S.One:
-            for factor in sympy.Mul.make_args(rest):
-                base, exp = factor.as_base_exp()
-                if not (exp.is_Integer and exp > 0) or base.is_number or base.is_Add:
-                    return None
-                powers[base] = int(exp)
-        exponents.append(powers)
-        negative.append(coeff < 0)
-    variables = {x for p in exponents for x in p}
-    keys = {x: x.sort_key() if x.is_Symbol else (x.class_key(),) for x in variables}
-    if len({k[0] if len(k) == 1 else k for k in keys.values()}) != len(keys):
-        return None  # two variables sympy orders by their arguments: leave it to sympy
-    order = sorted(variables, key=keys.__getitem__)
-    ranks = [tuple(-p.get(x, 0) for x in order) for p in exponents]
-    ranked = sorted(zip(ranks, range(len(ranks))))
-    return [(expr.args[i], negative[i]) for _, i in ranked]
+    negative = bool(coeff < 0)
+    try:
+        return negative, ordering.ordered_factors(-expr if negative else expr)
+    except ordering.Unordered:
+        return None
 
 
 class _Remembering:
@@ -164,24 +163,25 @@ class _SympyPrinter(_Remembering, StrPrinter):
         return f"{base}**{int(n)}" if n >= 0 else f"{base}**({int(n)})"
 
     def _print_Mul(self, expr: sympy.Mul) -> str:
-        """A number times powers of sizes (every term of a window extent) written directly,
-        as StrPrinter writes it: sign, numerator, factors by name, then ``/denominator``."""
-        coeff, rest = expr.as_coeff_Mul()
-        factors = sympy.Mul.make_args(rest)
-        if not coeff.is_Rational or not all(
-                f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Integer
-                                and f.exp > 0) for f in factors):
+        """A rational times factors with nothing in a denominator (every term of a window
+        extent, a MAC count's floors) written as StrPrinter writes it: sign, numerator,
+        factors in sympy's order (`ordering`: without its cost), then ``/denominator``."""
+        split = _numerator_factors(expr)
+        if split is None:
             return super()._print_Mul(expr)
-        c = abs(coeff)
-        parts = [self._print(sympy.Integer(c.p))] if c.p != 1 else []
-        parts += [self._print(f) for f in sorted(factors, key=_power_key)]
-        text = ("-" if coeff < 0 else "") + "*".join(parts or ["1"])
-        return f"{text}/{self._print(sympy.Integer(c.q))}" if c.q != 1 else text
-
-
-def _power_key(factor: sympy.Expr) -> tuple[str, int]:
-    base, exp = factor.as_base_exp()
-    return base.name, int(exp)
+        negative, factors = split
+        prec = precedence(expr)
+        top: list[sympy.Expr] = []
+        bottom: list[sympy.Expr] = []
+        for f in factors:
+            if f.is_Rational:
+                top += [sympy.Integer(f.p)] if f.p != 1 else []
+                bottom += [sympy.Integer(f.q)] if f.q != 1 else []
+            else:
+                top.append(f)
+        text = ("-" if negative else "") + "*".join(
+            self.parenthesize(f, prec, strict=False) for f in top or [sympy.S.One])
+        return f"{text}/{self._print(bottom[0])}" if bottom else text
 
 
 class _PrettyPrinter(_SympyPrinter):
@@ -266,6 +266,30 @@ class _Latex(_Remembering, LatexPrinter):
         if den == 1:
             return self._print(num)
         return rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
+
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        """A whole number times factors with nothing in a denominator, as LatexPrinter prints
+        it (its `convert_args`), the factors in sympy's order without its cost."""
+        split = _numerator_factors(expr)
+        if split is None or expr.as_coeff_Mul()[0].q != 1:
+            return super()._print_Mul(expr)
+        negative, factors = split
+        sign = "- " if negative else ""
+        if len(factors) == 1:  # -f: f as it prints alone
+            return sign + self._print(factors[0])
+        separator = self._settings["mul_symbol_latex"]
+        tex = last = ""
+        for i, term in enumerate(factors):
+            text = self._print(term)
+            if self._needs_mul_brackets(term, first=i == 0, last=i == len(factors) - 1):
+                text = rf"\left({text}\right)"
+            if _between_two_numbers_p[0].search(last) and _between_two_numbers_p[1].match(text):
+                tex += self._settings["mul_symbol_latex_numbers"]
+            elif tex:
+                tex += separator
+            tex += text
+            last = text
+        return sign + tex
 
     def _print_Integer(self, expr: sympy.Integer) -> str:
         r"""Thousands separated by thin spaces, as papers print them: 18\,496."""
