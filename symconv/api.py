@@ -135,6 +135,7 @@ def solve_source(source: Source, unknowns: Sequence[str], targets: Sequence[Targ
     """`solve` for a Source already read."""
     from .derivation.run import derive_program
     from .language.parse import parse
+    from .render import solution  # noqa: F401  (a Solution renders itself: Solution.render)
     from .solving.solver import solve as solve_derivation
 
     check_values(subs, source)

@@ -127,11 +127,13 @@ def _within(times: Expr, outer: Expr) -> Expr:
 PRESENTATION: dict[str, Callable[..., Any]] = {}
 
 
-def _presented(how: str) -> Callable[..., Any]:
-    if how not in PRESENTATION:
-        raise RuntimeError(f"Derivation.{how} needs symconv.render: import symconv.render (as "
-                           "symconv.derive does)")
-    return PRESENTATION[how]
+def presented(how: str, table: dict[str, Callable[..., Any]] = PRESENTATION,
+              owner: str = "Derivation") -> Callable[..., Any]:
+    """The function `how` of a presentation table (this one, or the solver's for a Solution)."""
+    if how not in table:
+        raise RuntimeError(f"{owner}.{how} needs symconv.render: import symconv.render (as "
+                           "symconv.derive and symconv.solve do)")
+    return table[how]
 
 
 @dataclass(frozen=True)
@@ -441,14 +443,25 @@ class Derivation:
         return named
 
     def to_dict(self) -> dict[str, object]:
-        return _presented("to_dict")(self)  # type: ignore[no-any-return]
+        return presented("to_dict")(self)  # type: ignore[no-any-return]
 
     def render(self, fmt: str = "table", depth: int | None = 1, **options: object) -> str:
         """This derivation as 'table', 'json', 'markdown' or 'latex' text; `depth` folds
         blocks in the table and Markdown (see `rows`); `options` as in
         `symconv.render.options.Options` (formulas, standalone, macs, flops, memory, batch,
         receptive)."""
-        return _presented("render")(self, fmt, depth, **options)  # type: ignore[no-any-return]
+        return presented("render")(self, fmt, depth, **options)  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        """The summary table, as torchinfo's and Keras's summaries print themselves (the fields
+        hold the source text and every record: thousands of lines nobody reads)."""
+        if "render" not in PRESENTATION:
+            return f"<Derivation: {len(self.layers)} layers, {self.convention} convention>"
+        return self.render("table")
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the table in HTML (render/html.py)."""
+        return presented("html")(self)  # type: ignore[no-any-return]
 
     def _repr_markdown_(self) -> str:
         return self.render("markdown")
@@ -456,4 +469,4 @@ class Derivation:
     def _repr_latex_(self) -> str:
         """Jupyter: the per-layer formulas as one `align*` block, which MathJax and KaTeX
         render (a booktabs table they do not; `render("latex")` gives the whole)."""
-        return _presented("formulas")(self)  # type: ignore[no-any-return]
+        return presented("formulas")(self)  # type: ignore[no-any-return]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ..derivation.model import PRESENTATION, Derivation
+from .html import render_html
 from .jsonout import json_chunks, render_json, to_dict
 from .latex import formulas_block, latex_chunks, render_latex
 from .markdown import markdown_chunks, render_markdown
@@ -50,4 +51,4 @@ def render_chunks(derivation: Derivation, fmt: str = "table", depth: int | None 
     return iter([FORMATS[fmt](derivation, chosen)])
 
 
-PRESENTATION.update(render=render, to_dict=to_dict, formulas=formulas_block)
+PRESENTATION.update(render=render, to_dict=to_dict, formulas=formulas_block, html=render_html)

@@ -9,7 +9,7 @@ import sympy
 from ..escapes import json_visible, visible_lines
 from ..maths import symbols
 from ..maths.printing import latex, pretty, show
-from ..solving.solver import Solution
+from ..solving.solver import PRESENTATION, Solution
 
 ORDER = {"kernel": "odd sizes first", "stride": "smallest first", "padding": "smallest first",
          "cropping": "smallest first", "dilation": "smallest first",
@@ -192,3 +192,13 @@ def render_latex(s: Solution) -> str:
 
 
 SOLUTION_FORMATS = {"text": render_text, "json": render_json, "latex": render_latex}
+
+
+def render(s: Solution, fmt: str = "text") -> str:
+    """`Solution.render`: the answer in one of SOLUTION_FORMATS."""
+    if fmt not in SOLUTION_FORMATS:
+        raise ValueError(f"no format {fmt!r}: one of {', '.join(SOLUTION_FORMATS)}")
+    return SOLUTION_FORMATS[fmt](s)
+
+
+PRESENTATION.update(render=render, to_dict=to_dict)

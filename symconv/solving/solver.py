@@ -19,11 +19,12 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy
 from sympy import Integer
 
-from ..derivation.model import Derivation
+from ..derivation.model import Derivation, presented
 from ..errors import SymconvError, did_you_mean
 from ..maths.integers import compile_form
 from . import roots
@@ -42,6 +43,11 @@ RANGES = {"kernel": (1, 64), "stride": (1, 16), "padding": (1, 32), "cropping": 
           "depth": (0, 1024), "width": (1, 4096)}  # each from the size's least value
 MAX_CANDIDATES = 100_000  # assignments tried; more is refused with a request for --range
 MAX_LISTED = 1_000  # solutions listed; a budget's interval beyond this is summarised
+
+
+# How a solution shows itself is symconv.render's, a stage above: render/solution.py fills
+# this table when imported, and symconv.solve imports it (as for Derivation, model.py).
+PRESENTATION: dict[str, Callable[..., Any]] = {}
 
 
 @dataclass
@@ -66,6 +72,20 @@ class Solution:
     always: bool = False  # every value of the unknowns meets the targets (the layers decide)
     tried: bool = True  # the unknowns' ranges were searched (else the answer is a condition)
     past_range: bool = False  # the budget's largest value lies past the range tried
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form `symconv solve --format json` prints (README: solve)."""
+        return presented("to_dict", PRESENTATION, "Solution")(self)  # type: ignore[no-any-return]
+
+    def render(self, fmt: str = "text") -> str:
+        """The answer as 'text', 'json' or 'latex', as `symconv solve --format` prints it."""
+        return presented("render", PRESENTATION, "Solution")(self, fmt)  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        """The answer in words (the fields hold every solution found: up to a thousand)."""
+        if "render" not in PRESENTATION:
+            return f"<Solution for {', '.join(self.unknowns)}: {self.count} found>"
+        return self.render("text")
 
     @property
     def found(self) -> bool:
