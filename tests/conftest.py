@@ -8,6 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before anything imports keras
+# the table fits COLUMNS when it is set (an interactive shell may export it): the golden
+# outputs are the natural width, as when piped; tests/test_terminal.py sets it itself
+os.environ.pop("COLUMNS", None)
 
 import torchvision_shim  # noqa: E402
 

@@ -231,7 +231,8 @@ def _derive(args: argparse.Namespace) -> tuple[str | Iterator[str], int]:
         args.macs = "weights"
     options = {"formulas": args.formulas, "standalone": args.standalone, "macs": args.macs,
                "flops": args.flops, "memory": args.memory, "batch": args.batch,
-               "receptive": args.receptive, "ascii": _ascii_terminal(args)}
+               "receptive": args.receptive, "ascii": _ascii_terminal(args),
+               "width": _terminal_width(args)}
     from ..render import render_chunks
 
     # in pieces: a deep chain's table or JSON is Θ(n²) characters, hundreds of megabytes
@@ -316,6 +317,25 @@ def _ascii_terminal(args: argparse.Namespace) -> bool:
     from .output import encodes
 
     return args.output in (None, "-") and not encodes(sys.stdout, "┃━⌊≥")
+
+
+def _terminal_width(args: argparse.Namespace) -> int | None:
+    """The columns the table must fit: COLUMNS when set (as Python's shutil and rich read it,
+    piped or not), else the terminal's when standard output is one; None for a file or a
+    pipe (the table keeps its natural width, every line the same in every run)."""
+    import os
+
+    if args.output not in (None, "-"):
+        return None
+    given = os.environ.get("COLUMNS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    try:
+        if sys.stdout is not None and sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns or None
+    except (OSError, ValueError, AttributeError):  # no terminal after all: natural width
+        pass
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

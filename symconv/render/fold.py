@@ -76,7 +76,10 @@ def _pieces(text: str, start: int, stop: int, breaks: list[tuple[int, int]],
     if not inside:
         return _cut(text, start, stop, width)
     least = min(depth for _, depth in inside)
-    bounds = [start, *(end for end, depth in inside if depth == least), stop]
+    outer = [end for end, depth in inside if depth == least]
+    # a list's items before the terms inside one: (None, H - 2, W - 2, 32) breaks at commas
+    items = [end for end in outer if text[end - 2:end] == ", "]
+    bounds = [start, *(items or outer), stop]
     return [p for a, b in zip(bounds, bounds[1:]) for p in _pieces(text, a, b, inside, width)]
 
 

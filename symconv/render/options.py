@@ -11,7 +11,8 @@ class Options:
     document. Compute columns: `macs` names a MACs convention (symconv.analysis.macs.PRESETS),
     `flops` shows 2·MACs instead; `memory` a dtype for activation and parameter memory at
     `batch`; `receptive` the receptive field per spatial axis. `ascii`: the table drawn and
-    written in ASCII (for a terminal whose encoding has no box drawing)."""
+    written in ASCII (for a terminal whose encoding has no box drawing); `width`: the
+    terminal's columns, which the table is narrowed to fit (None: its natural width)."""
 
     depth: int | None = 1
     formulas: str = "expanded"
@@ -22,6 +23,7 @@ class Options:
     batch: int = 1
     receptive: bool = False
     ascii: bool = False
+    width: int | None = None
 
 
 DEFAULT = Options()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
+from unicodedata import combining, east_asian_width
 
 from sympy import Expr
 
@@ -31,30 +32,51 @@ from .options import DEFAULT, Options
 
 
 def box(rows: list[list[str]], header: list[str], right: set[int],
-        ascii: bool = False) -> list[str]:
+        ascii: bool = False, width: int | None = None) -> list[str]:
     """A table in box drawing, like Keras's summary (with `ascii`, in ASCII). Cells are user
-    text: control characters are escaped before the widths are measured. A cell past the
-    first column wider than `fold.WIDTH` is folded onto several lines (`fold.fold`), and its
-    row is as tall as its tallest cell."""
-    return list(box_lines(rows, header, right, ascii))
+    text: control characters are escaped before the widths are measured, and a wide (CJK)
+    character counts two columns. A cell past the first column wider than `fold.WIDTH` is
+    folded onto several lines (`fold.fold`), and its row is as tall as its tallest cell. With
+    `width` (a terminal's), the widest columns are narrowed until the table fits and their
+    cells folded (names and headers at spaces)."""
+    return list(box_lines(rows, header, right, ascii, width))
 
 
 def box_lines(rows: Iterable[list[str]], header: list[str], right: set[int],
-              ascii: bool = False) -> Iterator[str]:
+              ascii: bool = False, width: int | None = None) -> Iterator[str]:
     """`box`, line by line: a cell is folded when its row is drawn, so that only the cells are
     held, not every line of a table of 100 MB. A column with a folded cell is `WIDTH` wide."""
     shown = (lambda c: plain(visible(c))) if ascii else visible
     header = [shown(c) for c in header]
-    widths = [len(c) for c in header]
+    widths = [span(c) for c in header]
     cells: list[list[str | bytes]] = []
     for row in rows:
         texts = [shown(c) for c in row]
-        widths = [max(w, min(len(t), WIDTH) if i else len(t))
+        widths = [max(w, min(span(t), WIDTH) if i else span(t))
                   for i, (w, t) in enumerate(zip(widths, texts))]
         # a long cell kept as UTF-8 until its row is drawn: one ⌊ makes a Python string two
         # bytes a character, and a deep chain's cells are mostly digits (100 MB as text)
         cells.append([t if len(t) <= WIDTH else t.encode() for t in texts])
+    if width is not None:
+        widths = fitted(widths, header, width)
     return _drawn(cells, header, widths, right, ascii)
+
+
+NARROWEST = 6  # a column is not narrowed below this, nor below its header's longest word
+
+
+def fitted(widths: list[int], header: list[str], width: int) -> list[int]:
+    """The columns' widths narrowed, the widest first, until the table's lines are at most
+    `width` columns (its borders take 3 a column and 1); as narrow as they go if it cannot."""
+    room = width - (3 * len(widths) + 1)
+    least = [max(NARROWEST, *(span(w) for w in h.split())) for h in header]
+    out = list(widths)
+    while sum(out) > room:
+        j = max(range(len(out)), key=lambda i: (out[i] > least[i], out[i], -i))
+        if out[j] <= least[j]:
+            break
+        out[j] -= 1
+    return out
 
 
 def _drawn(cells: list[list[str | bytes]], header: list[str], widths: list[int], right: set[int],
@@ -67,26 +89,66 @@ def _drawn(cells: list[list[str | bytes]], header: list[str], widths: list[int],
         """A cell's lines in its column: a folded cell fills its column, its lines aligned
         left even in a column of numbers (a formula reads from the left)."""
         if i not in right or len(lines) > 1:
-            return [t.ljust(widths[i]) for t in lines]
-        return [lines[0].rjust(widths[i])]
+            return [t + " " * (widths[i] - span(t)) for t in lines]
+        return [" " * (widths[i] - span(lines[0])) + lines[0]]
+
+    def split(text: str, i: int, words: bool) -> list[str]:
+        """A cell as the lines of its column: a formula folded where it reads well, a name or
+        a header at its spaces."""
+        if span(text) <= widths[i]:
+            return [text]
+        return wrapped(text, widths[i]) if words or i == 0 else fold(text, widths[i])
 
     def rule(left: str, fill: str, mid: str, end: str) -> str:
         text = left + mid.join(fill * (w + 2) for w in widths) + end
         return plain(text) if ascii else text
 
     between = rule("├", "─", "┼", "┤")
+    def drawn(texts: list[str], bar: str, words: bool = False) -> Iterator[str]:
+        columns = [placed(split(c, i, words), i) for i, c in enumerate(texts)]
+        for k in range(max(map(len, columns))):
+            yield line([c[k] if k < len(c) else " " * widths[i]
+                        for i, c in enumerate(columns)], bar, bar, bar)
+
+    between = rule("├", "─", "┼", "┤")
     yield rule("┏", "━", "┳", "┓")
-    yield line([placed([c], i)[0] for i, c in enumerate(header)], "┃", "┃", "┃")
+    yield from drawn(header, "┃", words=True)
     yield rule("┡", "━", "╇", "┩")
     for n, row in enumerate(cells):
         if n:
             yield between
-        texts = [c if isinstance(c, str) else c.decode() for c in row]
-        columns = [placed([texts[0]], 0), *(placed(fold(c), i) for i, c in enumerate(texts) if i)]
-        for k in range(max(map(len, columns))):
-            yield line([c[k] if k < len(c) else " " * widths[i]
-                        for i, c in enumerate(columns)], "│", "│", "│")
+        yield from drawn([c if isinstance(c, str) else c.decode() for c in row], "│")
     yield rule("└", "─", "┴", "┘")
+
+
+def span(text: str) -> int:
+    """The columns `text` takes on a terminal: a wide (CJK) character two, a combining mark
+    none."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` columns, broken at spaces, a longer word cut."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if span(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while span(word) > width:  # cut by columns, a wide character never split
+            cut, used = 0, 0
+            while cut < len(word) and used + span(word[cut]) <= width:
+                used += span(word[cut])
+                cut += 1
+            lines.append(word[:max(cut, 1)])
+            word = word[max(cut, 1):]
+        line = word
+    return lines + [line] if line or not lines else lines
 
 
 def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation,
@@ -130,7 +192,8 @@ def table_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
             if torch:
                 row.append(count_cell(row_counts(d, layer)[1], show))
             yield row + [cell(c, c.values[i], show) for c in extra]
-    drawn = box_lines(rows(), header, right=right_columns(torch, extra), ascii=options.ascii)
+    drawn = box_lines(rows(), header, right=right_columns(torch, extra), ascii=options.ascii,
+                      width=options.width)
     lines = [_total("Total params", d.params, show),
              _total("Trainable params", d.trainable, show),
              _total("Non-trainable params", d.non_trainable, show)]

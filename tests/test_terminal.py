@@ -1,0 +1,86 @@
+"""The table fits the terminal (issue 18, Terminal): COLUMNS (or the terminal's width) narrows
+the widest columns and folds their cells; piped without COLUMNS it keeps its natural width;
+wide (CJK) characters count two columns; an encoding without box drawing gets ASCII, never a
+traceback. Widths here are measured with unicodedata directly, not with symconv's helper."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+NAMES = ["conv2d (Conv2D)", "max_pooling2d (MaxPooling2D)", "conv2d_1 (Conv2D)",
+         "max_pooling2d_1 (MaxPooling2D)", "flatten (Flatten)", "dropout (Dropout)",
+         "dense (Dense)"]
+
+
+def _columns(line: str) -> int:
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def _run(*args: str, columns: int | None = None, encoding: str | None = None,
+         stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "PYTHONIOENCODING")}
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    if encoding is not None:
+        env["PYTHONIOENCODING"] = encoding
+    return subprocess.run([sys.executable, "-m", "symconv", *args], cwd=ROOT, env=env,
+                          input=stdin.encode() if stdin else None, capture_output=True,
+                          timeout=120)
+
+
+def _table(out: str) -> list[str]:
+    """The box's lines: from its top border to its bottom one."""
+    lines = out.splitlines()
+    top = next(i for i, line in enumerate(lines) if line[:1] and line[0] in "┏+")
+    bottom = max(i for i, line in enumerate(lines) if line[:1] and line[0] in "└+")
+    return lines[top:bottom + 1]
+
+
+@pytest.mark.parametrize("columns", [60, 72, 90], ids=["60", "72", "90"])
+def test_table_fits_the_width(columns: int) -> None:
+    res = _run("derive", "examples/mnist_cnn.arch", columns=columns)
+    assert res.returncode == 0, res.stderr
+    box = _table(res.stdout.decode())
+    assert len({_columns(line) for line in box}) == 1 and _columns(box[0]) <= columns
+    first = " ".join(line.split("│")[1].strip() for line in box if line.startswith("│"))
+    for name in NAMES:  # each name whole once its folded lines are put back together
+        assert name in first
+    assert "18,496" in res.stdout.decode()  # Keras: 64·(3·3·32 + 1)
+
+
+@pytest.mark.parametrize("columns", [None, 200], ids=["piped", "200"])
+def test_natural_width_when_it_fits(columns: int | None) -> None:
+    res = _run("derive", "examples/mnist_cnn.arch", columns=columns)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.decode() == (GOLDEN / "mnist_cnn.table.txt").read_text()
+
+
+@pytest.mark.parametrize("name", ["密集层", "ｄｅｎｓｅ"], ids=["cjk", "fullwidth"])
+@pytest.mark.parametrize("columns", [None, 50], ids=["natural", "50"])
+def test_wide_characters_align(name: str, columns: int | None) -> None:
+    text = f'convention keras\ninput (4,)\nDense(2, name="{name}")\nDense(3)\n'
+    res = _run("derive", "-", columns=columns, stdin=text)
+    assert res.returncode == 0, res.stderr
+    box = _table(res.stdout.decode())
+    assert len({_columns(line) for line in box}) == 1, "\n".join(box)
+
+
+@pytest.mark.parametrize("columns", [None, 60], ids=["natural", "60"])
+def test_cp1252_gets_ascii(columns: int | None) -> None:
+    res = _run("derive", "examples/mnist_cnn.arch", columns=columns, encoding="cp1252")
+    assert res.returncode == 0 and b"Traceback" not in res.stderr
+    out = res.stdout.decode("cp1252")
+    assert out.isascii() and "floor(" in out
+    box = _table(out)
+    assert len({len(line) for line in box}) == 1
+    if columns:
+        assert max(map(len, box)) <= columns
