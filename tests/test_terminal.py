@@ -1,11 +1,13 @@
 """The table fits the terminal (issue 18, Terminal): COLUMNS (or the terminal's width) narrows
 the widest columns and folds their cells; piped without COLUMNS it keeps its natural width;
 wide (CJK) characters count two columns; an encoding without box drawing gets ASCII, never a
-traceback. Widths here are measured with unicodedata directly, not with symconv's helper."""
+traceback; colour on a terminal (FORCE_COLOR stands in for one here), none under NO_COLOR.
+Widths here are measured with unicodedata directly, not with symconv's helper."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -26,8 +28,10 @@ def _columns(line: str) -> int:
 
 
 def _run(*args: str, columns: int | None = None, encoding: str | None = None,
-         stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "PYTHONIOENCODING")}
+         stdin: str | None = None, **variables: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("COLUMNS", "PYTHONIOENCODING", "NO_COLOR", "FORCE_COLOR", "TERM")}
+    env.update(variables)
     if columns is not None:
         env["COLUMNS"] = str(columns)
     if encoding is not None:
@@ -84,3 +88,35 @@ def test_cp1252_gets_ascii(columns: int | None) -> None:
     assert len({len(line) for line in box}) == 1
     if columns:
         assert max(map(len, box)) <= columns
+
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # a colour or weight, and its reset
+BAD = "convention keras\ninput (28, 28, 1)\nConv2D(8, kernal_size=3)\n"
+
+
+def test_colour_on_a_terminal() -> None:
+    plain = _run("derive", "-", stdin=BAD)
+    res = _run("derive", "-", stdin=BAD, FORCE_COLOR="1")
+    assert res.returncode == plain.returncode == 1
+    err = res.stderr.decode()
+    assert "\x1b[1;31merror\x1b[0m" in err and "\x1b[1;36mhint:\x1b[0m" in err
+    assert SGR.sub("", err) == plain.stderr.decode()  # colour, nothing else
+    table = _run("derive", "examples/mnist_cnn.arch", FORCE_COLOR="1").stdout.decode()
+    assert "\x1b[1m Layer (type)" in table
+    assert SGR.sub("", table) == (GOLDEN / "mnist_cnn.table.txt").read_text()
+
+
+@pytest.mark.parametrize("variables", [{"NO_COLOR": "1", "FORCE_COLOR": "1"}, {},
+                                       {"TERM": "dumb", "FORCE_COLOR": ""}],
+                         ids=["NO_COLOR", "piped", "dumb"])
+def test_no_colour(variables: dict[str, str]) -> None:
+    res = _run("derive", "-", stdin=BAD, **variables)
+    assert "\x1b" not in res.stderr.decode() and "\x1b" not in res.stdout.decode()
+
+
+def test_colour_keeps_user_escapes_escaped() -> None:
+    """A name holding an escape sequence is shown escaped; the only codes are symconv's."""
+    text = 'convention keras\ninput (4,)\nDense(2, name="a\x1b[31mred")\n'
+    out = _run("derive", "-", stdin=text, FORCE_COLOR="1").stdout.decode()
+    assert "a\\x1b[31mred" in out and "\x1b" not in SGR.sub("", out)
+    assert "\x1b[31m" not in out

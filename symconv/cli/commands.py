@@ -359,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"symconv: internal error: {type(err).__name__}: {err}\n"
             "hint: this is a bug in symconv; please report it with the input file")
         return Exit.INTERNAL
-    return _deliver(out, args.output, getattr(args, "format", None) == "json", code)
+    return _deliver(out, args.output, getattr(args, "format", None) == "json", code,
+                    table=args.command == "derive" and args.format == "table")
 
 
 def _rendered(err: SymconvError) -> str:
@@ -370,7 +371,8 @@ def _rendered(err: SymconvError) -> str:
     return text if encodes(sys.stderr, text) else err.render(ascii=True)
 
 
-def _deliver(text: str | Iterator[str], path: str | None, is_json: bool, code: int) -> int:
+def _deliver(text: str | Iterator[str], path: str | None, is_json: bool, code: int,
+             table: bool = False) -> int:
     """Write the result (to standard output, or to `path`); `code`, or Exit.ERROR when it
     could not be written. Whatever a renderer let through, no control character reaches the
     terminal: the last line of defence, after each renderer's own escaping."""
@@ -383,6 +385,11 @@ def _deliver(text: str | Iterator[str], path: str | None, is_json: bool, code: i
         text = json_visible(text) if is_json else visible_lines(text)
     else:  # a renderer's pieces, each whole lines (JSON: escaped character by character)
         text = (json_visible(t) if is_json else visible_lines(t) for t in text)
+    if table and path in (None, "-"):
+        from . import colour
+
+        if colour.wanted(sys.stdout):  # after the escaping: the only escape codes written
+            text = map(colour.table, [text] if isinstance(text, str) else text)
     try:
         if path is None:
             to_stdout(text)

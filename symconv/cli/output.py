@@ -113,11 +113,14 @@ def to_stdout(text: str | Iterable[str]) -> None:
 def to_stderr(text: str) -> None:
     """A diagnostic (control characters escaped: it may quote a path or an argument); if even
     standard error cannot be written there is no one to tell."""
+    from . import colour
+
     stream = sys.stderr
     if stream is None:
         return
+    text = visible_lines(text)
     try:
-        _write(stream, visible_lines(text) + "\n")
+        _write(stream, (colour.diagnostic(text) if colour.wanted(stream) else text) + "\n")
     except (OSError, ValueError):
         _silence(stream)
 
