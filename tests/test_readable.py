@@ -14,6 +14,7 @@ import sympy
 
 import symconv
 from symconv.errors import SymconvError, shape_text, shown
+from symconv.escapes import plain
 from symconv.maths import symbols
 from symconv.maths.printing import spoken
 from symconv.render.explain import render_explain
@@ -123,7 +124,8 @@ JSON = [
                          ids=[r[0] for r in JSON])
 def test_json_condition_has_a_readable_text(source: str, condition: str, text: str) -> None:
     doc = to_dict(symconv.derive(source))
-    found = [{k: r[k] for k in ("condition", "text")} for r in doc["requires"]]  # type: ignore[attr-defined]
+    requires: list[dict[str, object]] = doc["requires"]  # type: ignore[assignment]
+    found = [{k: r[k] for k in ("condition", "text")} for r in requires]
     assert {"condition": condition, "text": text} in found
 
 
@@ -172,7 +174,8 @@ EXPLAINED = [
                          ids=[r[0] for r in EXPLAINED])
 def test_explain_writes_one_notation(source: object, subs: dict[str, int] | None,
                                      layer: str | None, line: str) -> None:
-    assert line in render_explain(symconv.derive(source, subs=subs), layer)  # type: ignore[arg-type]
+    d = symconv.derive(source, subs=subs)  # type: ignore[arg-type]
+    assert line in render_explain(d, layer)
 
 
 def _arithmetic(out: str) -> list[str]:
@@ -218,7 +221,8 @@ HINTS = [
     ("torch-padding", "convention torch\nsizes H\ninput (3, H)\nConv1d(3, 4, 3, padding=same)\n",
      'a string is written in quotes: `padding="same"`'),
     ("string-argument", "convention torch\nsizes H, W\ninput (3, H, W)\n"
-     "Upsample(scale_factor=2, mode=bilinear)\n", 'a string is written in quotes: `mode="bilinear"`'),
+     "Upsample(scale_factor=2, mode=bilinear)\n",
+     'a string is written in quotes: `mode="bilinear"`'),
     ("a-size", "sizes H\ninput (H, 3)\nDense(units)\n", "declare it first: `sizes units`"),
 ]
 
@@ -228,3 +232,30 @@ def test_undeclared_name_hint(source: str, hint: str) -> None:
     err = _error(source)
     assert err.code == "SC103"
     assert err.hint == hint
+
+
+# -- Markdown: `|` in a name -----------------------------------------------------------------
+PIPED = ('convention torch\nsizes H\ninput x: (4, H)\nConv1d(4, 4, 3, name="a|b")\n'
+         'Linear(H - 2, 3, name="l|x")\n')
+MARKDOWN = [
+    ("row", "| a\\|b | Conv1d | `(N, 4, H - 2)` | `52` | `0` |"),
+    ("row-formula", "| l\\|x | Linear | `(N, 4, 3)` | `3*(H - 1)` | `0` |"),
+    # a list item is no table row: a backslash there would be shown
+    ("list-item", "- `l|x: H - 2 ≥ 1  ('in_features' must be at least 1)`"),
+]
+
+
+@pytest.mark.parametrize("line", [r[1] for r in MARKDOWN], ids=[r[0] for r in MARKDOWN])
+def test_markdown_escapes_a_pipe_in_table_cells_only(line: str) -> None:
+    assert line in symconv.derive(PIPED).render("markdown").splitlines()
+
+
+PLAIN = [
+    ("power", "24·d² + 16·d", "24*d^2 + 16*d"),
+    ("two-digit-power", "K·S³⁹ ≥ ⌊H/2⌋", "K*S^39 >= floor(H/2)"),
+]
+
+
+@pytest.mark.parametrize("text,ascii", [r[1:] for r in PLAIN], ids=[r[0] for r in PLAIN])
+def test_explain_notation_in_ascii(text: str, ascii: str) -> None:
+    assert plain(text) == ascii

@@ -242,7 +242,8 @@ def tie(deriver: Deriver, weights: tuple[Weight, ...], keyword: ir.Keyword, ctx:
     where = f"{source.name}{'.' if deriver.convention == 'torch' else '/'}{theirs.name}"
     how = f"the transpose of {where}, {shape_text(wanted)}" if transposed else (
         f"the shape of {where}, {shape_text(wanted)}")
-    reason = f"{ctx.spec.type} '{ctx.name}': its {mine.name} {shape_text(mine.shape)} must have {how}"
+    reason = (f"{ctx.spec.type} '{ctx.name}': its {mine.name} {shape_text(mine.shape)} must "
+              f"have {how}")
     if len(mine.shape) != len(wanted):
         raise SymconvError("SC113", reason, keyword.span)
     for a, b in zip(mine.shape, wanted):

@@ -88,8 +88,8 @@ def squeeze(call: Call) -> LayerOutput:
     for a in sorted(axes):
         one = extent.equal(source[a], Integer(1))
         ts.need(call, one, f"axis {a} must have extent 1 to be squeezed",
-                lambda a=a: f"cannot squeeze axis {a}, because the dimension ({shown(source[a])}) is "
-                "not 1", "axis")
+                lambda a=a: f"cannot squeeze axis {a}, because the dimension "
+                f"({shown(source[a])}) is not 1", "axis")
     return ts.result(call, tuple(e for i, e in enumerate(source) if i not in axes), "squeeze")
 
 

@@ -117,8 +117,8 @@ def _against_batch(call: Call, out: Shape, free: Shape) -> Shape:
     with the batch axis must be 1, and the result keeps the batch axis first."""
     if len(free) > len(out) + 1:
         raise call.fail(f"a parameter of shape {shape_text(free)} has more axes than the network "
-                        f"tensor with its batch axis, (batch, {shape_text(out)[1:]}: the batch axis "
-                        "would not stay first", code="SC201")
+                        f"tensor with its batch axis, (batch, {shape_text(out)[1:]}: the batch "
+                        "axis would not stay first", code="SC201")
     if len(free) == len(out) + 1:
         head, free = free[0], free[1:]
         _require(call, extent.equal(head, ONE), "a parameter's axis that lines up with the "

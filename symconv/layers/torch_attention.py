@@ -53,8 +53,8 @@ def _extra_dim(call: Call, name: str, e: Expr) -> tuple[Expr, bool]:
     value = call.integer(name, 0)
     same = sympy.Eq(value, e)
     if same not in (sympy.true, sympy.false):
-        raise call.fail(f"cannot tell whether '{name}' ({shown(value)}) equals embed_dim ({shown(e)}): the "
-                        "weight names depend on it", name)
+        raise call.fail(f"cannot tell whether '{name}' ({shown(value)}) equals embed_dim "
+                        f"({shown(e)}): the weight names depend on it", name)
     return value, bool(same)
 
 

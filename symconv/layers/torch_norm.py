@@ -104,8 +104,8 @@ def instance_norm(rank: int):  # type: ignore[no-untyped-def]
         if call.raw("momentum") is not None:
             call.real("momentum")
         if affine or tracking:
-            call.require(sympy.Eq(n, c), lambda: f"'num_features' is {shown(n)} but the input has {shown(c)} "
-                         "channels", "num_features", code="SC203")
+            call.require(sympy.Eq(n, c), lambda: f"'num_features' is {shown(n)} but the input "
+                         f"has {shown(c)} channels", "num_features", code="SC203")
         if not tracking:  # with running statistics torch checks this in training only
             call.require(sympy.Gt(product(call.input[1:]), 1),
                          "expected more than 1 spatial element (instance statistics)")
@@ -132,7 +132,8 @@ def prelu(call: Call) -> LayerOutput:
     call.real("init")
     c = call.input[0]
     call.require(sympy.Or(sympy.Eq(n, 1), sympy.Eq(n, c)),
-                 f"'num_parameters' must be 1 or the number of channels ({shown(c)}), not {shown(n)}",
+                 f"'num_parameters' must be 1 or the number of channels ({shown(c)}), "
+                 f"not {shown(n)}",
                  "num_parameters", code="SC203")
     return LayerOutput(call.input, (Weight("weight", (n,)),))
 

@@ -47,8 +47,8 @@ def _proj(call: Call, kind: str, hidden: Expr) -> Expr:
     call.require(sympy.Lt(proj, hidden), "proj_size has to be smaller than hidden_size",
                  "proj_size")
     if proj.is_zero is None:
-        raise call.fail(f"'proj_size' must be a number, not {shown(proj)}: the weight names depend on "
-                        "whether it is 0", "proj_size")
+        raise call.fail(f"'proj_size' must be a number, not {shown(proj)}: the weight names "
+                        "depend on whether it is 0", "proj_size")
     return proj
 
 

@@ -28,7 +28,8 @@ def _feature_map(call: Call, rank: int) -> tuple[Expr, tuple[Expr, ...]]:
 
 def _in_channels(call: Call, name: str, actual: Expr) -> Expr:
     declared = call.integer(name)
-    call.agree(declared, actual, lambda: f"'{name}' is {shown(declared)} but the input has {shown(actual)} there",
+    call.agree(declared, actual,
+               lambda: f"'{name}' is {shown(declared)} but the input has {shown(actual)} there",
                name)
     return declared
 

@@ -29,7 +29,9 @@ Lines = list[str]
 def _v(value: object) -> str:
     """A value on its own: a number with thousands separators, a formula in explain's one
     notation (`spoken`: 7·(40·C + 1), ⌊H/2⌋, digits without separators)."""
-    return f"{int(value):,}" if isinstance(value, sympy.Integer) else spoken(value)  # type: ignore[arg-type]
+    if isinstance(value, sympy.Integer):
+        return f"{int(value):,}"
+    return spoken(value)  # type: ignore[arg-type]
 
 
 def _n(value: object) -> str:
@@ -145,9 +147,10 @@ def norm_params(d: Derivation, record: LayerRecord) -> Lines:
     if "BatchNorm" not in record.type:
         return []
     if d.convention == "keras":
-        return [(f"{_total(record.trainable)} trainable (gamma, beta: a scale and a shift per channel) "
-                f"and {_total(record.non_trainable)} non-trainable (the moving mean and variance, "
-                "updated in training but not by the optimizer); Keras's total counts both.")]
+        return [(f"{_total(record.trainable)} trainable (gamma, beta: a scale and a shift per "
+                 f"channel) and {_total(record.non_trainable)} non-trainable (the moving mean and "
+                 "variance, updated in training but not by the optimizer); Keras's total counts "
+                 "both.")]
     return [(f"{_total(record.params)} parameters (weight, bias: a scale and a shift per channel); "
             f"the running mean, variance and num_batches_tracked are {_total(record.buffers)} "
             "buffers, which PyTorch does not count as parameters.")]
@@ -255,8 +258,9 @@ def _window_torch(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
         if _same(value, out):
             lines.append(f"axis {axis + 1}: {_equals(shown, out, count=False)}")
         elif ceil_mode and _same(value - 1, out):
-            lines.append(f"axis {axis + 1}: {_equals(f'{shown} - 1', out, count=False)}; ceil_mode, but the last "
-                         "window would start in the right padding, so PyTorch drops it")
+            lines.append(f"axis {axis + 1}: {_equals(f'{shown} - 1', out, count=False)}; "
+                         "ceil_mode, but the last window would start in the right padding, so "
+                         "PyTorch drops it")
     if pool and not stride_given:
         lines.append("stride not given: PyTorch uses the kernel size, so the windows do not "
                      "overlap")
@@ -324,7 +328,8 @@ def _several(d: Derivation, record: LayerRecord) -> Lines:
     if record.results is None:
         return []
     axes = record.batch_axes or (0,) * len(record.outputs)
-    shown = ", ".join(shape_cell(s, d.convention, spoken, axis=a) for s, a in zip(record.outputs, axes))
+    shown = ", ".join(shape_cell(s, d.convention, spoken, axis=a)
+                      for s, a in zip(record.outputs, axes))
     return [f"  Gives {len(record.outputs)} tensors (batch axis shown), nested as the framework "
             f"nests them: {shown} (the first is what a layer written after it takes)."]
 
