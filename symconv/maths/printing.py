@@ -261,7 +261,7 @@ class _SpokenPrinter(_PrettyPrinter):
         c = abs(coeff)
         num = [sympy.Integer(c.p)] if c.p != 1 else []
         den = [sympy.Integer(c.q)] if c.q != 1 else []
-        for factor in (rest.as_ordered_factors() if rest.is_Mul else [rest]):
+        for factor in _factors(rest):
             base, exp = factor.as_base_exp()
             if exp.is_Rational and exp < 0:
                 den.append(base if exp == -1 else sympy.Pow(base, -exp))
@@ -274,6 +274,17 @@ class _SpokenPrinter(_PrettyPrinter):
             return sign + top
         bottom = "·".join(self.parenthesize(f, prec, strict=False) for f in den)
         return f"{sign}{top}/{bottom}" if len(den) == 1 else f"{sign}{top}/({bottom})"
+
+
+def _factors(rest: sympy.Expr) -> list[sympy.Expr]:
+    """The factors of a product in `as_ordered_factors` order (`ordering`, without its cost
+    where it can)."""
+    if not rest.is_Mul:
+        return [rest]
+    try:
+        return ordering.ordered_factors(rest)
+    except ordering.Unordered:
+        return list(rest.as_ordered_factors())
 
 
 class _Latex(_Remembering, LatexPrinter):
