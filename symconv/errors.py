@@ -7,6 +7,7 @@ line, a caret, a ``hint:`` line) and `to_dict()` the JSON form.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -167,14 +168,33 @@ def _window(text: str, column: int, width: int) -> tuple[str, int, int]:
 def shown(value: object) -> str:
     """A value in a message as Python prints it: -0.5, not sympy's -1/2 (a decimal literal
     is held as an exact rational). A fraction no decimal writes exactly stays a fraction
-    (1/3, as written); a string is quoted; anything else (a formula) prints as itself."""
+    (1/3, as written); a string is quoted; a formula is written as the table writes it
+    (⌊H/2⌋, max(H, W), d mod heads = 0), never in sympy's syntax."""
     if isinstance(value, str):
         return repr(value)
     if getattr(value, "is_Rational", False) and not getattr(value, "is_Integer", False):
         from fractions import Fraction
 
         return _decimal(Fraction(int(value.p), int(value.q)))  # type: ignore[attr-defined]
+    if _formula(value):
+        from .maths.printing import pretty
+
+        return pretty(value)  # type: ignore[arg-type]
     return str(value)
+
+
+def shape_text(shape: tuple[object, ...]) -> str:
+    """A shape in a message, as Python writes a tuple: (H - 2, ⌊W/2⌋, 10000), (C,). Numbers
+    without thousands separators, whose commas would read as more axes."""
+    return "(" + ", ".join(shown(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _formula(value: object) -> bool:
+    """Whether `value` is a sympy formula other than a whole number; sympy is not imported
+    for the question (a message about the command line comes before it is loaded)."""
+    sympy = sys.modules.get("sympy")
+    return (sympy is not None and isinstance(value, sympy.Basic)
+            and not isinstance(value, sympy.Integer))
 
 
 def _decimal(value: Fraction) -> str:

@@ -62,10 +62,13 @@ def markdown(text: str) -> str:
     return re.sub(_MARK, lambda m: "\\" + m.group(0), text)
 
 
-def code_span(text: str) -> str:
+def code_span(text: str, cell: bool = True) -> str:
     """`text` as a Markdown code span: fenced with one backtick more than its longest run of
-    backticks (a backslash does not escape one inside a code span), `|` escaped for tables."""
-    text = visible(text).replace("|", "\\|")
+    backticks (a backslash does not escape one inside a code span); in a table `cell`, `|`
+    escaped (GitHub reads `\\|` there as the character, and shows the backslash elsewhere)."""
+    text = visible(text)
+    if cell:
+        text = text.replace("|", "\\|")
     runs = [len(r) for r in re.findall("`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
     pad = " " if runs else ""
@@ -101,9 +104,16 @@ PLAIN = {
 }
 
 
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
 def _plain_error(err: UnicodeError) -> tuple[str, int]:
+    """A run of characters the encoding lacks, in ASCII; a run of superscript digits (explain's
+    S³⁹) as one power, ^39."""
     assert isinstance(err, UnicodeEncodeError)
     part = err.object[err.start:err.end]
+    part = re.sub(f"[{_SUPERSCRIPTS}]+", lambda m: "^" + "".join(
+        str(_SUPERSCRIPTS.index(c)) for c in m.group()), part)
     return "".join(PLAIN.get(c) or c.encode("unicode_escape").decode("ascii")
                    for c in part), err.end
 

@@ -66,7 +66,7 @@ def test_substitution_that_breaks_a_condition_names_the_layer() -> None:
                         "--subs", "H=5,W=28"])
     assert code == 1
     assert "Conv2D 'conv2d_1': computed output size would be zero or negative" in err
-    assert "requires H >= 8, but H = 5" in err
+    assert "requires H ≥ 8, but H = 5" in err
 
 
 def test_unknown_size_in_subs() -> None:

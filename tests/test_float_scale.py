@@ -170,7 +170,7 @@ def test_too_small_input_is_refused_with_the_right_condition(need_torch: None) -
     with pytest.raises(symconv.SymconvError) as caught:
         symconv.derive(CONV, subs={"L": 3})
     text = caught.value.render()
-    assert caught.value.code == "SC301" and "floor((L - 2)*0.7) >= 1, but L = 3" in text, text
+    assert caught.value.code == "SC301" and "floor((L - 2)*0.7) ≥ 1, but L = 3" in text, text
     assert symconv.derive(CONV, subs={"L": 4}).output_shape[-1] == 1
 
 

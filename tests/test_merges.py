@@ -272,7 +272,7 @@ def test_pooled_skip_cli(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
     path = tmp_path / "pooled.arch"
     path.write_text(POOLED)
-    warning = (f"{path}:5:1: warning: add 'add': extents H and floor(H/2) on axis 2 are never "
+    warning = (f"{path}:5:1: warning: add 'add': extents H and ⌊H/2⌋ on axis 2 are never "
                "equal, so the inputs broadcast only where one of them is 1 (is a stride or a "
                "padding missing?)\n    x + y\n    ^~~~~\n")
     for h in (2, 3):
@@ -283,7 +283,7 @@ def test_pooled_skip_cli(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert code == 1 and out == ""
     assert err.startswith(f"{path}:5:1: error: add 'add': the inputs' extents on axis 2 must "
                           "be equal (or 1) [SC301]\n    x + y\n    ^~~~~\n"
-                          "note: requires Eq(H, 1) | Eq(floor(H/2), 1), but H = 8\n")
+                          "note: requires H = 1 or ⌊H/2⌋ = 1, but H = 8\n")
     code, out, err = run(["explain", str(path)])
     assert code == 0 and err == warning
     code, out, err = run(["derive", str(path), "-f", "json"])
@@ -381,10 +381,10 @@ def test_concatenate_names_the_extents_and_reads_mod() -> None:
     pooled = "sizes H\ninput x: (H, 4)\ny = MaxPooling1D(2)(x)\n"
     with pytest.raises(symconv.SymconvError) as err:
         symconv.derive(pooled + "Concatenate()(x, y)\n")
-    assert "extents H and floor(H/2) on axis 1 must be equal" in err.value.message
+    assert "extents H and ⌊H/2⌋ on axis 1 must be equal" in err.value.message
     with pytest.raises(symconv.SymconvError) as err:
         symconv.derive(pooled + "Dot(axes=1)(x, y)\n")
-    assert "H on axis 1 of the first input and floor(H/2) on axis 1" in err.value.message
+    assert "H on axis 1 of the first input and ⌊H/2⌋ on axis 1" in err.value.message
     skip = pooled + "z = UpSampling1D(2)(y)\n"
     for merge in ("Concatenate()(x, z)", "Dot(axes=1)(x, z)"):
         d = symconv.derive(skip + merge + "\n")

@@ -6,7 +6,7 @@ them (Keras's global snake_case counter, PyTorch's container indices and dotted 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 import sympy
@@ -16,6 +16,7 @@ from ..errors import Span, SymconvError, did_you_mean, shown
 from ..language import ir
 from ..language.values import Arg, evaluate, truth
 from ..layers import REGISTRY, LayerSpec
+from ..layers.common import KERAS_ACTIVATIONS
 from ..maths import limits, symbols
 from .domains import Domain
 
@@ -27,6 +28,10 @@ SEPARATOR = {"keras": "_", "torch": "."}  # block instance name + layer name
 # Layers Keras makes, with auto names, when it builds a layer (its first call): they take those
 # names from later layers (keras/src/layers/attention/multi_head_attention.py _build_attention).
 KERAS_MADE_ON_BUILD = {"MultiHeadAttention": ("Softmax", "Dropout")}
+# Words that are only ever strings in a layer call: activations (torch's activation="gelu"
+# too) and padding modes, given where the argument's default is not a string (torch's
+# padding=0, Keras's activation=None).
+STRING_WORDS = frozenset(KERAS_ACTIVATIONS) | {"same", "valid", "causal"}
 
 
 class Budget:
@@ -55,16 +60,18 @@ class Budget:
 def bind_arguments(owner: str, names: Sequence[str], required: Sequence[str],
                    call: ir.CallExpr, scope: Mapping[str, object],
                    reserved: Sequence[str] = (),
-                   positional: int | None = None) -> tuple[dict[str, Arg], dict[str, Arg]]:
+                   positional: int | None = None,
+                   strings: Collection[str] = ()) -> tuple[dict[str, Arg], dict[str, Arg]]:
     """(the arguments bound to `names` by position and keyword, the `reserved` keywords); only
-    the first `positional` names (default all) may be given by position."""
+    the first `positional` names (default all) may be given by position; `strings`: the
+    arguments whose values are strings (for the hint when the quotes are forgotten)."""
     limit = len(names) if positional is None else positional
     if len(call.positional) > limit:
         raise SymconvError("SC106", f"{owner}() takes at most {limit} positional "
                            "arguments", call.positional[limit].span,
                            hint=f"give '{names[limit]}' by keyword" if limit < len(names)
                            else None)
-    bound = {n: evaluate(v, scope) for n, v in zip(names, call.positional)}
+    bound = {n: _argument(n, v, scope, strings) for n, v in zip(names, call.positional)}
     extra: dict[str, Arg] = {}
     for kw in call.keywords:
         if kw.name in reserved:
@@ -75,12 +82,26 @@ def bind_arguments(owner: str, names: Sequence[str], required: Sequence[str],
                                kw.span, hint=did_you_mean(kw.name, list(names)))
         if kw.name in bound:
             raise SymconvError("SC106", f"{owner}() got two values for '{kw.name}'", kw.span)
-        bound[kw.name] = evaluate(kw.value, scope)
+        bound[kw.name] = _argument(kw.name, kw.value, scope, strings)
     for name in required:
         if name not in bound:
             raise SymconvError("SC105", f"{owner}() is missing the argument '{name}'",
                                call.span, hint=f"e.g. {owner}({name}=…)")
     return bound, extra
+
+
+def _argument(name: str, value: ir.Value, scope: Mapping[str, object],
+               strings: Collection[str]) -> Arg:
+    """An argument's value; a bare undeclared name where a string is meant (`activation=relu`:
+    a string argument, or a word such as an activation's or a padding's name) gets the hint
+    to quote it, rather than to declare a size called relu."""
+    try:
+        return evaluate(value, scope)
+    except SymconvError as err:
+        if err.code == "SC103" and isinstance(value, ir.Name) and (
+                name in strings or value.id in STRING_WORDS):
+            err.hint = f'a string is written in quotes: `{name}="{value.id}"`'
+        raise
 
 
 def lookup(type_: str, convention: str, span: Span, blocks: Sequence[str] = ()) -> LayerSpec:
@@ -340,7 +361,7 @@ def chosen_branch(statement: ir.If, values: Mapping[str, object]) -> tuple[ir.St
         value = truth(arg)
         if not isinstance(value, bool):
             raise SymconvError("SC104", "this condition depends on sizes left symbolic", arg.span,
-                               notes=[f"it reads {value}"],
+                               notes=[f"it reads {shown(value)}"],
                                hint="sizes stay symbolic while the network is derived: decide it "
                                "with a block argument (a number, a string, True or False)")
         if value:

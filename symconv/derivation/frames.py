@@ -11,7 +11,7 @@ from typing import Any, TypeVar, Union
 
 import sympy
 
-from ..errors import Source, Span, SymconvError, did_you_mean
+from ..errors import Source, Span, SymconvError, did_you_mean, shape_text
 from ..language import ir
 from ..language.values import BUILTINS, MAX_DEPTH, Arg, TensorView
 from ..layers import Call, LayerSpec
@@ -279,11 +279,7 @@ def same_weights(shared: Shared, weights: tuple, ctx: Call) -> None:  # type: ig
     for old, new in zip(shared.first.weights, weights):
         for a, b in zip(old.shape, new.shape):
             ctx.require(sympy.Eq(a, b), f"a shared layer's weights keep their shape: "
-                        f"'{old.name}' was made {_shape_text(old.shape)}", code="SC203")
-
-
-def _shape_text(shape: Shape) -> str:
-    return "(" + ", ".join(str(e) for e in shape) + ")"
+                        f"'{old.name}' was made {shape_text(old.shape)}", code="SC203")
 
 
 def not_a_tensor(node: ir.Name, frame: Frame) -> SymconvError:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import sympy
 from sympy import Expr
 
-from ..errors import Span, SymconvError, did_you_mean, shown
+from ..errors import Span, SymconvError, did_you_mean, shape_text, shown
 from ..language import ir
 from ..language.values import evaluate
 from ..layers.base import Call, LayerSpec, Weight
@@ -240,9 +240,10 @@ def tie(deriver: Deriver, weights: tuple[Weight, ...], keyword: ir.Keyword, ctx:
     mine, theirs = weights[0], source.weights[0]
     wanted, transposed = _wanted_shape(source, deriver.convention)
     where = f"{source.name}{'.' if deriver.convention == 'torch' else '/'}{theirs.name}"
-    how = f"the transpose of {where}, {_text(wanted)}" if transposed else (
-        f"the shape of {where}, {_text(wanted)}")
-    reason = f"{ctx.spec.type} '{ctx.name}': its {mine.name} {_text(mine.shape)} must have {how}"
+    how = f"the transpose of {where}, {shape_text(wanted)}" if transposed else (
+        f"the shape of {where}, {shape_text(wanted)}")
+    reason = (f"{ctx.spec.type} '{ctx.name}': its {mine.name} {shape_text(mine.shape)} must "
+              f"have {how}")
     if len(mine.shape) != len(wanted):
         raise SymconvError("SC113", reason, keyword.span)
     for a, b in zip(mine.shape, wanted):
@@ -255,7 +256,3 @@ def tie(deriver: Deriver, weights: tuple[Weight, ...], keyword: ir.Keyword, ctx:
         if condition is not sympy.true:
             ctx.require(condition, f"its {mine.name} must have {how}", code="SC113")
     return weights[1:], (Tied(mine, source.name, theirs.name, where),)
-
-
-def _text(shape: tuple[Expr, ...]) -> str:
-    return "(" + ", ".join(str(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"

@@ -349,7 +349,8 @@ class Deriver:
         required = [p.name for p in spec.params if p.default is REQUIRED]
         return self.memo(call, frame.values, lambda: bind_arguments(
             spec.type, [p.name for p in spec.params], required, call, self.scope(frame),
-            positional=spec.positional)[0])
+            positional=spec.positional,
+            strings=[p.name for p in spec.params if isinstance(p.default, str)])[0])
 
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
               frame: Frame, name: str | None = None, shared: Shared | None = None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import sympy
 from sympy import Expr, Integer, floor
 
-from ..errors import SymconvError
+from ..errors import SymconvError, shown
 from ..layers.base import Requirement
 from ..maths import extent
 from .model import LayerRecord, Shape
@@ -121,9 +121,9 @@ def step_conditions(r: Requirement, xs: set[sympy.Symbol], at_k: Mapping[sympy.S
     if not at_pass_k.free_symbols & (xs | {k}):
         return (replace(r, condition=sympy.Or(sympy.Eq(count, 0), at_pass_k)),)
     if len(held) > 1 or not _monotone_condition(cond, held):  # type: ignore[arg-type]
-        raise SymconvError("SC112", f"a condition of a layer inside the repeat, {cond}, is not "
-                           "monotone in one thing that changes from pass to pass, so it cannot "
-                           "be checked at the first and last passes alone", r.span, hint=HINT)
+        raise SymconvError("SC112", f"a condition of a layer inside the repeat, {shown(cond)}, "
+                           "is not monotone in one thing that changes from pass to pass, so it "
+                           "cannot be checked at the first and last passes alone", r.span, hint=HINT)
     out: list[Requirement] = []
     for at in (Integer(0), count - 1):
         mapping = {x: e.xreplace({k: at}) for x, e in at_k.items()}

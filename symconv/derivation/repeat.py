@@ -22,7 +22,7 @@ from typing import Protocol
 import sympy
 from sympy import Expr, Integer
 
-from ..errors import Span, SymconvError
+from ..errors import Span, SymconvError, shape_text, shown
 from ..language import ir
 from .binding import Namer, repeat_count
 from .domains import Uses
@@ -176,8 +176,8 @@ def check_rebound(statement: ir.Repeat, frame: Frame, before: State, entry: Tens
         if len(old.shape) != len(tensor.shape) or not all(
                 _same(a, b) for a, b in zip(old.shape, tensor.shape)):
             raise _not_closed(statement, entry.shape, exit_.shape,
-                              f"tensor '{name}' is {_shape_text(old.shape)} before a pass and "
-                              f"{_shape_text(tensor.shape)} after it, and the next pass reads it")
+                              f"tensor '{name}' is {shape_text(old.shape)} before a pass and "
+                              f"{shape_text(tensor.shape)} after it, and the next pass reads it")
 
 
 def loop_symbol(statement: ir.Repeat, frame: Frame, count: Expr, d: Deriver) -> Expr | None:
@@ -339,7 +339,7 @@ def recurrence(d: Deriver, statement: ir.Repeat, frame: Frame, entry: Tensor,
         found = affine_of(out[j], x)
         if found is None:
             raise _not_closed(statement, entry.shape, trial, f"axis {j + 1}: X becomes "
-                              f"{_pretty(out[j].xreplace({x: sympy.Symbol('X')}))}")
+                              f"{shown(out[j].xreplace({x: sympy.Symbol('X')}))}")
         maps[j] = found
     for j, e in enumerate(out):
         if j not in fresh and not _same(e, entry.shape[j]):
@@ -376,17 +376,7 @@ def _same(a: Expr, b: Expr) -> bool:
     return a == b or sympy.expand(a - b) == 0
 
 
-def _pretty(e: Expr) -> str:
-    from ..maths.printing import pretty
-
-    return pretty(e)
-
-
-def _shape_text(shape: Shape) -> str:
-    return "(" + ", ".join(_pretty(e) for e in shape) + ")"
-
-
 def _not_closed(statement: ir.Repeat, entry: Shape, out: Shape, why: str) -> SymconvError:
     return SymconvError("SC112", f"no closed form for this symbolic repeat: one pass maps "
-                        f"{_shape_text(entry)} to {_shape_text(out)} ({why})",
+                        f"{shape_text(entry)} to {shape_text(out)} ({why})",
                         statement.count.span, hint=HINT)

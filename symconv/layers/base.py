@@ -16,7 +16,7 @@ from functools import lru_cache
 import sympy
 from sympy import Expr, Integer
 
-from ..errors import Source, Span, SymconvError, did_you_mean, located, shown
+from ..errors import Source, Span, SymconvError, did_you_mean, located, shape_text, shown
 from ..language.values import Arg, ListValue
 from ..maths.symbols import BATCH
 
@@ -287,9 +287,9 @@ class Call:
             reason = reason()
         if condition is sympy.false:
             err = self.fail(reason, arg, code=code)
-            shapes = " and ".join(_shape(s) for s in self.inputs)
+            shapes = " and ".join(shape_text(s) for s in self.inputs)
             what = "shapes" if len(self.inputs) > 1 else "shape"
-            free = [_shape(s) for s, b in zip(self.inputs, self.batched) if not b]
+            free = [shape_text(s) for s, b in zip(self.inputs, self.batched) if not b]
             err.notes.append(f"input {what} {shapes} (batch axis left out)" if not free else
                              f"input {what} {shapes} (batch axis left out of the network "
                              f"tensors; {' and '.join(free)}: a free parameter's whole shape)")
@@ -319,7 +319,7 @@ class Call:
         if len(self.input) != rank:
             raise self.fail(
                 f"expects {what} (rank {rank} without the batch axis), got shape "
-                f"{_shape(self.input)} of rank {len(self.input)}", code="SC201")
+                f"{shape_text(self.input)} of rank {len(self.input)}", code="SC201")
 
 
 def _at_least(v: Expr, minimum: int) -> sympy.Basic:
@@ -367,10 +367,6 @@ def _show(v: object) -> str:
 
 def _alternatives(options: tuple[str, ...]) -> str:
     return ", ".join(repr(o) for o in options)
-
-
-def _shape(shape: tuple[Expr, ...]) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 # -- the registry ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
+from ..errors import shown
 from .base import Call, LayerOutput, Param, Weight, register
 from .common import divisible
 
@@ -150,8 +151,8 @@ def normalization(call: Call) -> LayerOutput:
     for have, extent in zip(reversed(mean), reversed(shape)):
         if have != 1:
             call.require(sympy.Eq(extent, have),
-                         lambda: f"'mean' of extent {have} does not broadcast "
-                         f"to the kept axis's {extent}", "mean", code="SC203")
+                         lambda: f"'mean' of extent {shown(have)} does not broadcast "
+                         f"to the kept axis's {shown(extent)}", "mean", code="SC203")
     return LayerOutput(call.input)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sympy
 from sympy import Integer
 
+from ..errors import shown
 from ..maths import extent
 from . import tensor_shapes as ts
 from .base import Call, LayerOutput, Param, register
@@ -87,8 +88,8 @@ def squeeze(call: Call) -> LayerOutput:
     for a in sorted(axes):
         one = extent.equal(source[a], Integer(1))
         ts.need(call, one, f"axis {a} must have extent 1 to be squeezed",
-                lambda a=a: f"cannot squeeze axis {a}, because the dimension ({source[a]}) is "
-                "not 1", "axis")
+                lambda a=a: f"cannot squeeze axis {a}, because the dimension "
+                f"({shown(source[a])}) is not 1", "axis")
     return ts.result(call, tuple(e for i, e in enumerate(source) if i not in axes), "squeeze")
 
 
@@ -110,7 +111,7 @@ def split(call: Call) -> LayerOutput:
         n = call.integer("indices_or_sections")
         if not n.is_Integer:
             raise call.fail(f"'indices_or_sections' must be a number: the count of results, "
-                            f"{n}, would depend on the sizes", "indices_or_sections")
+                            f"{shown(n)}, would depend on the sizes", "indices_or_sections")
         ts.need(call, sympy.Eq(sympy.Mod(length, n), 0), f"the extent on axis {axis} must be "
                 f"divisible by {n}", lambda: f"`x` size on given `axis` must be divisible by "
                 f"`indices_or_sections` when `indices_or_sections` is an int. But received "

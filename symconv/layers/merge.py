@@ -31,7 +31,7 @@ from collections.abc import Callable
 import sympy
 from sympy import Expr
 
-from ..errors import shown
+from ..errors import shape_text, shown
 from ..maths import extent
 from .base import Call, LayerOutput, Param, register
 
@@ -57,7 +57,7 @@ def _shapes(call: Call) -> tuple[Shape, ...]:
 
 
 def _pair(a: Expr, b: Expr, axis: int) -> str:
-    return f"extents {a} and {b} on axis {axis + 1}"
+    return f"extents {shown(a)} and {shown(b)} on axis {axis + 1}"
 
 
 def _require(call: Call, condition: sympy.Basic, general: str,
@@ -116,9 +116,9 @@ def _against_batch(call: Call, out: Shape, free: Shape) -> Shape:
     (batch, *out), aligned to the right as torch and Keras broadcast: an axis that lines up
     with the batch axis must be 1, and the result keeps the batch axis first."""
     if len(free) > len(out) + 1:
-        raise call.fail(f"a parameter of shape {_text(free)} has more axes than the network "
-                        f"tensor with its batch axis, (batch, {_text(out)[1:]}: the batch axis "
-                        "would not stay first", code="SC201")
+        raise call.fail(f"a parameter of shape {shape_text(free)} has more axes than the network "
+                        f"tensor with its batch axis, (batch, {shape_text(out)[1:]}: the batch "
+                        "axis would not stay first", code="SC201")
     if len(free) == len(out) + 1:
         head, free = free[0], free[1:]
         _require(call, extent.equal(head, ONE), "a parameter's axis that lines up with the "
@@ -138,10 +138,6 @@ def _free_broadcast(call: Call, shapes: list[Shape]) -> Shape:
         out = out[:skip] + tuple(_broadcast_extent(call, a, b, skip + i - 1)
                                  for i, (a, b) in enumerate(zip(out[skip:], shape)))
     return out
-
-
-def _text(shape: Shape) -> str:
-    return "(" + ", ".join(str(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def elementwise(call: Call) -> LayerOutput:
@@ -214,8 +210,8 @@ def dot(call: Call) -> LayerOutput:
     same = extent.equal(a, b)
     if same is not sympy.true:
         _require(call, same, "the extents on the two dotted axes must be equal",
-                 lambda: f"the dotted extents, {a} on axis {axes[0]} of the first input and "
-                 f"{b} on axis {axes[1]} of the second, must be equal")
+                 lambda: f"the dotted extents, {shown(a)} on axis {axes[0]} of the first input and "
+                 f"{shown(b)} on axis {axes[1]} of the second, must be equal")
     call.flag("normalize")
     left = [e for i, e in enumerate(first) if i != axes[0] - 1]
     right = [e for i, e in enumerate(second) if i != axes[1] - 1]

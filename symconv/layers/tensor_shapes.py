@@ -113,7 +113,7 @@ def shape_text(entries: list[Expr] | Shape) -> str:
 
 
 def extent_text(e: Expr) -> str:
-    return str(e.subs(BATCH, sympy.Symbol("batch"))) if has_batch(e) else str(e)
+    return shown(e.subs(BATCH, sympy.Symbol("batch"))) if has_batch(e) else shown(e)
 
 
 # -- reshape ------------------------------------------------------------------------------
@@ -173,10 +173,10 @@ def _batch_inferred(call: Call, source: Shape, target: list[Expr], arg: str) -> 
                f"else the -1 takes in part of the batch, and {KEEPS_BATCH}")
     if same is sympy.false:
         raise call.fail(f"with -1 first (the batch), the other sizes of {shape_text(target)} "
-                        f"must hold one example's {size} elements; else the -1 takes in part "
-                        f"of the batch, and {KEEPS_BATCH}", arg, code="SC201",
+                        f"must hold one example's {shown(size)} elements; else the -1 takes in "
+                        f"part of the batch, and {KEEPS_BATCH}", arg, code="SC201",
                         hint="write the batch, x.shape[0], first, or sizes that hold "
-                        f"{size} elements")
+                        f"{shown(size)} elements")
     need(call, same, general, lambda: general, arg)
     return (BATCH, *target[1:])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer
 
+from ..errors import shown
 from .base import Call, LayerOutput, Param, Weight, register
 from .common import divisible
 
@@ -52,8 +53,8 @@ def _extra_dim(call: Call, name: str, e: Expr) -> tuple[Expr, bool]:
     value = call.integer(name, 0)
     same = sympy.Eq(value, e)
     if same not in (sympy.true, sympy.false):
-        raise call.fail(f"cannot tell whether '{name}' ({value}) equals embed_dim ({e}): the "
-                        "weight names depend on it", name)
+        raise call.fail(f"cannot tell whether '{name}' ({shown(value)}) equals embed_dim "
+                        f"({shown(e)}): the weight names depend on it", name)
     return value, bool(same)
 
 
@@ -78,7 +79,8 @@ def attention_weights(e: Expr, kdim: Expr, vdim: Expr, packed: bool, bias: bool,
 
 
 def _match(call: Call, want: Expr, have: Expr, what: str, arg: str) -> None:
-    call.agree(want, have, lambda: f"expected {what} of {want}, but got {have}", arg)
+    call.agree(want, have,
+               lambda: f"expected {what} of {shown(want)}, but got {shown(have)}", arg)
 
 
 def multihead_attention(call: Call) -> LayerOutput:
@@ -97,8 +99,8 @@ def multihead_attention(call: Call) -> LayerOutput:
     _match(call, kdim, k[1], "a key embedding dimension", "kdim")
     _match(call, vdim, v[1], "a value embedding dimension", "vdim")
     call.require(sympy.Eq(k[0], v[0]),
-                 lambda: f"the key's sequence length {k[0]} does not match the "
-                 f"value's {v[0]}", code="SC203")
+                 lambda: f"the key's sequence length {shown(k[0])} does not match the "
+                 f"value's {shown(v[0])}", code="SC203")
     weights = attention_weights(e, kdim, vdim, k_same and v_same, call.flag("bias"),
                                 call.flag("add_bias_kv"))
     return LayerOutput((q[0], e), tuple(weights), (KERAS_NOTE,))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sympy import Integer
 
+from ..errors import shown
 from .base import Call, LayerOutput, Param, Weight, register
 from .common import product
 
@@ -25,7 +26,8 @@ def linear(call: Call) -> LayerOutput:
         raise call.fail("expects an input of rank at least 1", code="SC201")
     n = call.integer("in_features")
     call.agree(n, call.input[-1],
-               lambda: f"'in_features' is {n} but the input's last axis is {call.input[-1]}",
+               lambda: f"'in_features' is {shown(n)} but the input's last axis is "
+               f"{shown(call.input[-1])}",
                "in_features")
     out = call.integer("out_features")
     weights = [Weight("weight", (out, n))]
@@ -88,7 +90,8 @@ def batch_norm(rank: int):  # type: ignore[no-untyped-def]
         affine, tracking = call.flag("affine"), call.flag("track_running_stats")
         if affine or tracking:
             call.agree(c, call.input[0],
-                       lambda: f"'num_features' is {c} but the input has {call.input[0]} channels",
+                       lambda: f"'num_features' is {shown(c)} but the input has "
+                       f"{shown(call.input[0])} channels",
                        "num_features")
         weights = []
         if affine:  # torch 2.13's keyword-only `bias=False` keeps the scale, drops the shift

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer
 
+from ..errors import shown
 from .base import TORCH_COMMON, Call, LayerOutput, Param, Weight, register
 from .common import divisible, product
 
@@ -33,8 +34,8 @@ def _normalized_shape(call: Call) -> tuple[Expr, ...]:
         raise call.fail(f"'normalized_shape' {what} (input rank {rank} without the batch "
                         "axis)", "normalized_shape", code="SC201")
     for want, have in zip(shape, call.input[rank - len(shape):]):
-        call.agree(want, have, lambda: f"'normalized_shape' expects {want} where the input "
-                   f"has {have}", "normalized_shape")
+        call.agree(want, have, lambda: f"'normalized_shape' expects {shown(want)} where the "
+                   f"input has {shown(have)}", "normalized_shape")
     return shape
 
 
@@ -81,8 +82,8 @@ def group_norm(call: Call) -> LayerOutput:
     weights = []
     if affine:
         call.require(sympy.Eq(channels, c),
-                     lambda: f"'num_channels' is {channels} but the input has "
-                     f"{c} channels", "num_channels", code="SC203")
+                     lambda: f"'num_channels' is {shown(channels)} but the input has "
+                     f"{shown(c)} channels", "num_channels", code="SC203")
         weights.append(Weight("weight", (channels,)))
         if call.flag("bias"):
             weights.append(Weight("bias", (channels,)))
@@ -103,8 +104,8 @@ def instance_norm(rank: int):  # type: ignore[no-untyped-def]
         if call.raw("momentum") is not None:
             call.real("momentum")
         if affine or tracking:
-            call.require(sympy.Eq(n, c), lambda: f"'num_features' is {n} but the input has {c} "
-                         "channels", "num_features", code="SC203")
+            call.require(sympy.Eq(n, c), lambda: f"'num_features' is {shown(n)} but the input "
+                         f"has {shown(c)} channels", "num_features", code="SC203")
         if not tracking:  # with running statistics torch checks this in training only
             call.require(sympy.Gt(product(call.input[1:]), 1),
                          "expected more than 1 spatial element (instance statistics)")
@@ -131,7 +132,8 @@ def prelu(call: Call) -> LayerOutput:
     call.real("init")
     c = call.input[0]
     call.require(sympy.Or(sympy.Eq(n, 1), sympy.Eq(n, c)),
-                 f"'num_parameters' must be 1 or the number of channels ({c}), not {n}",
+                 f"'num_parameters' must be 1 or the number of channels ({shown(c)}), "
+                 f"not {shown(n)}",
                  "num_parameters", code="SC203")
     return LayerOutput(call.input, (Weight("weight", (n,)),))
 

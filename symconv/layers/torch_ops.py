@@ -16,6 +16,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer
 
+from ..errors import shown
 from ..maths import extent
 from .base import REQUIRED, Call, LayerOutput, Param, register
 from .common import product
@@ -94,8 +95,8 @@ def select(call: Call) -> LayerOutput:
     index = call.integer("index", None)
     length = source[dim]
     ts.need(call, sympy.And(sympy.Ge(index, -length), sympy.Lt(index, length)),
-            f"index {index} must lie within the extent at dimension {dim}",
-            lambda: f"select(): index {index} out of range for tensor of size "
+            f"index {shown(index)} must lie within the extent at dimension {dim}",
+            lambda: f"select(): index {shown(index)} out of range for tensor of size "
             f"{ts.shape_text(list(source))} at dimension {dim}", "index")
     return ts.result(call, (*source[:dim], *source[dim + 1:]), f"select({dim}, {index})")
 
@@ -256,7 +257,7 @@ def split(call: Call) -> LayerOutput:
         total = sympy.Add(*parts)
         ts.need(call, sympy.Eq(total, length), f"the split sizes must sum to the extent at "
                 f"dimension {dim}", lambda: f"split_with_sizes expects split_sizes to sum "
-                f"exactly to {length} (input tensor's size at dimension {dim}), but got "
+                f"exactly to {shown(length)} (input tensor's size at dimension {dim}), but got "
                 f"split_sizes={ts.shape_text(parts)}", "split_size_or_sections")
         return ts.results(call, [_with(source, dim, p) for p in parts], "split")
     size = call.integer("split_size_or_sections", 0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer
 
+from ..errors import shown
 from .base import Call, LayerOutput, Param, Several, Weight, register
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
@@ -46,8 +47,8 @@ def _proj(call: Call, kind: str, hidden: Expr) -> Expr:
     call.require(sympy.Lt(proj, hidden), "proj_size has to be smaller than hidden_size",
                  "proj_size")
     if proj.is_zero is None:
-        raise call.fail(f"'proj_size' must be a number, not {proj}: the weight names depend on "
-                        "whether it is 0", "proj_size")
+        raise call.fail(f"'proj_size' must be a number, not {shown(proj)}: the weight names "
+                        "depend on whether it is 0", "proj_size")
     return proj
 
 
@@ -78,8 +79,8 @@ def recurrent(kind: str):  # type: ignore[no-untyped-def]
         call.input_rank(2, "(L, F) — sequence length, features")
         n_in = call.integer("input_size")
         call.require(sympy.Eq(n_in, call.input[1]),
-                     lambda: f"'input_size' is {n_in} but the input has "
-                     f"{call.input[1]} features", "input_size", code="SC203")
+                     lambda: f"'input_size' is {shown(n_in)} but the input has "
+                     f"{shown(call.input[1])} features", "input_size", code="SC203")
         hidden = call.integer("hidden_size")
         layers = _layers(call)
         if kind == "RNN":

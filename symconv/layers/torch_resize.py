@@ -12,6 +12,7 @@ import sympy
 from sympy import Expr, Integer
 from sympy.printing.precedence import PRECEDENCE
 
+from ..errors import shown
 from ..maths import extent
 from .base import Call, LayerOutput, Param, register
 from .common import divisible, product
@@ -239,7 +240,7 @@ def unflatten(call: Call) -> LayerOutput:
     extent = call.input[axis - 1]
     known = [v for v in values if v != -1]
     for v in known:
-        call.require(sympy.Ge(v, 1), lambda: f"invalid size {v} in unflattened_size",
+        call.require(sympy.Ge(v, 1), lambda: f"invalid size {shown(v)} in unflattened_size",
                      "unflattened_size")
     if wild:
         divisible(call, extent, product(known), "the sizes do not divide the extent at dim",
@@ -247,7 +248,7 @@ def unflatten(call: Call) -> LayerOutput:
         values[wild[0]] = extent / product(known)
     else:
         call.require(sympy.Eq(product(values), extent),
-                     f"the sizes do not multiply up to the extent at dim ({extent})",
+                     f"the sizes do not multiply up to the extent at dim ({shown(extent)})",
                      "unflattened_size", code="SC203")
     s = call.input
     return LayerOutput((*s[:axis - 1], *values, *s[axis:]))

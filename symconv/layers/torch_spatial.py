@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer
 
+from ..errors import shown
 from ..maths import extent
 from .base import Call, LayerOutput, Param, Weight, register, relation
 from .common import all_one, divisible, positive_extents
@@ -27,7 +28,8 @@ def _feature_map(call: Call, rank: int) -> tuple[Expr, tuple[Expr, ...]]:
 
 def _in_channels(call: Call, name: str, actual: Expr) -> Expr:
     declared = call.integer(name)
-    call.agree(declared, actual, lambda: f"'{name}' is {declared} but the input has {actual} there",
+    call.agree(declared, actual,
+               lambda: f"'{name}' is {shown(declared)} but the input has {shown(actual)} there",
                name)
     return declared
 

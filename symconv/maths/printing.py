@@ -3,6 +3,8 @@
 - `show`: sympy syntax (parseable by sympy), floors printed over one fraction:
   ``floor((H + 3)/4)`` rather than ``floor(H/4 + 3/4)``.
 - `pretty`: the same with ⌊ ⌋ ⌈ ⌉, ≥, ≤, ≠ and `mod` for terminal tables.
+- `spoken`: `pretty` as `symconv explain` writes arithmetic: ``7·(40·C + 1)``, ``d²``, and
+  digits without thousands separators (a comma inside a formula reads as a list).
 - `latex`: LaTeX with ``\\left\\lfloor \\frac{…}{…} \\right\\rfloor``.
 """
 
@@ -233,6 +235,58 @@ class _PrettyPrinter(_SympyPrinter):
         return f"Σ({self._print(k)} = {self._print(low)}..{self._print(high)}) {term}"
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class _SpokenPrinter(_PrettyPrinter):
+    """Products with ·, whole powers as superscripts, numbers as plain digits: the notation
+    of explain's own arithmetic (``16·7 = 112``), so a line never mixes · with *."""
+
+    def _print_Integer(self, expr: sympy.Integer) -> str:
+        return str(int(expr))
+
+    def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
+        n = expr.exp
+        if not (n.is_Integer and n > 1):
+            return super()._print_Pow(expr, rational)
+        base = self.parenthesize(expr.base, precedence(expr), strict=True)
+        return base + str(int(n)).translate(_SUPERSCRIPT)
+
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        """sign, numerator factors joined by ·, then ``/denominator``, as StrPrinter orders
+        them (a rational coefficient split over the two)."""
+        coeff, rest = expr.as_coeff_Mul()
+        if not coeff.is_Rational:
+            return super()._print_Mul(expr)
+        c = abs(coeff)
+        num = [sympy.Integer(c.p)] if c.p != 1 else []
+        den = [sympy.Integer(c.q)] if c.q != 1 else []
+        for factor in _factors(rest):
+            base, exp = factor.as_base_exp()
+            if exp.is_Rational and exp < 0:
+                den.append(base if exp == -1 else sympy.Pow(base, -exp))
+            elif factor is not sympy.S.One:
+                num.append(factor)
+        prec = precedence(expr)
+        top = "·".join(self.parenthesize(f, prec, strict=False) for f in num) or "1"
+        sign = "-" if coeff < 0 else ""
+        if not den:
+            return sign + top
+        bottom = "·".join(self.parenthesize(f, prec, strict=False) for f in den)
+        return f"{sign}{top}/{bottom}" if len(den) == 1 else f"{sign}{top}/({bottom})"
+
+
+def _factors(rest: sympy.Expr) -> list[sympy.Expr]:
+    """The factors of a product in `as_ordered_factors` order (`ordering`, without its cost
+    where it can)."""
+    if not rest.is_Mul:
+        return [rest]
+    try:
+        return ordering.ordered_factors(rest)
+    except ordering.Unordered:
+        return list(rest.as_ordered_factors())
+
+
 class _Latex(_Remembering, LatexPrinter):
 
     def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
@@ -325,6 +379,7 @@ class _Latex(_Remembering, LatexPrinter):
 
 _SHOW = _SympyPrinter()
 _PRETTY = _PrettyPrinter()
+_SPOKEN = _SpokenPrinter()
 _LATEX = _Latex({"mul_symbol": "dot"})
 
 
@@ -336,6 +391,11 @@ def show(expr: sympy.Basic) -> str:
 def pretty(expr: sympy.Basic) -> str:
     """Terminal form: ⌊ ⌋, ≥, thousands separators."""
     return _PRETTY.doprint(expr)
+
+
+def spoken(expr: sympy.Basic) -> str:
+    """explain's notation: ``7·(40·C + 1)``, ``⌊H/2⌋``, ``d²``, no thousands separators."""
+    return _SPOKEN.doprint(expr)
 
 
 def latex(expr: sympy.Basic) -> str:

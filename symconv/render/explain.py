@@ -16,25 +16,54 @@ import sympy
 from sympy import Expr
 
 from ..derivation.model import Derivation, LayerRecord, arguments
-from ..maths import extent
+from ..maths import extent, limits
 from ..errors import SymconvError, did_you_mean
 from ..escapes import visible_lines
 from ..layers import REGISTRY
-from ..maths.printing import pretty
+from ..maths.printing import spoken
 from .common import pass_lines, shape_cell
 
 Lines = list[str]
 
 
 def _v(value: object) -> str:
-    """A value on its own: numbers with thousands separators."""
-    return f"{int(value):,}" if isinstance(value, sympy.Integer) else pretty(value)  # type: ignore[arg-type]
+    """A value on its own: a number with thousands separators, a formula in explain's one
+    notation (`spoken`: 7·(40·C + 1), ⌊H/2⌋, digits without separators)."""
+    if isinstance(value, sympy.Integer):
+        return f"{int(value):,}"
+    return spoken(value)  # type: ignore[arg-type]
 
 
 def _n(value: object) -> str:
-    """A value inside arithmetic: a formula in parentheses."""
+    """A value inside arithmetic: plain digits, a formula in parentheses."""
     atomic = isinstance(value, (sympy.Symbol, sympy.floor, sympy.ceiling, sympy.Integer))
-    return _v(value) if atomic else f"({_v(value)})"
+    return spoken(value) if atomic else f"({spoken(value)})"  # type: ignore[arg-type]
+
+
+def _total(value: object) -> str:
+    """A count: a number with separators, a formula multiplied out (280·C + 1137, not
+    7·(40·C + 1) + 1130), as it is when the expansion would be too large to print."""
+    if isinstance(value, sympy.Expr) and not value.is_Integer:
+        value = _multiplied_out(value)
+    return _v(value)
+
+
+def _multiplied_out(value: sympy.Expr) -> sympy.Expr:
+    """`value` expanded with each rounding (⌊ ⌋, ⌈ ⌉, max, …) kept whole: expanding inside
+    them rebuilds every floor of a deep chain (seconds a layer) and does not read better."""
+    held = {f: sympy.Dummy() for f in value.atoms(sympy.Function)}
+    try:
+        out = limits.expand(value.xreplace(held))
+    except limits.TooLarge:
+        return value
+    return out.xreplace({v: k for k, v in held.items()})
+
+
+def _equals(steps: str, value: object, count: bool = True) -> str:
+    """``steps = result``, or the steps alone when the result reads the same (⌈H/2⌉, not
+    ⌈H/2⌉ = ⌈H/2⌉); a count multiplied out, an extent as derived."""
+    result = _total(value) if count else _v(value)
+    return steps if result == steps else f"{steps} = {result}"
 
 
 def _arg(d: Derivation, record: LayerRecord, name: str) -> object:
@@ -66,8 +95,7 @@ def _weights_line(record: LayerRecord) -> str:
         dims = "·".join(_n(e) for e in w.shape) or "1"
         kind = "" if w.trainable and not w.buffer else " (buffer)" if w.buffer else \
             " (non-trainable)"
-        size = f" = {_v(w.size)}" if len(w.shape) > 1 else ""
-        parts.append(f"{w.name} {dims}{size}{kind}")
+        parts.append(f"{w.name} {_equals(dims, w.size) if len(w.shape) > 1 else dims}{kind}")
     return "; ".join(parts)
 
 
@@ -75,8 +103,8 @@ def _filters(record: LayerRecord, kernel: Expr, filters: Expr, fan_in: tuple[Exp
              bias: bool) -> str:
     per = sympy.Mul(*fan_in)
     dims = "·".join(_n(e) for e in fan_in)
-    each = f"each filter has {dims} = {_v(per)} weights" + (" and 1 bias" if bias else "")
-    total = f"{_n(filters)}·{_n(per + (1 if bias else 0))} = {_v(record.params)}"
+    each = f"each filter has {_equals(dims, per)} weights" + (" and 1 bias" if bias else "")
+    total = _equals(f"{_n(filters)}·{_n(per + (1 if bias else 0))}", record.params)
     return f"{each}; {total} parameters"
 
 
@@ -111,18 +139,20 @@ def dense_params(d: Derivation, record: LayerRecord) -> Lines:
     bias = "bias" in weights
     per = f"{_v(n_in)} weights" + (" and 1 bias" if bias else "")
     return [(f"{_v(n_out)} units, each with {per} (one weight per input feature): "
-            f"{_n(n_out)}·{_n(n_in + (1 if bias else 0))} = {_v(record.params)} parameters.")]
+            f"{_equals(f'{_n(n_out)}·{_n(n_in + (1 if bias else 0))}', record.params)} "
+             "parameters.")]
 
 
 def norm_params(d: Derivation, record: LayerRecord) -> Lines:
     if "BatchNorm" not in record.type:
         return []
     if d.convention == "keras":
-        return [(f"{_v(record.trainable)} trainable (gamma, beta: a scale and a shift per channel) "
-                f"and {_v(record.non_trainable)} non-trainable (the moving mean and variance, "
-                "updated in training but not by the optimizer); Keras's total counts both.")]
-    return [(f"{_v(record.params)} parameters (weight, bias: a scale and a shift per channel); "
-            f"the running mean, variance and num_batches_tracked are {_v(record.buffers)} "
+        return [(f"{_total(record.trainable)} trainable (gamma, beta: a scale and a shift per "
+                 f"channel) and {_total(record.non_trainable)} non-trainable (the moving mean and "
+                 "variance, updated in training but not by the optimizer); Keras's total counts "
+                 "both.")]
+    return [(f"{_total(record.params)} parameters (weight, bias: a scale and a shift per channel); "
+            f"the running mean, variance and num_batches_tracked are {_total(record.buffers)} "
             "buffers, which PyTorch does not count as parameters.")]
 
 
@@ -154,16 +184,17 @@ def recurrent_params(d: Derivation, record: LayerRecord) -> Lines:
     if not (gates.is_Integer and _same(total, record.params)):
         return []
     block = GATE_NAMES.get(int(gates), f"{gates} blocks")
+    steps = f"{_n(gates)}·{_n(u)}·({spoken(n)} + {spoken(u)} + {b})"
     return [(f"{_v(u)} units on {_v(n)} features, {block}: each unit has {_v(n)} input weights, "
-            f"{_v(u)} recurrent weights and {why}: {_v(gates)}·{_n(u)}·({_v(n)} + {_v(u)} + "
-            f"{b}) = {_v(record.params)} parameters.")]
+            f"{_v(u)} recurrent weights and {why}: {_equals(steps, record.params)} "
+            "parameters.")]
 
 
 def embedding_params(d: Derivation, record: LayerRecord) -> Lines:
     (table,) = record.weights[:1]
     rows, width = table.shape
     return [(f"a table of {_v(rows)} rows (one per token id) of {_v(width)} values: "
-            f"{_n(rows)}·{_n(width)} = {_v(record.params)} parameters.")]
+            f"{_equals(f'{_n(rows)}·{_n(width)}', record.params)} parameters.")]
 
 
 PARAMS: dict[str, Callable[[Derivation, LayerRecord], Lines]] = {
@@ -195,7 +226,7 @@ def _window_keras(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
             rule = (f"padding '{padding}': zeros are added so that every step has an "
                     "output, and the length depends only on the stride")
         if _same(value, out):
-            lines.append(f"axis {axis + 1}: {shown} = {_v(out)}; {rule}")
+            lines.append(f"axis {axis + 1}: {_equals(shown, out, count=False)}; {rule}")
     if pool and not stride_given:
         n, k = spatial[0], size[0]
         other = sympy.floor(n - k) + 1 if padding == "valid" else n
@@ -225,10 +256,11 @@ def _window_torch(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
             n, 2 * p - k_eff + (s - 1 if ceil_mode else 0), s)
         shown = f"⌈{inner}⌉ + 1" if ceil_mode else f"⌊{inner}⌋ + 1"
         if _same(value, out):
-            lines.append(f"axis {axis + 1}: {shown} = {_v(out)}")
+            lines.append(f"axis {axis + 1}: {_equals(shown, out, count=False)}")
         elif ceil_mode and _same(value - 1, out):
-            lines.append(f"axis {axis + 1}: {shown} - 1 = {_v(out)}; ceil_mode, but the last "
-                         "window would start in the right padding, so PyTorch drops it")
+            lines.append(f"axis {axis + 1}: {_equals(f'{shown} - 1', out, count=False)}; "
+                         "ceil_mode, but the last window would start in the right padding, so "
+                         "PyTorch drops it")
     if pool and not stride_given:
         lines.append("stride not given: PyTorch uses the kernel size, so the windows do not "
                      "overlap")
@@ -265,7 +297,7 @@ def other_conv(d: Derivation, record: LayerRecord) -> Lines:
     else:
         return []
     bias = f" and bias {_shape((filters,))}" if "bias" in weights else ""
-    return [f"The other framework counts the same {_v(record.params)}: {other}{bias}."]
+    return [f"The other framework counts the same {_total(record.params)}: {other}{bias}."]
 
 
 def other_dense(d: Derivation, record: LayerRecord) -> Lines:
@@ -279,7 +311,7 @@ def other_dense(d: Derivation, record: LayerRecord) -> Lines:
              else f"Keras's Dense kernel {_shape((b, a))}")
     bias = f" and bias {_shape((a if d.convention == 'torch' else b,))}" if "bias" in weights \
         else ""
-    return [f"The other framework counts the same {_v(record.params)}: {other}{bias}."]
+    return [f"The other framework counts the same {_total(record.params)}: {other}{bias}."]
 
 
 OTHER: dict[str, Callable[[Derivation, LayerRecord], Lines]] = {
@@ -288,7 +320,7 @@ OTHER: dict[str, Callable[[Derivation, LayerRecord], Lines]] = {
 
 # -- one layer -----------------------------------------------------------------------------
 def _shape(shape: tuple[Expr, ...]) -> str:
-    return "(" + ", ".join(pretty(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
+    return "(" + ", ".join(spoken(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _several(d: Derivation, record: LayerRecord) -> Lines:
@@ -296,7 +328,8 @@ def _several(d: Derivation, record: LayerRecord) -> Lines:
     if record.results is None:
         return []
     axes = record.batch_axes or (0,) * len(record.outputs)
-    shown = ", ".join(shape_cell(s, d.convention, axis=a) for s, a in zip(record.outputs, axes))
+    shown = ", ".join(shape_cell(s, d.convention, spoken, axis=a)
+                      for s, a in zip(record.outputs, axes))
     return [f"  Gives {len(record.outputs)} tensors (batch axis shown), nested as the framework "
             f"nests them: {shown} (the first is what a layer written after it takes)."]
 
@@ -333,7 +366,7 @@ def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
     if record.shares:
         lines.append(f"  Shares its weights with {record.shares}: no parameters of its own.")
     elif record.weights:
-        lines.append(f"  Parameters: {_v(record.params)} = {_weights_line(record)}"
+        lines.append(f"  Parameters: {_total(record.params)} = {_weights_line(record)}"
                      if len(record.weights) > 1 else
                      f"  Parameters: {_weights_line(record)}")
         lines += [f"    {x}" for x in PARAMS.get(family, lambda *_: [])(d, record)]
@@ -346,7 +379,7 @@ def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
     elif record.output_shape == record.input_shape:
         lines.append("  Shape unchanged.")
     for req in record.requires:
-        lines.append(f"  Valid when {pretty(req.condition)}: {req.reason}.")
+        lines.append(f"  Valid when {spoken(req.condition)}: {req.reason}.")
     lines += [f"  {note}" for note in record.notes]
     if not record.notes and record.shares is None:
         lines += [f"  {x}" for x in OTHER.get(family, lambda *_: [])(d, record)]
@@ -366,9 +399,9 @@ def render_explain(d: Derivation, layer: str | None = None) -> str:
     head = f"{d.network or 'network'} ({d.convention} convention" + (
         f"; {sizes}" if sizes else "") + ")"
     blocks = ["\n".join(explain_layer(d, r)) for r in records]
-    total = (f"Total: {_v(d.params)} parameters ({_v(d.trainable)} trainable, "
-             f"{_v(d.non_trainable)} non-trainable)" + (
-                 f", and {_v(d.buffers)} buffers" if d.convention == "torch" else "") + ".")
+    total = (f"Total: {_total(d.params)} parameters ({_total(d.trainable)} trainable, "
+             f"{_total(d.non_trainable)} non-trainable)" + (
+                 f", and {_total(d.buffers)} buffers" if d.convention == "torch" else "") + ".")
     passes = "\n".join(pass_lines(d))
     return visible_lines("\n\n".join([head, *blocks, total, *([passes] if passes else [])])
                          + "\n")

@@ -23,7 +23,7 @@ from ..layers.torch_resize import FloatScaled
 from ..maths import symbols
 from ..maths.printing import _SympyPrinter
 from .columns import columns
-from .common import several_shown
+from .common import remembered, several_shown
 from .options import DEFAULT, Options
 
 # Names a formula calls (floor, Mod, …) or sympy's parser writes into the code it runs for one
@@ -92,6 +92,7 @@ class _Writer:
         # each expression's text, made once: the same string object then stands in every place
         # it appears (a transformer's 10,000 shapes (L, 64) are one "L" and one 64)
         self.texts: dict[sympy.Basic, str] = {}
+        self.readable = remembered()  # a condition as the table writes it, each made once
 
     def value(self, e: sympy.Basic) -> int | str:
         if isinstance(e, sympy.Integer):
@@ -105,8 +106,10 @@ class _Writer:
         return [self.value(e) for e in shape]
 
     def requires(self, reqs) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-        return [{"condition": self.value(r.condition), "reason": r.reason, "layer": r.layer}
-                for r in reqs]
+        """Each condition twice: `condition` in sympy's syntax (read back by parse_expr), `text`
+        as the table writes it (d mod heads = 0, H = 1 or H - 2 = 1)."""
+        return [{"condition": self.value(r.condition), "text": self.readable(r.condition),
+                 "reason": r.reason, "layer": r.layer} for r in reqs]
 
     def layer(self, layer: LayerRecord, torch: bool) -> dict[str, object]:
         out: dict[str, object] = {

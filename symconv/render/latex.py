@@ -150,7 +150,8 @@ def _cell(column: Column, value: object, tex: Printer = latex) -> str:
 
 
 _PROSE = {"ᵀ": r"\textsuperscript{T}", "·": r"$\cdot$", "×": r"$\times$", "≥": r"$\geq$",
-          "≤": r"$\leq$", "²": r"\textsuperscript{2}", "’": "'"}
+          "≤": r"$\leq$", "²": r"\textsuperscript{2}", "’": "'", "≠": r"$\neq$",
+          "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⌈": r"$\lceil$", "⌉": r"$\rceil$"}
 
 
 def prose(text: str) -> str:
@@ -211,7 +212,7 @@ def _conditions(d: Derivation, tex: Printer = latex) -> list[str]:
     seen: list[str] = []
     for req in d.requires:
         text = rf"\item \texttt{{{escape(req.layer)}}}: ${tex(req.condition)}$ " \
-               rf"({escape(req.reason)})"
+               rf"({prose(req.reason)})"  # a reason may name a formula: ⌊H/4⌋
         if text not in seen:
             seen.append(text)
     return [r"\noindent Valid when:", r"\begin{itemize}", *seen, r"\end{itemize}"] if seen else []

@@ -29,6 +29,11 @@ def _cell(text: str) -> str:
     return code_span(text)
 
 
+def _item(text: str) -> str:
+    """A formula in a list item, outside the table: its `|` needs no escape."""
+    return code_span(text, cell=False)
+
+
 def render_markdown(d: Derivation, options: Options = DEFAULT) -> str:
     return "".join(markdown_chunks(d, options))
 
@@ -53,15 +58,15 @@ def markdown_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
             row += f" {_cell(count_cell(row_counts(d, layer)[1], show))} |"
         row += "".join(f" {_cell(cell(c, c.values[i], show))} |" for c in extra)
         lines.append(packed(row))
-    lines += ["", f"- Total params: {_cell(count_cell(d.params, show))}",
-              f"- Trainable params: {_cell(count_cell(d.trainable, show))}",
-              f"- Non-trainable params: {_cell(count_cell(d.non_trainable, show))}"]
+    lines += ["", f"- Total params: {_item(count_cell(d.params, show))}",
+              f"- Trainable params: {_item(count_cell(d.trainable, show))}",
+              f"- Non-trainable params: {_item(count_cell(d.non_trainable, show))}"]
     if torch:
-        lines.append(f"- Buffers (not parameters): {_cell(count_cell(d.buffers, show))}")
-    lines += [f"- {line}" for line in footer(d, options, lambda e: _cell(count_cell(e, show)))]
+        lines.append(f"- Buffers (not parameters): {_item(count_cell(d.buffers, show))}")
+    lines += [f"- {line}" for line in footer(d, options, lambda e: _item(count_cell(e, show)))]
     reqs = requirement_lines(d, show)
     if reqs:
-        lines += ["", "Valid when:", ""] + [f"- {_cell(r)}" for r in reqs]
+        lines += ["", "Valid when:", ""] + [f"- {_item(r)}" for r in reqs]
     notes = note_lines(d, markdown)
     if notes:
         lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]

@@ -153,7 +153,11 @@ def to_dict(s: Solution) -> dict[str, object]:
         "ranges": {k: list(v) for k, v in s.ranges.items()},
         "targets": [t.describe() for t in s.targets],
         "closed_form": closed,
+        # the same as the text form writes them, beside sympy's syntax that parse_expr reads
+        "closed_form_text": ({k: _condition(v) for k, v in _closed(s).items()}
+                             if s.closed_form is not None else None),
         "conditions": [show(c) for c in s.conditions],
+        "conditions_text": [pretty(c) for c in s.conditions],
         "free_sizes": list(s.free),
         "solutions": s.solutions,
         "count": s.count,

@@ -135,13 +135,13 @@ def _value(value: object, mapping: Mapping[sympy.Symbol, Expr]) -> object:
 
 def _broken(layer: LayerRecord, req: Requirement, mapping: Mapping[sympy.Symbol, Expr],
             d: Derivation) -> SymconvError:
-    from ..maths.printing import show
+    from ..maths.printing import pretty
 
     given = {str(s): v for s, v in mapping.items()}
     used = sorted(str(s) for s in req.condition.free_symbols)
     values = ", ".join(f"{s} = {given[s]}" for s in used if s in given)
     return SymconvError(
         "SC301", f"{layer.type} '{layer.name}': {req.reason}", layer.span, d.source,
-        notes=[f"requires {show(req.condition)}" + (f", but {values}" if values else "")],
+        notes=[f"requires {pretty(req.condition)}" + (f", but {values}" if values else "")],
         hint="choose sizes that satisfy every condition `symconv derive` lists under "
              "'requires'")

@@ -10,7 +10,7 @@ import sympy
 from sympy import Expr, Integer
 
 from ..derivation.model import Derivation, LayerRecord
-from ..errors import SymconvError, did_you_mean
+from ..errors import SymconvError, did_you_mean, shown
 from ..maths import extent
 from ..maths.integers import compile_form
 from . import roots
@@ -149,7 +149,7 @@ def measure(target: Target, known: Derivation, syms: Sequence[sympy.Symbol]):  #
         wanted = target.value if target.kind == "shape" else (None,) * len(forms)
 
         def describe(v: Sequence[int]) -> str:
-            return "(" + ", ".join(str(f(v)) for f in forms) + ")"
+            return "(" + ", ".join(shown(f(v)) for f in forms) + ")"
 
         def gap(v: Sequence[int]) -> int:
             return sum(abs(int(f(v)) - w) for f, w in zip(forms, wanted)  # type: ignore[arg-type]
@@ -160,7 +160,7 @@ def measure(target: Target, known: Derivation, syms: Sequence[sympy.Symbol]):  #
 
     def parameters(v: Sequence[int]) -> str:
         n = count(v)
-        return f"{n:,} parameters" if isinstance(n, int) else f"{n} parameters"
+        return f"{n:,} parameters" if isinstance(n, int) else f"{shown(n)} parameters"
 
     def gap_to(v: Sequence[int]) -> int:
         return abs(int(count(v)) - int(target.value))  # type: ignore[call-overload]
