@@ -7,10 +7,11 @@ from fractions import Fraction
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
 from ..errors import Source, Span, SymconvError
 from . import chunks, ir, syntax
+from .diagnose import syntax_error
 
 
 @lru_cache(maxsize=1)
@@ -259,53 +260,6 @@ def _targets(items: list[ir.Value], span: Span) -> ir.Targets:
     return ir.Targets(tuple(out), span)
 
 
-def _expected(parser: Lark, names: set[str]) -> str:
-    shown = []
-    for name in sorted(names):
-        if name.startswith("_") or name == "$END":
-            continue
-        try:
-            pattern = parser.get_terminal(name).pattern
-        except KeyError:
-            continue
-        shown.append(f"'{pattern.value}'" if pattern.type == "str" else name.lower())
-    return ", ".join(sorted(set(shown)))
-
-
-def _elsewhere(source: Source, line: int) -> set[str]:
-    """Keywords LALR's merged states expect after any expression that belong to one statement
-    only: `as` (`repeat n as i:`) is not offered on other lines."""
-    lines = source.text.splitlines()
-    text = lines[line - 1].lstrip() if 0 < line <= len(lines) else ""
-    return set() if text.startswith("repeat") else {"AS"}
-
-
-def _syntax_error(err: UnexpectedInput, source: Source, parser: Lark) -> SymconvError:
-    line, column = max(err.line, 1), max(err.column, 1)
-    hint = None
-    if isinstance(err, UnexpectedCharacters):
-        char = source.text[err.pos_in_stream] if err.pos_in_stream < len(source.text) else ""
-        message = f"unexpected character {char!r}"
-        if char == "\\":
-            hint = "strings take no escapes; to continue a line, end it inside parentheses"
-    elif isinstance(err, UnexpectedEOF):
-        message = "unexpected end of file"
-        lines = source.text.splitlines() or [""]
-        line, column = len(lines), len(lines[-1]) + 1
-    else:
-        assert isinstance(err, UnexpectedToken)
-        tok = err.token
-        what = "end of line" if tok.type == "_NL" else "end of file" if tok.type == "$END" else repr(str(tok))
-        message = f"unexpected {what}"
-        expected = _expected(parser, set(err.expected) - _elsewhere(source, line))
-        if expected:
-            hint = f"expected one of: {expected}"
-        if tok.type == "_INDENT":
-            message = "unexpected indent"
-            hint = "only the statements of a block, repeat or if are indented"
-    return SymconvError("SC100", message, Span(line, column), source, hint)
-
-
 def parse(source: Source) -> ir.Program:
     """Parse `source` into a Program. Raises SymconvError (SC100) on a syntax error."""
     parser = _parser()
@@ -317,7 +271,7 @@ def parse(source: Source) -> ir.Program:
     try:
         statements = parser.parse(text)
     except UnexpectedInput as err:
-        raise _syntax_error(err, source, parser) from None
+        raise syntax_error(err, source, parser) from None
     except syntax.TooLong as err:
         raise SymconvError("SC110", f"number longer than {syntax.MAX_LITERAL} digits (or an "
                            f"exponent over {syntax.MAX_EXPONENT_DIGITS} digits)",
