@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 import unicodedata
@@ -120,3 +121,33 @@ def test_colour_keeps_user_escapes_escaped() -> None:
     out = _run("derive", "-", stdin=text, FORCE_COLOR="1").stdout.decode()
     assert "a\\x1b[31mred" in out and "\x1b" not in SGR.sub("", out)
     assert "\x1b[31m" not in out
+
+
+@pytest.mark.parametrize("args, wanted", [
+    (["--subs", "H=28", "--subs", "W=28"], "Total params: 34,826"),  # Keras's summary
+    (["--subs", ""], "symbolic in H, W"),  # every declared default, naming no size
+], ids=["merged", "defaults-only"])
+def test_subs_repeated_and_empty(args: list[str], wanted: str) -> None:
+    res = _run("derive", "examples/mnist_cnn.arch", *args)
+    assert res.returncode == 0, res.stderr
+    assert wanted in res.stdout.decode()
+
+
+def test_subs_twice_refused() -> None:
+    res = _run("derive", "examples/mnist_cnn.arch", "--subs", "H=28", "--subs", "H=30")
+    assert res.returncode == 2 and "'H' is given twice" in res.stderr.decode()
+
+
+def test_help_has_examples_and_the_language() -> None:
+    out = _run("--help").stdout.decode()
+    assert "examples:" in out and "The .arch language" in out
+    derive = _run("derive", "--help").stdout.decode()
+    assert "--format" in derive and "markdown, or latex" in " ".join(derive.split())
+    commands = [shlex.split(line)[1:] for line in out.splitlines()
+                 if line.startswith("  symconv ")]
+    assert len(commands) == 6
+    for command in commands:
+        if "verify" in command or "-o" in command:
+            continue  # the frameworks, a file written: run elsewhere
+        res = _run(*command)
+        assert res.returncode == 0, (command, res.stderr)

@@ -72,6 +72,23 @@ def _subs(text: str) -> dict[str, int]:
     return out
 
 
+class _MergedSubs(argparse.Action):
+    """--subs given several times: the substitutions merged (`--subs H=28 --subs W=28`); a
+    size given twice is refused, as within one --subs. `--subs ""` names none: every size
+    takes its declared default."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        merged = dict(getattr(namespace, self.dest) or {})
+        for name, value in values.items():
+            if name in merged:
+                parser.error(f"argument --subs: '{name}' is given twice")
+            merged[name] = value
+        setattr(namespace, self.dest, merged)
+
+
+SUBS_HELP = ("(repeatable; --subs '' takes every declared default without naming a size)")
+
+
 def _depth(text: str) -> int | None:
     if text == "all":
         return None
@@ -126,11 +143,12 @@ def _solve_parser(commands) -> None:  # type: ignore[no-untyped-def]
     solve.add_argument("--min-params", type=_count, metavar="N", help="a parameter floor")
     solve.add_argument("--equal", nargs=2, metavar=("A", "B"),
                        help="two layers whose output shapes must be equal")
-    solve.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28",
-                       help="fix other sizes (declared defaults fill the rest)")
+    solve.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+                       help="fix other sizes (declared defaults fill the rest) " + SUBS_HELP)
     solve.add_argument("--range", type=_range, action="append", default=[], metavar="K=1..31",
                        help="the values to try for an unknown")
-    solve.add_argument("--format", "-f", choices=("text", "json", "latex"), default="text")
+    solve.add_argument("--format", "-f", choices=("text", "json", "latex"), default="text",
+                       help="text (default), json (README: solve, JSON) or latex (align*)")
 
 
 def _samples(text: str) -> int:
@@ -145,8 +163,8 @@ def _verify_parser(commands) -> None:  # type: ignore[no-untyped-def]
     verify.add_argument("file", help="a .arch file, or - for standard input")
     verify.add_argument("--against", choices=("torch", "keras"), default=None,
                         help="the framework (default: the file's convention)")
-    verify.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28",
-                        help="fix sizes (declared defaults fill the rest; others are sampled)")
+    verify.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+                        help="fix sizes (declared defaults fill the rest; others are sampled) " + SUBS_HELP)
     verify.add_argument("--samples", type=_samples, default=3, metavar="N",
                         help="valid size assignments to sample for the sizes left free "
                         "(default 3)")
@@ -156,27 +174,52 @@ def _verify_parser(commands) -> None:  # type: ignore[no-untyped-def]
                         help="skip the sizes just outside the valid domain")
     verify.add_argument("--emit", action="store_true", help="print the generated PyTorch "
                         "nn.Module or Keras model code instead of verifying")
-    verify.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    verify.add_argument("--format", "-f", choices=("text", "json"), default="text",
+                        help="text (default: the agreement table) or json")
 
 
 def _explain_parser(commands) -> None:  # type: ignore[no-untyped-def]
     explain = commands.add_parser("explain", help="explain every number of each layer in words")
     explain.add_argument("file", help="a .arch file, or - for standard input")
     explain.add_argument("--layer", metavar="NAME", help="only this layer")
-    explain.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28",
-                         help="substitute sizes (declared defaults fill the rest)")
+    explain.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+                         help="substitute sizes (declared defaults fill the rest) " + SUBS_HELP)
+
+
+EXAMPLES = """examples:
+  # the summary table, symbolic in the sizes H and W
+  symconv derive examples/mnist_cnn.arch
+  # with numbers, as Keras's model.summary() prints them
+  symconv derive examples/mnist_cnn.arch --subs H=28,W=28
+  # a LaTeX document for a paper
+  symconv derive examples/resnet50.arch -f latex --standalone -o resnet50.tex
+  # the input heights that give 1,600 features after the flatten
+  symconv solve examples/mnist_cnn.arch --for H --layer flatten --shape "(1600,)" --subs W=28
+  # every number of one layer in words
+  symconv explain examples/mnist_cnn.arch --layer conv2d_1
+  # check against real PyTorch (needs 'symconv[verify]')
+  symconv verify examples/vgg16.arch --against torch
+
+'symconv COMMAND --help' lists a command's options. The .arch language (sizes, input,
+layers, blocks, repeat, merges) is described in README.md, section "The .arch language";
+every layer symconv knows is listed there under "Layers".
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Closed-form output shapes and parameter "
-                     "counts of neural networks, as Keras and PyTorch compute them.")
+                     "counts of neural networks, as Keras and PyTorch compute them.",
+                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     derive = commands.add_parser("derive", help="derive shapes and parameter counts of a .arch file")
     derive.add_argument("file", help="a .arch file, or - for standard input")
-    derive.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28",
-                        help="substitute sizes (defaults declared in `sizes` fill the rest)")
-    derive.add_argument("--format", "-f", choices=FORMAT_NAMES, default="table")
+    derive.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+                        help="substitute sizes (defaults declared in `sizes` fill the rest) " + SUBS_HELP)
+    derive.add_argument("--format", "-f", choices=FORMAT_NAMES, default="table",
+                        help="table (default: Keras's summary, fitted to the terminal), json "
+                        "(formulas in sympy syntax), markdown, or latex (align* formulas and a "
+                        "booktabs table)")
     _solve_parser(commands)
     _verify_parser(commands)
     _explain_parser(commands)
