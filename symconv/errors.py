@@ -70,7 +70,7 @@ CODES: dict[str, str] = {
     "SC304": "too many values to try",
     "SC305": "no valid sizes to verify at",
     "SC306": "no faithful translation to the other framework",
-    "SC307": "no layer of that name",
+    "SC307": "no layer or block of that name",
     "SC308": "too large to verify in memory",
 }
 

@@ -152,13 +152,13 @@ EXPLAINED = [
     # 7 filters of 40·C weights and a bias: 7·(40·C + 1) = 280·C + 7
     ("product", SEED, None, "conv1d",
      "each filter has 40·C weights and 1 bias; 7·(40·C + 1) = 280·C + 7 parameters."),
-    ("weights", SEED, None, "conv1d", "Parameters: 280·C + 7 = kernel 40·C·7 = 280·C; bias 7"),
+    ("weights", SEED, None, "conv1d", "Parameters: 280·C + 7 = kernel (40, C, 7) = 280·C; bias (7,)"),
     ("other", SEED, None, "conv1d", "The other framework counts the same 280·C + 7:"),
     # 280·C + 7 + 10·(16·7 + 1) = 280·C + 1137
     ("total", SEED, None, None,
      "Total: 280·C + 1137 parameters (280·C + 1137 trainable, 0 non-trainable)."),
     ("same", "sizes H, L\ninput (H, L, 3)\nConv2D(16, 3, padding='same', strides=2)\n", None,
-     "conv2d", "axis 1: ⌈H/2⌉; padding 'same'"),
+     "conv2d", "height (axis 1): ⌈H/2⌉; padding 'same'"),
     # (L - 55 + 1)·70 = 70·L - 3780 features; 32·(70·L - 3779) = 2240·L - 120928
     ("no-separators", "sizes L\ninput (L, 7)\nConv1D(70, 55)\nFlatten()\nDense(32)\n", None,
      "dense", "32·(70·L - 3779) = 2240·L - 120928 parameters."),

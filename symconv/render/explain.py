@@ -15,7 +15,7 @@ from collections.abc import Callable
 import sympy
 from sympy import Expr
 
-from ..derivation.model import Derivation, LayerRecord, arguments
+from ..derivation.model import BlockRecord, Derivation, LayerRecord, arguments
 from ..maths import extent, limits
 from ..errors import SymconvError, did_you_mean
 from ..escapes import visible_lines
@@ -90,13 +90,21 @@ def _same(a: Expr, b: Expr) -> bool:
 
 # -- parameters ----------------------------------------------------------------------------
 def _weights_line(record: LayerRecord) -> str:
+    """Each weight by its shape, as the framework reports it, and its count: kernel
+    (5, 300, 111) = 166,500."""
     parts = []
     for w in record.weights:
-        dims = "·".join(_n(e) for e in w.shape) or "1"
         kind = "" if w.trainable and not w.buffer else " (buffer)" if w.buffer else \
             " (non-trainable)"
-        parts.append(f"{w.name} {_equals(dims, w.size) if len(w.shape) > 1 else dims}{kind}")
+        size = f" = {_total(w.size)}" if len(w.shape) != 1 else ""
+        parts.append(f"{w.name} {_shape(w.shape)}{size}{kind}")
     return "; ".join(parts)
+
+
+def _no_bias(d: Derivation, count: Expr, each: str) -> Lines:
+    """A layer that has a bias by default, made without one: what that removed."""
+    flag = "use_bias=False" if d.convention == "keras" else "bias=False"
+    return [f"{flag}: no bias, {_v(count)} parameters fewer (one per {each})."]
 
 
 def _filters(record: LayerRecord, kernel: Expr, filters: Expr, fan_in: tuple[Expr, ...],
@@ -127,7 +135,8 @@ def conv_params(d: Derivation, record: LayerRecord) -> Lines:
     if per_group != (record.input_shape[-1] if d.convention == "keras" else
                      record.input_shape[0]):
         head += f" in groups ({_n(per_group)} channels per filter)"
-    return [f"{head}: {_filters(record, kernel.size, filters, (*k, per_group), 'bias' in weights)}."]
+    return [f"{head}: {_filters(record, kernel.size, filters, (*k, per_group), 'bias' in weights)}."
+            ] + ([] if "bias" in weights else _no_bias(d, filters, "filter"))
 
 
 def dense_params(d: Derivation, record: LayerRecord) -> Lines:
@@ -140,7 +149,7 @@ def dense_params(d: Derivation, record: LayerRecord) -> Lines:
     per = f"{_v(n_in)} weights" + (" and 1 bias" if bias else "")
     return [(f"{_v(n_out)} units, each with {per} (one weight per input feature): "
             f"{_equals(f'{_n(n_out)}·{_n(n_in + (1 if bias else 0))}', record.params)} "
-             "parameters.")]
+             "parameters.")] + ([] if bias else _no_bias(d, n_out, "unit"))
 
 
 def norm_params(d: Derivation, record: LayerRecord) -> Lines:
@@ -203,6 +212,55 @@ PARAMS: dict[str, Callable[[Derivation, LayerRecord], Lines]] = {
 
 
 # -- output extents ------------------------------------------------------------------------
+AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+# what one unit of padding is on each axis, and its two sides
+SIDES = {"length": ("step", "at the start", "at the end"),
+         "height": ("row", "at the top", "at the bottom"),
+         "width": ("column", "on the left", "on the right"),
+         "depth": ("slice", "at the front", "at the back")}
+
+
+def _axis(rank: int, i: int, first: int) -> str:
+    """A spatial axis by its name and by the framework's number, batch included (Keras
+    channels-last: H is axis 1; PyTorch and channels-first: axis 2), as errors number them."""
+    name = AXES[rank][i] if rank in AXES else f"spatial axis {i + 1}"
+    return f"{name} (axis {i + first})"
+
+
+def _unit(rank: int, i: int) -> str:
+    return SIDES.get(AXES[rank][i] if rank in AXES else "", ("cell",))[0]
+
+
+def _units(count: object, unit: str) -> str:
+    if count == 0:
+        return f"no {unit}s"
+    return f"{_v(count)} {unit}" + ("" if count == 1 else "s")
+
+
+def _sides(total: Expr, rank: int, i: int) -> str:
+    """Padding of `total` cells on one axis, split as TensorFlow and PyTorch split it: half
+    (rounded down) before, the rest after."""
+    unit, before, after = SIDES.get(AXES[rank][i] if rank in AXES else "",
+                                    ("cell", "at the start", "at the end"))
+    if total.is_Integer:
+        low = total // 2
+        parts = [f"{_units(n, unit)} {side}" for n, side in ((low, before), (total - low, after))
+                 if n]
+        return " and ".join(parts)
+    return f"{spoken(total)} {unit}s in all, half {before} (rounded down), the rest {after}"
+
+
+def _filled(record: LayerRecord, pool: bool, convention: str, d: Derivation) -> str:
+    """What padded cells hold, as the framework treats them."""
+    if not pool:
+        return "of zeros"
+    if "Max" in record.type:
+        return "counted as −∞, so never the maximum"
+    if convention == "keras" or not _arg(d, record, "count_include_pad"):
+        return "left out of the mean (a window at the border averages only its real cells)"
+    return "of zeros, counted in the mean (count_include_pad=True)"
+
+
 def _window_keras(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
     rank = len(record.input_shape) - 1
     size = _per_axis(_arg(d, record, "pool_size" if pool else "kernel_size"), rank)
@@ -216,17 +274,24 @@ def _window_keras(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
     outs = record.output_shape[1:] if first else record.output_shape[:-1]
     lines = []
     for axis, (n, k, s, dd, out) in enumerate(zip(spatial, size, strides, dilation, outs)):
+        k_eff = dd * (k - 1) + 1
         if padding == "valid":
-            k_eff = dd * (k - 1) + 1
             value = extent.window(n, k_eff, s, sympy.Integer(0))  # ⌊(n − k_eff)/s⌋ + 1
             shown = f"⌊({_n(n)} - {_n(k_eff)})/{_n(s)}⌋ + 1"
             rule = "padding 'valid': every window lies inside the input"
+        elif padding == "causal":
+            value, shown = extent.ceil_div(n, s), f"⌈{_n(n)}/{_n(s)}⌉"
+            rule = (f"padding 'causal': {_units(k_eff - 1, SIDES['length'][0])} of zeros at "
+                    "the start, none at the end, so no output sees a later step")
         else:
             value, shown = extent.ceil_div(n, s), f"⌈{_n(n)}/{_n(s)}⌉"
-            rule = (f"padding '{padding}': zeros are added so that every step has an "
-                    "output, and the length depends only on the stride")
+            total = sympy.Max((value - 1) * s + k_eff - n, 0)
+            added = ("no padding needed here" if total == 0 else
+                     f"{_sides(total, rank, axis)}, {_filled(record, pool, 'keras', d)}")
+            rule = f"padding 'same': {added}; the length depends only on the stride"
         if _same(value, out):
-            lines.append(f"axis {axis + 1}: {_equals(shown, out, count=False)}; {rule}")
+            lines.append(f"{_axis(rank, axis, 2 if first else 1)}: "
+                         f"{_equals(shown, out, count=False)}; {rule}")
     if pool and not stride_given:
         n, k = spatial[0], size[0]
         other = sympy.floor(n - k) + 1 if padding == "valid" else n
@@ -255,12 +320,14 @@ def _window_torch(d: Derivation, record: LayerRecord, pool: bool) -> Lines:
         value = extent.affine_floor(  # ⌊ ⌋ or ⌈(n + 2p − k_eff)/s⌉ + 1, without sympy's proofs
             n, 2 * p - k_eff + (s - 1 if ceil_mode else 0), s)
         shown = f"⌈{inner}⌉ + 1" if ceil_mode else f"⌊{inner}⌋ + 1"
+        padded = "" if p == 0 else (f"; padding {_v(p)}: {_units(p, _unit(rank, axis))} on "
+                                    f"each side, {_filled(record, pool, 'torch', d)}")
         if _same(value, out):
-            lines.append(f"axis {axis + 1}: {_equals(shown, out, count=False)}")
+            lines.append(f"{_axis(rank, axis, 2)}: {_equals(shown, out, count=False)}{padded}")
         elif ceil_mode and _same(value - 1, out):
-            lines.append(f"axis {axis + 1}: {_equals(f'{shown} - 1', out, count=False)}; "
+            lines.append(f"{_axis(rank, axis, 2)}: {_equals(f'{shown} - 1', out, count=False)}; "
                          "ceil_mode, but the last window would start in the right padding, so "
-                         "PyTorch drops it")
+                         f"PyTorch drops it{padded}")
     if pool and not stride_given:
         lines.append("stride not given: PyTorch uses the kernel size, so the windows do not "
                      "overlap")
@@ -386,19 +453,38 @@ def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
     return lines
 
 
-def render_explain(d: Derivation, layer: str | None = None) -> str:
-    """Every layer explained (or the layers called `layer`; SC307 when there is none)."""
+def _block(d: Derivation, block: BlockRecord) -> str:
+    """A block instance named by --layer (ResNet's layer1): what it is, then its layers."""
+    layers = d.block_layers(block)
+    ins = " and ".join(_shape(s) for s in block.input_shapes) or "()"
+    return (f"{block.name} (block {block.type}), line {block.span.line}: {len(layers)} layer"
+            f"{'' if len(layers) == 1 else 's'}, {_total(d.subtotal(block))} parameters\n"
+            f"  {ins} → {_shape(block.output_shape)}")
+
+
+def _chosen(d: Derivation, layer: str | None) -> list[str]:
+    """The explanations asked for: every layer, the layers called `layer`, or the layers of
+    the block instance called `layer` after a line on the block (SC307 when there is none)."""
     records = [r for r in d.layers if layer is None or r.name == layer]
-    if not records:
-        names = [r.name for r in d.layers]
-        raise SymconvError("SC307", f"no layer is called '{layer}'", None, d.source,
-                           hint=did_you_mean(str(layer), names)
-                           or f"layers: {', '.join(names[:12])}" + (", …" if len(names) > 12
-                                                                    else ""))
+    if records:
+        return ["\n".join(explain_layer(d, r)) for r in records]
+    blocks = [b for b in d.blocks if b.name == layer]
+    if blocks:
+        return [text for b in blocks for text in
+                [_block(d, b), *("\n".join(explain_layer(d, r)) for r in d.block_layers(b))]]
+    names = [r.name for r in d.layers] + [b.name for b in d.blocks]
+    raise SymconvError("SC307", f"no layer or block is called '{layer}'", None, d.source,
+                       hint=did_you_mean(str(layer), names)
+                       or f"layers: {', '.join(names[:12])}" + (", …" if len(names) > 12
+                                                                else ""))
+
+
+def render_explain(d: Derivation, layer: str | None = None) -> str:
+    """Every layer explained (or the layers, or the block, called `layer`)."""
     sizes = ", ".join(f"{k} = {d.subs[k]}" for k in d.sizes if k in d.subs)
     head = f"{d.network or 'network'} ({d.convention} convention" + (
         f"; {sizes}" if sizes else "") + ")"
-    blocks = ["\n".join(explain_layer(d, r)) for r in records]
+    blocks = _chosen(d, layer)
     total = (f"Total: {_total(d.params)} parameters ({_total(d.trainable)} trainable, "
              f"{_total(d.non_trainable)} non-trainable)" + (
                  f", and {_total(d.buffers)} buffers" if d.convention == "torch" else "") + ".")
