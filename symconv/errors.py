@@ -8,6 +8,7 @@ line, a caret, a ``hint:`` line) and `to_dict()` the JSON form.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -165,6 +166,12 @@ def _window(text: str, column: int, width: int) -> tuple[str, int, int]:
     return shown, column, max(1, min(width, WINDOW - (column - 1)))
 
 
+# How a formula is written in a message: the table's printer, which maths.printing (a stage
+# above this module, which must not import it) puts here when it is imported; every path that
+# makes a formula has imported it by then.
+FORMULA: dict[str, Callable[[object], str]] = {}
+
+
 def shown(value: object) -> str:
     """A value in a message as Python prints it: -0.5, not sympy's -1/2 (a decimal literal
     is held as an exact rational). A fraction no decimal writes exactly stays a fraction
@@ -176,10 +183,8 @@ def shown(value: object) -> str:
         from fractions import Fraction
 
         return _decimal(Fraction(int(value.p), int(value.q)))  # type: ignore[attr-defined]
-    if _formula(value):
-        from .maths.printing import pretty
-
-        return pretty(value)  # type: ignore[arg-type]
+    if _formula(value) and "printer" in FORMULA:
+        return FORMULA["printer"](value)
     return str(value)
 
 

@@ -19,6 +19,7 @@ from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
+from ..errors import FORMULA
 from . import limits, ordering
 
 
@@ -391,6 +392,9 @@ def show(expr: sympy.Basic) -> str:
 def pretty(expr: sympy.Basic) -> str:
     """Terminal form: ⌊ ⌋, ≥, thousands separators."""
     return _PRETTY.doprint(expr)
+
+
+FORMULA["printer"] = pretty  # errors.shown writes formulas in messages as the table does
 
 
 def spoken(expr: sympy.Basic) -> str:
