@@ -392,7 +392,7 @@ def test_explain_at_zero_reads_as_zero_written(tmp_path: Path) -> None:
                                         .replace("sizes H, P", "sizes H"))
     _, symbolic, _ = run(["explain", str(tmp_path / "p.arch"), "--subs", "H=32,P=0"])
     _, literal, _ = run(["explain", str(tmp_path / "zero.arch"), "--subs", "H=32"])
-    assert "axis 1: ⌊(32 + 2·0 - 5)/2⌋ + 1 = 14" in symbolic
+    assert "height (axis 2): ⌊(32 + 2·0 - 5)/2⌋ + 1 = 14" in symbolic
     assert symbolic.splitlines()[3:] == literal.splitlines()[3:]  # after the call as written
 
 

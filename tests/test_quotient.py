@@ -24,7 +24,7 @@ from symconv.maths import extent
 from symconv.maths import polynomial as P
 from symconv.maths import quotient as Q
 from symconv.layers.base import Requirement
-from symconv.derivation.model import _prune
+from symconv.derivation.conditions import _strongest
 from symconv.maths import printing
 
 SIZES = [sympy.Symbol(n, integer=True, positive=True) for n in ("H", "K", "S", "W", "P")]
@@ -230,7 +230,7 @@ def test_pruning_in_one_pass_is_the_pairwise_rule(seed: int) -> None:
     want = tuple(r for j, r in enumerate(every)
                  if not any(_implies(o.condition, r.condition, i < j)
                             for i, o in enumerate(every) if i != j))
-    assert _prune(every) == want
+    assert tuple(_strongest(every)) == want
 
 
 class _Latex(printing._Latex):

@@ -241,7 +241,8 @@ MARKDOWN = [
     ("row", "| a\\|b | Conv1d | `(N, 4, H - 2)` | `52` | `0` |"),
     ("row-formula", "| l\\|x | Linear | `(N, 4, 3)` | `3*(H - 1)` | `0` |"),
     # a list item is no table row: a backslash there would be shown
-    ("list-item", "- `l|x: H - 2 ≥ 1  ('in_features' must be at least 1)`"),
+    ("list-item", "- `a|b: H ≥ 3  (output size is too small (the kernel does not fit the "
+                  "padded input))`"),
 ]
 
 

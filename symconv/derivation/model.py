@@ -16,6 +16,7 @@ from sympy import Expr, Integer
 from ..errors import Source, Span
 from ..layers.base import REQUIRED, LayerWarning, Requirement, Several, Weight
 from ..maths import symbols
+from .conditions import prune
 from .domains import DEFAULT, Domain
 
 
@@ -44,38 +45,6 @@ def _count(values: list[Expr]) -> Expr:
 def _factored(values: tuple[Expr, ...]) -> Expr:
     total = _sum(list(values))
     return total if total.is_Number else sympy.factor_terms(total)
-
-
-def _prune(every: list[Requirement]) -> tuple[Requirement, ...]:
-    """The conditions less those another one implies: a repeat of an earlier one, or
-    ``X ≥ c + R`` where another is ``X ≥ c' + R`` with c' > c (R the symbolic part of the right
-    side, c and c' numbers). One pass keeps, per left side and R, the largest c (the first of
-    equals): O(n) dictionary lookups, where comparing every pair was O(n²) sympy
-    subtractions."""
-    strongest: dict[tuple[object, object], Expr] = {}
-    for r in every:
-        key = _bound_key(r.condition)
-        if key is not None:
-            c = key[1]
-            if key[0] not in strongest or bool(c > strongest[key[0]]):
-                strongest[key[0]] = c
-    kept, seen = [], set()
-    for r in every:
-        if r.condition in seen:
-            continue
-        seen.add(r.condition)
-        key = _bound_key(r.condition)
-        if key is None or key[1] == strongest[key[0]]:
-            kept.append(r)
-    return tuple(kept)
-
-
-def _bound_key(condition: object) -> tuple[tuple[object, object], Expr] | None:
-    """((left side, symbolic part of the right), its number) for a ``≥`` condition."""
-    if not isinstance(condition, sympy.GreaterThan):
-        return None
-    c, rest = condition.rhs.as_coeff_Add()
-    return (condition.lhs, rest), c
 
 
 Shape = tuple[Expr, ...]
@@ -297,9 +266,9 @@ class Derivation:
 
     @cached_property
     def requires(self) -> tuple[Requirement, ...]:
-        """Every layer's open conditions, less those another one implies (same left side of
-        ≥, a larger right side by a known amount); computed once."""
-        return _prune([r for layer in self.layers for r in layer.requires])
+        """Every layer's open conditions, less those the others imply (conditions.prune);
+        computed once."""
+        return prune([r for layer in self.layers for r in layer.requires])
 
     @property
     def warnings(self) -> tuple[LayerWarning, ...]:

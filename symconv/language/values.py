@@ -14,7 +14,7 @@ from fractions import Fraction
 import sympy
 
 from ..errors import Span, SymconvError, did_you_mean, shown
-from ..maths import limits
+from ..maths import extent, limits
 from . import ir
 
 MAX_DIGITS = 40  # integer literals beyond this many digits are refused
@@ -312,6 +312,10 @@ def _apply(op: str, a: sympy.Expr, b: sympy.Expr, span: Span) -> sympy.Expr:
     if op == "/":
         return a / b
     if op == "//":
+        if a.is_integer and b.is_Integer and b > 0:
+            # in the derivation's canonical form, as a layer's extent: ((H - 4)//2 - 4)//2 is
+            # ⌊H/4⌋ - 3, not ⌊⌊H/2⌋/2⌋ - 3, so it compares equal to the extent it counts
+            return extent.affine_floor(a, 0, b, 0)
         return sympy.floor(a / b)
     if op == "%":
         return sympy.Mod(a, b)

@@ -18,6 +18,7 @@ from sympy import Expr, Integer
 
 from ..errors import Source, Span, SymconvError, did_you_mean, located, shape_text, shown
 from ..language.values import Arg, ListValue
+from ..maths import extent
 from ..maths.symbols import BATCH
 
 REQUIRED = object()  # default of a parameter that must be given
@@ -311,7 +312,8 @@ class Call:
         twice, the usual case, builds no equation (10,000 of them cost a transformer 0.1 s)."""
         if declared == actual:
             return
-        condition = sympy.Eq(declared, actual)
+        # an identity of floors is proved, not shown: (16⌊H/4⌋ - 48)(⌊W/4⌋ - 3) = 16(⌊H/4⌋ - 3)…
+        condition = extent.equal(declared, actual)
         if condition is not sympy.true:
             self.require(condition, reason(), arg, code="SC203")
 
