@@ -65,3 +65,21 @@ def test_a_condition_that_is_not_implied_stays() -> None:
     d = symconv.derive("convention torch\nsizes H\ninput (4, H)\nConv1d(4, 4, 3)\n"
                        "Linear(H - 2, 20 - H)\n")
     assert [printing.pretty(r.condition) for r in d.requires] == ["H ≥ 3", "-H + 20 ≥ 1"]
+
+
+def test_convnext_stages_need_only_the_last_bound() -> None:
+    """ConvNeXt-T: a 4× stem and three 2× downsamples, whatever the stage depths n1…n4, so
+    H ≥ 32 and W ≥ 32 (at 31 the extents are ⌊27/4⌋ + 1 = 7, then 3, 1 and 0); each stage's own
+    `nk = 0 or H ≥ 4·2^k` says nothing more."""
+    from pathlib import Path
+
+    d = symconv.derive(Path(__file__).resolve().parent.parent / "examples" / "convnext_tiny.arch")
+    assert [printing.pretty(r.condition) for r in d.requires] == ["H ≥ 32", "W ≥ 32"]
+
+
+@pytest.mark.parametrize("condition, least, implied", [
+    (sympy.Or(sympy.Eq(P, 0), H >= 4), {H: 32}, True),
+    (sympy.Or(sympy.Eq(P, 0), H >= 64), {H: 32}, False),
+], ids=["or-implied", "or-not-implied"])
+def test_implied_or(condition: object, least: dict[sympy.Symbol, int], implied: bool) -> None:
+    assert _implied(condition, least) is implied

@@ -61,13 +61,23 @@ def _least_values(kept: list[Requirement]) -> dict[sympy.Symbol, int]:
 
 
 def _implied(condition: object, least: dict[sympy.Symbol, int]) -> bool:
+    """Whether a condition holds wherever the bounds do (`_holds`). A bound itself (``H ≥ 16``)
+    is never dropped: it is what the others rest on. ``n1 = 0 or H ≥ 4`` is, beside H ≥ 32
+    (ConvNeXt's stages)."""
+    if isinstance(condition, sympy.Or):
+        return any(_holds(c, least) for c in condition.args)
+    return not getattr(condition, "lhs", None) is None and not condition.lhs.is_Symbol and \
+        _holds(condition, least)  # type: ignore[attr-defined]
+
+
+def _holds(condition: object, least: dict[sympy.Symbol, int]) -> bool:
     """Whether ``X ≥ c`` (or ``X > c``) holds wherever the bounds do: X does not decrease as
     any size grows from its least value (by the bounds, else its domain: ≥ 1, or ≥ 0), and
-    holds there. A bound itself (X a size) is never implied: it is what the others rest on."""
+    holds there."""
     if not isinstance(condition, (sympy.GreaterThan, sympy.StrictGreaterThan)):
         return False
     x, c = condition.lhs, condition.rhs
-    if not c.is_Number or x.is_Symbol or x.is_Number:
+    if not c.is_Number or x.is_Number:
         return False
     point = {}
     for s in x.free_symbols:
