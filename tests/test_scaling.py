@@ -236,4 +236,5 @@ def test_explain_of_a_symbolic_chain_within_a_minute(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "symconv", "explain", str(path)], env=env,
                          capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.count("axis 1: ⌊(") == 150 and run.stdout.count("axis 2: ⌊(") == 150
+    assert run.stdout.count("height (axis 1): ⌊(") == 150 and \
+        run.stdout.count("width (axis 2): ⌊(") == 150
