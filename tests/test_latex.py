@@ -264,3 +264,29 @@ def test_batch_in_torch_shapes() -> None:
     out = symconv.derive(ROOT / "examples/lenet5.arch", subs={"H": 32, "W": 32}).render(
         "table", batch=8)
     assert "(8, 6, 28, 28)" in out and "(N, 6, 28, 28)" not in out
+
+
+TWO_POOLS = """convention keras
+sizes H, W
+block Down():
+    MaxPooling2D(2)
+    MaxPooling2D(2)
+input (H, W, 3)
+Down(name="down")
+Conv2D(8, 3)
+"""
+
+
+@pytest.mark.parametrize("depth,lines", [
+    (1, [r"H_{1} = \left\lfloor \frac{\left\lfloor \frac{H}{2} \right\rfloor}{2} \right\rfloor",
+         r"H_{2} = H_{1} - 2"]),
+    (None, [r"H_{1} = \left\lfloor \frac{H}{2} \right\rfloor",
+            r"H_{2} = \left\lfloor \frac{H_{1}}{2} \right\rfloor", r"H_{3} = H_{2} - 2"]),
+], ids=["folded", "every_layer"])
+def test_folded_block_composes_its_definitions(depth: int | None, lines: list[str]) -> None:
+    """Two 2×2 pools in a block: folded, one row defines ⌊⌊H/2⌋/2⌋ in H (the pools' own
+    H_1, H_2 are gone) and the convolution's H − 2 after it is H_2."""
+    block = _block(symconv.derive(TWO_POOLS).render("latex", depth=depth, formulas="stepwise"))
+    assert len(block) == len(lines)
+    for row, definition in zip(block, lines):
+        assert definition in row, row
