@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,8 @@ def pdf_text(tex: str, where: Path) -> str:
 def test_every_example_compiles_symbolic(path: Path, formulas: str, pdflatex: None,
                                          tmp_path: Path) -> None:
     d = symconv.derive(path)
-    text = pdf_text(d.render("latex", formulas=formulas, standalone=True), tmp_path)
+    # every layer (depth None): each one's formulas must compile
+    text = pdf_text(d.render("latex", depth=None, formulas=formulas, standalone=True), tmp_path)
     for layer in d.layers[:3] + d.layers[-3:]:
         assert layer.name.replace("_", "") in text.replace("_", "").replace(" ", "") or \
             layer.name in text, layer.name
@@ -106,3 +108,185 @@ def test_compute_footer_carries_its_numbers(flops: bool, pdflatex: None, tmp_pat
 
     macs = int(compute.total(d))  # what the table's column sums to: the renderer's input
     assert re.search(rf"\b{2 * macs if flops else macs}\b", text), text[-1500:]
+
+
+# --------------------------------------------------------------------------- issue 18: LaTeX
+def overfull(tex: str, where: Path) -> list[float]:
+    """How far past the line each overfull box of `tex` runs, in pt (pdflatex run twice: a
+    longtable's columns settle on the second run, as LaTeX's "Rerun" asks)."""
+    (where / "doc.tex").write_text(tex, encoding="utf-8")
+    for _ in range(2):
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                             cwd=where, capture_output=True, text=True, timeout=120, check=False)
+        assert run.returncode == 0, run.stdout[-3000:]
+    log = (where / "doc.log").read_text(encoding="latin-1")
+    assert "Float too large" not in log
+    return [float(w) for w in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
+
+
+@pytest.mark.parametrize("depth", [1, None], ids=["depth1", "all"])
+@pytest.mark.parametrize("formulas", ["expanded", "stepwise"])
+def test_wide_compute_columns_fit_the_page(depth: int | None, formulas: str, pdflatex: None,
+                                           tmp_path: Path) -> None:
+    """ResNet-50 with MACs, receptive fields and memory ran 1,114 pt past the landscape line
+    (issue 18 measured 522 pt); its formula columns now fold within the line."""
+    d = symconv.derive(ROOT / "examples/resnet50.arch")
+    tex = d.render("latex", depth=depth, formulas=formulas, standalone=True, macs="weights",
+                   receptive=True, memory="float32")
+    assert max(overfull(tex, tmp_path), default=0) <= 3
+
+
+def test_a_narrow_table_keeps_natural_columns() -> None:
+    """Folding is for tables that need it: LeNet-5 at 32×32 keeps l and r columns."""
+    tex = symconv.derive(ROOT / "examples/lenet5.arch", subs={"H": 32, "W": 32}).render("latex")
+    assert r"\begin{tabular}{llr}" in tex and r"\linewidth" not in tex
+
+
+def _block(tex: str) -> list[str]:
+    """The lines of the align* block."""
+    return tex[tex.index(r"\begin{align*}"):tex.index(r"\end{align*}")].splitlines()[1:]
+
+
+@pytest.mark.parametrize("formulas", ["expanded", "stepwise"])
+@pytest.mark.parametrize("depth,rows", [(1, 11), (None, 175)], ids=["depth1", "all"])
+def test_depth_reaches_the_formulas(formulas: str, depth: int | None, rows: int) -> None:
+    """ResNet-50: conv1, bn1, relu, maxpool, layer1–4, avgpool, flatten, fc at depth 1; every
+    layer, 175 lines (issue 18), with --depth all."""
+    tex = symconv.derive(ROOT / "examples/resnet50.arch").render("latex", depth=depth,
+                                                                 formulas=formulas)
+    lines = _block(tex)
+    assert len(lines) == rows
+    if depth == 1:
+        assert lines[4].lstrip().startswith(r"\texttt{layer1}\ \text{(Stage)}")
+
+
+def test_a_folded_block_defines_what_it_passes_on() -> None:
+    """ResNet-50 at depth 1, stepwise: layer2 halves the extents of layer1's output, a
+    definition in the symbols before it, numbered after maxpool's H_2."""
+    tex = symconv.derive(ROOT / "examples/resnet50.arch").render("latex", formulas="stepwise")
+    layer2 = next(line for line in _block(tex) if r"\texttt{layer2}" in line)
+    assert r"H_{3} = \left\lceil \frac{H_{2}}{2} \right\rceil" in layer2
+
+
+SUBSCRIPT = re.compile(r"(?<![A-Za-z])[A-Za-z]\w*_\{(\d+)\} = ")
+
+
+@pytest.mark.parametrize("depth", [1, None], ids=["depth1", "all"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_stepwise_subscripts_count_from_one(path: Path, depth: int | None) -> None:
+    """The stages are numbered 1, 2, 3, … in the order they are defined (VGG16's first was
+    H_3: its two convolutions before the first pool keep the size)."""
+    tex = symconv.derive(path).render("latex", depth=depth, formulas="stepwise")
+    numbers: list[int] = []
+    for line in _block(tex):
+        for n in dict.fromkeys(int(m) for m in SUBSCRIPT.findall(line)):
+            numbers.append(n)
+    assert numbers == list(range(1, len(numbers) + 1)), numbers
+
+
+def test_vgg16_first_stage_is_one() -> None:
+    tex = symconv.derive(ROOT / "examples/vgg16.arch").render("latex", depth=None,
+                                                              formulas="stepwise")
+    pool = next(line for line in _block(tex) if r"\texttt{block1\_pool}" in line)
+    assert r"H_{1} = \left\lfloor \frac{H}{2} \right\rfloor" in pool
+
+
+def _table_part(tex: str) -> str:
+    return tex[tex.index(r"\toprule"):tex.index(r"\bottomrule")]
+
+
+def test_table_cells_write_floors_on_the_line() -> None:
+    """MNIST's second pool gives ⌊(H − 6)/4⌋: a \\frac in a cell is set small."""
+    tex = symconv.derive(ROOT / "examples/mnist_cnn.arch").render("latex")
+    table = _table_part(tex)
+    assert r"\lfloor (H - 6)/4 \rfloor" in table and r"\frac" not in table
+
+
+@pytest.mark.parametrize("parts,block,table", [("both", True, True), ("formulas", True, False),
+                                               ("table", False, True)])
+def test_latex_parts(parts: str, block: bool, table: bool) -> None:
+    code, out, err = cli(["derive", str(ROOT / "examples/mnist_cnn.arch"), "-f", "latex",
+                          "--latex-parts", parts])
+    assert code == 0 and err == ""
+    assert (r"\begin{align*}" in out) == block and (r"\toprule" in out) == table
+    assert "Valid when:" in out  # the conditions come with either part
+
+
+def cli(argv: list[str]) -> tuple[int, str, str]:
+    run = subprocess.run([sys.executable, "-m", "symconv", *argv], capture_output=True,
+                         text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         check=False)
+    return run.returncode, run.stdout, run.stderr
+
+
+# MNIST at 28×28: 34,826 parameters (Keras's summary); conv2d's output 26·26·32 = 21,632 values
+MNIST = ROOT / "examples/mnist_cnn.arch"
+
+
+@pytest.mark.parametrize("dtype,cell,params", [
+    ("float32", "84.50 KB", r"136.04 KB ($139\,304$ bytes)"),  # 21,632·4 = 86,528 B; 34,826·4
+    ("float16", "42.25 KB", r"68.02 KB ($69\,652$ bytes)"),  # 21,632·2 = 43,264 B; 34,826·2
+], ids=["float32", "float16"])
+def test_memory_carries_units_and_the_dtype(dtype: str, cell: str, params: str) -> None:
+    tex = symconv.derive(MNIST, subs={"H": 28, "W": 28}).render("latex", memory=dtype)
+    conv = next(line for line in tex.splitlines() if line.startswith(r"\texttt{conv2d}\ "))
+    assert conv.endswith(f" & {cell} " + "\\\\")
+    assert f"Parameter memory ({dtype}): {params}" in tex
+
+
+def test_symbolic_memory_is_in_bytes() -> None:
+    tex = symconv.derive(MNIST).render("latex", memory="float32")
+    conv = next(line for line in tex.splitlines() if line.startswith(r"\texttt{conv2d}\ "))
+    assert r"$\,B" in conv
+
+
+@pytest.mark.parametrize("dtype,total", [("float32", "136.04 KB"), ("float16", "68.02 KB"),
+                                         (None, "136.04 KB")])
+def test_table_total_params_at_the_dtype(dtype: str | None, total: str) -> None:
+    """Keras's summary: 'Total params: 34,826 (136.04 KB)' in float32; half in float16."""
+    out = symconv.derive(MNIST, subs={"H": 28, "W": 28}).render("table", memory=dtype)
+    assert f"Total params: 34,826 ({total})" in out
+
+
+@pytest.mark.parametrize("fmt,shown", [
+    ("table", "(8, 26, 26, 32)"), ("markdown", "`(8, 26, 26, 32)`"),
+    ("latex", r"(8,\allowbreak\ 26,\allowbreak\ 26,\allowbreak\ 32)"), ("json", '"batch": 8'),
+])
+def test_batch_alone_is_shown_in_the_shapes(fmt: str, shown: str) -> None:
+    """--batch without --memory was silently ignored; torchinfo shows it in every shape."""
+    code, out, err = cli(["derive", str(MNIST), "--subs", "H=28,W=28", "--batch", "8",
+                          "-f", fmt])
+    assert code == 0 and err == "" and shown in out
+
+
+def test_batch_in_torch_shapes() -> None:
+    """LeNet-5 (torch) at 32×32: conv1 gives (N, 6, 28, 28); with --batch 8, (8, 6, 28, 28)."""
+    out = symconv.derive(ROOT / "examples/lenet5.arch", subs={"H": 32, "W": 32}).render(
+        "table", batch=8)
+    assert "(8, 6, 28, 28)" in out and "(N, 6, 28, 28)" not in out
+
+
+TWO_POOLS = """convention keras
+sizes H, W
+block Down():
+    MaxPooling2D(2)
+    MaxPooling2D(2)
+input (H, W, 3)
+Down(name="down")
+Conv2D(8, 3)
+"""
+
+
+@pytest.mark.parametrize("depth,lines", [
+    (1, [r"H_{1} = \left\lfloor \frac{\left\lfloor \frac{H}{2} \right\rfloor}{2} \right\rfloor",
+         r"H_{2} = H_{1} - 2"]),
+    (None, [r"H_{1} = \left\lfloor \frac{H}{2} \right\rfloor",
+            r"H_{2} = \left\lfloor \frac{H_{1}}{2} \right\rfloor", r"H_{3} = H_{2} - 2"]),
+], ids=["folded", "every_layer"])
+def test_folded_block_composes_its_definitions(depth: int | None, lines: list[str]) -> None:
+    """Two 2×2 pools in a block: folded, one row defines ⌊⌊H/2⌋/2⌋ in H (the pools' own
+    H_1, H_2 are gone) and the convolution's H − 2 after it is H_2."""
+    block = _block(symconv.derive(TWO_POOLS).render("latex", depth=depth, formulas="stepwise"))
+    assert len(block) == len(lines)
+    for row, definition in zip(block, lines):
+        assert definition in row, row

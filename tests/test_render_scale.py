@@ -147,7 +147,9 @@ def test_each_expression_printed_once(monkeypatch: pytest.MonkeyPatch, fmt: str,
         from symconv.render.jsonout import _JsonPrinter
         where: object = _JsonPrinter
     else:
-        where = printing._PRETTY if target == "pretty" else printing._LATEX
+        # LaTeX prints its table and expanded block on the line (the stepwise block alone
+        # uses _LATEX)
+        where = printing._PRETTY if target == "pretty" else printing._LATEX_INLINE
     small, large = symconv.derive(transformer(2)), symconv.derive(transformer(12))
     assert (_prints(monkeypatch, where, "doprint", large, fmt)
             == _prints(monkeypatch, where, "doprint", small, fmt))

@@ -24,6 +24,7 @@ class Exit(IntEnum):
 
 FORMAT_NAMES = ("table", "json", "markdown", "latex")
 FORMULAS = ("expanded", "stepwise")
+LATEX_PARTS = ("both", "formulas", "table")
 # the names of symconv.analysis.macs.PRESETS and memory.BYTES, kept here so that parsing the
 # command line imports no sympy (tests/test_columns.py checks they agree)
 MACS_CONVENTIONS = ("weights", "all", "ptflops", "fvcore")
@@ -235,6 +236,9 @@ def _parser() -> argparse.ArgumentParser:
                         "(stepwise: H_1, H_2, …)")
     derive.add_argument("--standalone", action="store_true",
                         help="LaTeX: a complete document for pdflatex")
+    derive.add_argument("--latex-parts", dest="parts", choices=LATEX_PARTS, default="both",
+                        help="LaTeX: the align* block of formulas and the table (both, the "
+                        "default), or only one of them (formulas, table)")
     derive.add_argument("--macs", nargs="?", const="weights", default=None,
                         choices=MACS_CONVENTIONS, metavar="CONVENTION",
                         help="add multiply-accumulates per layer and in total (conventions: "
@@ -244,8 +248,10 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--memory", nargs="?", const="float32", default=None, choices=DTYPES,
                         metavar="DTYPE", help="add activation memory per layer and parameter "
                         "memory (default float32)")
-    derive.add_argument("--batch", type=_samples, default=1, metavar="N",
-                        help="the batch size for --memory (default 1)")
+    derive.add_argument("--batch", type=_samples, default=None, metavar="N",
+                        help="the batch size: shown first in every output shape (as torchinfo "
+                        "shows it) and used by --memory (default: left out of the shapes, "
+                        "1 for --memory)")
     derive.add_argument("--receptive-field", dest="receptive", action="store_true",
                         help="add the receptive field per spatial axis")
     return parser
@@ -272,7 +278,8 @@ def _derive(args: argparse.Namespace) -> tuple[str | Iterator[str], int]:
     _warn(derivation)
     if args.flops and args.macs is None:
         args.macs = "weights"
-    options = {"formulas": args.formulas, "standalone": args.standalone, "macs": args.macs,
+    options = {"formulas": args.formulas, "standalone": args.standalone, "parts": args.parts,
+               "macs": args.macs,
                "flops": args.flops, "memory": args.memory, "batch": args.batch,
                "receptive": args.receptive, "ascii": _ascii_terminal(args),
                "width": _terminal_width(args)}

@@ -6,7 +6,11 @@ extent set by an argument alone (32 filters, `classes`) is written as it is.
 Each layer's registry function is run again with symbols for the extents of its input (its
 arguments as written); an extent that is a number or passes through unchanged keeps its name, and
 every other one gets a new symbol named after the input size it comes from, subscripted with the
-layer's position (`symbols.stage`).
+number of the layer among those that define one (`symbols.stage`): H_1, H_2, … with no gaps,
+whatever layers (an input's rescaling, a padding-same convolution) come first.
+
+`shown` folds blocks as the table does (`--depth`): a block is one row, whose definitions are
+those of its symbols used after it, written in the symbols before it, numbered again from 1.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from sympy import Expr
 from ..language.values import Arg
 from ..layers import REGISTRY, Call
 from ..maths import symbols
-from .model import Derivation, LayerCall, LayerRecord, RepeatRecord, _count, over_passes
+from .model import (BlockRecord, Derivation, LayerCall, LayerRecord, RepeatRecord, _count,
+                    over_passes)
 
 Shape = tuple[Expr, ...]
 
@@ -29,7 +34,7 @@ class Step:
     """One layer: its output shape in stage symbols, the definitions of the symbols it
     introduces (symbol = expression in its input's symbols) and its parameter count in them."""
 
-    record: LayerRecord
+    record: LayerRecord | BlockRecord
     shape: Shape
     defines: tuple[tuple[sympy.Symbol, Expr], ...]
     params: Expr
@@ -74,6 +79,7 @@ def steps(d: Derivation) -> list[Step]:
     defined: dict[Expr, sympy.Symbol] = {}  # every definition made so far, by its expression
     out = []
     passes = _passes(d)
+    made = 0  # the layers that have defined a symbol so far: the subscripts run 1, 2, …
     for i, record in enumerate(d.layers):
         # a later output of a call giving several, (index, k): its derived shape
         inputs = (record.input_shapes if i in passes
@@ -97,19 +103,66 @@ def steps(d: Derivation) -> list[Step]:
             if extent in defined:  # the same definition already has a name (a skip path)
                 named.append(defined[extent])
                 continue
-            symbol = symbols.stage(_base(expanded, axis), i + 1)
+            symbol = symbols.stage(_base(expanded, axis), made + 1)
             if any(s == symbol for s, _ in defines):
-                symbol = symbols.stage(f"{_base(expanded, axis)}{axis}", i + 1)
+                symbol = symbols.stage(f"{_base(expanded, axis)}{axis}", made + 1)
             defines.append((symbol, extent))
             defined[extent] = symbol
             flowing.add(symbol)
             named.append(symbol)
+        made += bool(defines)
         shapes[i] = tuple(named)
         out.append(Step(record, tuple(named), tuple(defines), params))
         for r in d.repeats:  # past a recurrence, the carried tensor is its closed form in n
             if r.last == i and r.entry != r.exit:
                 shapes[i] = r.exit
     return out
+
+
+def shown(d: Derivation, depth: int | None = None) -> list[Step]:
+    """The steps of the rows `d.rows(depth)` shows: a folded block is one step, its output
+    shape in stage symbols, and its parameters its subtotal (in the input sizes, as the
+    table's); the symbols are numbered again over what is shown."""
+    every = steps(d)
+    rows = d.rows(depth)
+    if all(isinstance(r, LayerRecord) for r in rows):
+        return every
+    hidden: dict[sympy.Symbol, Expr] = {}  # a folded block's symbol → in the symbols before it
+    out = []
+    for row in rows:
+        if isinstance(row, LayerRecord):
+            step = every[d.layer_positions[id(row)]]
+            out.append(step)
+            continue
+        inner = every[row.first:row.last + 1]
+        for step in inner:
+            for symbol, value in step.defines:
+                hidden[symbol] = value.xreplace(hidden)
+        shape = inner[-1].shape
+        later = set().union(*(e.free_symbols for e in shape),
+                            *(_uses(s) for s in every[row.last + 1:]))
+        defines = tuple((s, hidden.pop(s)) for t in inner for s, _ in t.defines if s in later)
+        out.append(Step(row, shape, defines, d.subtotal(row)))
+    return _renumbered(out)
+
+
+def _uses(step: Step) -> set[sympy.Basic]:
+    return set().union(step.params.free_symbols, *(e.free_symbols for _, e in step.defines),
+                       *(e.free_symbols for e in step.shape))
+
+
+def _renumbered(rows: list[Step]) -> list[Step]:
+    """Stage symbols renamed H_1, H_2, … in the order the rows define them (the names the
+    folded layers took are gone)."""
+    names: dict[sympy.Basic, Expr] = {}
+    made = 0
+    for step in rows:
+        made += bool(step.defines)
+        for symbol, _ in step.defines:
+            names[symbol] = symbols.stage(symbol.name.rpartition("_")[0], made)
+    return [Step(s.record, tuple(e.xreplace(names) for e in s.shape),
+                 tuple((names[k], v.xreplace(names)) for k, v in s.defines),
+                 s.params.xreplace(names)) for s in rows]
 
 
 def _passes(d: Derivation) -> set[int]:

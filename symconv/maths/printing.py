@@ -6,6 +6,9 @@
 - `spoken`: `pretty` as `symconv explain` writes arithmetic: ``7·(40·C + 1)``, ``d²``, and
   digits without thousands separators (a comma inside a formula reads as a list).
 - `latex`: LaTeX with ``\\left\\lfloor \\frac{…}{…} \\right\\rfloor``.
+- `latex_inline`: LaTeX for a line of text (a table cell): ``\\lfloor (H - 6)/4 \\rfloor``, a
+  fraction on the line (a \\frac in a cell is set in a smaller size), and the delimiters plain so
+  that a long formula can break inside them.
 """
 
 from __future__ import annotations
@@ -378,10 +381,37 @@ class _Latex(_Remembering, LatexPrinter):
         return f"{body}^{{{exp}}}" if exp else body
 
 
+class _InlineLatex(_Latex):
+    """`_Latex` with quotients written on the line, `a/b`, as papers set them in text."""
+
+    def _quotient(self, arg: sympy.Expr) -> str:
+        num, den = _one_fraction(arg)
+        if den == 1:
+            return self._print(num)
+        # a sum or a product either side needs parentheses on the line; plain ones, which
+        # (unlike \left( \right)) let a long cell break inside them
+        return f"{self._over(num)}/{self._over(den)}"
+
+    def _over(self, expr: sympy.Expr) -> str:
+        text = self._print(expr)
+        return text if expr.is_Atom or isinstance(expr, (sympy.floor, sympy.ceiling)) \
+            else f"({text})"
+
+    def _print_floor(self, expr: sympy.floor, exp: str | None = None) -> str:
+        body = rf"\lfloor {self._quotient(expr.args[0])} \rfloor"
+        return f"{body}^{{{exp}}}" if exp else body
+
+    def _print_ceiling(self, expr: sympy.ceiling, exp: str | None = None) -> str:
+        body = rf"\lceil {self._quotient(expr.args[0])} \rceil"
+        return f"{body}^{{{exp}}}" if exp else body
+
+
 _SHOW = _SympyPrinter()
 _PRETTY = _PrettyPrinter()
 _SPOKEN = _SpokenPrinter()
 _LATEX = _Latex({"mul_symbol": "dot"})
+# fold_short_frac: a rational coefficient on the line too (H/2, not \frac{H}{2})
+_LATEX_INLINE = _InlineLatex({"mul_symbol": "dot", "fold_short_frac": True})
 
 
 def show(expr: sympy.Basic) -> str:
@@ -404,6 +434,11 @@ def spoken(expr: sympy.Basic) -> str:
 
 def latex(expr: sympy.Basic) -> str:
     return _LATEX.doprint(expr)
+
+
+def latex_inline(expr: sympy.Basic) -> str:
+    """LaTeX for a table cell or a sentence: floors and fractions on the line."""
+    return _LATEX_INLINE.doprint(expr)
 
 
 def number_or_none(expr: sympy.Expr) -> int | None:

@@ -22,6 +22,7 @@ class Column:
     values: list[object]  # per row: a sympy expression, or text (receptive fields)
     total: Expr | None = None  # shown in the Total row
     right: bool = True  # numbers align right
+    bytes: bool = False  # sizes in bytes (a renderer may write them with a unit: 3.06 MB)
 
 
 def _last(d: Derivation, row: Row) -> int:
@@ -54,9 +55,11 @@ def columns(d: Derivation, rows: list[Row], options: Options) -> list[Column]:
     if options.memory is not None:
         from ..analysis import memory
 
-        sizes = memory.activations(d, options.memory, options.batch)
-        out.append(Column(f"Activations ({options.memory}, batch {options.batch})",
-                          [sizes[_last(d, r)] for r in rows], d.over_layers(sizes)))
+        batch = options.batch or 1
+        sizes = memory.activations(d, options.memory, batch)
+        out.append(Column(f"Activations ({options.memory}, batch {batch})",
+                          [sizes[_last(d, r)] for r in rows], d.over_layers(sizes),
+                          bytes=True))
     if options.receptive:
         from ..analysis import receptive
 
@@ -67,10 +70,12 @@ def columns(d: Derivation, rows: list[Row], options: Options) -> list[Column]:
 
 
 def field_text(field: object, fmt: Callable[[Expr], str], times: str = " × ") -> str:
-    """A receptive field as 'size × size' per spatial axis, '-' where it is not defined."""
+    """A receptive field as 'size × size' per spatial axis, '-' where it is not defined; a
+    sum in parentheses, (32·⌈H/32⌉ + 395) × (32·⌈W/32⌉ + 395), else × would bind tighter."""
     if field is None:
         return "-"
-    return times.join(fmt(f.size) for f in field)  # type: ignore[attr-defined]
+    sizes = [f.size for f in field]  # type: ignore[attr-defined]
+    return times.join(f"({fmt(s)})" if s.is_Add else fmt(s) for s in sizes)
 
 
 def footer(d: Derivation, options: Options,
@@ -88,11 +93,20 @@ def footer(d: Derivation, options: Options,
     if options.memory is not None:
         from ..analysis import memory
 
+        batch = options.batch or 1
         params = memory.parameters(d, options.memory)
-        acts = d.over_layers(memory.activations(d, options.memory, options.batch))
-        lines.append(f"Parameter memory: {show(params)} bytes ({options.memory}); activations: "
-                     f"{show(acts)} bytes (batch {options.batch}, every layer's output)")
+        acts = d.over_layers(memory.activations(d, options.memory, batch))
+        lines.append(f"Parameter memory ({options.memory}): {_bytes(params, show)}; activations "
+                     f"(batch {batch}, every layer's output): {_bytes(acts, show)}")
     return lines
+
+
+def _bytes(value: Expr, show: Callable[[Expr], str]) -> str:
+    """A size in bytes, readable first where it is a number: '97.49 MB (102,228,128 bytes)'."""
+    from .common import memory
+
+    readable = memory(value, 1)
+    return f"{readable} ({show(value)} bytes)" if readable else f"{show(value)} bytes"
 
 
 def cell(column: Column, value: object,

@@ -72,16 +72,18 @@ def remembered(fmt: Callable[[Expr], str] = pretty) -> Callable[[Expr], str]:
 
 
 def shape_cell(shape: tuple[Expr, ...], convention: str, fmt=pretty,  # type: ignore[no-untyped-def]
-               batched: bool = True, axis: int = 0) -> str:
+               batched: bool = True, axis: int = 0, batch: int | None = None) -> str:
     """(None, H, W, 32) as Keras prints it; a scalar per example is (None,). A free
     parameter's shape (`batched` False) is its whole shape: (1, L, d), or () for a scalar.
-    The batch goes at `axis` (torch's LSTM h_n: (2, N, h))."""
+    The batch goes at `axis` (torch's LSTM h_n: (2, N, h)); a `batch` given (`--batch 8`) is
+    written as its number, as torchinfo writes it: (8, 64, 112, 112)."""
     if not batched:
         return "(" + ", ".join(fmt(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
+    first = BATCH[convention] if batch is None else str(batch)
     if not shape:
-        return f"({BATCH[convention]},)"
+        return f"({first},)"
     items = [fmt(e) for e in shape]
-    return "(" + ", ".join([*items[:axis], BATCH[convention], *items[axis:]]) + ")"
+    return "(" + ", ".join([*items[:axis], first, *items[axis:]]) + ")"
 
 
 def count_cell(value: Expr, fmt=pretty) -> str:  # type: ignore[no-untyped-def]

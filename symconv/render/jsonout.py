@@ -230,7 +230,7 @@ class _Writer:
             from ..analysis import memory
 
             totals["parameter_bytes"] = self.value(memory.parameters(d, options.memory))
-            data["memory"] = {"dtype": options.memory, "batch": options.batch}
+            data["memory"] = {"dtype": options.memory, "batch": options.batch or 1}
 
     def field(self, value: object) -> object:
         if value is None:
@@ -255,6 +255,8 @@ def json_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
     writer = _Writer(d)
     data = writer.document()
     writer.compute(options, data)
+    if options.batch is not None:  # the shapes leave the batch out, as everywhere in JSON
+        data["batch"] = options.batch
     return _batched(itertools.chain(_streamed(data), ["\n"]))
 
 

@@ -1,11 +1,14 @@
-"""LaTeX output for papers: an `align*` block of per-layer formulas (in the network's input sizes,
+"""LaTeX output for papers: an `align*` block of per-row formulas (in the network's input sizes,
 or layer by layer: H_1 = H - 2, H_2 = ⌊H_1/2⌋, …), a booktabs table (layer, output shape,
 parameters and, when asked, MACs, activation memory and receptive field) with numbers or
-formulas, the validity conditions, and with `standalone` a complete document.
+formulas, the validity conditions, and with `standalone` a complete document. Both the block
+and the table show the rows `--depth` shows; `parts` asks for one of them alone.
 
 Needs ``\\usepackage{amsmath,booktabs}`` (and ``longtable`` for tables over 40 rows). Formulas
-go through sympy's LaTeX printer (extended for floor and ceiling in `printing`); only names and
-types are escaped here.
+go through sympy's LaTeX printer (extended for floor and ceiling in `printing`): on the line,
+⌊(H - 6)/4⌋, in the table and the expanded block, whose texts are shared (printed once: a deep
+chain's are thousands of characters a row); with \\frac in the stepwise block, whose formulas
+are short. Only names and types are escaped here. Wide tables fold (`latex_fit`).
 """
 
 from __future__ import annotations
@@ -17,15 +20,18 @@ from sympy import Expr, Integer
 
 from ..derivation.model import Derivation, LayerRecord
 from ..escapes import visible
-from ..maths.printing import latex
+from ..maths.printing import latex, latex_inline
+from . import latex_fit as fit
 from .columns import Column, columns, field_text, footer
-from .common import Line, in_pieces, pass_lines, remembered, row_counts, several_shown
+from .common import Line, in_pieces, is_batched, memory, pass_lines, remembered, row_counts
+from .common import several_shown
 from .options import DEFAULT, Options
 
 _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
             "#": r"\#", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
 LONG = 40  # rows from which the table is a longtable (it breaks across pages)
 TIMES = r" \times "
+BREAK = r",\allowbreak\ "  # a shape's comma where a table cell may break
 Printer = Callable[[Expr], str]
 
 
@@ -37,7 +43,18 @@ def escape(text: str) -> str:
 
 
 def _shape(shape, tex: Printer = latex) -> str:  # type: ignore[no-untyped-def]
+    """A shape in display: (a,\\ b) with parentheses sized to its fractions."""
     return r"\left(" + ",\\ ".join(tex(e) for e in shape) + r"\right)"
+
+
+def _line_shape(shape, tex: Printer, batch: str | None = None,  # type: ignore[no-untyped-def]
+                axis: int = 0, comma: str = BREAK) -> str:
+    """A shape on the line: plain parentheses, and a break allowed after each comma (a long
+    shape folds in its table cell); `batch` written at `axis`."""
+    items = [tex(e) for e in shape]
+    if batch is not None:
+        items.insert(axis, batch)
+    return "(" + comma.join(items) + ")"
 
 
 def _label(name: str, type_: str, times: Expr = Integer(1), tex: Printer = latex) -> str:
@@ -58,21 +75,26 @@ def _tied(layer: object) -> str:
                    for t in tied)
 
 
-def _outputs(d: Derivation, row: object, tex: Printer = latex) -> str:
-    """The output shape; every output of a call giving several whose later ones are used (the
-    batch, omitted as everywhere, written as N where it is not first: torch's h_n)."""
+def _outputs(d: Derivation, row: object, tex: Printer, batch: int | None,
+             comma: str = BREAK) -> str:
+    """The output shape; every output of a call giving several whose later ones are used. The
+    batch is omitted, as everywhere, unless it is given (then written first, as torchinfo
+    does); where it is not first (torch's h_n) it is written, as N if not given."""
+    given = None if batch is None else str(batch)
     if not isinstance(row, LayerRecord) or not several_shown(d, row):
-        return _shape(row.output_shape, tex)  # type: ignore[attr-defined]
+        return _line_shape(row.output_shape, tex,  # type: ignore[attr-defined]
+                           given if is_batched(row) else None, 0, comma)  # type: ignore[arg-type]
     axes = row.batch_axes or (0,) * len(row.outputs)
-    shapes = [_shape(s, tex) if a == 0 else _shape((*s[:a], sympy.Symbol("N"), *s[a:]), tex)
+    shapes = [_line_shape(s, tex, given or ("N" if a else None), a, comma)
               for s, a in zip(row.outputs, axes)]
-    return r"\left[" + r",\ ".join(shapes) + r"\right]"
+    return "[" + comma.join(shapes) + "]"
 
 
 Texts = Callable[[object], tuple[str, str]]
 
 
-def _texts(d: Derivation, tex: Printer = latex) -> Texts:
+def _texts(d: Derivation, tex: Printer, batch: int | None = None,
+           comma: str = BREAK) -> Texts:
     """A row's output shape and parameter count in LaTeX, printed once for its `align*` line
     and its table row alike: a deep chain's are thousands of characters each, and printed
     twice they were half the render's time, held twice most of its memory."""
@@ -81,17 +103,17 @@ def _texts(d: Derivation, tex: Printer = latex) -> Texts:
     def texts(row: object) -> tuple[str, str]:
         pair = made.get(id(row))
         if pair is None:  # the rows live as long as `d`: their ids stay theirs
-            pair = made[id(row)] = (_outputs(d, row, tex),
+            pair = made[id(row)] = (_outputs(d, row, tex, batch, comma),
                                     tex(row_counts(d, row)[0]))  # type: ignore[arg-type]
         return pair
     return texts
 
 
-def _expanded(d: Derivation, texts: Texts, tex: Printer = latex) -> list[Line]:
-    """A line a layer, as its parts (joined when written: the shape and count are shared
-    with the table's row)."""
-    return [(rf"  {_label(layer.name, layer.type, layer.times, tex)} &:\ ", shape, " && P = ",
-             count, _tied(layer)) for layer in d.layers for shape, count in [texts(layer)]]
+def _expanded(d: Derivation, depth: int | None, texts: Texts, tex: Printer) -> list[Line]:
+    """A line a row (a folded block one line, with its subtotal), as its parts (joined when
+    written: the shape and count are shared with the table's row)."""
+    return [(rf"  {_label(row.name, row.type, row.times, tex)} &:\ ", shape, " && P = ",
+             count, _tied(row)) for row in d.rows(depth) for shape, count in [texts(row)]]
 
 
 def _repeat_sums(d: Derivation, tex: Printer = latex) -> list[str]:
@@ -112,22 +134,33 @@ def _repeat_sums(d: Derivation, tex: Printer = latex) -> list[str]:
     return rows
 
 
-def _stepwise(d: Derivation, tex: Printer = latex) -> list[str]:
-    from ..derivation.stepwise import steps
+def _stepwise(d: Derivation, depth: int | None, batch: int | None = None,
+              tex: Printer = latex) -> list[str]:
+    from ..derivation.stepwise import shown
 
     rows = []
-    for step in steps(d):
+    for step in shown(d, depth):
         defines = ",\\ ".join(f"{tex(s)} = {tex(e)}" for s, e in step.defines)
         rows.append(rf"  {_label(step.record.name, step.record.type, step.record.times, tex)}"
-                    rf" &:\ {_shape(step.shape, tex)}"
+                    rf" &:\ {_shape(_batched(step.shape, step.record, batch), tex)}"
                     + (rf",\quad {defines}" if defines else "")
                     + rf" && P = {tex(step.params)}{_tied(step.record)}")
     return rows + _repeat_sums(d, tex)
 
 
-def _formulas(d: Derivation, options: Options, texts: Texts, tex: Printer = latex) -> list[Line]:
-    rows: list[Line] = (_stepwise(d, tex) if options.formulas == "stepwise"  # type: ignore[assignment]
-                        else _expanded(d, texts, tex))
+def _batched(shape: tuple[Expr, ...], row: object, batch: int | None) -> tuple[Expr, ...]:
+    """The shape with the batch given first (a free parameter's has none)."""
+    if batch is None or not is_batched(row):  # type: ignore[arg-type]
+        return shape
+    return (Integer(batch), *shape)
+
+
+def _formulas(d: Derivation, options: Options, texts: Texts, tex: Printer) -> list[Line]:
+    """The `align*` block; `tex` prints on the line (shared with the table), and the stepwise
+    form, printed for itself, keeps \\frac."""
+    rows: list[Line] = (_stepwise(d, options.depth, options.batch)  # type: ignore[assignment]
+                        if options.formulas == "stepwise"
+                        else _expanded(d, options.depth, texts, tex))
     # a line each (joined, the same text): 10,000 rows are not held as one string
     lines = [_parts(row) + (r" \\",) for row in rows[:-1]] + rows[-1:] or [""]
     return [r"\begin{align*}", *lines, r"\end{align*}"]
@@ -137,16 +170,64 @@ def _parts(line: Line) -> tuple[str, ...]:
     return line if isinstance(line, tuple) else (line,)  # type: ignore[return-value]
 
 
-def formulas_block(d: Derivation, formulas: str = "expanded") -> str:
-    """The `align*` block alone (what Jupyter's MathJax can render)."""
-    lines = _formulas(d, Options(formulas=formulas), _texts(d))
+def formulas_block(d: Derivation, formulas: str = "expanded", depth: int | None = 1) -> str:
+    """The `align*` block alone (what Jupyter's MathJax can render: without \\allowbreak, which
+    only a table cell needs)."""
+    lines = _formulas(d, Options(formulas=formulas, depth=depth),
+                      _texts(d, latex_inline, comma=",\\ "), latex_inline)
     return "\n".join("".join(_parts(line)) for line in lines) + "\n"
 
 
-def _cell(column: Column, value: object, tex: Printer = latex) -> str:
+Cell = tuple[tuple[str, ...], bool]  # a cell's parts, and whether it is a number (set right)
+
+
+def _cell(column: Column, value: object, tex: Printer) -> Cell:
+    """A compute cell: a receptive field, a size in bytes with its unit (3.06 MB, or a formula
+    in B), a count."""
     if column.header == "Receptive field":
-        return f"${field_text(value, tex, TIMES)}$" if value is not None else "-"
-    return f"${tex(value)}$"
+        return ((f"${field_text(value, tex, TIMES)}$" if value is not None else "-",), False)
+    number = isinstance(value, sympy.Number)
+    if column.bytes:
+        readable = memory(value, 1)  # type: ignore[arg-type]
+        return ((readable,) if readable else (f"${tex(value)}$", r"\,B"), number)
+    return ((f"${tex(value)}$",), number)
+
+
+def _math(text: str, number: bool) -> Cell:
+    return (("$", text, "$"), number)
+
+
+def _row_cells(d: Derivation, row: object, extra: list[Column], i: int, texts: Texts,
+               tex: Printer) -> list[Cell]:
+    shape, count = texts(row)
+    counted = row_counts(d, row)[0]  # type: ignore[arg-type]
+    return [((_label(row.name, row.type, row.times, tex),), False),  # type: ignore[attr-defined]
+            _math(shape, False),
+            (("$", count, _tied(row), "$"), isinstance(counted, sympy.Number)),
+            *[_cell(c, c.values[i], tex) for c in extra]]
+
+
+def _total_cells(label: str, value: Expr, extra: list[Column], tex: Printer,
+                 totals: bool = False) -> list[Cell]:
+    more = [_cell(c, c.total, tex) if totals and c.total is not None else ((), False)
+            for c in extra]
+    return [((label,), False), ((), False), _math(tex(value), isinstance(value, sympy.Number)),
+            *more]
+
+
+def _line(cells: list[Cell], fractions: list[float | None], right: list[bool]) -> Line:
+    """A row's parts; a cell of a paragraph column ragged (justified, a formula broken over
+    lines would stretch its spaces). `\\raggedright` makes `\\\\` a line break: a folded
+    table ends its rows with `\\tabularnewline` (a group round the cell with a `\\par` would
+    add an empty line to it)."""
+    parts: list[str] = []
+    for j, (cell, number) in enumerate(cells):
+        if j:
+            parts.append(" & " if cell else " &")
+        if fractions[j] is not None and cell:
+            parts.append(r"\raggedleft " if right[j] and number else r"\raggedright ")
+        parts += cell
+    return (*parts, r" \tabularnewline" if any(fractions) else r" \\")
 
 
 _PROSE = {"ᵀ": r"\textsuperscript{T}", "·": r"$\cdot$", "×": r"$\times$", "≥": r"$\geq$",
@@ -176,36 +257,44 @@ def _footer(d: Derivation, options: Options, tex: Printer = latex) -> list[str]:
     return [line(text) for text in footer(d, options, show)]
 
 
-def _table(d: Derivation, options: Options, texts: Texts, tex: Printer = latex) -> list[Line]:
+def _table(d: Derivation, options: Options, texts: Texts, tex: Printer) -> list[Line]:
     rows = d.rows(options.depth)
     extra: list[Column] = columns(d, rows, options)
-    spec = "ll" + "r" + "".join("r" if c.right else "l" for c in extra)
-    head = " & ".join(["Layer (type)", "Output shape", "Parameters"]
-                      + [escape(c.header) for c in extra]) + r" \\"
-    body: list[Line] = []
-    for i, row in enumerate(rows):
-        shape, count = texts(row)
-        body.append((_label(row.name, row.type, row.times, tex), " & $", shape, "$ & $", count,
-                     _tied(row), "$", *[" & " + _cell(c, c.values[i], tex) for c in extra],
-                     r" \\"))
-    pad = "".join(f" & ${tex(c.total)}$" if c.total is not None else " &" for c in extra)
-    none = " &" * len(extra)
-    totals = [rf"Total & & ${tex(d.params)}${pad} \\",
-              rf"Trainable & & ${tex(d.trainable)}${none} \\",
-              rf"Non-trainable & & ${tex(d.non_trainable)}${none} \\"]
+    header = ["Layer (type)", "Output shape", "Parameters"] + [escape(c.header) for c in extra]
+    right = [False, False, True] + [c.right for c in extra]
+    cells = [_row_cells(d, row, extra, i, texts, tex) for i, row in enumerate(rows)]
+    totals = [_total_cells("Total", d.params, extra, tex, totals=True),
+              _total_cells("Trainable", d.trainable, extra, tex),
+              _total_cells("Non-trainable", d.non_trainable, extra, tex)]
     if d.convention == "torch":  # running statistics are buffers there, not parameters
-        totals.append(rf"Buffers (not parameters) & & ${tex(d.buffers)}${none} \\")
-    caption = (rf"\caption{{{escape(d.network or 'Network')}: output shapes (batch axis "
-               r"omitted) and parameter counts.}")
+        totals.append(_total_cells("Buffers (not parameters)", d.buffers, extra, tex))
+    fractions = fit.shares(_natural(header, cells), _natural(header, cells + totals))
+    spec = fit.spec("".join("r" if r else "l" for r in right), fractions)
+    head = _line([((h,), False) for h in header], fractions, [False] * len(header))
+    body = [_line(c, fractions, right) for c in cells]
+    closing = [_line(c, fractions, right) for c in totals]
+    batch = "batch axis omitted" if options.batch is None else f"batch {options.batch} first"
+    caption = (rf"\caption{{{escape(d.network or 'Network')}: output shapes ({batch}) and "
+               r"parameter counts.}")
     notes = [line + r"\\" for line in _footer(d, options, tex)]
-    if len(rows) > LONG:
+    if len(rows) > LONG or any(fractions):  # folded rows are tall: the table breaks across pages
         return ([rf"\begin{{longtable}}{{{spec}}}", caption + r"\\", r"\toprule", head,
-                 r"\midrule", r"\endhead", *body, r"\midrule", *totals, r"\bottomrule",
+                 r"\midrule", r"\endhead", *body, r"\midrule", *closing, r"\bottomrule",
                  r"\end{longtable}"] + notes)
     return [r"\begin{table}[ht]", r"\centering", r"\small", rf"\begin{{tabular}}{{{spec}}}",
-            r"\toprule", head, r"\midrule", *body, r"\midrule", *totals, r"\bottomrule",
+            r"\toprule", head, r"\midrule", *body, r"\midrule", *closing, r"\bottomrule",
             r"\end{tabular}", caption, *([r"\par\smallskip\footnotesize"] + notes
                                          if notes else []), r"\end{table}"]
+
+
+def _natural(header: list[str], rows: list[list[Cell]]) -> list[int]:
+    """Each column's estimated natural width, in characters (`latex_fit.width`); a header
+    counts by its longest word (it folds at its spaces)."""
+    widest = [max(fit.width(w) for w in h.split()) for h in header]
+    for cells in rows:
+        for j, (cell, _) in enumerate(cells):
+            widest[j] = max(widest[j], fit.width("".join(cell)))
+    return widest
 
 
 def _conditions(d: Derivation, tex: Printer = latex) -> list[str]:
@@ -226,9 +315,13 @@ def latex_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
     """The LaTeX in pieces of whole lines (`render_latex` joined), every formula printed
     first."""
     name = escape(d.network or "network")
-    tex = remembered(latex)
-    texts = _texts(d, tex)
-    body = [*_formulas(d, options, texts, tex), "", *_table(d, options, texts, tex)]
+    tex = remembered(latex_inline)
+    texts = _texts(d, tex, options.batch)
+    body: list[Line] = []
+    if options.parts != "table":
+        body += _formulas(d, options, texts, tex)
+    if options.parts != "formulas":
+        body += ([""] if body else []) + _table(d, options, texts, tex)
     conditions = _conditions(d, tex)
     if conditions:
         body += ["", *conditions]

@@ -52,8 +52,9 @@ def markdown_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
     lines: list[str | bytes] = [f"**{markdown(title(d))}**", "", head, rule]
     show = remembered()
     for i, layer in enumerate(shown):
+        shape = outputs_cell(layer, d, show, options.batch)
         row = (f"| {markdown(layer.name)} | {markdown(layer.type + times_text(layer))}"
-               f" | {_cell(outputs_cell(layer, d, show))} | {_cell(param_cell(d, layer, show))} |")
+               f" | {_cell(shape)} | {_cell(param_cell(d, layer, show))} |")
         if torch:
             row += f" {_cell(count_cell(row_counts(d, layer)[1], show))} |"
         row += "".join(f" {_cell(cell(c, c.values[i], show))} |" for c in extra)

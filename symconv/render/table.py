@@ -152,21 +152,23 @@ def wrapped(text: str, width: int) -> list[str]:
 
 
 def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation,
-                 fmt: Callable[[Expr], str] = pretty) -> str:
+                 fmt: Callable[[Expr], str] = pretty, batch: int | None = None) -> str:
     """The output shape; a call giving several tensors lists them all, in order, as Keras's
-    summary lists a layer's several outputs."""
+    summary lists a layer's several outputs. `batch`: the batch given, written as a number."""
     convention = d.convention
     if isinstance(row, LayerRecord) and several_shown(d, row):
         axes = row.batch_axes or (0,) * len(row.outputs)
-        return "[" + ", ".join(shape_cell(s, convention, fmt, axis=a)
+        return "[" + ", ".join(shape_cell(s, convention, fmt, axis=a, batch=batch)
                                for s, a in zip(row.outputs, axes)) + "]"
-    return shape_cell(row.output_shape, convention, fmt, batched=is_batched(row))
+    return shape_cell(row.output_shape, convention, fmt, batched=is_batched(row), batch=batch)
 
 
 
-def _total(label: str, value, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
-    size = memory(value)
-    return f" {label}: {count_cell(value, fmt)}" + (f" ({size})" if size else "")
+def _total(label: str, value, fmt=pretty, size: int = 4) -> str:  # type: ignore[no-untyped-def]
+    """' Total params: 61,706 (241.04 KB)', the memory at `size` bytes a value (Keras's
+    float32, or --memory's dtype)."""
+    readable = memory(value, size)
+    return f" {label}: {count_cell(value, fmt)}" + (f" ({readable})" if readable else "")
 
 
 def render_table(d: Derivation, options: Options = DEFAULT) -> str:
@@ -188,15 +190,17 @@ def table_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
 
     def rows() -> Iterator[list[str]]:  # one at a time: box_lines keeps a long cell packed
         for i, layer in enumerate(shown):
-            row = [layer_label(layer), outputs_cell(layer, d, show), param_cell(d, layer, show)]
+            row = [layer_label(layer), outputs_cell(layer, d, show, options.batch),
+                   param_cell(d, layer, show)]
             if torch:
                 row.append(count_cell(row_counts(d, layer)[1], show))
             yield row + [cell(c, c.values[i], show) for c in extra]
     drawn = box_lines(rows(), header, right=right_columns(torch, extra), ascii=options.ascii,
                       width=options.width)
-    lines = [_total("Total params", d.params, show),
-             _total("Trainable params", d.trainable, show),
-             _total("Non-trainable params", d.non_trainable, show)]
+    size = value_bytes(options)
+    lines = [_total("Total params", d.params, show, size),
+             _total("Trainable params", d.trainable, show, size),
+             _total("Non-trainable params", d.non_trainable, show, size)]
     if torch:
         lines.append(f" Buffers (not parameters): {count_cell(d.buffers, show)}")
     lines += [f" {line}" for line in footer(d, options, lambda e: count_cell(e, show))]
@@ -208,6 +212,15 @@ def table_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
         lines += ["", "Notes:"] + [f"  {n}" for n in notes]
     finish = (lambda t: plain(visible_lines(t))) if options.ascii else visible_lines
     return in_pieces(itertools.chain([title(d)], drawn, lines), finish)
+
+
+def value_bytes(options: Options) -> int:
+    """Bytes a parameter takes: --memory's dtype, else float32 (as Keras's summary assumes)."""
+    if options.memory is None:
+        return 4
+    from ..analysis.memory import bytes_per_value
+
+    return int(bytes_per_value(options.memory))
 
 
 def right_columns(torch: bool, extra: list[Column]) -> set[int]:
