@@ -63,7 +63,8 @@ TEXT_ROWS = [
     # 4·(K² + 1) ≥ 40 ⇔ K ≥ 3; K ≤ H = 100 also bounds it, past the 64 tried: a range's end
     ("tail-of-the-range", None, CONV2D,
      ["--for", "K", "--subs", "H=100,W=100", "--min-params", "40"],
-     ["62 solutions: every K in 3..64 (the whole range tried from 3)\n"], ["K ≥ 3\n"]),
+     ["closed form: K ≥ 3\n", "62 solutions: every K in 3..64 (the whole range tried from 3)\n"],
+     ["every K ≥ 3"]),
     ("stride-fraction-bounds", None, STRIDE, ["--for", "S", "--shape", "(31, 31, _)"],
      ["closed form: 61/31 < S ≤ 61/30, so S = 2\n"], []),
     # Keras MNIST at 28×28: 32·10 + 64·(9·32 + 1) + 1,601·classes ≤ 10⁶ ⇔ classes ≤

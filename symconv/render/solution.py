@@ -25,7 +25,12 @@ def _assignment(values: dict[str, int]) -> str:
 
 
 def _condition(condition: sympy.Basic) -> str:
-    """`a ≤ K ≤ b` for an interval, else the condition as it is."""
+    """`a ≤ K ≤ b` for an interval, `K ≥ 3` for a bound below (sympy holds `3 ≤ K`), else
+    the condition as it is."""
+    if isinstance(condition, (sympy.Le, sympy.Lt)) and condition.rhs.is_Symbol \
+            and condition.lhs.is_number:
+        return f"{condition.rhs} {'≥' if isinstance(condition, sympy.Le) else '>'} " \
+            f"{pretty(condition.lhs)}"
     if isinstance(condition, sympy.And) and len(condition.args) == 2:
         lows = [r for r in condition.args if isinstance(r, (sympy.Le, sympy.Lt))]
         if len(lows) == 2:
