@@ -58,12 +58,14 @@ def solve(text_or_path, unknowns, targets, subs=None, ranges=None) -> Solution: 
     that gives a wanted shape, the widest width under a parameter budget.
 
     targets: `symconv.Target("shape", (13, 13, None), layer=None)` (None: any extent; the
-        last layer unless `layer`), `Target("params", 10_000)`, `Target("max-params", …)`.
+        last layer unless `layer`, a layer's, block's or named tensor's name),
+        `Target("params", 10_000)`, `Target("max-params", …)`, `Target("equal", "up2", "s2")`.
     subs: numbers for the sizes that are not unknowns; ranges: {unknown: (low, high)} to
         search instead of the defaults.
 
     Returns a Solution: print it for the answer in words (`repr` is the text form), or use
-    `.render("json" | "latex")`, `.to_dict()`, `.solutions`, `.closed_form`, `.found`.
+    `.render("json" | "latex")`, `.to_dict()`, `.solutions`, `.closed_form`, `.found`,
+    `.groups` (every solution as products of runs: `[{"K": ((3, 4),), "S": ((2, 2),)}]`).
 
     >>> from symconv import Target
     >>> solve("sizes K\ninput (28, 28, 1)\nConv2D(8, K)", ["K"],

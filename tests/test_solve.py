@@ -217,7 +217,7 @@ def test_no_solution_exits_1_with_the_nearest() -> None:
     (["--for", "Q", "--shape", "(1, 1, _)"], "'Q' is not a declared size"),
     (["--for", "K"], "nothing to solve for"),
     (["--for", "K", "--shape", "(1, 1)"], "the target shape has 2 axes"),
-    (["--for", "K", "--shape", "(1, 1, _)", "--layer", "nope"], "no layer named 'nope'"),
+    (["--for", "K", "--shape", "(1, 1, _)", "--layer", "nope"], "no layer or tensor named 'nope'"),
     (["--for", "K", "--for", "S", "--shape", "(1, 1, _)", "--range", "K=1..1000000"],
      "values to try"),
 ])
@@ -377,7 +377,7 @@ def test_free_size_in_the_layers_conditions_only_is_enumerated(tmp_path: Path) -
     text = "sizes H, K\ninput (H, 1)\nConv1D(8, K)\nConv1D(8, 3)\n"
     code, out, err = solve_cli(tmp_path, text, "--for", "K", "--params", "304")
     assert code == 0 and err == ""
-    assert out.endswith("1 solution:\n  K = 12\nsizes left symbolic: H; each solution also "
+    assert out.endswith("1 solution: K = 12\nsizes left symbolic: H; each solution also "
                         "needs:\n  H ≥ K + 2\n")
     s = symconv.solve(text, ["K"], [Target("params", 304)])
     assert s.solutions == [{"K": k} for k in range(1, 65)

@@ -138,12 +138,14 @@ def _solve_parser(commands) -> None:  # type: ignore[no-untyped-def]
     solve.add_argument("--shape", type=_shape, metavar="'(13, 13, _)'",
                        help="the output shape wanted (batch axis left out; _ for any)")
     solve.add_argument("--layer", metavar="NAME", help="the layer (or block) --shape and "
-                       "--params refer to (default: the network)")
+                       "--params refer to (default: the network); for --shape also a tensor "
+                       "the file names (`s2 = …`)")
     solve.add_argument("--params", type=_count, metavar="N", help="an exact parameter count")
     solve.add_argument("--max-params", type=_count, metavar="N", help="a parameter budget")
     solve.add_argument("--min-params", type=_count, metavar="N", help="a parameter floor")
     solve.add_argument("--equal", nargs=2, metavar=("A", "B"),
-                       help="two layers whose output shapes must be equal")
+                       help="two layers, blocks or tensors the file names (`s2 = …`) whose "
+                       "output shapes must be equal")
     solve.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
                        help="fix other sizes (declared defaults fill the rest) " + SUBS_HELP)
     solve.add_argument("--range", type=_range, action="append", default=[], metavar="K=1..31",

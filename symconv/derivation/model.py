@@ -255,6 +255,9 @@ class Derivation:
     # conditions: `verify` steps below the domain (P = -1) where one of them breaks
     limits: tuple[Requirement, ...] = ()
     repeats: tuple[RepeatRecord, ...] = ()  # the symbolic repeats, outermost first
+    # each tensor name of the top level (`s2 = DoubleConv(…)`) → where every value bound to it
+    # comes from (as `sources`), in order: a name bound twice is ambiguous
+    named: dict[str, tuple[Node, ...]] = field(default_factory=dict)
 
     def domain(self, name: str) -> Domain:
         """The domain of a size (≥ 1 for one fixed to a number before its uses were seen)."""

@@ -51,7 +51,7 @@ from .frames import (
 )
 from . import arguments, parameters, repeat
 from .unpacking import bind_values, is_value, method_spec, refuse_several, unpack
-from .model import BlockRecord, Derivation, LayerRecord, RepeatRecord, Shape
+from .model import BlockRecord, Derivation, LayerRecord, Node, RepeatRecord, Shape
 
 MAX_BLOCK_DEPTH = 64  # blocks inside blocks (a block that calls itself never ends)
 # bodies open at once, counting into the blocks called: each is a Python call, so 64 blocks of
@@ -84,6 +84,8 @@ class Deriver:
         self.zero: dict[str, Domain] = {}  # sizes found to accept 0 (derive again with them ≥ 0)
         self.repeat_records: list[RepeatRecord] = []  # symbolic repeats (repeat.py)
         self.hidden: dict[tuple[int, str], str] = {}  # tensors named inside one, by frame
+        self.top: Frame | None = None
+        self.named: dict[str, list[Node]] = {}  # the top level's tensor names: every binding
 
     def run(self, fixed: Mapping[str, int] | None = None,
             open_sizes: Sequence[str] = ()) -> Derivation:
@@ -104,7 +106,7 @@ class Deriver:
         self.seen = Uses(unknown, {x for x in scope.values() if x.is_Symbol and not x.is_positive})
         for block in self.program.blocks:
             check_block(block, self.convention)
-        top = Frame(dict(scope))
+        top = self.top = Frame(dict(scope))
         self.globals = dict(scope)
         self.body(self.program.body, top)
         if not self.inputs:
@@ -121,7 +123,8 @@ class Deriver:
                           blocks=tuple(self.block_records), subs=chosen,
                           uses={k: tuple(sorted(v)) for k, v in sorted(self.seen.uses.items())},
                           output_nodes=tuple(t.node for t in outputs), domains=domains,
-                          limits=tuple(self.seen.limits), repeats=tuple(self.repeat_records))
+                          limits=tuple(self.seen.limits), repeats=tuple(self.repeat_records),
+                          named={k: tuple(v) for k, v in self.named.items()})
 
     # -- statements ----------------------------------------------------------------------
     def body(self, statements: tuple[ir.Statement, ...], frame: Frame) -> None:
@@ -207,6 +210,8 @@ class Deriver:
                                hint="give the tensor another name")
         frame.tensors[name] = tensor
         frame.current = tensor
+        if frame is self.top:  # `solve --equal s2 up` names tensors as well as layers
+            self.named.setdefault(name, []).append(tensor.node)
 
     def declare_shared(self, statement: ir.Assign, frame: Frame) -> None:
         value, name = statement.value, statement.target or ""

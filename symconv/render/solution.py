@@ -1,4 +1,5 @@
-"""`symconv solve` output: plain text, JSON (the documented schema) and LaTeX."""
+"""`symconv solve` output: plain text and JSON (the documented schema); LaTeX in
+solution_latex.py, what both say in answer.py."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import json
 import sympy
 
 from ..escapes import json_visible, visible_lines
-from ..maths import symbols
-from ..maths.printing import latex, pretty, show
+from ..maths.printing import pretty, show
+from ..solving.groups import Group, Run
 from ..solving.solver import PRESENTATION, Solution
+from .answer import (SHOWN, approximately, budget_max, closed, endless, every, forever, step,
+                     uncovered, whole_text)
+from .solution_latex import render_latex
 
 ORDER = {"kernel": "odd sizes first", "stride": "smallest first", "padding": "smallest first",
          "cropping": "smallest first", "dilation": "smallest first",
          "input size": "smallest first", "width": "smallest first", "depth": "smallest first"}
-SHOWN = 20  # solutions printed in the text form
 
 
 def _assignment(values: dict[str, int]) -> str:
@@ -22,7 +25,12 @@ def _assignment(values: dict[str, int]) -> str:
 
 
 def _condition(condition: sympy.Basic) -> str:
-    """`a ≤ K ≤ b` for an interval, else the condition as it is."""
+    """`a ≤ K ≤ b` for an interval, `K ≥ 3` for a bound below (sympy holds `3 ≤ K`), else
+    the condition as it is."""
+    if isinstance(condition, (sympy.Le, sympy.Lt)) and condition.rhs.is_Symbol \
+            and condition.lhs.is_number:
+        return f"{condition.rhs} {'≥' if isinstance(condition, sympy.Le) else '>'} " \
+            f"{pretty(condition.lhs)}"
     if isinstance(condition, sympy.And) and len(condition.args) == 2:
         lows = [r for r in condition.args if isinstance(r, (sympy.Le, sympy.Lt))]
         if len(lows) == 2:
@@ -34,18 +42,38 @@ def _condition(condition: sympy.Basic) -> str:
     return pretty(condition)
 
 
-def _runs(values: list[int]) -> str:
-    """1, 2, 3, 7 → '1..3, 7'."""
-    ordered, parts = sorted(values), []
-    start = prev = ordered[0]
-    for v in ordered[1:] + [None]:  # type: ignore[list-item]
-        if v is not None and v == prev + 1:
-            prev = v
-            continue
-        parts.append(f"{start:,}" if start == prev else f"{start:,}..{prev:,}")
-        if v is not None:
-            start = prev = v
-    return ", ".join(parts)
+def _closed_text(condition: sympy.Basic) -> str:
+    """A closed form as written, then its decimals and the whole numbers it holds."""
+    text = _condition(condition)
+    approx, plain = approximately(condition), whole_text(condition)
+    return text + (f" {approx}" if approx else "") + (f", so {plain}" if plain else "")
+
+
+def _run(run: Run) -> str:
+    return f"{run[0]:,}" if run[0] == run[1] else f"{run[0]:,}..{run[1]:,}"
+
+
+def _part(s: Solution, name: str, runs: tuple[Run, ...]) -> str:
+    """One unknown's values in a group: `K = 16`, `K in 1..4 or 7..9`, `every H ≥ 6` (proved),
+    or `every H in 6..1024 (the whole range tried from 6)`: a range's end is no bound."""
+    low, high = s.ranges[name]
+    (first, last) = runs[0]
+    if len(runs) == 1 and first == last:
+        return f"{name} = {first:,}"
+    if forever(s, name, runs):
+        return f"every {name} ≥ {first:,}"
+    if len(runs) == 1 and last == high:
+        where = "" if first == low else f" from {first:,}"
+        return f"every {name} in {_run(runs[0])} (the whole range tried{where})"
+    spacing = step(runs)
+    if spacing:
+        return f"{name} in {first:,}..{runs[-1][0]:,} in steps of {spacing:,}"
+    texts = [_run(r) for r in runs]
+    return f"{name} in " + (f"{', '.join(texts[:-1])} or " if len(texts) > 1 else "") + texts[-1]
+
+
+def _group(s: Solution, group: Group) -> str:
+    return ", ".join(_part(s, name, runs) for name, runs in group.items())
 
 
 def render_text(s: Solution) -> str:
@@ -61,14 +89,15 @@ def _text(s: Solution) -> str:
         tried = f", tried {low}..{high} ({ORDER[s.kinds[name]]})" if s.tried else ""
         lines.append(f"{name}: {s.kinds[name]}{tried}")
     lines += [f"target: {t.describe()}" for t in s.targets]
-    lines += [f"the target does not depend on {name}" for name in s.independent]
+    if not (s.solutions and endless(s)):  # else the solutions' line says it
+        lines += [f"the target does not depend on {name}" for name in s.independent]
     if s.impossible:
         lines.append(_nowhere(s))
     else:
-        lines += [f"closed form: {_condition(c)}" for c in _closed(s).values()]
-        lines += [f"the target holds for every {name}" for name in _every(s)]
+        lines += [f"closed form: {_closed_text(c)}" for c in closed(s).values()]
+        lines += [f"the target holds for every {name}" for name in every(s)]
     if not s.tried and not s.impossible:
-        return "\n".join(lines + _symbolic(s)) + "\n"
+        return "\n".join(_symbolic(s, lines)) + "\n"
     if s.solutions:
         lines += _listed(s)
     elif not s.impossible:
@@ -82,20 +111,6 @@ def _text(s: Solution) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _closed(s: Solution) -> dict[str, sympy.Basic]:
-    """The closed form's informative entries: not 'true' (every value) or 'false' (none),
-    which read as sentences instead."""
-    return {k: v for k, v in (s.closed_form or {}).items()
-            if v is not sympy.true and v is not sympy.false}
-
-
-def _every(s: Solution) -> list[str]:
-    """The unknowns every value of which meets the targets (and which they depend on)."""
-    closed = s.closed_form or {}
-    return [u for u in s.unknowns if u not in s.independent
-            and (s.always or closed.get(u) is sympy.true)]
-
-
 def _nowhere(s: Solution) -> str:
     """No value of the unknowns meets the targets, whatever the sizes left symbolic are."""
     line = f"no solution for any {' and '.join(s.unknowns)}"
@@ -104,20 +119,16 @@ def _nowhere(s: Solution) -> str:
     return line
 
 
-def _uncovered(s: Solution) -> list[sympy.Basic]:
-    """The relations on sizes left symbolic that the closed form does not already say (all of
-    them when there is none)."""
-    unknowns = set(s.unknowns)
-    return [c for c in s.conditions if s.closed_form is None
-            or not {str(x) for x in c.free_symbols} & unknowns]
-
-
-def _symbolic(s: Solution) -> list[str]:
-    """The answer as a condition on the sizes left symbolic."""
-    lines = [f"condition: {pretty(c)}" for c in _uncovered(s)]
+def _symbolic(s: Solution, lines: list[str]) -> list[str]:
+    """The answer as a condition on the sizes left symbolic: the conditions first (the closed
+    form's lines, already in `lines`, and the targets' relations it does not cover), then the
+    sentence that points back at them."""
+    lines = lines + [f"condition: {pretty(c)}" for c in uncovered(s)]
+    said = bool(closed(s) or uncovered(s))
     own = " (with every layer's own conditions)" if s.closed_form else ""
-    return lines + [f"sizes left symbolic: {', '.join(s.free)}; the answer is the condition "
-                    f"above{own}"]
+    answer = (f"the answer is the condition above{own}" if said
+              else "every value of the unknowns meets the targets")
+    return lines + [f"sizes left symbolic: {', '.join(s.free)}; {answer}"]
 
 
 def _listed(s: Solution) -> list[str]:
@@ -126,35 +137,35 @@ def _listed(s: Solution) -> list[str]:
     if s.extreme:
         past = (" (from the closed form: past the range tried, whose "
                 f"{s.count:,} values all meet the target)" if s.past_range else "")
-        lines.append(f"{'largest' if _budget_max(s) else 'smallest'}: "
+        lines.append(f"{'largest' if budget_max(s) else 'smallest'}: "
                      f"{_assignment(s.extreme)}{past}")
         lines += [f"  {_assignment(v)} gives {outcome}" for v, outcome in s.boundary]
-    if len(s.unknowns) == 1 and s.count > SHOWN and s.complete:
-        name = s.unknowns[0]
-        lines.append(f"{s.count:,} solution{plural}: {name} in "
-                     f"{_runs([v[name] for v in s.solutions])}")
-    else:
-        more = f" (showing {SHOWN})" if s.count > SHOWN else ""
-        lines.append(f"{s.count:,} solution{plural}{more}:")
-        lines += [f"  {_assignment(v)}" for v in s.solutions[:SHOWN]]
-    return lines
-
-
-def _budget_max(s: Solution) -> bool:
-    return any(t.kind == "max-params" for t in s.targets)
+    if endless(s):  # a count of the range tried would mislead: the set has no end
+        free = f": the target does not constrain {' or '.join(s.independent)}" \
+            if s.independent else ""
+        return lines + [_group(s, s.groups[0]) + free]
+    head = f"{s.count:,} solution{plural}"
+    if s.group_count == 1:
+        several = sum(runs[0][0] != runs[-1][1] for runs in s.groups[0].values()) > 1
+        return lines + [f"{head}: {_group(s, s.groups[0])}"
+                        + (" (every combination)" if several else "")]
+    more = (f" in {s.group_count:,} groups (showing {SHOWN})"
+            if s.group_count > SHOWN else "")
+    lines.append(f"{head}{more}:")
+    return lines + [f"  {_group(s, g)}" for g in s.groups[:SHOWN]]
 
 
 def to_dict(s: Solution) -> dict[str, object]:
-    closed = ({k: show(v) for k, v in _closed(s).items()}
-              if s.closed_form is not None else None)
+    exact = ({k: show(v) for k, v in closed(s).items()}
+             if s.closed_form is not None else None)
     return {
         "unknowns": list(s.unknowns),
         "kinds": dict(s.kinds),
         "ranges": {k: list(v) for k, v in s.ranges.items()},
         "targets": [t.describe() for t in s.targets],
-        "closed_form": closed,
+        "closed_form": exact,
         # the same as the text form writes them, beside sympy's syntax that parse_expr reads
-        "closed_form_text": ({k: _condition(v) for k, v in _closed(s).items()}
+        "closed_form_text": ({k: _condition(v) for k, v in closed(s).items()}
                              if s.closed_form is not None else None),
         "conditions": [show(c) for c in s.conditions],
         "conditions_text": [pretty(c) for c in s.conditions],
@@ -168,31 +179,21 @@ def to_dict(s: Solution) -> dict[str, object]:
         "nearest": [{"values": v, "gives": outcome} for v, outcome in s.nearest],
         "impossible": s.impossible,
         "independent": list(s.independent),
-        "every_value": _every(s),
+        "every_value": every(s),
+        # added by issue 18: the whole numbers in a closed form, decimals for its surds, and
+        # every solution found as products of runs ({"K": [[3, 4]], "S": [[2, 2]]})
+        "closed_form_whole": {k: w for k, v in closed(s).items()
+                              if (w := whole_text(v)) is not None},
+        "closed_form_approx": {k: a for k, a in ((k, approximately(v))
+                                                 for k, v in closed(s).items()) if a},
+        "groups": [{k: [list(r) for r in runs] for k, runs in g.items()} for g in s.groups],
+        "group_count": s.group_count,
+        "unbounded": dict(s.unbounded),
     }
 
 
 def render_json(s: Solution) -> str:
     return json_visible(json.dumps(to_dict(s), indent=2, ensure_ascii=False) + "\n")
-
-
-def render_latex(s: Solution) -> str:
-    lines = [r"\begin{align*}"]
-    if s.impossible:
-        rows = [r"\text{no solution}"]
-    else:
-        rows = [latex(c) for c in _closed(s).values()]
-        rows += [rf"\text{{every }} {latex(symbols.size(u))}" for u in _every(s)]
-        if not s.tried:
-            rows += [latex(c) for c in _uncovered(s)]
-    if s.solutions and s.tried:
-        values = ", ".join(r"\{" + ", ".join(f"{k} = {v}" for k, v in sol.items()) + r"\}"
-                           for sol in s.solutions[:SHOWN])
-        rows.append(r"\text{solutions: } " + values)
-        rows += [r"\text{each also needs: } " + latex(c) for c in s.conditions]
-    lines.append(r" \\".join(f"  {row}" for row in rows) if rows else r"  \text{no solution}")
-    lines.append(r"\end{align*}")
-    return "\n".join(lines) + "\n"
 
 
 SOLUTION_FORMATS = {"text": render_text, "json": render_json, "latex": render_latex}

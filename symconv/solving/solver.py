@@ -28,6 +28,7 @@ from ..derivation.model import Derivation, presented
 from ..errors import SymconvError, did_you_mean
 from ..maths.integers import compile_form
 from . import roots
+from .groups import Group, grouped, unbounded
 from .invert import closed_form
 from .separable import joined
 from .substitute import substitute
@@ -72,6 +73,13 @@ class Solution:
     always: bool = False  # every value of the unknowns meets the targets (the layers decide)
     tried: bool = True  # the unknowns' ranges were searched (else the answer is a condition)
     past_range: bool = False  # the budget's largest value lies past the range tried
+    # every solution found (not only those listed) as products of runs (groups.py), the first
+    # MAX_LISTED of them; and how many there are
+    groups: list[Group] = field(default_factory=list)
+    group_count: int = 0
+    # unknowns whose solutions are proved to go on for ever, from this least value: every
+    # condition on them (target and layers) is a lower bound on them alone
+    unbounded: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form `symconv solve --format json` prints (README: solve)."""
@@ -236,6 +244,10 @@ def _enumerate(result: Solution, relations: list[sympy.Basic], valid: list[sympy
             result.solutions.append(dict(zip(names, combo)))
     result.count = len(result.solutions)
     result.complete = result.count <= MAX_LISTED  # every solution is listed
+    groups = grouped(result.solutions, names)
+    result.groups, result.group_count = groups[:MAX_LISTED], len(groups)
+    result.unbounded = unbounded(dict(zip(names, syms)), result.closed_form, relations, valid,
+                                 result.conditions)
     _budget_extreme(result, targets, known, valid)
     if len(result.solutions) > MAX_LISTED:
         result.solutions = result.solutions[:MAX_LISTED]

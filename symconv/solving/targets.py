@@ -80,17 +80,48 @@ def shape_of(d: Derivation, layer: str | None) -> tuple[Expr, ...]:
         if block.name == layer:
             _one_pass(d, layer, block.output_shape)
             return block.output_shape
-    shape = _record(d, layer).output_shape
+    shape = _tensor(d, layer) if layer in d.named and not _is_layer(d, layer) \
+        else _record(d, layer, tensors=True).output_shape
     _one_pass(d, layer, shape)
     return shape
 
 
-def _record(d: Derivation, layer: str) -> LayerRecord:
+def _is_layer(d: Derivation, name: str) -> bool:
+    try:
+        d.layer(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _tensor(d: Derivation, name: str) -> tuple[Expr, ...]:
+    """The shape of a tensor the file names at its top level (`s2 = DoubleConv(…)`): the
+    output of the layer that made it, or a network input; a name bound twice is refused."""
+    nodes = d.named[name]
+    if len(set(nodes)) > 1:
+        layers = [f"'{d.layers[n if isinstance(n, int) else n[0]].name}'" for n in nodes
+                  if not isinstance(n, str)]
+        raise SymconvError("SC303", f"the tensor '{name}' is assigned {len(nodes)} times",
+                           None, d.source, hint="name the layer that made the one you mean"
+                           + (f": {' or '.join(dict.fromkeys(layers))}" if layers else ""))
+    node = nodes[0]
+    if isinstance(node, str):
+        return dict(d.inputs)[node]
+    if isinstance(node, tuple):
+        return d.layers[node[0]].outputs[node[1]]
+    return d.layers[node].output_shape
+
+
+def _record(d: Derivation, layer: str, tensors: bool = False) -> LayerRecord:
+    """The layer of that name; `tensors`: the name may also be a tensor's (shapes only: a
+    tensor made by a block has the block's shape but its last layer's count)."""
     try:
         return d.layer(layer)
     except KeyError:
-        names = [r.name for r in d.layers] + [b.name for b in d.blocks]
-        raise SymconvError("SC303", f"no layer named '{layer}'", None, d.source,
+        names = [r.name for r in d.layers] + [b.name for b in d.blocks] + (
+            list(d.named) if tensors else [])
+        what = "layer or tensor" if tensors else "layer"
+        raise SymconvError("SC303", f"no {what} named '{layer}'", None, d.source,
                            hint=did_you_mean(layer, names) or "`symconv derive` lists the "
                            "layer names") from None
 
