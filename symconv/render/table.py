@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from unicodedata import combining, east_asian_width
 
 from sympy import Expr
@@ -123,10 +125,19 @@ def _drawn(cells: list[list[str | bytes]], header: list[str], widths: list[int],
 
 def span(text: str) -> int:
     """The columns `text` takes on a terminal: a wide (CJK) character two, a combining mark
-    none."""
+    none. Only the characters past ASCII are looked up: a deep chain's cells are thousands of
+    digits around a few ⌊ ⌋."""
     if text.isascii():
         return len(text)
-    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
+    return len(text) + sum(_extra(c) for c in _WIDE.findall(text))
+
+
+_WIDE = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=4096)
+def _extra(c: str) -> int:
+    return -1 if combining(c) else 1 if east_asian_width(c) in "WF" else 0
 
 
 def wrapped(text: str, width: int) -> list[str]:
