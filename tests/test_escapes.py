@@ -104,7 +104,7 @@ def test_the_cli_escapes_paths_arguments_and_results(tmp_path: Path,
     path.write_text(NET, encoding="utf-8")
     assert cli.main(["explain", str(path), "--layer", "x\x1b[2J"]) == 1
     err = capsys.readouterr().err
-    assert _raw(err) == [] and "no layer is called 'x\\x1b[2J'" in err
+    assert _raw(err) == [] and "no layer or block is called 'x\\x1b[2J'" in err
     for fmt in ("table", "markdown", "latex", "json"):
         assert cli.main(["derive", str(path), "-f", fmt]) == 0
         assert _raw(capsys.readouterr().out) == []
