@@ -67,7 +67,7 @@ def test_symbolic_compute_compiles(capsys: pytest.CaptureFixture[str], tmp_path:
 
 
 def test_the_command_line_offers_every_convention_and_dtype() -> None:
-    from symconv.cli import commands as cli
+    from symconv.cli import arguments as cli
     from symconv.analysis import macs, memory
 
     assert sorted(cli.MACS_CONVENTIONS) == sorted(macs.PRESETS)

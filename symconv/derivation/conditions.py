@@ -66,8 +66,8 @@ def _implied(condition: object, least: dict[sympy.Symbol, int]) -> bool:
     (ConvNeXt's stages)."""
     if isinstance(condition, sympy.Or):
         return any(_holds(c, least) for c in condition.args)
-    return not getattr(condition, "lhs", None) is None and not condition.lhs.is_Symbol and \
-        _holds(condition, least)  # type: ignore[attr-defined]
+    lhs = getattr(condition, "lhs", None)
+    return lhs is not None and not lhs.is_Symbol and _holds(condition, least)
 
 
 def _holds(condition: object, least: dict[sympy.Symbol, int]) -> bool:

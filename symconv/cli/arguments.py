@@ -1,0 +1,257 @@
+"""The command line's options: the parser of every command, the exit codes and the names of
+formats, kept apart from what the commands do (commands.py). Parsing imports no sympy."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from enum import IntEnum
+
+class Exit(IntEnum):
+    OK = 0
+    ERROR = 1  # a problem in the input: positioned message on stderr
+    USAGE = 2  # bad command-line options
+    INTERNAL = 3  # a bug in symconv
+
+
+FORMAT_NAMES = ("table", "json", "markdown", "latex")
+FORMULAS = ("expanded", "stepwise")
+LATEX_PARTS = ("both", "formulas", "table")
+# the names of symconv.analysis.macs.PRESETS and memory.BYTES, kept here so that parsing the
+# command line imports no sympy (tests/test_columns.py checks they agree)
+MACS_CONVENTIONS = ("weights", "all", "ptflops", "fvcore")
+DTYPES = ("float32", "float16", "bfloat16", "float64", "int8")
+
+
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file=None) -> None:  # type: ignore[no-untyped-def, override]
+        """--help and --version through symconv's writers: argparse would ignore a failed
+        write and exit 0."""
+        from .output import ReaderGone, WriteError, to_stderr, to_stdout
+
+        if not message:
+            return
+        if file is not sys.stdout:
+            to_stderr(message.rstrip("\n"))
+            return
+        try:
+            to_stdout(message)
+        except ReaderGone:
+            raise SystemExit(Exit.ERROR) from None
+        except WriteError as err:
+            to_stderr(f"symconv: error: {err}")
+            raise SystemExit(Exit.ERROR) from None
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        from .output import to_stderr
+
+        self._print_message(self.format_usage(), sys.stderr)
+        to_stderr(f"symconv: error: {message}")
+        raise SystemExit(Exit.USAGE)
+
+
+def _subs(text: str) -> dict[str, int]:
+    """'H=28,W=28' → {'H': 28, 'W': 28}; plain integers only, nothing is evaluated."""
+    out: dict[str, int] = {}
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name.isidentifier() or not value.isdigit() or len(value) > 40:
+            raise argparse.ArgumentTypeError(
+                f"bad substitution {item!r}: write NAME=INTEGER, e.g. H=28,W=28")
+        if name in out:
+            raise argparse.ArgumentTypeError(f"'{name}' is given twice")
+        out[name] = int(value)
+    return out
+
+
+class _MergedSubs(argparse.Action):
+    """--subs given several times: the substitutions merged (`--subs H=28 --subs W=28`); a
+    size given twice is refused, as within one --subs. `--subs ""` names none: every size
+    takes its declared default."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        merged = dict(getattr(namespace, self.dest) or {})
+        for name, value in values.items():
+            if name in merged:
+                parser.error(f"argument --subs: '{name}' is given twice")
+            merged[name] = value
+        setattr(namespace, self.dest, merged)
+
+
+SUBS_HELP = ("(repeatable; --subs '' takes every declared default without naming a size)")
+
+
+def _depth(text: str) -> int | None:
+    if text == "all":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("expected a whole number ≥ 1 or 'all'")
+    return int(text)
+
+
+def _shape(text: str) -> tuple[int | None, ...]:
+    """'(13, 13, _)' → (13, 13, None): whole numbers and _ only, nothing is evaluated."""
+    inner = text.strip()
+    if inner.startswith("(") and inner.endswith(")"):
+        inner = inner[1:-1]
+    items = [p.strip() for p in inner.split(",")]
+    if items and items[-1] == "":
+        items.pop()
+    if not items or not all(p == "_" or p.isdigit() for p in items):
+        raise argparse.ArgumentTypeError(
+            f"bad shape {text!r}: write whole numbers or _ for a free axis, e.g. '(13, 13, _)'")
+    return tuple(None if p == "_" else int(p) for p in items)
+
+
+def _range(text: str) -> tuple[str, tuple[int, int]]:
+    """'K=1..31' → ('K', (1, 31))."""
+    name, sep, span = text.partition("=")
+    low, dots, high = span.partition("..")
+    if not (sep and dots and name.strip().isidentifier() and low.strip().isdigit()
+            and high.strip().isdigit()):
+        raise argparse.ArgumentTypeError(f"bad range {text!r}: write NAME=LOW..HIGH, e.g. K=1..31")
+    return name.strip(), (int(low), int(high))
+
+
+def _count(text: str) -> int:
+    digits = text.replace("_", "").replace(",", "")
+    if not digits.isdigit() or len(digits) > 40:
+        raise argparse.ArgumentTypeError(f"bad count {text!r}: write a whole number")
+    return int(digits)
+
+
+def _solve_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    solve = commands.add_parser("solve", help="find the sizes that give a target shape or "
+                                "parameter count")
+    solve.add_argument("file", help="a .arch file, or - for standard input")
+    solve.add_argument("--for", dest="unknowns", action="append", required=True, metavar="NAME",
+                       help="a declared size to solve for (repeat for several)")
+    solve.add_argument("--shape", type=_shape, metavar="'(13, 13, _)'",
+                       help="the output shape wanted (batch axis left out; _ for any)")
+    solve.add_argument("--layer", metavar="NAME", help="the layer (or block) --shape and "
+                       "--params refer to (default: the network); for --shape also a tensor "
+                       "the file names (`s2 = …`)")
+    solve.add_argument("--params", type=_count, metavar="N", help="an exact parameter count")
+    solve.add_argument("--max-params", type=_count, metavar="N", help="a parameter budget")
+    solve.add_argument("--min-params", type=_count, metavar="N", help="a parameter floor")
+    solve.add_argument("--equal", nargs=2, metavar=("A", "B"),
+                       help="two layers, blocks or tensors the file names (`s2 = …`) whose "
+                       "output shapes must be equal")
+    solve.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+                       help="fix other sizes (declared defaults fill the rest) " + SUBS_HELP)
+    solve.add_argument("--range", type=_range, action="append", default=[], metavar="K=1..31",
+                       help="the values to try for an unknown")
+    solve.add_argument("--format", "-f", choices=("text", "json", "latex"), default="text",
+                       help="text (default), json (README: solve, JSON) or latex (align*)")
+
+
+def _samples(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError("expected a whole number from 1 to 1000")
+    return int(text)
+
+
+def _verify_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    verify = commands.add_parser("verify", help="check the derivation against real PyTorch or "
+                                 "Keras, layer by layer")
+    verify.add_argument("file", help="a .arch file, or - for standard input")
+    verify.add_argument("--against", choices=("torch", "keras"), default=None,
+                        help="the framework (default: the file's convention)")
+    verify.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+                        help="fix sizes (declared defaults fill the rest; others are sampled) " + SUBS_HELP)
+    verify.add_argument("--samples", type=_samples, default=3, metavar="N",
+                        help="valid size assignments to sample for the sizes left free "
+                        "(default 3)")
+    verify.add_argument("--seed", type=_count, default=0, metavar="S",
+                        help="the sampling seed (default 0)")
+    verify.add_argument("--no-outside", dest="outside", action="store_false",
+                        help="skip the sizes just outside the valid domain")
+    verify.add_argument("--emit", action="store_true", help="print the generated PyTorch "
+                        "nn.Module or Keras model code instead of verifying")
+    verify.add_argument("--format", "-f", choices=("text", "json"), default="text",
+                        help="text (default: the agreement table) or json")
+
+
+def _explain_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    explain = commands.add_parser("explain", help="explain every number of each layer in words")
+    explain.add_argument("file", help="a .arch file, or - for standard input")
+    explain.add_argument("--layer", metavar="NAME", help="only this layer")
+    explain.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+                         help="substitute sizes (declared defaults fill the rest) " + SUBS_HELP)
+
+
+EXAMPLES = """examples:
+  # the summary table, symbolic in the sizes H and W
+  symconv derive examples/mnist_cnn.arch
+  # with numbers, as Keras's model.summary() prints them
+  symconv derive examples/mnist_cnn.arch --subs H=28,W=28
+  # a LaTeX document for a paper
+  symconv derive examples/resnet50.arch -f latex --standalone -o resnet50.tex
+  # the input heights that give 1,600 features after the flatten
+  symconv solve examples/mnist_cnn.arch --for H --layer flatten --shape "(1600,)" --subs W=28
+  # every number of one layer in words
+  symconv explain examples/mnist_cnn.arch --layer conv2d_1
+  # check against real PyTorch (needs 'symconv[verify]')
+  symconv verify examples/vgg16.arch --against torch
+
+'symconv COMMAND --help' lists a command's options. The .arch language (sizes, input,
+layers, blocks, repeat, merges) is described in README.md, section "The .arch language";
+every layer symconv knows is listed there under "Layers".
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="symconv", description="Closed-form output shapes and parameter "
+                     "counts of neural networks, as Keras and PyTorch compute them.",
+                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    derive = commands.add_parser("derive", help="derive shapes and parameter counts of a .arch file")
+    derive.add_argument("file", help="a .arch file, or - for standard input")
+    derive.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+                        help="substitute sizes (defaults declared in `sizes` fill the rest) " + SUBS_HELP)
+    derive.add_argument("--format", "-f", choices=FORMAT_NAMES, default="table",
+                        help="table (default: Keras's summary, fitted to the terminal), json "
+                        "(formulas in sympy syntax), markdown, or latex (align* formulas and a "
+                        "booktabs table)")
+    _solve_parser(commands)
+    _verify_parser(commands)
+    _explain_parser(commands)
+    for sub in commands.choices.values():
+        sub.add_argument("--output", "-o", metavar="FILE", default=None,
+                         help="write the result to FILE (whole or not at all) instead of "
+                         "standard output")
+    derive.add_argument("--depth", type=_depth, default=1, metavar="N|all",
+                        help="show blocks nested N levels deep as one row each, with their "
+                        "subtotals (default 1: the network's own blocks); 'all' lists every layer")
+    derive.add_argument("--formulas", choices=FORMULAS, default="expanded",
+                        help="LaTeX: formulas in the input sizes (expanded) or layer by layer "
+                        "(stepwise: H_1, H_2, …)")
+    derive.add_argument("--standalone", action="store_true",
+                        help="LaTeX: a complete document for pdflatex")
+    derive.add_argument("--latex-parts", dest="parts", choices=LATEX_PARTS, default="both",
+                        help="LaTeX: the align* block of formulas and the table (both, the "
+                        "default), or only one of them (formulas, table)")
+    derive.add_argument("--macs", nargs="?", const="weights", default=None,
+                        choices=MACS_CONVENTIONS, metavar="CONVENTION",
+                        help="add multiply-accumulates per layer and in total (conventions: "
+                        f"{', '.join(MACS_CONVENTIONS)}; default weights)")
+    derive.add_argument("--flops", action="store_true",
+                        help="with --macs: show FLOPs = 2·MACs")
+    derive.add_argument("--memory", nargs="?", const="float32", default=None, choices=DTYPES,
+                        metavar="DTYPE", help="add activation memory per layer and parameter "
+                        "memory (default float32)")
+    derive.add_argument("--batch", type=_samples, default=None, metavar="N",
+                        help="the batch size: shown first in every output shape (as torchinfo "
+                        "shows it) and used by --memory (default: left out of the shapes, "
+                        "1 for --memory)")
+    derive.add_argument("--receptive-field", dest="receptive", action="store_true",
+                        help="add the receptive field per spatial axis")
+    return parser
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return f"symconv {__version__}"
