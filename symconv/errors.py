@@ -172,6 +172,20 @@ def _window(text: str, column: int, width: int) -> tuple[str, int, int]:
 FORMULA: dict[str, Callable[[object], str]] = {}
 
 
+def in_notation(name: str, said: Callable[[], str]) -> str:
+    """`said()` with its formulas written by the printer registered as `name` (explain's
+    "spoken": 16·(⌊H/4⌋ - 3), d²) instead of the table's."""
+    printer = FORMULA.get(name)
+    if printer is None:
+        return said()
+    table = FORMULA["printer"]
+    FORMULA["printer"] = printer
+    try:
+        return said()
+    finally:
+        FORMULA["printer"] = table
+
+
 def shown(value: object) -> str:
     """A value in a message as Python prints it: -0.5, not sympy's -1/2 (a decimal literal
     is held as an exact rational). A fraction no decimal writes exactly stays a fraction

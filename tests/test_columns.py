@@ -24,7 +24,7 @@ def test_table_shows_macs_memory_and_receptive_field(capsys: pytest.CaptureFixtu
     out = run(capsys, "derive", str(ROOT / "examples/vgg16.arch"), "--subs", "H=224,W=224",
               "--macs", "--memory", "--receptive-field", "--depth", "all")
     header = next(line for line in out.splitlines() if "Layer (type)" in line)
-    assert "MACs" in header and "Activations (float32, batch 1)" in header
+    assert "MACs" in header and "Activations (bytes, float32, batch 1)" in header
     assert "Receptive field" in header
     # VGG16 at 224×224: 15.47 GMACs (ptflops README's table); conv5_3 sees 196×196 pixels,
     # pool5 212×212 (Araujo et al., Distill 2019)

@@ -142,8 +142,15 @@ def test_explain_lists_every_result_of_a_call() -> None:
      "bias=False: no bias, 3 parameters fewer (one per unit)."),
     ("input (28, 28, 1)\nConv2D(5, 3)\n", "conv2d", "Parameters: 50 = kernel (3, 3, 1, 5) = 45; "
      "bias (5,)"),
+    # a reason that names a formula says it in explain's notation (·, no `*`), and says what
+    # happens otherwise: (H - 4 - 4)/4 + 1 = ⌊H/4⌋ - 1 per side, 16 channels
+    ("convention torch\nsizes H, W\ninput (1, H, W)\nConv2d(1, 16, 5)\nMaxPool2d(4)\n"
+     "Flatten()\nLinear(400, 10)\n", "3", "Valid when 400 = 16·(⌊H/4⌋ - 1)·(⌊W/4⌋ - 1); "
+     "otherwise 'in_features' is 400 but the input's last axis is 16·(⌊H/4⌋ - 1)·(⌊W/4⌋ - 1)."),
+    ("convention torch\nsizes H\ninput (2, H)\nConv1d(2, 2, 3)\n", "0",
+     "Valid when H ≥ 3; otherwise output size is too small"),
 ], ids=["keras-avg-same", "torch-avg-include", "torch-avg-exclude", "causal", "no-bias",
-        "weight-tuples"])
+        "weight-tuples", "reason-notation", "reason-otherwise"])
 def test_padding_bias_and_weights_in_words(text: str, layer: str, line: str) -> None:
     assert line in explain(text, layer)
 

@@ -178,6 +178,28 @@ def test_the_condition_comes_before_the_sentence_about_it(tmp_path: Path) -> Non
     assert any(x.startswith("condition: ") for x in lines[:sentence]), out
 
 
+def test_an_equation_of_counts_is_summed_and_settled(tmp_path: Path) -> None:
+    """Two Dense(10): 10·(L + 1) + 11·10 parameters, written as 10·L + 120; = 220 at L = 10."""
+    path = tmp_path / "net.arch"
+    path.write_text("sizes L, S\ninput (L,)\nDense(10)\nDense(10)\n")
+    _, out, _ = run(["solve", str(path), "--for", "S", "--params", "220"])
+    assert "condition: 10*L + 120 = 220, so L = 10\n" in out
+    _, out, _ = run(["solve", str(path), "--for", "S", "--params", "225"])  # 10·L = 105: none
+    assert "so L" not in out
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--equal", "s2", "up2"], "target: tensor 's2' shape = layer 'up2' output shape"),
+    (["--equal", "s1", "x"], "target: tensor 's1' shape = input 'x' shape"),
+    (["--params", "1000", "--layer", "enc1"], "target: block 'enc1' parameters = 1,000"),
+    (["--shape", "(64,_,_)", "--layer", "enc1.0"], "target: layer 'enc1.0' output shape (64, _, _)"),
+], ids=["tensor", "input", "block", "layer"])
+def test_a_target_says_what_its_name_is(argv: list[str], said: str) -> None:
+    _, out, _ = run(["solve", str(EXAMPLES / "unet2_torch.arch"), "--for", "H", "--subs", "W=64",
+                     *argv])
+    assert said + "\n" in out, out
+
+
 # -------------------------------------------------------------------------------- JSON
 def test_json_keeps_its_keys_and_adds_the_readable_ones(tmp_path: Path) -> None:
     path = tmp_path / "net.arch"

@@ -16,7 +16,8 @@ from functools import lru_cache
 import sympy
 from sympy import Expr, Integer
 
-from ..errors import Source, Span, SymconvError, did_you_mean, located, shape_text, shown
+from ..errors import (Source, Span, SymconvError, did_you_mean, in_notation, located, shape_text,
+                      shown)
 from ..language.values import Arg, ListValue
 from ..maths import extent
 from ..maths.symbols import BATCH
@@ -52,6 +53,12 @@ class Requirement:
     reason: str
     layer: str = ""
     span: Span | None = None
+    spoken: str = ""  # the reason in explain's notation, when it writes a formula
+
+    @property
+    def said(self) -> str:
+        """The reason as explain writes it (16·(⌊H/4⌋ - 3), not 16*(⌊H/4⌋ - 3))."""
+        return self.spoken or self.reason
 
 
 @dataclass(frozen=True)
@@ -284,6 +291,7 @@ class Call:
         conditions hold took a tenth of a transformer's derivation)."""
         if condition is sympy.true:
             return
+        said = reason
         if callable(reason):
             reason = reason()
         if condition is sympy.false:
@@ -295,7 +303,10 @@ class Call:
                              f"input {what} {shapes} (batch axis left out of the network "
                              f"tensors; {' and '.join(free)}: a free parameter's whole shape)")
             raise err
-        self.requires.append(Requirement(condition, reason, self.name, self.span_of(arg or "")))
+        # said again now, in explain's notation: a reason that prints no formula reads the same
+        spoken = in_notation("spoken", said) if callable(said) else ""
+        self.requires.append(Requirement(condition, reason, self.name, self.span_of(arg or ""),
+                                         spoken if spoken != reason else ""))
 
     def known(self, condition: sympy.Basic) -> bool:
         """Whether `condition` is true for every size, or recorded by an earlier layer."""
@@ -315,7 +326,7 @@ class Call:
         # an identity of floors is proved, not shown: (16⌊H/4⌋ - 48)(⌊W/4⌋ - 3) = 16(⌊H/4⌋ - 3)…
         condition = extent.equal(declared, actual)
         if condition is not sympy.true:
-            self.require(condition, reason(), arg, code="SC203")
+            self.require(condition, reason, arg, code="SC203")
 
     def input_rank(self, rank: int, what: str) -> None:
         if len(self.input) != rank:

@@ -432,6 +432,9 @@ def spoken(expr: sympy.Basic) -> str:
     return _SPOKEN.doprint(expr)
 
 
+FORMULA["spoken"] = spoken  # a layer's reason, said again in explain's notation
+
+
 def latex(expr: sympy.Basic) -> str:
     return _LATEX.doprint(expr)
 

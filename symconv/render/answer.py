@@ -30,8 +30,35 @@ def uncovered(s: Solution) -> list[sympy.Basic]:
     """The relations on sizes left symbolic that the closed form does not already say (all of
     them when there is none)."""
     unknowns = set(s.unknowns)
-    return [c for c in s.conditions if s.closed_form is None
+    return [_expanded(c) for c in s.conditions if s.closed_form is None
             or not {str(x) for x in c.free_symbols} & unknowns]
+
+
+def _expanded(condition: sympy.Basic) -> sympy.Basic:
+    """An equation of counts with its sides multiplied out, as a person sums them:
+    10·(L + 1) + 110 = 220 is 10·L + 120 = 220. Anything else (floors, bounds) as it is."""
+    if not isinstance(condition, sympy.Eq) or not all(
+            side.is_polynomial() for side in condition.args):
+        return condition
+    return sympy.Eq(sympy.expand(condition.lhs), sympy.expand(condition.rhs), evaluate=False)
+
+
+def settled(condition: sympy.Basic) -> str | None:
+    """The one value an equation linear in one size leaves: ``L = 10`` for 10·L + 120 = 220;
+    None for anything else, or where that value is no whole number of the size's domain."""
+    if not isinstance(condition, sympy.Eq):
+        return None
+    difference = condition.lhs - condition.rhs
+    if len(difference.free_symbols) != 1 or not difference.is_polynomial():
+        return None
+    (u,) = difference.free_symbols
+    poly = sympy.Poly(difference, u)
+    if poly.degree() != 1:
+        return None
+    a, b = poly.all_coeffs()
+    value = -b / a
+    least = 1 if u.is_positive else 0
+    return f"{u} = {int(value):,}" if value.is_Integer and value >= least else None
 
 
 def budget_max(s: Solution) -> bool:

@@ -57,7 +57,7 @@ def columns(d: Derivation, rows: list[Row], options: Options) -> list[Column]:
 
         batch = options.batch or 1
         sizes = memory.activations(d, options.memory, batch)
-        out.append(Column(f"Activations ({options.memory}, batch {batch})",
+        out.append(Column(f"Activations (bytes, {options.memory}, batch {batch})",
                           [sizes[_last(d, r)] for r in rows], d.over_layers(sizes),
                           bytes=True))
     if options.receptive:

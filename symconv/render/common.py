@@ -86,6 +86,18 @@ def shape_cell(shape: tuple[Expr, ...], convention: str, fmt=pretty,  # type: ig
     return "(" + ", ".join([*items[:axis], first, *items[axis:]]) + ")"
 
 
+def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation,
+                 fmt: Callable[[Expr], str] = pretty, batch: int | None = None) -> str:
+    """The output shape; a call giving several tensors lists them all, in order, as Keras's
+    summary lists a layer's several outputs. `batch`: the batch given, written as a number."""
+    convention = d.convention
+    if isinstance(row, LayerRecord) and several_shown(d, row):
+        axes = row.batch_axes or (0,) * len(row.outputs)
+        return "[" + ", ".join(shape_cell(s, convention, fmt, axis=a, batch=batch)
+                               for s, a in zip(row.outputs, axes)) + "]"
+    return shape_cell(row.output_shape, convention, fmt, batched=is_batched(row), batch=batch)
+
+
 def count_cell(value: Expr, fmt=pretty) -> str:  # type: ignore[no-untyped-def]
     if isinstance(value, sympy.Integer):
         return f"{int(value):,}"

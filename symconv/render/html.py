@@ -10,6 +10,7 @@ from ..derivation.model import Derivation
 from ..escapes import visible
 from .columns import cell, columns, footer
 from .common import (
+    outputs_cell,
     count_cell,
     layer_label,
     note_lines,
@@ -20,7 +21,7 @@ from .common import (
     title,
 )
 from .options import DEFAULT, Options
-from .table import outputs_cell, right_columns
+from .table import right_columns
 
 
 def _text(text: str) -> str:

@@ -10,6 +10,7 @@ from ..derivation.model import Derivation
 from ..escapes import code_span, markdown
 from .columns import cell, columns, footer
 from .common import (
+    outputs_cell,
     times_text,
     count_cell,
     in_pieces,
@@ -22,7 +23,6 @@ from .common import (
     title,
 )
 from .options import DEFAULT, Options
-from .table import outputs_cell
 
 
 def _cell(text: str) -> str:

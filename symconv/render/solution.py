@@ -11,8 +11,8 @@ from ..escapes import json_visible, visible_lines
 from ..maths.printing import pretty, show
 from ..solving.groups import Group, Run
 from ..solving.solver import PRESENTATION, Solution
-from .answer import (SHOWN, approximately, budget_max, closed, endless, every, forever, step,
-                     uncovered, whole_text)
+from .answer import (SHOWN, approximately, budget_max, closed, endless, every, forever, settled,
+                     step, uncovered, whole_text)
 from .solution_latex import render_latex
 
 ORDER = {"kernel": "odd sizes first", "stride": "smallest first", "padding": "smallest first",
@@ -88,7 +88,7 @@ def _text(s: Solution) -> str:
         low, high = s.ranges[name]
         tried = f", tried {low}..{high} ({ORDER[s.kinds[name]]})" if s.tried else ""
         lines.append(f"{name}: {s.kinds[name]}{tried}")
-    lines += [f"target: {t.describe()}" for t in s.targets]
+    lines += [f"target: {t.describe(s.places)}" for t in s.targets]
     if not (s.solutions and endless(s)):  # else the solutions' line says it
         lines += [f"the target does not depend on {name}" for name in s.independent]
     if s.impossible:
@@ -123,7 +123,8 @@ def _symbolic(s: Solution, lines: list[str]) -> list[str]:
     """The answer as a condition on the sizes left symbolic: the conditions first (the closed
     form's lines, already in `lines`, and the targets' relations it does not cover), then the
     sentence that points back at them."""
-    lines = lines + [f"condition: {pretty(c)}" for c in uncovered(s)]
+    lines = lines + [f"condition: {pretty(c)}" + (f", so {settled(c)}" if settled(c) else "")
+                     for c in uncovered(s)]
     said = bool(closed(s) or uncovered(s))
     own = " (with every layer's own conditions)" if s.closed_form else ""
     answer = (f"the answer is the condition above{own}" if said
@@ -162,7 +163,7 @@ def to_dict(s: Solution) -> dict[str, object]:
         "unknowns": list(s.unknowns),
         "kinds": dict(s.kinds),
         "ranges": {k: list(v) for k, v in s.ranges.items()},
-        "targets": [t.describe() for t in s.targets],
+        "targets": [t.describe(s.places) for t in s.targets],
         "closed_form": exact,
         # the same as the text form writes them, beside sympy's syntax that parse_expr reads
         "closed_form_text": ({k: _condition(v) for k, v in closed(s).items()}

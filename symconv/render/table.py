@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from unicodedata import combining, east_asian_width
 
-from sympy import Expr
-
-from ..derivation.model import BlockRecord, Derivation, LayerRecord
+from ..derivation.model import Derivation
 from ..escapes import plain, visible, visible_lines
 from .columns import Column, cell, columns, footer
 from .common import (
-    several_shown,
+    outputs_cell,
     count_cell,
     in_pieces,
     layer_label,
@@ -24,8 +22,6 @@ from .common import (
     param_cell,
     requirement_lines,
     row_counts,
-    is_batched,
-    shape_cell,
     title,
 )
 from ..maths.printing import pretty
@@ -160,18 +156,6 @@ def wrapped(text: str, width: int) -> list[str]:
             word = word[max(cut, 1):]
         line = word
     return lines + [line] if line or not lines else lines
-
-
-def outputs_cell(row: LayerRecord | BlockRecord, d: Derivation,
-                 fmt: Callable[[Expr], str] = pretty, batch: int | None = None) -> str:
-    """The output shape; a call giving several tensors lists them all, in order, as Keras's
-    summary lists a layer's several outputs. `batch`: the batch given, written as a number."""
-    convention = d.convention
-    if isinstance(row, LayerRecord) and several_shown(d, row):
-        axes = row.batch_axes or (0,) * len(row.outputs)
-        return "[" + ", ".join(shape_cell(s, convention, fmt, axis=a, batch=batch)
-                               for s, a in zip(row.outputs, axes)) + "]"
-    return shape_cell(row.output_shape, convention, fmt, batched=is_batched(row), batch=batch)
 
 
 

@@ -32,7 +32,7 @@ from .groups import Group, grouped, unbounded
 from .invert import closed_form
 from .separable import joined
 from .substitute import substitute
-from .targets import Target, compared, measure, relations_of
+from .targets import Target, compared, measure, place, relations_of
 
 # the kind of a size, from the argument it is used in; default ranges and the usual order
 KINDS = {"kernel_size": "kernel", "pool_size": "kernel", "strides": "stride", "stride": "stride",
@@ -80,6 +80,8 @@ class Solution:
     # unknowns whose solutions are proved to go on for ever, from this least value: every
     # condition on them (target and layers) is a lower bound on them alone
     unbounded: dict[str, int] = field(default_factory=dict)
+    # how each name a target gives is said: "layer 'conv2d'", "tensor 's2'", "block 'layer1'"
+    places: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form `symconv solve --format json` prints (README: solve)."""
@@ -127,6 +129,8 @@ def solve(d: Derivation, unknowns: Sequence[str], targets: Sequence[Target],
         if u not in (ranges or {}):
             spans[u] = _widened(spans[u], (closed or {}).get(u), d.symbol(u))
     result = Solution(tuple(unknowns), tuple(targets), dict(spans), kinds, closed, [])
+    result.places = {name: place(d, name) for t in targets
+                     for name in (t.layer, t.value if t.kind == "equal" else None) if name}
     result.independent = tuple(u for u in unknowns if u not in _names(quantities))
     result.impossible = (any(r is sympy.false for r in relations)
                          or any(c is sympy.false for c in (result.closed_form or {}).values()))

@@ -3,7 +3,7 @@ and the relations it puts on the sizes; and, for the search, how far a candidate
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy
@@ -49,13 +49,22 @@ class Target:
         if self.layer is not None and not isinstance(self.layer, str):
             raise SymconvError("SC303", f"a target's layer is a name, not {self.layer!r}", None)
 
-    def describe(self) -> str:
-        where = f"layer '{self.layer}'" if self.layer else "the network"
+    def describe(self, places: Mapping[str, str] | None = None) -> str:
+        """The target in words; `places` says what each name is (Solution.places: a tensor
+        the file names is no layer)."""
+        def said(name: str) -> str:  # a tensor has a shape; a layer or block, an output shape
+            where = (places or {}).get(name) or f"layer '{name}'"
+            return f"{where} {'shape' if where.startswith(('tensor', 'input')) else 'output shape'}"
+
         if self.kind == "shape":
             axes = ", ".join("_" if v is None else str(v) for v in self.value)  # type: ignore
-            return f"{where} output shape ({axes}{',' if len(self.value) == 1 else ''})"  # type: ignore
+            shape = said(self.layer) if self.layer else "the network output shape"
+            return f"{shape} ({axes}{',' if len(self.value) == 1 else ''})"  # type: ignore
         if self.kind == "equal":
-            return f"{where} output shape = layer '{self.value}' output shape"
+            shape = said(self.layer) if self.layer else "the network output shape"
+            return f"{shape} = {said(str(self.value))}"
+        where = ((places or {}).get(self.layer) or f"layer '{self.layer}'") if self.layer \
+            else "the network"
         words = {"params": "=", "max-params": "≤", "min-params": "≥"}[self.kind]
         return f"{where} parameters {words} {self.value:,}"  # type: ignore[str-format]
 
@@ -84,6 +93,16 @@ def shape_of(d: Derivation, layer: str | None) -> tuple[Expr, ...]:
         else _record(d, layer, tensors=True).output_shape
     _one_pass(d, layer, shape)
     return shape
+
+
+def place(d: Derivation, name: str) -> str:
+    """How a target's name is said, looked up in shape_of's order: block 'layer1', then
+    tensor 's2' or input 'x' (a name the file gives a tensor that no layer has), else layer."""
+    if any(block.name == name for block in d.blocks):
+        return f"block '{name}'"
+    if name in d.named and not _is_layer(d, name):
+        return f"{'input' if isinstance(d.named[name][0], str) else 'tensor'} '{name}'"
+    return f"layer '{name}'"
 
 
 def _is_layer(d: Derivation, name: str) -> bool:

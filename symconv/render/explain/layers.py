@@ -69,7 +69,7 @@ def explain_layer(d: Derivation, record: LayerRecord) -> Lines:
     elif record.output_shape == record.input_shape:
         lines.append("  Shape unchanged.")
     for req in record.requires:
-        lines.append(f"  Valid when {spoken(req.condition)}: {req.reason}.")
+        lines.append(f"  Valid when {spoken(req.condition)}; otherwise {req.said}.")
     lines += [f"  {note}" for note in record.notes]
     if not record.notes and record.shares is None:
         lines += [f"  {x}" for x in OTHER.get(family, lambda *_: [])(d, record)]
