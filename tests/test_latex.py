@@ -136,6 +136,20 @@ def test_wide_compute_columns_fit_the_page(depth: int | None, formulas: str, pdf
     assert max(overfull(tex, tmp_path), default=0) <= 3
 
 
+@pytest.mark.parametrize("formulas", ["expanded", "stepwise"])
+def test_long_counts_break_in_the_formulas(formulas: str, pdflatex: None, tmp_path: Path) -> None:
+    """ConvNeXt-Tiny's stage count, 2C(4C + 1) + … + n₄(512C² + 464C), ran 334 pt past the
+    landscape line in `align*` (and its stepwise block 498 pt): it is cut before a `+` onto
+    lines of its own, a folded block's nested floors go under its shape, and a repeat's sum
+    that is its own closed form is not written twice."""
+    tex = symconv.derive(ROOT / "examples/convnext_tiny.arch").render(
+        "latex", formulas=formulas, standalone=True)
+    assert max(overfull(tex, tmp_path), default=0) <= 3
+    assert r"&&& \quad + n_{2} \cdot \left(32 \cdot C^{2} + 116 \cdot C\right)" in tex
+    sums = [line for line in tex.splitlines() if line.startswith(r"  \text{repeat")]
+    assert all(line.count(r"\left(4 \cdot C \cdot") <= 1 for line in sums)
+
+
 def test_a_narrow_table_keeps_natural_columns() -> None:
     """Folding is for tables that need it: LeNet-5 at 32×32 keeps l and r columns."""
     tex = symconv.derive(ROOT / "examples/lenet5.arch", subs={"H": 32, "W": 32}).render("latex")
@@ -177,10 +191,8 @@ def test_stepwise_subscripts_count_from_one(path: Path, depth: int | None) -> No
     """The stages are numbered 1, 2, 3, … in the order they are defined (VGG16's first was
     H_3: its two convolutions before the first pool keep the size)."""
     tex = symconv.derive(path).render("latex", depth=depth, formulas="stepwise")
-    numbers: list[int] = []
-    for line in _block(tex):
-        for n in dict.fromkeys(int(m) for m in SUBSCRIPT.findall(line)):
-            numbers.append(n)
+    # in the order they first appear (a long definition has a line of its own, under its row)
+    numbers = list(dict.fromkeys(int(m) for line in _block(tex) for m in SUBSCRIPT.findall(line)))
     assert numbers == list(range(1, len(numbers) + 1)), numbers
 
 

@@ -32,6 +32,7 @@ _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": 
 LONG = 40  # rows from which the table is a longtable (it breaks across pages)
 TIMES = r" \times "
 BREAK = r",\allowbreak\ "  # a shape's comma where a table cell may break
+SHORT_COUNT = 40  # a count's LaTeX this long or shorter surely fits its `align*` line
 Printer = Callable[[Expr], str]
 
 
@@ -112,8 +113,24 @@ def _texts(d: Derivation, tex: Printer, batch: int | None = None,
 def _expanded(d: Derivation, depth: int | None, texts: Texts, tex: Printer) -> list[Line]:
     """A line a row (a folded block one line, with its subtotal), as its parts (joined when
     written: the shape and count are shared with the table's row)."""
-    return [(rf"  {_label(row.name, row.type, row.times, tex)} &:\ ", shape, " && P = ",
-             count, _tied(row)) for row in d.rows(depth) for shape, count in [texts(row)]]
+    rows = [(rf"  {_label(row.name, row.type, row.times, tex)} &:\ ", *texts(row), _tied(row))
+            for row in d.rows(depth)]
+    broken = _broken([(label, shape) for label, shape, _, _ in rows], [r[2] for r in rows])
+    return [(label, shape, " && P = ", count, tied)
+            for (label, shape, _, tied), count in zip(rows, broken)]
+
+
+def _broken(before: list[tuple[str, ...]], counts: list[str]) -> list[str]:
+    """The counts, a long one cut at its outer signs into lines of the room the `align*`
+    column leaves on the landscape line (the widest label and shape before it decide where
+    the column starts, the widest of each aligned column); continuation lines are indented
+    under the count."""
+    if all(len(c) <= SHORT_COUNT for c in counts):  # the usual case: nothing is measured
+        return counts
+    widest = [max(fit.width(b[i]) for b in before) for i in range(2)]  # aligned columns
+    room = max(fit.ALIGN_BUDGET - sum(widest) - 6, 40)
+    return [count if len(count) <= SHORT_COUNT else
+            " \\\\\n    &&& \\quad ".join(fit.pieces(count, room)) for count in counts]
 
 
 def _repeat_sums(d: Derivation, tex: Printer = latex) -> list[str]:
@@ -129,8 +146,12 @@ def _repeat_sums(d: Derivation, tex: Printer = latex) -> list[str]:
                        rf"\left({tex(s.per_pass)}\right)")
         else:
             written = rf"{tex(r.count)} \cdot \left({tex(s.per_pass)}\right)"
+        total = tex(s.total)
+        # the sum and its closed form on two lines when they would not fit one
+        then = (" = " if fit.width(written) + fit.width(total) < fit.ALIGN_BUDGET // 2
+                else " \\\\\n    &&& \\quad = ")
         rows.append(rf"  \text{{repeat (line {r.span.line})}} &:\ {_shape(r.exit, tex)}"
-                    rf" && P = {written} = {tex(s.total)}")
+                    rf" && P = {written}" + (f"{then}{total}" if total != written else ""))
     return rows
 
 
@@ -138,14 +159,24 @@ def _stepwise(d: Derivation, depth: int | None, batch: int | None = None,
               tex: Printer = latex) -> list[str]:
     from ..derivation.stepwise import shown
 
-    rows = []
+    rows, defined = [], []
     for step in shown(d, depth):
         defines = ",\\ ".join(f"{tex(s)} = {tex(e)}" for s, e in step.defines)
-        rows.append(rf"  {_label(step.record.name, step.record.type, step.record.times, tex)}"
-                    rf" &:\ {_shape(_batched(step.shape, step.record, batch), tex)}"
-                    + (rf",\quad {defines}" if defines else "")
-                    + rf" && P = {tex(step.params)}{_tied(step.record)}")
-    return rows + _repeat_sums(d, tex)
+        label = rf"  {_label(step.record.name, step.record.type, step.record.times, tex)} &:\ "
+        shape = _shape(_batched(step.shape, step.record, batch), tex)
+        # the sizes it defines beside the shape, or on a line of their own under it when the
+        # three would not fit the line (a folded block's nested floors)
+        count = tex(step.params)
+        beside = (fit.width(label) + fit.width(shape) + fit.width(defines)
+                  + min(fit.width(count), SHORT_COUNT) + 4 <= fit.ALIGN_BUDGET)
+        rows.append((label, shape + (rf",\quad {defines}" if defines and beside else ""),
+                     count, _tied(step.record)))
+        defined.append("" if beside or not defines else "".join(
+            rf" \\" "\n" rf"  &\quad {tex(s)} = {tex(e)}" for s, e in step.defines))
+    broken = _broken([(label, shape) for label, shape, _, _ in rows], [r[2] for r in rows])
+    return [f"{label}{shape} && P = {count}{tied}{under}"
+            for (label, shape, _, tied), count, under in zip(rows, broken, defined)] \
+        + _repeat_sums(d, tex)
 
 
 def _batched(shape: tuple[Expr, ...], row: object, batch: int | None) -> tuple[Expr, ...]:

@@ -11,6 +11,9 @@ and their shares of it; the shares are of `\\linewidth`, so a folded table also 
 portrait page (a table that fits the landscape line is left as it is, and may not fit a
 portrait one). tests/test_latex.py compiles ResNet-50's widest table and reads pdflatex's
 "Overfull \\hbox" warnings.
+
+An `align*` line cannot break by itself: a long count there is cut before its outermost `+` and
+`-` signs into lines of the room its column has (`pieces`), the later ones indented under it.
 """
 
 from __future__ import annotations
@@ -18,12 +21,18 @@ from __future__ import annotations
 import re
 
 BUDGET = 130  # characters of \small text a landscape line (2 cm margins) holds, about 5 pt each
+# characters of display math a landscape line (729 pt) holds: 7–8 pt each (ConvNeXt's align*
+# line of 136 estimated characters printed 1,068 pt wide; U-Net's of 100 fit). With it every
+# example's align* block at depth 1 fits but MobileNetV2's stepwise one (6 pt over)
+ALIGN_BUDGET = 100
 PAD = 3  # a column's separation, 2\tabcolsep, in characters
 LEAST = 10  # the narrowest folded column, in characters
 LONG = 2000  # a cell longer than this is surely wider than the line: not measured
 _SILENT = re.compile(r"\\(?:left|right|mathit|texttt|text|ensuremath|allowbreak)(?![A-Za-z])"
                      r"|\\,|[{}$]")
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
+# what nests (a brace, \left … \right) and the signs between a sum's terms
+_NESTING = re.compile(r"\\left(?![A-Za-z])|\\right(?![A-Za-z])|[{}]| [+-] ")
 
 
 def width(tex: str) -> int:
@@ -70,3 +79,27 @@ def spec(aligns: str, fractions: list[float | None]) -> str:
     return "".join(a if f is None else rf"p{{{f:.3f}\linewidth}}"
                    for a, f in zip(aligns, fractions))
 
+
+
+def pieces(tex: str, room: int) -> list[str]:
+    """`tex` cut before its outermost `+` and `-` signs (outside braces and \\left … \\right)
+    into pieces each about `room` characters wide or less; a term wider than `room` is a
+    piece of its own. The signs begin the later pieces."""
+    cuts, depth = [0], 0
+    for m in _NESTING.finditer(tex):
+        token = m.group()
+        if token in ("{", r"\left"):
+            depth += 1
+        elif token in ("}", r"\right"):
+            depth -= 1
+        elif depth == 0:
+            cuts.append(m.start() + 1)  # the sign starts the next term
+    cuts.append(len(tex))
+    out, start, used = [], 0, 0
+    for a, b in zip(cuts, cuts[1:]):
+        term = width(tex[a:b])
+        if used and used + term > room:
+            out.append(tex[start:a].rstrip())
+            start, used = a, 0
+        used += term
+    return out + [tex[start:]]
