@@ -24,7 +24,8 @@ SUBS = {"mnist_cnn": "H=28,W=28", "small_cnn_torch": "H=28,W=28", "conv1d_seed":
         "text_model_keras": "L=100", "transformer_block_keras": "L=128",
         "kernel_stride": "K=3", "kernel_torch": "K=3", "dilated_same": "P=2",
         "gpt2": "L=16", "bert_base": "L=16", "llama2_7b": "L=16", "vit_b16": "H=224,W=224",
-        "convnext_tiny": "H=224,W=224", "efficientnetb0_keras": "H=224,W=224"}
+        "convnext_tiny": "H=224,W=224", "efficientnetb0_keras": "H=224,W=224",
+        "nasnet_mobile_keras": "H=224,W=224"}
 # SYMCONV_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing (then read the diff).
 UPDATE = os.environ.get("SYMCONV_UPDATE_GOLDEN") == "1"
 

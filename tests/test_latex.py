@@ -20,7 +20,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.arch"))
 TOTALS = {"lenet5": (32, 61_706), "alexnet": (224, 61_100_840), "resnet18": (224, 11_689_512),
           "resnet50": (224, 25_557_032), "mobilenetv2_torch": (224, 3_504_872),
           "vgg16": (224, 138_357_544), "mobilenetv2_keras": (224, 3_538_984),
-          "mnist_cnn": (28, 34_826)}
+          "nasnet_mobile_keras": (224, 5_326_716), "mnist_cnn": (28, 34_826)}
 
 
 @pytest.fixture(scope="module")

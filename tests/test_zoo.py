@@ -2,11 +2,11 @@
 frameworks (tests/zoo_reference.py: torchvision's layouts in plain torch.nn, keras.applications).
 
 Each model is derived once, symbolically; its closed forms are then substituted at many input
-sizes (the image models: all 49 pairs of {32, 33, 64, 97, 224, 225, 299}², plus sizes too small)
-and compared with a real forward pass
-at each: every layer's output shape (every application of a module used several times), weight
-names and shapes, parameters, buffers / non-trainable weights, the totals and the output. Where
-the framework fails, symconv must fail too, naming the module that failed.
+sizes (the image models: all 49 pairs of {32, 33, 64, 97, 224, 225, 299}², plus sizes too small;
+NASNet-A Mobile, whose 770 layers take seconds to build, at seven) and compared with a real
+forward pass at each: every layer's output shape (every application of a module used several
+times), weight names and shapes, parameters, buffers / non-trainable weights, the totals and the
+output. Where the framework fails, symconv must fail too, naming the module that failed.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class Zoo:
     sizes: list[dict[str, int]]
     shape: Callable[[dict[str, int]], tuple[int, ...]]
     functions: frozenset[str] = frozenset()  # records the framework computes without a module
+    rename: Callable[[Any], str] | None = None  # a record's name in the framework, when not its own
 
     def id(self, subs: dict[str, int]) -> str:
         return self.file.removesuffix(".arch") + "@" + ",".join(f"{k}={v}" for k, v in subs.items())
@@ -66,6 +67,24 @@ def _sequential(module: Any) -> Any:
     from torch import nn
 
     return nn.Sequential(module)
+
+
+def _nasnet_name(record: Any) -> str:
+    """Keras's name of a layer of examples/nasnet_mobile_keras.arch. NASNet names a layer
+    "<name>_<branch>_<cell>" (separable_conv_1_bn_reduction_left1_stem_1) where symconv writes
+    the block instances first (stem_1_reduction_left1_separable_conv_1_bn), and the file calls
+    the reduction cell's average pool reduction_left4_pool, as its separable branch already has
+    that id; unnamed layers have Keras's global names in both."""
+    prefix = "_".join(record.path) + "_"
+    if not record.path or not record.name.startswith(prefix):
+        return str(record.name)
+    local = record.name.removeprefix(prefix).removesuffix("_pool")
+    return "_".join((local, *reversed(record.path)))
+
+
+def _nasnet(s: dict[str, int]) -> Any:
+    """Below Keras's 32×32 the model is built on an input tensor, which its check skips."""
+    return zoo.nasnet_mobile_keras(s["H"], s["W"], input_tensor=min(s["H"], s["W"]) < 32)
 
 
 TEXT = {"vocab": 50, "embed": 8, "hidden": 6}
@@ -104,6 +123,9 @@ ZOO = [
         lambda s: zoo.mobilenet_v2_keras(s["H"], s["W"], True),
         _hw([(32, 32), (33, 33), (35, 97), (64, 64), (97, 97), (224, 224), (225, 225), (299, 32)]),
         _image(3, "keras")),
+    Zoo("nasnet_mobile_keras.arch", "keras", _nasnet,
+        _hw([(224, 224), (32, 32), (225, 225), (33, 97), (19, 19), (2, 64), (64, 2)]),
+        _image(3, "keras"), rename=_nasnet_name),
 ]
 
 
@@ -152,22 +174,23 @@ def _compare_layers(entry: Zoo, d: symconv.Derivation, facts: dict[str, Any]) ->
     for record in d.layers:
         if _is_function(record, entry.convention) or record.name in entry.functions:
             continue
-        assert record.name in layers, f"{record.name} is not a layer of the framework's model"
-        fact = layers[record.name]
-        k = seen[record.name]
-        seen[record.name] += 1
+        name = entry.rename(record) if entry.rename else record.name
+        assert name in layers, f"{name} is not a layer of the framework's model"
+        fact = layers[name]
+        k = seen[name]
+        seen[name] += 1
         assert _ints(record.output_shape) == fact["output_shapes"][k], \
-            f"{record.name} (application {k + 1}): output shape"
+            f"{name} (application {k + 1}): output shape"
         if record.shares:
             continue
         weights = {w.name: _ints(w.shape) for w in record.weights if not w.buffer}
-        assert weights == fact["weights"], f"{record.name}: weights"
-        assert int(record.params) == fact["params"], f"{record.name}: params"
+        assert weights == fact["weights"], f"{name}: weights"
+        assert int(record.params) == fact["params"], f"{name}: params"
         if torch:
             buffers = {w.name: _ints(w.shape) for w in record.weights if w.buffer}
-            assert buffers == fact["buffer_shapes"], f"{record.name}: buffers"
+            assert buffers == fact["buffer_shapes"], f"{name}: buffers"
         else:
-            assert int(record.non_trainable) == fact["non_trainable"], record.name
+            assert int(record.non_trainable) == fact["non_trainable"], name
     called = {n for n, f in layers.items() if f.get("leaf", True) and f["output_shapes"]}
     lacking = {n for n in called if not any(n == s or n.startswith(s + ".") for s in seen)}
     assert not lacking, f"framework layers symconv lacks: {sorted(lacking)}"
@@ -212,7 +235,8 @@ def test_zoo_model_matches_framework(entry: Zoo, subs: dict[str, int]) -> None:
 PUBLISHED = [("lenet5.arch", 32, 61_706), ("alexnet.arch", 224, 61_100_840),
              ("resnet18.arch", 224, 11_689_512), ("resnet50.arch", 224, 25_557_032),
              ("mobilenetv2_torch.arch", 224, 3_504_872), ("vgg16.arch", 224, 138_357_544),
-             ("mobilenetv2_keras.arch", 224, 3_538_984)]
+             ("mobilenetv2_keras.arch", 224, 3_538_984),
+             ("nasnet_mobile_keras.arch", 224, 5_326_716)]
 
 
 @pytest.mark.parametrize("file,size,total", PUBLISHED, ids=[p[0] for p in PUBLISHED])

@@ -23,6 +23,10 @@ mobilenet_v2           3,504,872     buffers 34,164 (52 BN: 34,112 + 52)
 vgg16_keras 224×224    138,357,544   non-trainable 0; include_top=False: 14,714,688
 mobilenet_v2_keras     3,538,984     trainable 3,504,872 + non-trainable 34,112 (BN moving
                                      stats) = torch's params + running stats, at every size
+nasnet_mobile_keras    5,326,716     trainable 5,289,978 + non-trainable 36,738, at every size
+                                     whose width is ≥ 19 (below, _adjust_block builds another
+                                     model); NASNetMobile refuses the torch backend, so the
+                                     builder calls NASNet with its arguments
 =====================  ============  =========================================================
 
 Final spatial extent against the input size H (= W); "x" = the framework refuses, "--" = not
@@ -204,27 +208,28 @@ def test_torch_buffers_are_batchnorm_stats(need_torch: None) -> None:
         assert facts["buffers"] == stats + n_bn  # + one num_batches_tracked each
 
 
-def test_keras_vgg16_published(need_keras: None) -> None:
-    published = zoo.PUBLISHED["vgg16_keras"]
-    name, facts = keras_facts("vgg16_keras", 224, 224)
-    assert name == "vgg16"
+def keras_published(builder: str, model_name: str) -> dict[str, Any]:
+    """The builder's facts at 224×224, checked against zoo.PUBLISHED and for consistency."""
+    published = zoo.PUBLISHED[builder]
+    name, facts = keras_facts(builder, 224, 224)
+    assert name == model_name
     assert (facts["params"], facts["trainable"], facts["non_trainable"]) == (
         published["params"], published["trainable"], published["non_trainable"])
+    check_keras_consistency(facts)
+    return facts
+
+
+def test_keras_vgg16_published(need_keras: None) -> None:
+    facts = keras_published("vgg16_keras", "vgg16")
     assert facts["output_shape"] == (1000,)
     assert facts["input_shapes"] == [(224, 224, 3)]
     assert out(facts, "block5_pool") == (7, 7, 512)
     assert out(facts, "flatten") == (25088,)
     assert facts["layers"]["fc1"]["weights"] == {"kernel": (25088, 4096), "bias": (4096,)}
-    check_keras_consistency(facts)
 
 
 def test_keras_mobilenet_v2_published(need_keras: None, need_torch: None) -> None:
-    published = zoo.PUBLISHED["mobilenet_v2_keras"]
-    name, facts = keras_facts("mobilenet_v2_keras", 224, 224)
-    assert name == "mobilenetv2_1.00_224"
-    assert (facts["params"], facts["trainable"], facts["non_trainable"]) == (
-        published["params"], published["trainable"], published["non_trainable"])
-    check_keras_consistency(facts)
+    facts = keras_published("mobilenet_v2_keras", "mobilenetv2_1.00_224")
     layers = list(facts["layers"])
     assert len(layers) == 155
     assert layers[:4] == ["Conv1", "bn_Conv1", "Conv1_relu", "expanded_conv_depthwise"]
@@ -236,6 +241,67 @@ def test_keras_mobilenet_v2_published(need_keras: None, need_torch: None) -> Non
     assert facts["trainable"] == t["params"]
     assert facts["non_trainable"] == t["buffers"] - 52
     assert sum(f["type"] == "BatchNormalization" for f in facts["layers"].values()) == 52
+
+
+def test_keras_nasnet_mobile_published(need_keras: None) -> None:
+    facts = keras_published("nasnet_mobile_keras", "nasnet_mobile")
+    assert len(facts["layers"]) == 770
+    assert out(facts, "stem_conv1") == (111, 111, 32)
+    # correct_pad before the stride-2 separable convolutions: (1 + E mod 2, 2) for 5×5 on an
+    # extent E; reduction_pad_1 (E mod 2, 1) before the 3×3 pools
+    assert out(facts, "separable_conv_1_pad_reduction_left1_stem_1") == (115, 115, 11)
+    assert out(facts, "reduction_pad_1_stem_1") == (113, 113, 11)
+    assert out(facts, "reduction_concat_stem_1") == (56, 56, 44)
+    assert out(facts, "normal_concat_12") == (7, 7, 1056)
+
+
+def test_keras_nasnet_mobile_refuses_torch_backend(need_keras: None) -> None:
+    """Why the builder calls nasnet.NASNet with NASNetMobile's arguments."""
+    import keras
+
+    with pytest.raises(ValueError, match="not available with the torch backend"):
+        keras.applications.NASNetMobile(weights=None)
+
+
+@pytest.mark.parametrize("H, W, final", [(33, 97, (1, 3)), (225, 225, (7, 7))])
+def test_nasnet_mobile_keras_sizes(need_keras: None, H: int, W: int,
+                                   final: tuple[int, int]) -> None:
+    _, facts = keras_facts("nasnet_mobile_keras", H, W)
+    assert facts["params"] == zoo.PUBLISHED["nasnet_mobile_keras"]["params"]
+    # five halvings of ⌊(H − 1)/2⌋, each ⌈E/2⌉: ⌊(H + 29)/32⌋
+    assert final == ((H + 29) // 32, (W + 29) // 32)
+    assert out(facts, "normal_concat_12") == final + (1056,)
+    check_keras_consistency(facts)
+
+
+@pytest.mark.parametrize("H, W, layer", [(2, 64, "stem_conv1"), (64, 2, "stem_conv1"),
+                                         (64, 18, "normal_add_1_9")])
+def test_nasnet_mobile_keras_refuses(need_keras: None, H: int, W: int, layer: str) -> None:
+    """Built on an input tensor (keras.applications' own check refuses anything below 32):
+    the stem's 3×3 'valid' convolution needs 3. At W = 18 the widths go 8, 4, 2, 1, 1, so
+    cell 9's p (cell 8's output) and ip (reduce_8's) are both 1 wide: _adjust_block projects p
+    instead of halving it, and the first add meets p's height 4 (H = 64: 31, 16, 8, 4) against
+    ip's 2."""
+    with pytest.raises(FrameworkError) as info:
+        zoo.nasnet_mobile_keras(H, W, input_tensor=True)
+    assert info.value.layer == layer
+
+
+@pytest.mark.parametrize("H, W, params, reduced", [(64, 19, 5_326_716, True),
+                                                   (3, 3, 5_326_716 - 2_112, False)])
+def test_nasnet_mobile_keras_adjust_follows_width(need_keras: None, H: int, W: int,
+                                                  params: int, reduced: bool) -> None:
+    """_adjust_block compares widths only: cell 9 halves p (adjust_conv_1_9) from W = 19
+    up, the width examples/nasnet_mobile_keras.arch is written for. At 3×3 every width
+    after the stem is 1, so nothing is halved; cell 0's p (stem_1's output, 44 channels =
+    its filters) is then left as it is, dropping two 1×1 convolutions 44 → 22 and a
+    BatchNorm of 44: 2·44·22 + 4·44 = 2,112 parameters fewer."""
+    model = zoo.nasnet_mobile_keras(H, W, input_tensor=True)
+    names = {layer.name for layer in model.layers}
+    assert model.count_params() == params
+    assert ("adjust_conv_1_9" in names) == reduced
+    assert ("adjust_conv_projection_9" in names) != reduced
+    assert ("adjust_bn_0" in names) == reduced
 
 
 # ---------------------------------------------------------------------------- torch per layer
@@ -420,7 +486,7 @@ def test_vgg16_keras_top_depends_on_size(need_keras: None, H: int) -> None:
     assert facts["params"] == {224: 138_357_544, 100: 54_471_464, 32: 37_694_248}[H]
 
 
-@pytest.mark.parametrize("builder", ["vgg16_keras", "mobilenet_v2_keras"])
+@pytest.mark.parametrize("builder", ["vgg16_keras", "mobilenet_v2_keras", "nasnet_mobile_keras"])
 def test_keras_applications_minimum(need_keras: None, builder: str) -> None:
     with pytest.raises(FrameworkError) as info:
         getattr(zoo, builder)(31, 31)

@@ -29,6 +29,7 @@ Keras 3 (each builder calls ``keras.backend.clear_session()`` first, so the auto
 names are deterministic: ``conv2d``, ``conv2d_1``, ...):
 
 * :func:`vgg16_keras`, :func:`mobilenet_v2_keras` -- ``keras.applications`` with weights=None.
+* :func:`nasnet_mobile_keras` -- ``keras.applications``' NASNet with NASNetMobile's arguments.
 * :func:`lenet5_keras`, :func:`text_model_keras`, :func:`unet2_keras`,
   :func:`transformer_block_keras` -- the Keras twins of the torch models above.
 
@@ -83,6 +84,7 @@ __all__ = [
     "transformer_block_torch",
     "vgg16_keras",
     "mobilenet_v2_keras",
+    "nasnet_mobile_keras",
     "lenet5_keras",
     "text_model_keras",
     "unet2_keras",
@@ -125,6 +127,11 @@ PUBLISHED: dict[str, dict[str, Any]] = {
     "mobilenet_v2_keras": {"params": 3_538_984, "trainable": 3_504_872, "non_trainable": 34_112,
                            "input": (224, 224, 3),
                            "source": "Keras Applications docs (3.5M), exact from model.summary()"},
+    # Keras Applications lists NASNetMobile at 5.3M; the exact total is 5,326,716 (Keras's
+    # published count, and model.count_params() of the builder below at 224x224).
+    "nasnet_mobile_keras": {"params": 5_326_716, "trainable": 5_289_978, "non_trainable": 36_738,
+                            "input": (224, 224, 3),
+                            "source": "Keras Applications docs (5.3M), exact from count_params()"},
 }
 
 
@@ -960,6 +967,31 @@ def mobilenet_v2_keras(keras: Any, H: int = 224, W: int = 224, include_top: bool
     224 only matter for loading imagenet weights, and only choose the model's name suffix)."""
     return keras.applications.MobileNetV2(weights=None, include_top=include_top, alpha=alpha,
                                           input_shape=(H, W, 3))
+
+
+@_keras_built
+def nasnet_mobile_keras(keras: Any, H: int = 224, W: int = 224, include_top: bool = True,
+                        input_tensor: bool = False) -> Any:
+    """NASNet-A Mobile: ``keras.applications.nasnet.NASNet`` with the arguments
+    ``NASNetMobile(weights=None)`` passes (penultimate_filters 1056, 4 blocks, stem 32
+    filters, skip_reduction=False, filter multiplier 2, default size 224). NASNetMobile itself
+    raises on the torch backend ("not available with the torch backend at this time due to an
+    outstanding bug"); NASNet builds and runs there. 5,326,716 parameters (36,738
+    non-trainable) at every size: global average pooling precedes the classifier.
+
+    ``input_tensor=True`` builds it on ``keras.Input(shape=(H, W, 3))`` given as
+    ``input_tensor``, which skips keras.applications' "at least 32x32" check (it only looks at
+    ``input_shape``), so that the layers themselves meet small sizes: stem_conv1 (3×3, 'valid')
+    refuses H or W < 3. ``_adjust_block`` decides from the built shapes: where p and ip have
+    equal widths (W ≤ 18 at the last normal stage, smaller W earlier) it projects p with a 1×1
+    convolution instead of reducing it, a different model."""
+    from keras.src.applications import nasnet
+
+    tensor = keras.Input(shape=(H, W, 3)) if input_tensor else None
+    return nasnet.NASNet(input_shape=None if input_tensor else (H, W, 3), input_tensor=tensor,
+                         penultimate_filters=1056, num_blocks=4, stem_block_filters=32,
+                         skip_reduction=False, filter_multiplier=2, include_top=include_top,
+                         weights=None, default_size=224, name="nasnet_mobile")
 
 
 @_keras_built
