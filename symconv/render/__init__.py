@@ -8,20 +8,26 @@ imported it gives `Derivation` its `render`, `to_dict` and Jupyter forms (`PRESE
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from importlib import import_module
 
 from ..derivation.model import PRESENTATION, Derivation
-from .html import render_html
-from .jsonout import json_chunks, render_json, to_dict
-from .latex import formulas_block, latex_chunks, render_latex
-from .markdown import markdown_chunks, render_markdown
 from .options import Options
-from .table import render_table, table_chunks
 
-FORMATS: dict[str, Callable[[Derivation, Options], str]] = {
-    "table": render_table,
-    "json": render_json,
-    "markdown": render_markdown,
-    "latex": render_latex,
+
+def _lazy(module: str, name: str) -> Callable[..., object]:
+    """`module.name`, imported when first called: a command that prints a table does not load
+    the JSON, LaTeX and HTML writers (a tenth of symconv's own start-up)."""
+    def call(*args: object, **kwargs: object) -> object:
+        return getattr(import_module(f"{__name__}.{module}"), name)(*args, **kwargs)
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+FORMATS: dict[str, Callable[[Derivation, Options], str]] = {  # type: ignore[dict-item]
+    "table": _lazy("table", "render_table"),
+    "json": _lazy("jsonout", "render_json"),
+    "markdown": _lazy("markdown", "render_markdown"),
+    "latex": _lazy("latex", "render_latex"),
 }
 
 
@@ -33,11 +39,11 @@ def render(derivation: Derivation, fmt: str = "table", depth: int | None = 1,
 
 # The formats whose text can be hundreds of megabytes (a deep chain's table and JSON, Θ(n²)
 # characters), in pieces: the CLI writes them as they come rather than holding them whole.
-CHUNKED: dict[str, Callable[[Derivation, Options], Iterator[str]]] = {
-    "table": table_chunks,
-    "json": json_chunks,
-    "markdown": markdown_chunks,
-    "latex": latex_chunks,
+CHUNKED: dict[str, Callable[[Derivation, Options], Iterator[str]]] = {  # type: ignore[dict-item]
+    "table": _lazy("table", "table_chunks"),
+    "json": _lazy("jsonout", "json_chunks"),
+    "markdown": _lazy("markdown", "markdown_chunks"),
+    "latex": _lazy("latex", "latex_chunks"),
 }
 
 
@@ -51,4 +57,5 @@ def render_chunks(derivation: Derivation, fmt: str = "table", depth: int | None 
     return iter([FORMATS[fmt](derivation, chosen)])
 
 
-PRESENTATION.update(render=render, to_dict=to_dict, formulas=formulas_block, html=render_html)
+PRESENTATION.update(render=render, to_dict=_lazy("jsonout", "to_dict"),
+                    formulas=_lazy("latex", "formulas_block"), html=_lazy("html", "render_html"))
