@@ -1,0 +1,168 @@
+"""`symconv import`: an existing PyTorch model becomes a `.arch` file with symbolic sizes.
+
+The model is traced with torch.fx (trace.py), its module hierarchy becomes scopes (scopes.py),
+leaf modules and functions become layer calls and tensor operations (modules.py,
+functions.py), and each scope a block (body.py, writer.py). Loading the model runs its Python
+code (loader.py); a `.arch` file never runs code. torch is imported here, never on the CLI's
+other paths.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SymconvError
+from .failure import cannot_import, frame_of_stack_trace
+
+if TYPE_CHECKING:
+    import torch
+    from torch.fx import Graph, Node
+
+    from .functions import Inline, Op
+    from .literals import LayerCall
+
+Shape = tuple[int | str, ...]  # an input's shape: whole numbers and size names
+
+
+def import_source(source: str, inputs: list[Shape], kwargs: dict[str, Any]) -> str:
+    """The `.arch` text of the model SOURCE names (`package.module:callable` or
+    `path/to/file.py:callable`, called with `kwargs`), its inputs of the given shapes."""
+    from .loader import load_model
+
+    model = load_model(source, kwargs)
+    name = source.rpartition(":")[2].rpartition(".")[2]
+    return import_module(model, inputs, source, name if name.isidentifier() else None)
+
+
+def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<model>",
+                  network: str | None = None) -> str:
+    """The `.arch` text of `model` (batch axis left out of `inputs`)."""
+    from .body import Parts
+    from .modules import catalog
+    from .scopes import ScopeError, build, connect
+    from .trace import trace
+    from .writer import Writer
+
+    graph = trace(model, label)
+    placeholders = [n for n in graph.nodes if n.op == "placeholder"]
+    if len(placeholders) != len(inputs):
+        raise SymconvError("SC001", f"{type(model).__name__}.forward takes {len(placeholders)} "
+                           f"tensors but --input gives {len(inputs)}", hint="give one --input "
+                           "per argument of forward")
+    calls, ops = _translate(graph, model, label)
+    deps = {n: _deps(n, ops) for n in graph.nodes if n in calls or (n in ops and not _inline(ops[n]))}
+    root = build(graph, model)
+    root.output = _output(graph, label)
+    try:
+        connect(root, deps)
+    except ScopeError as err:
+        raise _at(err.node, err.message, err.hint, label) from None
+    sizes = [str(e) for shape in inputs for e in shape if isinstance(e, str)]
+    names = [n.name for n in placeholders]
+    parts = Parts(calls, ops, deps, lambda s: None, frozenset(sizes))  # type: ignore[arg-type, return-value]
+    blocks, lines, named = Writer(parts, frozenset(catalog())).write(root, names)
+    return _file(network or type(model).__name__.lower(), list(dict.fromkeys(sizes)),
+                 names, inputs, named, blocks, lines)
+
+
+def _file(network: str, sizes: list[str], names: list[str], inputs: list[Shape], named: bool,
+          blocks: list[str], lines: list[str]) -> str:
+    head = [f"network {network}", "convention torch"]
+    if sizes:
+        head.append("sizes " + ", ".join(sizes))
+    shapes = ["(" + ", ".join(str(e) for e in s) + ("," if len(s) == 1 else "") + ")"
+              for s in inputs]
+    if len(names) == 1 and not named:
+        main = [f"input {shapes[0]}"]
+    else:
+        main = [f"input {n}: {s}" for n, s in zip(names, shapes)]
+    parts = ["\n".join(head)] + blocks + ["\n".join(main + lines)]
+    return "\n\n".join(parts) + "\n"
+
+
+def _inline(op: object) -> bool:
+    from .functions import Inline
+
+    return isinstance(op, Inline)
+
+
+def _translate(graph: Graph, model: torch.nn.Module, label: str
+               ) -> tuple[dict[Node, LayerCall], dict[Node, Op | Inline]]:
+    from .functions import Unsupported, translate
+    from .modules import module_call
+
+    calls: dict[Node, LayerCall] = {}
+    ops: dict[Node, Op | Inline] = {}
+    inline = {}
+    for node in graph.nodes:
+        if node.op == "call_module":
+            calls[node] = _leaf(node, model.get_submodule(node.target), label)  # type: ignore[arg-type]
+        elif node.op in ("call_function", "call_method"):
+            try:
+                ops[node] = translate(node, inline)
+            except Unsupported as err:
+                raise _at(node, f"cannot import the {err.what}", err.hint, label) from None
+            if _inline(ops[node]):
+                inline[node] = ops[node]
+        elif node.op == "get_attr":
+            raise _at(node, f"cannot import the tensor '{node.target}' the forward reads "
+                      "directly", "a weight used outside a layer is written `parameter name: "
+                      "(shape)` in a .arch file; write that part by hand", label)
+    return calls, ops
+
+
+def _leaf(node: Node, module: torch.nn.Module, label: str) -> LayerCall:
+    from torch.fx import Node as FxNode
+
+    from .modules import catalog, module_call
+
+    call = module_call(module)
+    cls = type(module).__name__
+    if call is None:
+        from ..errors import did_you_mean
+
+        close = did_you_mean(cls, sorted(catalog()))
+        raise _at(node, f"module '{node.target}' ({cls}) has no .arch layer",
+                  (close + "; " if close else "") + "README's Layers > PyTorch lists the "
+                  "torch.nn layers symconv knows", label)
+    if node.kwargs or not all(isinstance(a, FxNode) for a in node.args):
+        raise _at(node, f"module '{node.target}' ({cls}) is called with arguments other than "
+                  "tensors", "call the layer on tensors only", label)
+    return call
+
+
+def _deps(node: Node, ops: dict[Node, Any]) -> tuple[Node, ...]:
+    """The statement tensors `node` reads, through inline values (`x.size(0)` reads x)."""
+    from torch.fx import Node as FxNode
+    from torch.fx.node import map_arg
+
+    found: list[Node] = []
+
+    def visit(n: FxNode) -> FxNode:
+        if n in ops and _inline(ops[n]):
+            map_arg((n.args, n.kwargs), visit)
+        elif n not in found:
+            found.append(n)
+        return n
+    map_arg((node.args, node.kwargs), visit)
+    return tuple(found)
+
+
+def _output(graph: Graph, label: str) -> Node:
+    from torch.fx import Node as FxNode
+
+    out = next(n for n in graph.nodes if n.op == "output")
+    value = out.args[0]
+    if not isinstance(value, FxNode):
+        raise _at(out, "the model returns several values", "symconv imports a model that "
+                  "returns one tensor", label)
+    return value
+
+
+def _at(node: Node, message: str, hint: str | None, label: str) -> SymconvError:
+    """SC309 at the model's source line that made `node`, naming its module."""
+    stack = list(node.meta.get("nn_module_stack", {}).values())
+    module = stack[-1][0] if stack else ""
+    within = f" (in module '{module}')" if module and module not in message else ""
+    where = frame_of_stack_trace(node.meta.get("stack_trace", ""))
+    return cannot_import(message + within, where, hint, label)

@@ -1,0 +1,85 @@
+"""Python values as `.arch` literals, and the layer calls the importer writes.
+
+A call keeps its arguments as data (keyword, value, role) until it is written, so that the
+writer can turn an integer that differs between instances of one module class into a block
+parameter (`Hole`) rather than a literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# the words of the .arch language and Python's literals, never used as a tensor or parameter name
+KEYWORDS = frozenset({"block", "repeat", "input", "output", "shared", "sizes", "network",
+                      "convention", "parameter", "if", "elif", "else", "as", "and", "or", "not",
+                      "True", "False", "None", "max", "min", "in", "is", "for", "def", "return",
+                      "lambda", "class", "import", "from", "with", "while", "pass"})
+
+
+def literal(value: object) -> str:
+    """`value` as the .arch grammar reads it: numbers, strings, booleans, None, tuples."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # 1e-05 and 0.001 are both .arch decimals
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (tuple, list)):
+        items = [literal(v) for v in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    raise TypeError(f"no .arch literal for {type(value).__name__}")
+
+
+def is_literal(value: object) -> bool:
+    """Whether `literal` can write `value`."""
+    if isinstance(value, (tuple, list)):
+        return all(is_literal(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+@dataclass(frozen=True)
+class Hole:
+    """An integer argument that may become a block parameter named after `role`."""
+
+    value: int
+    role: str
+
+
+Fragment = str | Hole  # a piece of a written line
+
+
+@dataclass(frozen=True)
+class Arg:
+    keyword: str | None  # None: given by position
+    value: object
+    role: str  # the parameter's name in the catalog (a block parameter is named after it)
+
+
+@dataclass(frozen=True)
+class LayerCall:
+    """`Type(args, name="…")` of torch convention."""
+
+    type: str
+    args: tuple[Arg, ...] = ()
+
+    def fragments(self, name: str | None = None) -> list[Fragment]:
+        parts: list[list[Fragment]] = []
+        for arg in self.args:
+            value: Fragment = (Hole(arg.value, arg.role) if type(arg.value) is int
+                               else literal(arg.value))
+            parts.append([f"{arg.keyword}=", value] if arg.keyword else [value])
+        if name is not None:
+            parts.append([f"name={literal(name)}"])
+        out: list[Fragment] = [f"{self.type}("]
+        for i, part in enumerate(parts):
+            out += ([", "] if i else []) + part
+        return out + [")"]
+
+
+def joined(fragments: list[Fragment], hole: Callable[[Hole], str] = lambda h: str(h.value)
+           ) -> str:
+    """A line's text, each hole written by `hole` (its value unless it became a parameter)."""
+    return "".join(f if isinstance(f, str) else hole(f) for f in fragments)

@@ -1,0 +1,123 @@
+"""The `.arch` text of a traced model: blocks from the module hierarchy, then the main part.
+
+Scopes are written from the innermost out. Scopes of one kind whose bodies differ only in
+integer arguments share one block; the integers that differ become its parameters (named after
+the argument they fill: `in_channels`, `stride`, …; equal columns one parameter), the others
+stay literals. A block call is itself a line of its parent, so equal stages fold in turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .body import INDENT, Body, Parts
+from .literals import Arg, Fragment, Hole, LayerCall, joined
+from .scopes import Scope
+
+if TYPE_CHECKING:
+    from torch.fx import Node
+
+_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+
+
+@dataclass
+class Block:
+    name: str
+    params: list[str]
+    columns: list[str | None]  # per hole of the body: its parameter, or None (a literal)
+    lines: list[list[Fragment]]
+
+    def text(self) -> str:
+        head = f"block {self.name}({', '.join(self.params)}):"
+        holes = iter(self.columns)
+        written = [joined(line, lambda h: next(holes) or str(h.value)) for line in self.lines]
+        return "\n".join([head] + [INDENT + w for w in written])
+
+
+def _holes(lines: list[list[Fragment]]) -> list[Hole]:
+    return [f for line in lines for f in line if isinstance(f, Hole)]
+
+
+def _skeleton(lines: list[list[Fragment]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(f if isinstance(f, str) else "?" for f in line) for line in lines)
+
+
+def _base_name(scope: Scope, taken: frozenset[str]) -> str:
+    """A block's name: the module's class, or for a container the attribute it sits in
+    (`layer2` → Layer, `features` → Features)."""
+    cls = type(scope.module).__name__
+    if cls in _CONTAINERS:
+        parts = [p for p in scope.path.split(".") if not p.isdigit()]
+        word = (parts[-1] if parts else "block").rstrip("0123456789_") or "block"
+        cls = "".join(w[:1].upper() + w[1:] for w in word.split("_"))
+    return cls + "Block" if cls in taken or not cls.isidentifier() else cls
+
+
+class Writer:
+    def __init__(self, parts: Parts, layer_types: frozenset[str]) -> None:
+        self.parts = parts
+        parts.block_call = self._call  # type: ignore[method-assign]
+        self.layer_types = layer_types
+        self.blocks: list[Block] = []
+        self.calls: dict[Scope, LayerCall] = {}
+
+    def _call(self, scope: Scope) -> LayerCall:
+        return self.calls[scope]
+
+    def write(self, root: Scope, inputs: list[str]) -> tuple[list[str], list[str], bool]:
+        """The block definitions, the main part's lines, and whether the main part refers to
+        its inputs by name."""
+        by_height: dict[int, list[Scope]] = {}
+        self._collect(root, by_height)
+        for height in sorted(by_height):
+            self._fold(by_height[height])
+        main = Body(root, self.parts, inputs)
+        lines = [joined(line) for line in main.lines(root.inputs[-1] if root.inputs else None)]
+        return [b.text() for b in self.blocks], lines, bool(main.referenced & set(root.inputs))
+
+    def _collect(self, scope: Scope, out: dict[int, list[Scope]]) -> None:
+        for child in scope.children():
+            self._collect(child, out)
+            out.setdefault(child.height(), []).append(child)
+
+    def _fold(self, scopes: list[Scope]) -> None:
+        """Group the scopes of one height by kind and body; one block per group."""
+        groups: dict[tuple[object, ...], list[tuple[Scope, list[list[Fragment]]]]] = {}
+        for scope in scopes:
+            names = ["x", "y", "z"] if len(scope.inputs) <= 3 else [
+                f"x{k}" for k in range(len(scope.inputs))]
+            lines = Body(scope, self.parts, names[:len(scope.inputs)]).lines(
+                scope.inputs[0] if len(scope.inputs) == 1 else None)
+            key = (_base_name(scope, self.layer_types), len(scope.inputs), _skeleton(lines))
+            groups.setdefault(key, []).append((scope, lines))
+        for (base, _, _), members in groups.items():
+            self._define(base, members)
+
+    def _define(self, base: str, members: list[tuple[Scope, list[list[Fragment]]]]) -> None:
+        used = {b.name for b in self.blocks} | self.layer_types
+        name, k = base, 2
+        while name in used:
+            name, k = f"{base}_{k}", k + 1
+        holes = [_holes(lines) for _, lines in members]
+        columns: list[str | None] = []
+        params: dict[tuple[int, ...], str] = {}
+        for i, first in enumerate(holes[0]):
+            values = tuple(h[i].value for h in holes)
+            if len(set(values)) == 1:
+                columns.append(None)
+                continue
+            if values not in params:
+                params[values] = _fresh(first.role, set(params.values()))
+            columns.append(params[values])
+        self.blocks.append(Block(name, list(params.values()), columns, members[0][1]))
+        for index, (scope, _) in enumerate(members):
+            self.calls[scope] = LayerCall(name, tuple(
+                Arg(None, values[index], param) for values, param in params.items()))
+
+
+def _fresh(role: str, used: set[str]) -> str:
+    name, k = role, 2
+    while name in used:
+        name, k = f"{role}_{k}", k + 1
+    return name
