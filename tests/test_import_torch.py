@@ -91,3 +91,84 @@ def test_imported_file_derives_symbolically_and_round_trips(
     path = tmp_path / f"{name}.arch"
     path.write_text(arch, encoding="utf-8")
     assert _records(derive(path)) == _records(symbolic)
+
+
+BRANCH = '''import torch
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(4, 4)
+    def forward(self, x):
+        if x.sum() > 0:
+            return self.fc(x)
+        return x
+'''
+CUMSUM = '''import torch
+class Net(torch.nn.Module):
+    def forward(self, x):
+        return torch.cumsum(x, 1)
+'''
+HARDSWISH = '''import torch
+def Net():
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Hardswish())
+'''
+SCALAR = '''import torch
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(4, 4)
+    def forward(self, x):
+        return self.fc(x) * 0.5
+'''
+
+# model code → (line of model.py the error points at, or None; words of the message; of the hint)
+ERRORS = [
+    pytest.param(BRANCH, 7, "torch.fx cannot trace Net", "branch on a tensor",
+                 id="data-dependent-branch"),
+    pytest.param(CUMSUM, 4, "cannot import the function 'cumsum'", "functions symconv can "
+                 "import", id="unsupported-function"),
+    pytest.param(HARDSWISH, None, "module '1' (Hardswish) has no .arch layer", "Layers > PyTorch",
+                 id="unsupported-module"),
+    pytest.param(SCALAR, 7, "'*' with a number", "tensor * tensor", id="scalar-operand"),
+]
+
+
+@pytest.mark.parametrize("code, line, message, hint", ERRORS)
+def test_what_cannot_be_imported_is_one_error(code: str, line: int | None, message: str,
+                                              hint: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(code, encoding="utf-8")
+    assert main(["import", f"{path}:Net", "--input", "(4,)"]) == 1
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert first.endswith("[SC309]") and message in first and "Traceback" not in err
+    assert f"hint: " in err and hint in err
+    if line is not None:
+        assert first.startswith(f"{path}:{line}:")
+
+
+@pytest.mark.parametrize("source, message", [
+    pytest.param("no_such_package_xyz:make", "cannot import 'no_such_package_xyz'", id="module"),
+    pytest.param("torch.nn:NoSuchLayer", "has no attribute 'NoSuchLayer'", id="attribute"),
+    pytest.param("torch.nn", "cannot read 'torch.nn' as a model", id="no-callable"),
+    pytest.param("torch:zeros", "not a torch.nn.Module", id="not-a-module"),
+])
+def test_a_source_that_gives_no_model_is_refused(source: str, message: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["import", source, "--input", "(4,)"]
+    if source == "torch:zeros":
+        args += ["--kwargs", '{"size": [2]}']
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "[SC001]" in err and message in err and "Traceback" not in err
+
+
+def test_cli_writes_the_file_with_sizes(tmp_path: Path) -> None:
+    out = tmp_path / "resnet18.arch"
+    assert main(["import", "torchvision.models:resnet18", "--input", "(3, H, W)",
+                 "--kwargs", '{"weights": null}', "--output", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "sizes H, W\n" in text and "input (3, H, W)\n" in text
+    derived = derive(out, subs={"H": 224, "W": 224})
+    assert int(derived.params) == 11_689_512  # torchvision's documented resnet18 count
