@@ -17,7 +17,6 @@ models = pytest.importorskip("torchvision.models")
 
 from symconv.api import derive  # noqa: E402
 from symconv.cli import main  # noqa: E402
-from symconv.errors import SymconvError  # noqa: E402
 from symconv.importing import import_module  # noqa: E402
 
 # model, the second input size (H, W) it accepts beside 224×224 (odd and unequal where it can)
@@ -28,7 +27,25 @@ MODELS = [
     pytest.param("vgg11_bn", (65, 97), id="vgg11_bn"),
     pytest.param("squeezenet1_1", (97, 65), id="squeezenet1_1"),
     pytest.param("mobilenet_v2", (65, 33), id="mobilenet_v2"),
+    pytest.param("densenet121", (97, 65), id="densenet121"),
+    pytest.param("googlenet", (97, 65), id="googlenet"),
+    pytest.param("efficientnet_b0", (65, 33), id="efficientnet_b0"),
+    pytest.param("regnet_y_400mf", (65, 33), id="regnet_y_400mf"),
+    # a ShuffleNetV2 unit: chunk, cat and the channel shuffle's view(b, g, c // g, h, w)
+    pytest.param("shufflenet_unit", (9, 7), id="shufflenet_unit"),
 ]
+CHANNELS = {"shufflenet_unit": 24}  # the input's channels (3 for the whole models)
+
+
+def _build(name: str) -> object:
+    if name == "shufflenet_unit":
+        from torchvision.models.shufflenetv2 import InvertedResidual
+
+        return InvertedResidual(24, 24, 1)
+    return getattr(models, name)(weights=None, **KWARGS.get(name, {}))
+# what a model's factory needs beside weights=None (GoogLeNet: no auxiliary classifiers, whose
+# outputs a traced forward in eval mode drops, and no scipy-based initialisation)
+KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False}}
 SIZES = ("224x224", "other")
 
 
@@ -39,12 +56,13 @@ def imported() -> dict[str, tuple[object, str]]:
 
 def _model_and_arch(name: str, cache: dict[str, tuple[object, str]]) -> tuple[object, str]:
     if name not in cache:
-        model = getattr(models, name)(weights=None).eval()
-        cache[name] = (model, import_module(model, [(3, "H", "W")], network=name))
+        model = _build(name).eval()  # type: ignore[attr-defined]
+        shape = (CHANNELS.get(name, 3), "H", "W")
+        cache[name] = (model, import_module(model, [shape], network=name))
     return cache[name]
 
 
-def _hooked_shapes(model: object, h: int, w: int) -> dict[str, list[tuple[int, ...]]]:
+def _hooked_shapes(model: object, c: int, h: int, w: int) -> dict[str, list[tuple[int, ...]]]:
     """Each leaf module's output shapes (batch axis left out), one per call, from torch."""
     shapes: dict[str, list[tuple[int, ...]]] = {}
     handles = []
@@ -54,7 +72,7 @@ def _hooked_shapes(model: object, h: int, w: int) -> dict[str, list[tuple[int, .
                 lambda m, i, out, path=path: shapes.setdefault(path, []).append(
                     tuple(out.shape[1:]))))
     with torch.no_grad():
-        model(torch.zeros(1, 3, h, w))  # type: ignore[operator]
+        model(torch.zeros(1, c, h, w))  # type: ignore[operator]
     for handle in handles:
         handle.remove()
     return shapes
@@ -77,7 +95,7 @@ def test_imported_model_matches_torch(name: str, other: tuple[int, int], size: s
     got: dict[str, list[tuple[int, ...]]] = {}
     for r in derived.layers:
         got.setdefault(r.name, []).append(tuple(int(e) for e in r.output_shape))
-    expected = _hooked_shapes(model, h, w)
+    expected = _hooked_shapes(model, CHANNELS.get(name, 3), h, w)
     assert {p: got.get(p) for p in expected} == expected
 
 
@@ -143,7 +161,7 @@ def test_what_cannot_be_imported_is_one_error(code: str, line: int | None, messa
     err = capsys.readouterr().err
     first = err.splitlines()[0]
     assert first.endswith("[SC309]") and message in first and "Traceback" not in err
-    assert f"hint: " in err and hint in err
+    assert "hint: " in err and hint in err
     if line is not None:
         assert first.startswith(f"{path}:{line}:")
 

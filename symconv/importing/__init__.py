@@ -59,7 +59,9 @@ def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<mo
         raise _at(err.node, err.message, err.hint, label) from None
     sizes = [str(e) for shape in inputs for e in shape if isinstance(e, str)]
     names = [n.name for n in placeholders]
-    parts = Parts(calls, ops, deps, lambda s: None, frozenset(sizes))  # type: ignore[arg-type, return-value]
+    # a tensor named `view` or `cat` would hide the function of that name
+    reserved = frozenset(sizes) | frozenset(catalog())
+    parts = Parts(calls, ops, deps, lambda s: None, reserved)  # type: ignore[arg-type, return-value]
     blocks, lines, named = Writer(parts, frozenset(catalog())).write(root, names)
     return _file(network or type(model).__name__.lower(), list(dict.fromkeys(sizes)),
                  names, inputs, named, blocks, lines)
@@ -121,7 +123,7 @@ def _leaf(node: Node, module: torch.nn.Module, label: str) -> LayerCall:
     if call is None:
         from ..errors import did_you_mean
 
-        close = did_you_mean(cls, sorted(catalog()))
+        close = _LEAF_ALTERNATIVES.get(cls) or did_you_mean(cls, sorted(catalog()))
         raise _at(node, f"module '{node.target}' ({cls}) has no .arch layer",
                   (close + "; " if close else "") + "README's Layers > PyTorch lists the "
                   "torch.nn layers symconv knows", label)
@@ -129,6 +131,17 @@ def _leaf(node: Node, module: torch.nn.Module, label: str) -> LayerCall:
         raise _at(node, f"module '{node.target}' ({cls}) is called with arguments other than "
                   "tensors", "call the layer on tensors only", label)
     return call
+
+
+# the nearest layer of the catalog for torch.nn modules it lacks
+_LEAF_ALTERNATIVES = {
+    **{a: "an element-wise activation: ReLU has the same shapes and counts" for a in (
+        "Hardswish", "Hardsigmoid", "Hardtanh", "ELU", "SELU", "CELU", "Mish", "Softplus",
+        "Softsign", "Tanhshrink", "LogSigmoid", "Threshold", "GLU")},
+    "LogSoftmax": "Softmax has the same shape",
+    "Dropout1d": "Dropout keeps the shape as it does", "Dropout3d": "Dropout keeps the shape",
+    "AlphaDropout": "Dropout keeps the shape as it does",
+}
 
 
 def _deps(node: Node, ops: dict[Node, Any]) -> tuple[Node, ...]:

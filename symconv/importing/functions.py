@@ -182,6 +182,8 @@ def translate(node: Node, inline: dict[Node, Inline]) -> Op | Inline:
         return _shape_of(node)
     if target is operator.getitem:
         return _getitem(node, inline)
+    if target in _ARITHMETIC and any(a in inline for a in node.args if _hashable(a)):
+        return _arithmetic(node, _ARITHMETIC[target])  # type: ignore[index]
     if target in _BINARY:
         return _binary(node, _BINARY[target])  # type: ignore[index]
     if name in _BINARY_NAMED and len(node.args) == 2:
@@ -196,16 +198,61 @@ def translate(node: Node, inline: dict[Node, Inline]) -> Op | Inline:
                       _nearest(name))
 
 
+_ARITHMETIC = {operator.add: "+", operator.sub: "-", operator.mul: "*",
+               operator.floordiv: "//"}
+
+
+def _hashable(value: object) -> bool:
+    from torch.fx import Node as FxNode
+
+    return isinstance(value, FxNode)
+
+
+def _arithmetic(node: Node, symbol: str) -> Inline:
+    """Arithmetic on sizes (`c = x.size(1) // groups`), written inline in parentheses."""
+    a, b = node.args
+    _check_values(node, [a, b], f"'{symbol}'")
+    return Inline(lambda ref: f"({_value(a, ref)} {symbol} {_value(b, ref)})")
+
+
+def _several(node: object) -> bool:
+    """Whether `node` gives several tensors (chunk, split)."""
+    from torch.fx import Node as FxNode
+
+    if not isinstance(node, FxNode):
+        return False
+    name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
+    return name in ("chunk", "split")
+
+
 def _getitem(node: Node, inline: dict[Node, Inline]) -> Inline:
     base, index = node.args
     if base in inline and isinstance(index, int):
         return Inline(lambda ref: f"{ref(base)}[{index}]", ())  # type: ignore[arg-type]
-    raise Unsupported("indexing or slicing a tensor", "select(x, dim, index) takes one index "
+    if _several(base) and isinstance(index, int):  # one piece of x.chunk(2) or x.split(…)
+        return Op((base,), text=lambda ref: f"{ref(base)}[{index}]")  # type: ignore[arg-type]
+    raise Unsupported("indexing or slicing of a tensor", "select(x, dim, index) takes one index "
                       "along an axis; slices are not part of the language")
+
+
+# the nearest supported form of a few common functions
+_ALTERNATIVES = {
+    "mean": "over the spatial axes, AdaptiveAvgPool2d(1) then flatten(x, 1) gives the same shape",
+    "amax": "over the spatial axes, AdaptiveMaxPool2d(1) then flatten(x, 1) gives the same shape",
+    "hardswish": "an element-wise activation keeps the shape: ReLU has the same shapes and counts",
+    "hardsigmoid": "an element-wise activation keeps the shape: Sigmoid has the same shapes "
+                   "and counts",
+    "layer_norm": "the module nn.LayerNorm",
+    "interpolate": "the module nn.Upsample",
+    "pad": "the modules nn.ZeroPad2d, nn.ConstantPad2d, …",
+}
 
 
 def _nearest(name: str) -> str:
     from ..errors import did_you_mean
+
+    if name in _ALTERNATIVES:
+        return _ALTERNATIVES[name]
 
     known = sorted({*_LAYER_FUNCTIONS, *_TENSOR_OPS, *_VARIADIC, "cat", "add", "sub", "mul"})
     close = did_you_mean(name, known)
