@@ -111,13 +111,14 @@ def test_imported_file_derives_symbolically_and_round_trips(
     assert _records(derive(path)) == _records(symbolic)
 
 
-BRANCH = '''import torch
+WITH_FC = '''import torch
 class Net(torch.nn.Module):
     def __init__(self):
         super().__init__()
         self.fc = torch.nn.Linear(4, 4)
     def forward(self, x):
-        if x.sum() > 0:
+'''
+BRANCH = WITH_FC + '''        if x.sum() > 0:
             return self.fc(x)
         return x
 '''
@@ -130,13 +131,7 @@ HARDSWISH = '''import torch
 def Net():
     return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Hardswish())
 '''
-SCALAR = '''import torch
-class Net(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = torch.nn.Linear(4, 4)
-    def forward(self, x):
-        return self.fc(x) * 0.5
+SCALAR = WITH_FC + '''        return self.fc(x) * 0.5
 '''
 
 # model code → (line of model.py the error points at, or None; words of the message; of the hint)

@@ -90,14 +90,20 @@ def _depth(text: str) -> int | None:
     return int(text)
 
 
-def _shape(text: str) -> tuple[int | None, ...]:
-    """'(13, 13, _)' → (13, 13, None): whole numbers and _ only, nothing is evaluated."""
+def _tuple_items(text: str) -> list[str]:
+    """'(13, 13, _)' → ['13', '13', '_']: the items of a tuple written on the command line."""
     inner = text.strip()
     if inner.startswith("(") and inner.endswith(")"):
         inner = inner[1:-1]
     items = [p.strip() for p in inner.split(",")]
     if items and items[-1] == "":
         items.pop()
+    return items
+
+
+def _shape(text: str) -> tuple[int | None, ...]:
+    """'(13, 13, _)' → (13, 13, None): whole numbers and _ only, nothing is evaluated."""
+    items = _tuple_items(text)
     if not items or not all(p == "_" or p.isdigit() for p in items):
         raise argparse.ArgumentTypeError(
             f"bad shape {text!r}: write whole numbers or _ for a free axis, e.g. '(13, 13, _)'")
@@ -183,12 +189,7 @@ def _explain_parser(commands) -> None:  # type: ignore[no-untyped-def]
 
 def _input_shape(text: str) -> tuple[int | str, ...]:
     """'(3, H, W)' → (3, 'H', 'W'): whole numbers and size names only, nothing is evaluated."""
-    inner = text.strip()
-    if inner.startswith("(") and inner.endswith(")"):
-        inner = inner[1:-1]
-    items = [p.strip() for p in inner.split(",")]
-    if items and items[-1] == "":
-        items.pop()
+    items = _tuple_items(text)
     if not items or not all(p.isdigit() or p.isidentifier() for p in items):
         raise argparse.ArgumentTypeError(
             f"bad input shape {text!r}: write whole numbers and size names, e.g. '(3, H, W)'")

@@ -91,7 +91,6 @@ def _inline(op: object) -> bool:
 def _translate(graph: Graph, model: torch.nn.Module, label: str
                ) -> tuple[dict[Node, LayerCall], dict[Node, Op | Inline]]:
     from .functions import Unsupported, translate
-    from .modules import module_call
 
     calls: dict[Node, LayerCall] = {}
     ops: dict[Node, Op | Inline] = {}

@@ -38,7 +38,7 @@ def load_model(source: str, kwargs: dict[str, Any]) -> torch.nn.Module:
 
     if not isinstance(model, torch.nn.Module):
         raise _fail(f"{attribute} gave a {type(model).__name__}, not a torch.nn.Module", source)
-    return model.eval()
+    return model.train(False)  # inference mode (nn.Module.eval, by its other name)
 
 
 def _module(target: str, source: str) -> Any:

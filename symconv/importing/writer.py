@@ -9,14 +9,9 @@ stay literals. A block call is itself a line of its parent, so equal stages fold
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from .body import INDENT, Body, Parts
 from .literals import Arg, Fragment, Hole, LayerCall, joined
 from .scopes import Scope
-
-if TYPE_CHECKING:
-    from torch.fx import Node
 
 _CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 
