@@ -62,7 +62,7 @@ def _model_and_arch(name: str, cache: dict[str, tuple[object, str]]) -> tuple[ob
     return cache[name]
 
 
-def _hooked_shapes(model: object, c: int, h: int, w: int) -> dict[str, list[tuple[int, ...]]]:
+def _hooked_shapes(model: object, *inputs: tuple[int, ...]) -> dict[str, list[tuple[int, ...]]]:
     """Each leaf module's output shapes (batch axis left out), one per call, from torch."""
     shapes: dict[str, list[tuple[int, ...]]] = {}
     handles = []
@@ -72,10 +72,17 @@ def _hooked_shapes(model: object, c: int, h: int, w: int) -> dict[str, list[tupl
                 lambda m, i, out, path=path: shapes.setdefault(path, []).append(
                     tuple(out.shape[1:]))))
     with torch.no_grad():
-        model(torch.zeros(1, c, h, w))  # type: ignore[operator]
+        model(*(torch.zeros(1, *shape) for shape in inputs))  # type: ignore[operator]
     for handle in handles:
         handle.remove()
     return shapes
+
+
+def _derived_shapes(derived: object) -> dict[str, list[tuple[int, ...]]]:
+    got: dict[str, list[tuple[int, ...]]] = {}
+    for r in derived.layers:  # type: ignore[attr-defined]
+        got.setdefault(r.name, []).append(tuple(int(e) for e in r.output_shape))
+    return got
 
 
 def _records(derivation: object) -> list[tuple[object, ...]]:
@@ -92,10 +99,8 @@ def test_imported_model_matches_torch(name: str, other: tuple[int, int], size: s
     derived = derive(arch, subs={"H": h, "W": w})
     assert int(derived.params) == sum(p.numel() for p in model.parameters())  # type: ignore[attr-defined]
     assert int(derived.buffers) == sum(b.numel() for b in model.buffers())  # type: ignore[attr-defined]
-    got: dict[str, list[tuple[int, ...]]] = {}
-    for r in derived.layers:
-        got.setdefault(r.name, []).append(tuple(int(e) for e in r.output_shape))
-    expected = _hooked_shapes(model, CHANNELS.get(name, 3), h, w)
+    got = _derived_shapes(derived)
+    expected = _hooked_shapes(model, (CHANNELS.get(name, 3), h, w))
     assert {p: got.get(p) for p in expected} == expected
 
 
@@ -185,3 +190,76 @@ def test_cli_writes_the_file_with_sizes(tmp_path: Path) -> None:
     assert "sizes H, W\n" in text and "input (3, H, W)\n" in text
     derived = derive(out, subs={"H": 224, "W": 224})
     assert int(derived.params) == 11_689_512  # torchvision's documented resnet18 count
+
+
+TWO_INPUTS = '''import torch
+from torch import nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.left = nn.Conv2d(3, 8, 3, padding=1)
+        self.right = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU())
+    def forward(self, x, y):
+        return torch.cat([self.left(x), self.right(y)], dim=1)
+'''
+VIEW = '''from torch import nn
+import torch.nn.functional as F
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 5, stride=2)
+        self.fc = nn.Linear(4 * 12 * 12, 10)
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv(x)), 1)
+        return self.fc(x.view(x.size(0), -1))
+'''
+NESTED_BRANCH = '''from torch import nn
+class Gate(nn.Module):
+    def forward(self, x):
+        return x if x.mean() > 0 else -x
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(4, 4), Gate())
+    def forward(self, x):
+        return self.body(x)
+'''
+
+# model code, --input shapes, sizes to compare at; the sizes line the file must have
+SMALL = [
+    pytest.param(TWO_INPUTS, ["(3, H, W)", "(3, H, W)"], {"H": 9, "W": 7}, "sizes H, W",
+                 id="two-inputs-cat"),
+    pytest.param(VIEW, ["(1, 28, 28)"], {}, None, id="view-of-size-no-sizes"),
+]
+
+
+@pytest.mark.parametrize("code, inputs, subs, sizes", SMALL)
+def test_small_models_match_torch(code: str, inputs: list[str], subs: dict[str, int],
+                                  sizes: str | None, tmp_path: Path) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(code, encoding="utf-8")
+    out = tmp_path / "model.arch"
+    args = ["import", f"{path}:Net", "--output", str(out)]
+    for shape in inputs:
+        args += ["--input", shape]
+    assert main(args) == 0
+    text = out.read_text(encoding="utf-8")
+    assert (sizes + "\n" in text) if sizes else "sizes" not in text
+    from symconv.importing.loader import load_model
+
+    model = load_model(f"{path}:Net", {})
+    shapes = [tuple(subs.get(e, 0) or int(e) for e in s.strip("()").replace(" ", "").split(","))
+              for s in inputs]
+    derived = derive(out, subs=subs or None)
+    assert int(derived.params) == sum(p.numel() for p in model.parameters())
+    expected = _hooked_shapes(model, *shapes)
+    assert {p: _derived_shapes(derived).get(p) for p in expected} == expected
+
+
+def test_a_branch_inside_a_submodule_names_it(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(NESTED_BRANCH, encoding="utf-8")
+    assert main(["import", f"{path}:Net", "--input", "(4,)"]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith(f"{path}:4:") and "in module 'body.1'" in first
