@@ -263,3 +263,19 @@ def test_a_branch_inside_a_submodule_names_it(tmp_path: Path,
     assert main(["import", f"{path}:Net", "--input", "(4,)"]) == 1
     first = capsys.readouterr().err.splitlines()[0]
     assert first.startswith(f"{path}:4:") and "in module 'body.1'" in first
+
+
+@pytest.mark.parametrize("inputs, message", [
+    pytest.param(["(3, H, W)"], "forward takes 2 tensors but --input gives 1", id="too-few"),
+    pytest.param(["(3, input, W)", "(3, H, W)"], "'input' cannot be a size name", id="keyword"),
+])
+def test_inputs_that_do_not_fit_are_refused(inputs: list[str], message: str, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(TWO_INPUTS, encoding="utf-8")
+    args = ["import", f"{path}:Net"]
+    for shape in inputs:
+        args += ["--input", shape]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "[SC309]" in err and message in err and "Traceback" not in err

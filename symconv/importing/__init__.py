@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SymconvError
+from ..errors import Source, SymconvError
 from .failure import cannot_import, frame_of_stack_trace
 
 if TYPE_CHECKING:
@@ -46,9 +46,9 @@ def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<mo
     graph = trace(model, label)
     placeholders = [n for n in graph.nodes if n.op == "placeholder"]
     if len(placeholders) != len(inputs):
-        raise SymconvError("SC001", f"{type(model).__name__}.forward takes {len(placeholders)} "
-                           f"tensors but --input gives {len(inputs)}", hint="give one --input "
-                           "per argument of forward")
+        raise SymconvError("SC309", f"{type(model).__name__}.forward takes {len(placeholders)} "
+                           f"tensors but --input gives {len(inputs)}", None, Source("", label),
+                           hint="give one --input per argument of forward")
     calls, ops = _translate(graph, model, label)
     deps = {n: _deps(n, ops) for n in graph.nodes if n in calls or (n in ops and not _inline(ops[n]))}
     root = build(graph, model)
@@ -57,14 +57,27 @@ def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<mo
         connect(root, deps)
     except ScopeError as err:
         raise _at(err.node, err.message, err.hint, label) from None
-    sizes = [str(e) for shape in inputs for e in shape if isinstance(e, str)]
-    names = [n.name for n in placeholders]
+    sizes = _sizes(inputs, label)
+    names = [n.name + "_" if n.name in sizes else n.name for n in placeholders]
     # a tensor named `view` or `cat` would hide the function of that name
     reserved = frozenset(sizes) | frozenset(catalog())
     parts = Parts(calls, ops, deps, lambda s: None, reserved)  # type: ignore[arg-type, return-value]
     blocks, lines, named = Writer(parts, frozenset(catalog())).write(root, names)
-    return _file(network or type(model).__name__.lower(), list(dict.fromkeys(sizes)),
+    return _file(network or type(model).__name__.lower(), sizes,
                  names, inputs, named, blocks, lines)
+
+
+def _sizes(inputs: list[Shape], label: str) -> list[str]:
+    """The size names of the inputs, each once; a word of the language is refused."""
+    from .literals import KEYWORDS
+
+    names = list(dict.fromkeys(str(e) for shape in inputs for e in shape if isinstance(e, str)))
+    for name in names:
+        if name in KEYWORDS or not name.isidentifier():
+            raise SymconvError("SC309", f"'{name}' cannot be a size name: it is a word of the "
+                               ".arch language", None, Source("", label),
+                               hint="name the size otherwise, e.g. H, W, C")
+    return names
 
 
 def _file(network: str, sizes: list[str], names: list[str], inputs: list[Shape], named: bool,
