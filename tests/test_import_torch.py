@@ -213,6 +213,18 @@ class Net(nn.Module):
         x = F.max_pool2d(F.relu(self.conv(x)), 1)
         return self.fc(x.view(x.size(0), -1))
 '''
+SECOND_FIRST = '''from torch import nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 4, 1)
+        self.b = nn.Conv2d(5, 4, 3, padding=1)
+        self.r = nn.ReLU()
+    def forward(self, x, y):
+        a = self.a(x)
+        unused = self.r(a)
+        return self.b(y) + a
+'''
 NESTED_BRANCH = '''from torch import nn
 class Gate(nn.Module):
     def forward(self, x):
@@ -230,6 +242,9 @@ SMALL = [
     pytest.param(TWO_INPUTS, ["(3, H, W)", "(3, H, W)"], {"H": 9, "W": 7}, "sizes H, W",
                  id="two-inputs-cat"),
     pytest.param(VIEW, ["(1, 28, 28)"], {}, None, id="view-of-size-no-sizes"),
+    # the second input used first, a result left unused: the inputs keep forward's order
+    pytest.param(SECOND_FIRST, ["(3, H, W)", "(5, H, W)"], {"H": 6, "W": 5}, "sizes H, W",
+                 id="inputs-in-forward-order"),
 ]
 
 

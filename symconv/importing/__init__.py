@@ -47,14 +47,16 @@ def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<mo
     placeholders = [n for n in graph.nodes if n.op == "placeholder"]
     if len(placeholders) != len(inputs):
         raise SymconvError("SC309", f"{type(model).__name__}.forward takes {len(placeholders)} "
-                           f"tensors but --input gives {len(inputs)}", None, Source("", label),
+                           f"tensor{'s' if len(placeholders) != 1 else ''} but --input gives "
+                           f"{len(inputs)}", None, Source("", label),
                            hint="give one --input per argument of forward")
     calls, ops = _translate(graph, model, label)
     deps = {n: _deps(n, ops) for n in graph.nodes if n in calls or (n in ops and not _inline(ops[n]))}
     root = build(graph, model)
     root.output = _output(graph, label)
+    root.inputs = list(placeholders)  # in forward's order, as the input lines declare them
     try:
-        connect(root, deps)
+        connect(root, deps, root.output)
     except ScopeError as err:
         raise _at(err.node, err.message, err.hint, label) from None
     sizes = _sizes(inputs, label)

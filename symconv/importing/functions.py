@@ -239,6 +239,8 @@ def _getitem(node: Node, inline: dict[Node, Inline]) -> Inline:
 _ALTERNATIVES = {
     "mean": "over the spatial axes, AdaptiveAvgPool2d(1) then flatten(x, 1) gives the same shape",
     "amax": "over the spatial axes, AdaptiveMaxPool2d(1) then flatten(x, 1) gives the same shape",
+    "sum": "a sum over axes has no .arch form; over the spatial axes, AdaptiveAvgPool2d(1) "
+           "then flatten(x, 1) gives the same shape",
     "hardswish": "an element-wise activation keeps the shape: ReLU has the same shapes and counts",
     "hardsigmoid": "an element-wise activation keeps the shape: Sigmoid has the same shapes "
                    "and counts",

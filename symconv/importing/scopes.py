@@ -85,20 +85,21 @@ def _enter(scope: Scope, key: str, path: str, modules: dict[str, torch.nn.Module
     return child
 
 
-def connect(scope: Scope, deps: dict[Node, tuple[Node, ...]]) -> None:
+def connect(scope: Scope, deps: dict[Node, tuple[Node, ...]], final: Node) -> None:
     """Each scope's inputs (tensors made outside it, in order of first use) and its output
-    (the one tensor used outside it), for `scope` and every scope inside it."""
+    (the one tensor used outside it, `final` being the model's result), for `scope` and every
+    scope inside it. Uses go through inline values: `x.size(0)` outside uses x."""
     members = set(scope.nodes())
     for node in scope.nodes():
         for dep in deps.get(node, ()):
             if dep not in members and dep not in scope.inputs:
                 scope.inputs.append(dep)
     if scope.path:
-        leaving = [n for n in scope.nodes() if n in deps and any(
-            u not in members for u in n.users)]
+        used_outside = {d for n, ds in deps.items() if n not in members for d in ds} | {final}
+        leaving = [n for n in scope.nodes() if n in used_outside]
         if len(leaving) != 1:
             raise ScopeError(f"module '{scope.path}' gives {len(leaving)} tensors to the rest "
                              "of the model", "a block gives back one tensor", scope.nodes()[-1])
         scope.output = leaving[0]
     for child in scope.children():
-        connect(child, deps)
+        connect(child, deps, final)
