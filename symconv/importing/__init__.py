@@ -39,7 +39,7 @@ def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<mo
     """The `.arch` text of `model` (batch axis left out of `inputs`)."""
     from .body import Parts
     from .modules import catalog
-    from .scopes import ScopeError, build, connect
+    from .scopes import ScopeError, build, connect, hoist_joins
     from .trace import trace
     from .writer import Writer
 
@@ -59,6 +59,8 @@ def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<mo
         connect(root, deps, root.output)
     except ScopeError as err:
         raise _at(err.node, err.message, err.hint, label) from None
+    hoist_joins(root, deps, lambda n: getattr(n.target, "__name__", n.target) in (
+        "cat", "concat", "concatenate"))
     sizes = _sizes(inputs, label)
     names = [n.name + "_" if n.name in sizes else n.name for n in placeholders]
     # a tensor named `view` or `cat` would hide the function of that name

@@ -5,6 +5,7 @@ gives back. A scope becomes a block of the `.arch` file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
@@ -103,3 +104,23 @@ def connect(scope: Scope, deps: dict[Node, tuple[Node, ...]], final: Node) -> No
         scope.output = leaving[0]
     for child in scope.children():
         connect(child, deps, final)
+
+
+def hoist_joins(scope: Scope, deps: dict[Node, tuple[Node, ...]],
+                is_join: Callable[[Node], bool]) -> None:
+    """Move a child's opening join (DenseNet's `torch.cat(inputs, 1)`) out into its parent, in
+    front of the child's call, where it uses every input of the child and nothing else in the
+    child does: the child then takes one tensor, and children that differ only in how many
+    tensors they join share one block. The join is a function, not a module: no name moves."""
+    for child in scope.children():
+        hoist_joins(child, deps, is_join)
+        first = next((i for i in child.items if not isinstance(i, Scope) and i in deps), None)
+        if first is None or child.items[0] is not first or not is_join(first):
+            continue
+        rest = [n for n in child.nodes() if n is not first]
+        if set(deps[first]) != set(child.inputs) or any(
+                d in child.inputs for n in rest for d in deps.get(n, ())):
+            continue
+        child.items.remove(first)
+        scope.items.insert(scope.items.index(child), first)
+        child.inputs = [first]
