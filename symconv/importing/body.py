@@ -39,14 +39,19 @@ def _value(item: Item) -> Node:
 
 
 class Body:
-    def __init__(self, scope: Scope, parts: Parts, input_names: list[str]) -> None:
-        self.scope, self.parts = scope, parts
+    def __init__(self, scope: Scope, parts: Parts, input_names: list[str],
+                 full: bool = False) -> None:
+        self.scope, self.parts, self.full = scope, parts, full  # full: see LayerCall.fragments
         self.items = [i for i in scope.items
                       if isinstance(i, Scope) or not isinstance(parts.ops.get(i), Inline)]
         self.names: dict[Node, str] = dict(zip(scope.inputs, input_names))
         self.used = set(input_names) | parts.reserved
         self.referenced: set[Node] = set()
         self.shared = self._shared()
+        # functions written as layers are named in the scope, as the language names `add`:
+        # relu, relu_1, … (torch.fx's names count through the whole model)
+        self.layer_names = {n for n in map(self._relative, self.items) if n is not None}
+        self.op_names: dict[Node, str] = {}
 
     def _shared(self) -> dict[str, Node]:
         """Leaf modules this scope calls more than once: `shared name = Layer(…)`."""
@@ -91,6 +96,17 @@ class Body:
             return self.scope.relative(item.path)
         return self.scope.relative(item.target) if item.op == "call_module" else None  # type: ignore[arg-type]
 
+    def _op_name(self, node: Node) -> str:
+        if node not in self.op_names:
+            target = node.target
+            base = target if isinstance(target, str) else getattr(target, "__name__", node.name)
+            name, k = base, 1
+            while name in self.layer_names:
+                name, k = f"{base}_{k}", k + 1
+            self.layer_names.add(name)
+            self.op_names[node] = name
+        return self.op_names[node]
+
     def name(self, node: Node, base: str) -> str:
         if node not in self.names:
             base = base.replace(".", "_")
@@ -133,14 +149,14 @@ class Body:
             local = self.scope.relative(target)
             var = self.name(_SharedKey(target), local)  # type: ignore[arg-type]
             given = None if var == local else local
-            out.append([f"shared {var} = ", *self.parts.calls[node].fragments(given)])
+            out.append([f"shared {var} = ", *self.parts.calls[node].fragments(given, self.full)])
         return out
 
     def _statement(self, item: Item, bare: bool, numbered: bool) -> list[Fragment]:
         value = _value(item)
         prefix = ""
         if value in self.referenced:
-            prefix = self.name(value, self._relative(item) or value.name) + " = "
+            prefix = self.name(value, self._relative(item) or self._op_name(value)) + " = "
         applied = "" if bare else "(" + ", ".join(self.ref(t) for t in self._tensors(item)) + ")"
         if isinstance(item, Scope):
             name = None if numbered else self.scope.relative(item.path)
@@ -150,10 +166,12 @@ class Body:
                 var = self.names[_SharedKey(item.target)]  # type: ignore[index]
                 return [prefix, f"{var}({'' if bare else applied[1:-1]})"]
             name = None if numbered else self.scope.relative(item.target)  # type: ignore[arg-type]
-            return [prefix, *self.parts.calls[item].fragments(name), applied]
+            return [prefix, *self.parts.calls[item].fragments(name, self.full),
+                    applied]
         op = self.parts.ops[item]
         if op.layer is not None:  # type: ignore[union-attr]
-            return [prefix, *op.layer.fragments(item.name), applied]  # type: ignore[union-attr]
+            return [prefix, *op.layer.fragments(self._op_name(item)),  # type: ignore[union-attr]
+                    applied]
         return [prefix, op.text(self.ref)]  # type: ignore[union-attr, misc]
 
 

@@ -42,10 +42,19 @@ def is_literal(value: object) -> bool:
 
 @dataclass(frozen=True)
 class Hole:
-    """An integer argument that may become a block parameter named after `role`."""
+    """An integer argument that may become a block parameter named after `role`. A keyword
+    argument carries its `keyword=` (after the separator) in `prefix`, and the layer's
+    `default`: the whole argument is left out where every instance has the default."""
 
     value: int
     role: str
+    prefix: str = ""
+    default: int | None = None
+
+    def written(self, parameter: str | None = None) -> str:
+        if parameter is not None:
+            return self.prefix + parameter
+        return "" if self.value == self.default else self.prefix + str(self.value)
 
 
 Fragment = str | Hole  # a piece of a written line
@@ -56,6 +65,8 @@ class Arg:
     keyword: str | None  # None: given by position
     value: object
     role: str  # the parameter's name in the catalog (a block parameter is named after it)
+    default: object = None  # the layer's default, for a keyword argument
+    at_default: bool = False  # written only in a block's full form (see LayerCall.fragments)
 
 
 @dataclass(frozen=True)
@@ -65,21 +76,27 @@ class LayerCall:
     type: str
     args: tuple[Arg, ...] = ()
 
-    def fragments(self, name: str | None = None) -> list[Fragment]:
-        parts: list[list[Fragment]] = []
-        for arg in self.args:
-            value: Fragment = (Hole(arg.value, arg.role) if type(arg.value) is int
-                               else literal(arg.value))
-            parts.append([f"{arg.keyword}=", value] if arg.keyword else [value])
-        if name is not None:
-            parts.append([f"name={literal(name)}"])
+    def fragments(self, name: str | None = None, full: bool = False) -> list[Fragment]:
+        """The call's pieces; `full` adds the integer keywords left at their default, so that
+        instances that differ only in which keywords they need line up as one block."""
         out: list[Fragment] = [f"{self.type}("]
-        for i, part in enumerate(parts):
-            out += ([", "] if i else []) + part
+        for arg in self.args:
+            if arg.at_default and not full:
+                continue
+            sep = ", " if len(out) > 1 else ""
+            if type(arg.value) is not int:
+                out.append(sep + (f"{arg.keyword}=" if arg.keyword else "") + literal(arg.value))
+            elif arg.keyword:
+                default = arg.default if type(arg.default) is int else None
+                out.append(Hole(arg.value, arg.role, f"{sep}{arg.keyword}=", default))
+            else:
+                out += [sep, Hole(arg.value, arg.role)]
+        if name is not None:
+            out.append((", " if len(out) > 1 else "") + f"name={literal(name)}")
         return out + [")"]
 
 
-def joined(fragments: list[Fragment], hole: Callable[[Hole], str] = lambda h: str(h.value)
-           ) -> str:
-    """A line's text, each hole written by `hole` (its value unless it became a parameter)."""
-    return "".join(f if isinstance(f, str) else hole(f) for f in fragments)
+def joined(fragments: list[Fragment], hole: Callable[[Hole], str] = Hole.written) -> str:
+    """A line's text, each hole written by `hole` (its value unless it became a parameter);
+    a keyword left out at the head of a call takes the next one's separator with it."""
+    return "".join(f if isinstance(f, str) else hole(f) for f in fragments).replace("(, ", "(")

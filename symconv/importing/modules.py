@@ -55,7 +55,9 @@ def module_call(module: torch.nn.Module) -> LayerCall | None:
         if param.default is REQUIRED:
             args.append(Arg(None, value, param.name))
         elif not _is_default(module, param.name, value, param.default):
-            args.append(Arg(param.name, value, param.name))
+            args.append(Arg(param.name, value, param.name, _plain(param.default)))
+        elif type(value) is int:  # kept for a block whose instances need it
+            args.append(Arg(param.name, value, param.name, _plain(param.default), True))
     return LayerCall(type(module).__name__, tuple(args))
 
 
@@ -84,6 +86,11 @@ def _attribute(module: torch.nn.Module, name: str) -> object:
     if name in _PER_AXIS and isinstance(value, tuple) and value and len(set(value)) == 1:
         value = value[0]
     return value if is_literal(value) else _MISSING
+
+
+def _plain(default: object) -> object:
+    """A catalog default (a sympy Integer) as a Python int, for comparing with a module's."""
+    return int(default) if getattr(default, "is_Integer", False) else default  # type: ignore[call-overload]
 
 
 def _is_default(module: torch.nn.Module, name: str, value: object, default: object) -> bool:

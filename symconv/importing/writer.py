@@ -14,6 +14,7 @@ from .literals import Arg, Fragment, Hole, LayerCall, joined
 from .scopes import Scope
 
 _CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+Lines = list[list[Fragment]]
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Block:
     def text(self) -> str:
         head = f"block {self.name}({', '.join(self.params)}):"
         holes = iter(self.columns)
-        written = [joined(line, lambda h: next(holes) or str(h.value)) for line in self.lines]
+        written = [joined(line, lambda h: h.written(next(holes))) for line in self.lines]
         return "\n".join([head] + [INDENT + w for w in written])
 
 
@@ -78,18 +79,24 @@ class Writer:
 
     def _fold(self, scopes: list[Scope]) -> None:
         """Group the scopes of one height by kind and body; one block per group."""
-        groups: dict[tuple[object, ...], list[tuple[Scope, list[list[Fragment]]]]] = {}
+        groups: dict[tuple[object, ...], list[tuple[Scope, Lines, Lines]]] = {}
         for scope in scopes:
-            names = ["x", "y", "z"] if len(scope.inputs) <= 3 else [
-                f"x{k}" for k in range(len(scope.inputs))]
-            lines = Body(scope, self.parts, names[:len(scope.inputs)]).lines(
-                scope.inputs[0] if len(scope.inputs) == 1 else None)
-            key = (_base_name(scope, self.layer_types), len(scope.inputs), _skeleton(lines))
-            groups.setdefault(key, []).append((scope, lines))
+            compact, full = (self._lines(scope, full) for full in (False, True))
+            key = (_base_name(scope, self.layer_types), len(scope.inputs), _skeleton(full))
+            groups.setdefault(key, []).append((scope, compact, full))
         for (base, _, _), members in groups.items():
-            self._define(base, members)
+            if len({_skeleton(compact) for _, compact, _ in members}) == 1:
+                self._define(base, [(scope, compact) for scope, compact, _ in members])
+            else:  # the instances need different keywords: all of them, defaults left out
+                self._define(base, [(scope, full) for scope, _, full in members])
 
-    def _define(self, base: str, members: list[tuple[Scope, list[list[Fragment]]]]) -> None:
+    def _lines(self, scope: Scope, full: bool) -> Lines:
+        names = ["x", "y", "z"] if len(scope.inputs) <= 3 else [
+            f"x{k}" for k in range(len(scope.inputs))]
+        return Body(scope, self.parts, names[:len(scope.inputs)], full).lines(
+            scope.inputs[0] if len(scope.inputs) == 1 else None)
+
+    def _define(self, base: str, members: list[tuple[Scope, Lines]]) -> None:
         used = {b.name for b in self.blocks} | self.layer_types
         name, k = base, 2
         while name in used:
@@ -112,6 +119,9 @@ class Writer:
 
 
 def _fresh(role: str, used: set[str]) -> str:
+    """`role`, or role_2, role_3, … (a role that is itself numbered counts on from its base)."""
+    role = role.rstrip("0123456789").rstrip("_") if role.rstrip("0123456789").endswith(
+        "_") else role
     name, k = role, 2
     while name in used:
         name, k = f"{role}_{k}", k + 1
