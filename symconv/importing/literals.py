@@ -42,19 +42,19 @@ def is_literal(value: object) -> bool:
 
 @dataclass(frozen=True)
 class Hole:
-    """An integer argument that may become a block parameter named after `role`. A keyword
+    """A number argument that may become a block parameter named after `role`. A keyword
     argument carries its `keyword=` (after the separator) in `prefix`, and the layer's
     `default`: the whole argument is left out where every instance has the default."""
 
-    value: int
+    value: int | float
     role: str
     prefix: str = ""
-    default: int | None = None
+    default: int | float | None = None
 
     def written(self, parameter: str | None = None) -> str:
         if parameter is not None:
             return self.prefix + parameter
-        return "" if self.value == self.default else self.prefix + str(self.value)
+        return "" if self.value == self.default else self.prefix + literal(self.value)
 
 
 Fragment = str | Hole  # a piece of a written line
@@ -84,10 +84,10 @@ class LayerCall:
             if arg.at_default and not full:
                 continue
             sep = ", " if len(out) > 1 else ""
-            if type(arg.value) is not int:
+            if type(arg.value) not in (int, float):
                 out.append(sep + (f"{arg.keyword}=" if arg.keyword else "") + literal(arg.value))
             elif arg.keyword:
-                default = arg.default if type(arg.default) is int else None
+                default = arg.default if type(arg.default) in (int, float) else None
                 out.append(Hole(arg.value, arg.role, f"{sep}{arg.keyword}=", default))
             else:
                 out += [sep, Hole(arg.value, arg.role)]

@@ -56,7 +56,7 @@ def module_call(module: torch.nn.Module) -> LayerCall | None:
             args.append(Arg(None, value, param.name))
         elif not _is_default(module, param.name, value, param.default):
             args.append(Arg(param.name, value, param.name, _plain(param.default)))
-        elif type(value) is int:  # kept for a block whose instances need it
+        elif type(value) in (int, float):  # kept for a block whose instances need it
             args.append(Arg(param.name, value, param.name, _plain(param.default), True))
     return LayerCall(type(module).__name__, tuple(args))
 
@@ -89,8 +89,10 @@ def _attribute(module: torch.nn.Module, name: str) -> object:
 
 
 def _plain(default: object) -> object:
-    """A catalog default (a sympy Integer) as a Python int, for comparing with a module's."""
-    return int(default) if getattr(default, "is_Integer", False) else default  # type: ignore[call-overload]
+    """A catalog default (a sympy Integer or Rational) as a Python number, as a module keeps it."""
+    if getattr(default, "is_Integer", False):
+        return int(default)  # type: ignore[call-overload]
+    return float(default) if getattr(default, "is_Rational", False) else default  # type: ignore[arg-type]
 
 
 def _is_default(module: torch.nn.Module, name: str, value: object, default: object) -> bool:
