@@ -104,6 +104,36 @@ def test_imported_model_matches_torch(name: str, other: tuple[int, int], size: s
     assert {p: got.get(p) for p in expected} == expected
 
 
+# lines the file must hold, as torchvision's source writes the modules (googlenet.py:
+# `inception_block(192, 64, 96, 128, 16, 32, 32)`; squeezenet.py: `Fire(64, 16, 64, 64)`, whose
+# two expand widths are always equal and so one block parameter)
+WRITTEN = [
+    pytest.param("googlenet", ['Inception(192, 64, 96, 128, 16, 32, 32, name="inception3a")',
+                               'Inception(832, 384, 192, 384, 48, 128, 128, name="inception5b")',
+                               'MaxPool2d(3, stride=2, ceil_mode=True, name="maxpool1")'],
+                 id="googlenet"),
+    pytest.param("resnet18", ['Conv2d(3, 64, 7, stride=2, padding=3, bias=False, name="conv1")',
+                              'MaxPool2d(3, stride=2, padding=1, name="maxpool")',
+                              "    shared relu = ReLU(inplace=True)", "    repeat 2:",
+                              'Linear(512, 1000, name="fc")'], id="resnet18"),
+    pytest.param("squeezenet1_1", ["    Fire(64, 16, 64)", "    Fire(512, 64, 256)"],
+                 id="squeezenet1_1"),
+    pytest.param("alexnet", ["    Conv2d(3, 64, 11, stride=4, padding=2)",
+                             'avgpool = AdaptiveAvgPool2d((6, 6), name="avgpool")',
+                             "flatten(avgpool, 1)"], id="alexnet"),
+]
+
+
+@pytest.mark.parametrize("name, lines", WRITTEN)
+def test_the_file_reads_as_the_model_is_written(name: str, lines: list[str],
+                                                imported: dict[str, tuple[object, str]]) -> None:
+    _, arch = _model_and_arch(name, imported)
+    written = arch.splitlines()
+    assert [line for line in lines if line not in written] == []
+    blocks = [line.split("(")[0] for line in written if line.startswith("block ")]
+    assert len(blocks) == len(set(blocks))
+
+
 @pytest.mark.parametrize("name, other", MODELS)
 def test_imported_file_derives_symbolically_and_round_trips(
         name: str, other: tuple[int, int], imported: dict[str, tuple[object, str]],
