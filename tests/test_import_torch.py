@@ -324,3 +324,28 @@ def test_inputs_that_do_not_fit_are_refused(inputs: list[str], message: str, tmp
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "[SC309]" in err and message in err and "Traceback" not in err
+
+
+def test_a_layer_alone_is_one_call(tmp_path: Path) -> None:
+    out = tmp_path / "conv.arch"
+    assert main(["import", "torch.nn:Conv2d", "--input", "(3, H, W)", "--kwargs",
+                 '{"in_channels": 3, "out_channels": 8, "kernel_size": 3, "stride": 2}',
+                 "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").endswith("input (3, H, W)\nConv2d(3, 8, 3, stride=2)\n")
+    conv = torch.nn.Conv2d(3, 8, 3, stride=2)
+    derived = derive(out, subs={"H": 9, "W": 6})
+    assert int(derived.params) == sum(p.numel() for p in conv.parameters())
+    assert tuple(int(e) for e in derived.layers[0].output_shape) == tuple(
+        conv(torch.zeros(1, 3, 9, 6)).shape[1:])
+
+
+def test_the_command_line_imports_no_torch_until_asked() -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys; from symconv.cli import arguments, commands; arguments.parser()"
+              ".parse_args(['import', 'x:y', '--input', '(3, H, W)']); "
+              "print([m for m in ('torch', 'torchvision') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parent.parent, timeout=120)
+    assert done.stdout.strip() == "[]"

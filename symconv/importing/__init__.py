@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from .functions import Inline, Op
     from .literals import LayerCall
+    from .scopes import Scope
 
 Shape = tuple[int | str, ...]  # an input's shape: whole numbers and size names
 
@@ -38,37 +39,68 @@ def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<mo
                   network: str | None = None) -> str:
     """The `.arch` text of `model` (batch axis left out of `inputs`)."""
     from .body import Parts
-    from .modules import catalog
-    from .scopes import ScopeError, build, connect, hoist_joins
-    from .trace import trace
+    from .modules import catalog, is_catalog_module
     from .writer import Writer
 
-    graph = trace(model, label)
-    placeholders = [n for n in graph.nodes if n.op == "placeholder"]
-    if len(placeholders) != len(inputs):
-        raise SymconvError("SC309", f"{type(model).__name__}.forward takes {len(placeholders)} "
-                           f"tensor{'s' if len(placeholders) != 1 else ''} but --input gives "
-                           f"{len(inputs)}", None, Source("", label),
-                           hint="give one --input per argument of forward")
+    sizes = _sizes(inputs, label)
+    name = network or type(model).__name__.lower()
+    if is_catalog_module(model):  # a layer alone: torch.fx would trace into its functional form
+        return _single_layer(model, inputs, sizes, name, label)
+    graph = _traced(model, len(inputs), label)
     calls, ops = _translate(graph, model, label)
-    deps = {n: _deps(n, ops) for n in graph.nodes if n in calls or (n in ops and not _inline(ops[n]))}
+    deps = {n: _deps(n, ops) for n in graph.nodes
+            if n in calls or (n in ops and not _inline(ops[n]))}
+    root = _scopes(graph, model, deps, label)
+    names = [n.name + "_" if n.name in sizes else n.name for n in root.inputs]
+    # a tensor named `view` or `cat` would hide the function of that name
+    reserved = frozenset(sizes) | frozenset(catalog())
+    parts = Parts(calls, ops, deps, reserved)
+    blocks, lines, named = Writer(parts, frozenset(catalog())).write(root, names)
+    return _file(name, sizes, names, inputs, named, blocks, lines)
+
+
+def _traced(model: torch.nn.Module, count: int, label: str) -> Graph:
+    """The model's graph, its forward taking `count` tensors."""
+    from .trace import trace
+
+    graph = trace(model, label)
+    taken = sum(1 for n in graph.nodes if n.op == "placeholder")
+    if taken != count:
+        raise SymconvError("SC309", f"{type(model).__name__}.forward takes {taken} "
+                           f"tensor{'s' if taken != 1 else ''} but --input gives {count}",
+                           None, Source("", label),
+                           hint="give one --input per argument of forward")
+    return graph
+
+
+def _scopes(graph: Graph, model: torch.nn.Module, deps: dict[Node, tuple[Node, ...]],
+            label: str) -> Scope:
+    """The module hierarchy of the graph, each scope's inputs and output found."""
+    from .scopes import ScopeError, build, connect, hoist_joins
+
     root = build(graph, model)
     root.output = _output(graph, label)
-    root.inputs = list(placeholders)  # in forward's order, as the input lines declare them
+    # in forward's order, as the input lines declare them
+    root.inputs = [n for n in graph.nodes if n.op == "placeholder"]
     try:
         connect(root, deps, root.output)
     except ScopeError as err:
         raise _at(err.node, err.message, err.hint, label) from None
     hoist_joins(root, deps, lambda n: getattr(n.target, "__name__", n.target) in (
         "cat", "concat", "concatenate"))
-    sizes = _sizes(inputs, label)
-    names = [n.name + "_" if n.name in sizes else n.name for n in placeholders]
-    # a tensor named `view` or `cat` would hide the function of that name
-    reserved = frozenset(sizes) | frozenset(catalog())
-    parts = Parts(calls, ops, deps, lambda s: None, reserved)  # type: ignore[arg-type, return-value]
-    blocks, lines, named = Writer(parts, frozenset(catalog())).write(root, names)
-    return _file(network or type(model).__name__.lower(), sizes,
-                 names, inputs, named, blocks, lines)
+    return root
+
+
+def _single_layer(model: torch.nn.Module, inputs: list[Shape], sizes: list[str], name: str,
+                  label: str) -> str:
+    from .literals import joined
+    from .modules import module_call
+
+    call = module_call(model)
+    if len(inputs) != 1 or call is None:
+        raise SymconvError("SC309", f"{type(model).__name__} takes one input", None,
+                           Source("", label), hint="give one --input")
+    return _file(name, sizes, ["x"], inputs, False, [], [joined(call.fragments())])
 
 
 def _sizes(inputs: list[Shape], label: str) -> list[str]:

@@ -30,8 +30,9 @@ class Parts:
     calls: dict[Node, LayerCall]  # leaf modules
     ops: dict[Node, Op | Inline]  # functions and methods
     deps: dict[Node, tuple[Node, ...]]  # each statement's tensors
-    block_call: Callable[[Scope], LayerCall]  # a child scope's block and its arguments
-    reserved: frozenset[str]  # names no tensor may take (sizes, blocks' parameters)
+    reserved: frozenset[str]  # names no tensor may take (sizes, the language's functions)
+    # a child scope's block call with its arguments: the Writer's, which defines the blocks
+    block_call: Callable[[Scope], LayerCall] | None = None
 
 
 def _value(item: Item) -> Node:
@@ -160,7 +161,8 @@ class Body:
         applied = "" if bare else "(" + ", ".join(self.ref(t) for t in self._tensors(item)) + ")"
         if isinstance(item, Scope):
             name = None if numbered else self.scope.relative(item.path)
-            return [prefix, *self.parts.block_call(item).fragments(name), applied]
+            call = self.parts.block_call(item)  # type: ignore[misc]
+            return [prefix, *call.fragments(name), applied]
         if item.op == "call_module":
             if item.target in self.shared:
                 var = self.names[_SharedKey(item.target)]  # type: ignore[index]

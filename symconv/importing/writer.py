@@ -53,7 +53,7 @@ def _base_name(scope: Scope, taken: frozenset[str]) -> str:
 class Writer:
     def __init__(self, parts: Parts, layer_types: frozenset[str]) -> None:
         self.parts = parts
-        parts.block_call = self._call  # type: ignore[method-assign]
+        parts.block_call = self._call
         self.layer_types = layer_types
         self.blocks: list[Block] = []
         self.calls: dict[Scope, LayerCall] = {}
