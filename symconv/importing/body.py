@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
 from .functions import Inline, Op
-from .literals import KEYWORDS, Fragment, Hole, LayerCall
+from .literals import KEYWORDS, Fragment, Hole, LayerCall, unique
 from .scopes import Scope
 
 if TYPE_CHECKING:
@@ -101,11 +101,7 @@ class Body:
         if node not in self.op_names:
             target = node.target
             base = target if isinstance(target, str) else getattr(target, "__name__", node.name)
-            name, k = base, 1
-            while name in self.layer_names:
-                name, k = f"{base}_{k}", k + 1
-            self.layer_names.add(name)
-            self.op_names[node] = name
+            self.op_names[node] = unique(base, self.layer_names)
         return self.op_names[node]
 
     def name(self, node: Node, base: str) -> str:
@@ -113,11 +109,7 @@ class Body:
             base = base.replace(".", "_")
             if not base.isidentifier() or base in KEYWORDS:
                 base = "t" + base if base.isidentifier() or base[:1].isdigit() else "t"
-            name, k = base, 1
-            while name in self.used:
-                name, k = f"{base}_{k}", k + 1
-            self.used.add(name)
-            self.names[node] = name
+            self.names[node] = unique(base, self.used)
         return self.names[node]
 
     def ref(self, node: Node) -> str:

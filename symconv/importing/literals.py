@@ -17,6 +17,15 @@ KEYWORDS = frozenset({"block", "repeat", "input", "output", "shared", "sizes", "
                       "lambda", "class", "import", "from", "with", "while", "pass"})
 
 
+def unique(base: str, used: set[str], first: int = 1) -> str:
+    """`base`, or base_1 (base_`first`), base_2, … : the first not in `used`, which it joins."""
+    name, k = base, first
+    while name in used:
+        name, k = f"{base}_{k}", k + 1
+    used.add(name)
+    return name
+
+
 def literal(value: object) -> str:
     """`value` as the .arch grammar reads it: numbers, strings, booleans, None, tuples."""
     if isinstance(value, bool) or value is None:

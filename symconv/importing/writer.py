@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from .body import INDENT, Body, Parts
-from .literals import Arg, Fragment, Hole, LayerCall, joined
+from .literals import Arg, Fragment, Hole, LayerCall, joined, unique
 from .scopes import Scope
 
 _CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
@@ -97,13 +97,10 @@ class Writer:
             scope.inputs[0] if len(scope.inputs) == 1 else None)
 
     def _define(self, base: str, members: list[tuple[Scope, Lines]]) -> None:
-        used = {b.name for b in self.blocks} | self.layer_types
-        name, k = base, 2
-        while name in used:
-            name, k = f"{base}_{k}", k + 1
+        name = unique(base, {b.name for b in self.blocks} | self.layer_types, 2)
         holes = [_holes(lines) for _, lines in members]
         columns: list[str | None] = []
-        params: dict[tuple[int, ...], str] = {}
+        params: dict[tuple[int | float, ...], str] = {}
         for i, first in enumerate(holes[0]):
             values = tuple(h[i].value for h in holes)
             if len(set(values)) == 1:
@@ -120,9 +117,5 @@ class Writer:
 
 def _fresh(role: str, used: set[str]) -> str:
     """`role`, or role_2, role_3, … (a role that is itself numbered counts on from its base)."""
-    role = role.rstrip("0123456789").rstrip("_") if role.rstrip("0123456789").endswith(
-        "_") else role
-    name, k = role, 2
-    while name in used:
-        name, k = f"{role}_{k}", k + 1
-    return name
+    stem = role.rstrip("0123456789")
+    return unique(stem[:-1] if stem.endswith("_") and stem != role else role, set(used), 2)
