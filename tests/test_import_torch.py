@@ -8,6 +8,7 @@ file written to disk derives exactly as the text did. Expected values come from 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,16 @@ MODELS = [
     # a ShuffleNetV2 unit: chunk, cat and the channel shuffle's view(b, g, c // g, h, w)
     pytest.param("shufflenet_unit", (9, 7), id="shufflenet_unit"),
 ]
+# more of torchvision's classifiers, checked the same way with SYMCONV_IMPORT_ALL=1 (CI keeps
+# to the list above for time)
+MORE = [
+    pytest.param(name, other, id=name, marks=pytest.mark.skipif(
+        not os.environ.get("SYMCONV_IMPORT_ALL"), reason="SYMCONV_IMPORT_ALL=1 runs the full list"))
+    for name, other in (("resnext50_32x4d", (65, 33)), ("wide_resnet50_2", (65, 33)),
+                        ("vgg16", (65, 97)), ("squeezenet1_0", (97, 65)),
+                        ("inception_v3", (299, 299)), ("efficientnet_v2_s", (65, 33)),
+                        ("regnet_x_400mf", (65, 33)))]
+MODELS += MORE
 CHANNELS = {"shufflenet_unit": 24}  # the input's channels (3 for the whole models)
 
 
@@ -45,7 +56,8 @@ def _build(name: str) -> object:
     return getattr(models, name)(weights=None, **KWARGS.get(name, {}))
 # what a model's factory needs beside weights=None (GoogLeNet: no auxiliary classifiers, whose
 # outputs a traced forward in eval mode drops, and no scipy-based initialisation)
-KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False}}
+KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
+          "inception_v3": {"aux_logits": False, "init_weights": False}}
 SIZES = ("224x224", "other")
 
 
