@@ -40,6 +40,8 @@ def _value(item: Item) -> Node:
 
 
 class Body:
+    """The statements of one scope, with the names its tensors need; `lines()` writes them."""
+
     def __init__(self, scope: Scope, parts: Parts, input_names: list[str],
                  full: bool = False) -> None:
         self.scope, self.parts, self.full = scope, parts, full  # full: see LayerCall.fragments

@@ -51,6 +51,9 @@ def _base_name(scope: Scope, taken: frozenset[str]) -> str:
 
 
 class Writer:
+    """Writes every scope below the root as a block (or a call of one already written), the
+    root as the main part."""
+
     def __init__(self, parts: Parts, layer_types: frozenset[str]) -> None:
         self.parts = parts
         parts.block_call = self._call
