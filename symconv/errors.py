@@ -73,6 +73,7 @@ CODES: dict[str, str] = {
     "SC306": "no faithful translation to the other framework",
     "SC307": "no layer or block of that name",
     "SC308": "too large to verify in memory",
+    "SC309": "cannot import the model",
 }
 
 

@@ -43,6 +43,9 @@ CATALOGUE: dict[str, tuple[str | None, list[str]]] = {
     "SC306": ("convention torch\ninput (3,)\nLinear(3, 2)\n", ["verify", "--against", "keras"]),
     "SC307": (KERAS_CONV, ["explain", "--layer", "conv"]),
     "SC308": ("convention torch\ninput (3,)\nLinear(3, 300000000)\n", ["verify"]),
+    # the file holds Python here: `symconv import FILE:Net`
+    "SC309": ("import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+              "        return torch.cumsum(x, 1)\n", ["import", "--input", "(3,)"]),
 }
 
 
@@ -57,7 +60,8 @@ def _run(code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     if text is not None:
         path.write_text(text, encoding="utf-8")
     command, *options = argv
-    args = [command, str(path)] + options if text is not None else [
+    target = f"{path}:Net" if command == "import" else str(path)
+    args = [command, target] + options if text is not None else [
         command, options[0].format(dir=tmp_path)] + options[1:]
     result = main(args + list(extra))
     out = capsys.readouterr()
@@ -67,7 +71,7 @@ def _run(code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
 def test_code_is_raised_as_documented(code: str, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    if code in ("SC305", "SC306", "SC308"):
+    if code in ("SC305", "SC306", "SC308", "SC309"):
         pytest.importorskip("torch")
     result, _, err = _run(code, tmp_path, capsys)
     assert result == 1

@@ -90,14 +90,20 @@ def _depth(text: str) -> int | None:
     return int(text)
 
 
-def _shape(text: str) -> tuple[int | None, ...]:
-    """'(13, 13, _)' → (13, 13, None): whole numbers and _ only, nothing is evaluated."""
+def _tuple_items(text: str) -> list[str]:
+    """'(13, 13, _)' → ['13', '13', '_']: the items of a tuple written on the command line."""
     inner = text.strip()
     if inner.startswith("(") and inner.endswith(")"):
         inner = inner[1:-1]
     items = [p.strip() for p in inner.split(",")]
     if items and items[-1] == "":
         items.pop()
+    return items
+
+
+def _shape(text: str) -> tuple[int | None, ...]:
+    """'(13, 13, _)' → (13, 13, None): whole numbers and _ only, nothing is evaluated."""
+    items = _tuple_items(text)
     if not items or not all(p == "_" or p.isdigit() for p in items):
         raise argparse.ArgumentTypeError(
             f"bad shape {text!r}: write whole numbers or _ for a free axis, e.g. '(13, 13, _)'")
@@ -181,6 +187,39 @@ def _explain_parser(commands) -> None:  # type: ignore[no-untyped-def]
                          help="substitute sizes (declared defaults fill the rest) " + SUBS_HELP)
 
 
+def _input_shape(text: str) -> tuple[int | str, ...]:
+    """'(3, H, W)' → (3, 'H', 'W'): whole numbers and size names only, nothing is evaluated."""
+    items = _tuple_items(text)
+    if not items or not all(p.isdigit() or p.isidentifier() for p in items):
+        raise argparse.ArgumentTypeError(
+            f"bad input shape {text!r}: write whole numbers and size names, e.g. '(3, H, W)'")
+    return tuple(int(p) if p.isdigit() else p for p in items)
+
+
+def _kwargs(text: str) -> dict[str, object]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"bad --kwargs: {err}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("--kwargs must be a JSON object, e.g. '{\"weights\": null}'")
+    return value
+
+
+def _import_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    imp = commands.add_parser("import", help="write the .arch file of a PyTorch model (runs "
+                              "the model's Python code)")
+    imp.add_argument("source", metavar="SOURCE", help="package.module:callable or "
+                     "path/to/file.py:callable, returning an nn.Module")
+    imp.add_argument("--input", dest="inputs", type=_input_shape, action="append",
+                     required=True, metavar="'(3, H, W)'", help="an input's shape without the "
+                     "batch axis; names become sizes (one --input per argument of forward)")
+    imp.add_argument("--kwargs", type=_kwargs, default={}, metavar="JSON",
+                     help="keyword arguments for the callable, e.g. '{\"weights\": null}'")
+
+
 EXAMPLES = """examples:
   # the summary table, symbolic in the sizes H and W
   symconv derive examples/mnist_cnn.arch
@@ -194,6 +233,8 @@ EXAMPLES = """examples:
   symconv explain examples/mnist_cnn.arch --layer conv2d_1
   # check against real PyTorch (needs 'symconv[verify]')
   symconv verify examples/vgg16.arch --against torch
+  # a .arch file from a torchvision model (runs its Python code; needs 'symconv[import]')
+  symconv import torchvision.models:resnet18 --input "(3, H, W)" --kwargs '{"weights": null}'
 
 'symconv COMMAND --help' lists a command's options. The .arch language (sizes, input,
 layers, blocks, repeat, merges) is described in README.md, section "The .arch language";
@@ -218,6 +259,7 @@ def parser() -> argparse.ArgumentParser:
     _solve_parser(commands)
     _verify_parser(commands)
     _explain_parser(commands)
+    _import_parser(commands)
     for sub in commands.choices.values():
         sub.add_argument("--output", "-o", metavar="FILE", default=None,
                          help="write the result to FILE (whole or not at all) instead of "

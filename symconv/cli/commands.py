@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from ..derivation.model import Derivation
 
 
-
 def _read(path: str) -> Source:
     from pathlib import Path
 
@@ -103,6 +102,12 @@ def _explain(args: argparse.Namespace) -> tuple[str, int]:
     return render_explain(derivation, args.layer), Exit.OK
 
 
+def _import(args: argparse.Namespace) -> tuple[str, int]:
+    from ..importing import import_source  # torch is imported there, on this path only
+
+    return import_source(args.source, args.inputs, args.kwargs), Exit.OK
+
+
 def _warn(derivation: Derivation) -> None:
     """Warnings go to stderr, in the look of errors; the result still goes to stdout."""
     from .output import to_stderr
@@ -111,7 +116,8 @@ def _warn(derivation: Derivation) -> None:
         to_stderr(warning.render(derivation.source))
 
 
-COMMANDS = {"derive": _derive, "solve": _solve, "verify": _verify, "explain": _explain}
+COMMANDS = {"derive": _derive, "solve": _solve, "verify": _verify, "explain": _explain,
+            "import": _import}
 
 
 def _ascii_terminal(args: argparse.Namespace) -> bool:
