@@ -8,6 +8,7 @@ file written to disk derives exactly as the text did. Expected values come from 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -232,6 +233,31 @@ def test_cli_writes_the_file_with_sizes(tmp_path: Path) -> None:
     assert "sizes H, W\n" in text and "input (3, H, W)\n" in text
     derived = derive(out, subs={"H": 224, "W": 224})
     assert int(derived.params) == 11_689_512  # torchvision's documented resnet18 count
+
+
+def test_derive_from_a_model_without_a_file(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """`derive --from` derives what `import` would write: the JSON totals equal torch's."""
+    model = models.resnet18(weights=None)
+    assert main(["derive", "--from", "torchvision.models:resnet18", "--input", "(3, H, W)",
+                 "--kwargs", '{"weights": null}', "--subs", "H=224,W=224", "-f", "json"]) == 0
+    totals = json.loads(capsys.readouterr().out)["totals"]
+    assert totals["params"] == sum(p.numel() for p in model.parameters())
+    assert totals["buffers"] == sum(b.numel() for b in model.buffers())
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["derive"], "give a .arch file or --from SOURCE"),
+    (["derive", "net.arch", "--from", "torchvision.models:resnet18", "--input", "(3, H, W)"],
+     "give a .arch file or --from SOURCE"),
+    (["derive", "--from", "torchvision.models:resnet18"], "--from needs --input"),
+    (["derive", "net.arch", "--input", "(3, H, W)"], "--input and --kwargs go with --from"),
+], ids=["neither", "both", "no-input", "input-without-from"])
+def test_derive_reads_a_file_or_a_model(argv: list[str], message: str,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
 TWO_INPUTS = '''import torch

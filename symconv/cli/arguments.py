@@ -249,7 +249,16 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     derive = commands.add_parser("derive", help="derive shapes and parameter counts of a .arch file")
-    derive.add_argument("file", help="a .arch file, or - for standard input")
+    derive.add_argument("file", nargs="?", help="a .arch file, or - for standard input")
+    derive.add_argument("--from", dest="source", metavar="SOURCE", default=None,
+                        help="instead of a file: the PyTorch model package.module:callable or "
+                        "path/to/file.py:callable, imported as `symconv import` does (runs its "
+                        "Python code), with --input and --kwargs")
+    derive.add_argument("--input", dest="inputs", type=_input_shape, action="append",
+                        metavar="'(3, H, W)'", help="with --from: an input's shape without the "
+                        "batch axis; names become sizes")
+    derive.add_argument("--kwargs", type=_kwargs, default={}, metavar="JSON",
+                        help="with --from: keyword arguments for the callable")
     derive.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
                         help="substitute sizes (defaults declared in `sizes` fill the rest) " + SUBS_HELP)
     derive.add_argument("--format", "-f", choices=FORMAT_NAMES, default="table",
@@ -291,6 +300,22 @@ def parser() -> argparse.ArgumentParser:
     derive.add_argument("--receptive-field", dest="receptive", action="store_true",
                         help="add the receptive field per spatial axis")
     return parser
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, with what argparse cannot say alone: derive reads a file or a model
+    (--from), not both, and --input and --kwargs belong to --from."""
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command == "derive":
+        derive = p._subparsers._group_actions[0].choices["derive"]  # type: ignore[union-attr]
+        if (args.file is None) == (args.source is None):
+            derive.error("give a .arch file or --from SOURCE (one of them)")
+        if args.source is not None and not args.inputs:
+            derive.error("--from needs --input, e.g. --input '(3, H, W)'")
+        if args.source is None and (args.inputs or args.kwargs):
+            derive.error("--input and --kwargs go with --from SOURCE")
+    return args
 
 
 def _version() -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import Source, SymconvError
-from .arguments import Exit, parser
+from .arguments import Exit, parse
 
 if TYPE_CHECKING:
     from ..derivation.model import Derivation
@@ -26,7 +26,7 @@ def _read(path: str) -> Source:
 def _derive(args: argparse.Namespace) -> tuple[str | Iterator[str], int]:
     from ..api import derive_source
 
-    derivation = derive_source(_read(args.file), args.subs)
+    derivation = derive_source(_imported(args) if args.source else _read(args.file), args.subs)
     _warn(derivation)
     if args.flops and args.macs is None:
         args.macs = "weights"
@@ -102,6 +102,13 @@ def _explain(args: argparse.Namespace) -> tuple[str, int]:
     return render_explain(derivation, args.layer), Exit.OK
 
 
+def _imported(args: argparse.Namespace) -> Source:
+    """`derive --from SOURCE`: the model's .arch text, as `symconv import` writes it."""
+    from ..importing import import_source  # torch is imported there, on this path only
+
+    return Source(import_source(args.source, args.inputs, args.kwargs), f"{args.source}.arch")
+
+
 def _import(args: argparse.Namespace) -> tuple[str, int]:
     from ..importing import import_source  # torch is imported there, on this path only
 
@@ -150,7 +157,7 @@ def _terminal_width(args: argparse.Namespace) -> int | None:
 def main(argv: list[str] | None = None) -> int:
     from .output import to_stderr as say
 
-    args = parser().parse_args(argv)
+    args = parse(argv)
     try:
         out, code = COMMANDS[args.command](args)
     except SymconvError as err:
