@@ -466,7 +466,7 @@ _add("torch", "Linear", torch_linear, 30)
 _add("torch", "Flatten", torch_flatten, 40)
 _add("torch", "Dropout", torch_dropout, 12)
 _add("torch", "Dropout2d", torch_dropout, 12)
-for _name in ("ReLU", "ReLU6", "SiLU"):
+for _name in ("ReLU", "ReLU6", "SiLU", "Hardswish", "Hardsigmoid"):
     _add("torch", _name, torch_inplace, 6)
 for _name in ("Sigmoid", "Tanh"):
     _add("torch", _name, torch_plain, 5)

@@ -159,8 +159,9 @@ NO_FACTORY_KEYWORDS = frozenset(
     [f"Adaptive{k}Pool{r}d" for k in ("Avg", "Max") for r in (1, 2, 3)]
     + [f"{k}Pool{r}d" for k in ("Avg", "Max") for r in (1, 2, 3)]
     + [f"{k}Pad{r}d" for k in ("Constant", "Reflection", "Replication", "Zero") for r in (1, 2, 3)]
-    + ["Dropout", "Dropout2d", "Flatten", "GELU", "LeakyReLU", "PixelShuffle", "PixelUnshuffle",
-       "ReLU", "ReLU6", "SiLU", "Sigmoid", "Softmax", "Tanh", "Unflatten", "Upsample"])
+    + ["Dropout", "Dropout2d", "Flatten", "GELU", "Hardsigmoid", "Hardswish", "LeakyReLU",
+       "PixelShuffle", "PixelUnshuffle", "ReLU", "ReLU6", "SiLU", "Sigmoid", "Softmax", "Tanh",
+       "Unflatten", "Upsample"])
 
 
 def extras(g: G, type_: str, kw: dict[str, Any], name: str | None) -> None:

@@ -210,6 +210,22 @@ def _k_softmax(b: Builder, focus: str | None) -> bool:
     return _apply(b, f"softmax({{0}}, {_dims(b, len(b.shape) + 1)})", "softmax", {"axis"})
 
 
+def _mean(b: Builder, focus: str | None) -> bool:
+    """Distinct dims past the batch (one, or a list, now and then negative); keepdim, or at
+    least one axis left besides the batch."""
+    r = len(b.shape) + 1
+    keep = len(b.shape) == 1 or b.g.chance(3)
+    count = b.g.int(1, len(b.shape) if keep else len(b.shape) - 1)
+    axes = list(range(1, r))
+    dims = [axes.pop(b.g.int(0, len(axes) - 1)) for _ in range(count)]
+    dims = [d - r if b.g.chance(3) else d for d in dims]
+    text = str(dims[0]) if count == 1 and b.g.chance(2) else (
+        "[" + ", ".join(str(d) for d in dims) + "]")
+    if keep:
+        return _apply(b, f"mean({{0}}, {text}, keepdim=True)", "mean", {"dim", "keepdim"})
+    return _apply(b, f"mean({{0}}, {text})", "mean", {"dim"})
+
+
 def _at_least(n: int) -> Callable[[Shape], bool]:
     return lambda s: len(s) >= n
 
@@ -219,7 +235,7 @@ FORMS: dict[str, dict[str, Form]] = {
               "transpose": _transpose, "flatten": _flatten, "unsqueeze": _unsqueeze,
               "squeeze": _squeeze, "expand": _expand, "chunk": _chunk, "split": _split,
               "contiguous": _contiguous, "matmul": _matmul, "softmax": _softmax,
-              "scaled_dot_product_attention": _attention},
+              "mean": _mean, "scaled_dot_product_attention": _attention},
     "keras": {"reshape": _k_reshape, "transpose": _k_transpose, "expand_dims": _k_expand_dims,
               "squeeze": _k_squeeze, "split": _k_split, "matmul": _k_matmul,
               "softmax": _k_softmax},
@@ -229,7 +245,8 @@ FITS: dict[str, dict[str, Callable[[Shape], bool]]] = {
               "transpose": _at_least(1), "flatten": _at_least(1), "unsqueeze": _at_least(1),
               "squeeze": _at_least(1), "expand": _at_least(1), "chunk": _at_least(1),
               "split": _at_least(1), "contiguous": _at_least(1), "matmul": _at_least(2),
-              "softmax": _at_least(1), "scaled_dot_product_attention": _at_least(2)},
+              "softmax": _at_least(1), "mean": _at_least(1),
+              "scaled_dot_product_attention": _at_least(2)},
     "keras": {"reshape": _at_least(1), "transpose": _at_least(1),
               "expand_dims": _at_least(1), "squeeze": _at_least(1),
               "split": _at_least(1), "matmul": _at_least(2), "softmax": _at_least(1)},

@@ -54,7 +54,7 @@ def _inplace(g: G, kw: dict[str, Any], s: Shape) -> None:
     g.maybe(kw, "inplace", [True, False])
 
 
-for _t in ("ReLU", "ReLU6", "SiLU"):
+for _t in ("ReLU", "ReLU6", "SiLU", "Hardswish", "Hardsigmoid"):
     _plain(_t, _inplace)
 for _t in ("Sigmoid", "Tanh", "Identity"):
     _plain(_t)

@@ -61,6 +61,7 @@ ONE_LAYER = {
     "silu": ("(4, 6, 6)", "SiLU()"), "sigmoid": ("(4, 6, 6)", "Sigmoid()"),
     "tanh": ("(4, 6, 6)", "Tanh()"), "softmax": ("(4, 6, 6)", "Softmax(dim=1)"),
     "prelu": ("(4, 6, 6)", "PReLU()"),
+    "hardswish": ("(4, 6, 6)", "Hardswish()"), "hardsigmoid": ("(4, 6, 6)", "Hardsigmoid()"),
     "maxpool": ("(4, 7, 7)", "MaxPool2d(3, 2, 1, ceil_mode=True)"),
     "avgpool": ("(4, 6, 6)", "AvgPool2d(2)"), "maxpool1d": ("(4, 6)", "MaxPool1d(2)"),
     "adaptive-avg2": ("(4, 6, 6)", "AdaptiveAvgPool2d(1)"),

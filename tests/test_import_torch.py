@@ -33,6 +33,11 @@ MODELS = [
     pytest.param("googlenet", (97, 65), id="googlenet"),
     pytest.param("efficientnet_b0", (65, 33), id="efficientnet_b0"),
     pytest.param("regnet_y_400mf", (65, 33), id="regnet_y_400mf"),
+    # Hardswish, and SqueezeExcitation's Hardsigmoid and `scale * input`
+    pytest.param("mobilenet_v3_small", (65, 33), id="mobilenet_v3_small"),
+    # their forward ends in `x.mean([2, 3])`
+    pytest.param("mnasnet1_0", (65, 33), id="mnasnet1_0"),
+    pytest.param("shufflenet_v2_x1_0", (65, 33), id="shufflenet_v2_x1_0"),
     # a ShuffleNetV2 unit: chunk, cat and the channel shuffle's view(b, g, c // g, h, w)
     pytest.param("shufflenet_unit", (9, 7), id="shufflenet_unit"),
 ]
@@ -44,7 +49,7 @@ MORE = [
     for name, other in (("resnext50_32x4d", (65, 33)), ("wide_resnet50_2", (65, 33)),
                         ("vgg16", (65, 97)), ("squeezenet1_0", (97, 65)),
                         ("inception_v3", (299, 299)), ("efficientnet_v2_s", (65, 33)),
-                        ("regnet_x_400mf", (65, 33)))]
+                        ("regnet_x_400mf", (65, 33)), ("mobilenet_v3_large", (65, 33)))]
 MODELS += MORE
 CHANNELS = {"shufflenet_unit": 24}  # the input's channels (3 for the whole models)
 
@@ -159,6 +164,37 @@ def test_imported_file_derives_symbolically_and_round_trips(
     assert _records(derive(path)) == _records(symbolic)
 
 
+class Functional(torch.nn.Module):
+    """The functional forms: F.hardswish, F.hardsigmoid, torch.mean and Tensor.mean."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, stride=2)
+        self.fc = torch.nn.Linear(8, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        import torch.nn.functional as F
+
+        y = F.hardswish(self.conv(x))
+        gate = F.hardsigmoid(torch.mean(y, (-2, -1), keepdim=True), inplace=True)
+        return self.fc((y * gate).mean(dim=[2, 3]))
+
+
+@pytest.mark.parametrize("h, w", [(9, 9), (16, 7)], ids=["9x9", "16x7"])
+def test_functional_forms_import_as_torch_runs_them(h: int, w: int) -> None:
+    model = Functional().eval()
+    arch = import_module(model, [(3, "H", "W")], network="functional")
+    lines = arch.splitlines()
+    assert {"hardswish = Hardswish(name=\"hardswish\")", "mean(mul_1, dim=(2, 3))",
+            "mean(hardswish, (-2, -1), keepdim=True)"} <= set(lines)
+    assert "hardsigmoid = Hardsigmoid(name=\"hardsigmoid\")" in lines
+    derived = derive(arch, subs={"H": h, "W": w})
+    assert int(derived.params) == sum(p.numel() for p in model.parameters())
+    with torch.no_grad():
+        out = model(torch.zeros(1, 3, h, w))
+    assert tuple(int(e) for e in derived.layers[-1].output_shape) == tuple(out.shape[1:])
+
+
 WITH_FC = '''import torch
 class Net(torch.nn.Module):
     def __init__(self):
@@ -175,9 +211,9 @@ class Net(torch.nn.Module):
     def forward(self, x):
         return torch.cumsum(x, 1)
 '''
-HARDSWISH = '''import torch
+SOFTPLUS = '''import torch
 def Net():
-    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Hardswish())
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Softplus())
 '''
 SCALAR = WITH_FC + '''        return self.fc(x) * 0.5
 '''
@@ -188,7 +224,7 @@ ERRORS = [
                  id="data-dependent-branch"),
     pytest.param(CUMSUM, 4, "cannot import the function 'cumsum'", "functions symconv can "
                  "import", id="unsupported-function"),
-    pytest.param(HARDSWISH, None, "module '1' (Hardswish) has no .arch layer", "Layers > PyTorch",
+    pytest.param(SOFTPLUS, None, "module '1' (Softplus) has no .arch layer", "Layers > PyTorch",
                  id="unsupported-module"),
     pytest.param(SCALAR, 7, "'*' with a number", "tensor * tensor", id="scalar-operand"),
 ]

@@ -150,6 +150,30 @@ ROWS = [
     Row("select_empty_axis", T, "select", ((0, 3),), (1, 0), reason="out of range"),
     Row("select_batch", T, "select", ((H, C),), (0, 0), batch=True),
     Row("select_parameter", T, "select", ((H, C),), (0, -1), batched=P),
+    # mean (torchvision's mnasnet and shufflenet_v2 end in x.mean([2, 3]))
+    Row("mean_spatial", T, "mean", ((C, H, 3),), ((2, 3),)),
+    Row("mean_keepdim", T, "mean", ((C, H, 3),), ((2, 3),), {"keepdim": True}),
+    Row("mean_keepdim_positional", T, "mean", ((C, H),), ((-1,), True)),
+    Row("mean_one_dim", T, "mean", ((C, H, 3),), (1,)),
+    Row("mean_negative_dims", T, "mean", ((C, H, 3),), ((-2, -1),)),
+    Row("mean_unordered_dims", T, "mean", ((C, H, 3),), ((3, 1),)),
+    Row("mean_empty_axis", T, "mean", ((0, 3),), (1,)),
+    Row("mean_repeated_dim", T, "mean", ((C, H),), ((1, 1),),
+        reason="appears multiple times in the list of dims"),
+    Row("mean_repeated_negative_dim", T, "mean", ((C, H, 3),), ((2, -2),),
+        reason="dim 2 appears multiple times"),
+    Row("mean_out_of_range", T, "mean", ((C, H),), (3,), reason="dimension out of range"),
+    Row("mean_negative_out_of_range", T, "mean", ((C, H),), ((1, -4),),
+        reason="dimension out of range"),
+    Row("mean_batch", T, "mean", ((C, H),), (0,), batch=True),
+    Row("mean_batch_keepdim", T, "mean", ((C, H),), ((0, 2),), {"keepdim": True}, batch=True),
+    Row("mean_every_axis", T, "mean", ((C, H),), batch=True),
+    Row("mean_empty_list", T, "mean", ((C, H),), ((),), batch=True),
+    Row("mean_parameter_dim_0", T, "mean", ((H, C),), (0,), batched=P),
+    Row("mean_parameter_every_axis", T, "mean", ((H, C),), batched=P),
+    Row("mean_parameter_empty_list", T, "mean", ((H, C),), ((),), {"keepdim": True},
+        batched=P),
+    Row("mean_parameter_scalar", T, "mean", ((),), (-1,), batched=P),
     Row("softmax", T, "softmax", ((H, C),), (-1,)),
     Row("softmax_out_of_range", T, "softmax", ((H, C),), (3,), reason="dimension out of range"),
     Row("attention", T, "scaled_dot_product_attention", ((4, H, 8), (4, C, 8), (4, C, 5))),
@@ -363,6 +387,32 @@ def test_macs_against_ptflops_and_fvcore(sizes: dict[str, int], net: str) -> Non
     d = symconv.derive(net, subs=sizes)
     assert int(macs.total(d, macs.PRESETS["ptflops"])) == ptflops_macs(d)
     assert int(macs.total(d, macs.PRESETS["fvcore"])) == fvcore_flops(d)
+
+
+# mnasnet's head: x.mean([2, 3]) between a convolution and the classifier
+MEAN_NET = ("convention torch\nsizes H, W\ninput x: (3, H, W)\nc = Conv2d(3, 4, 3)\n"
+            "m = mean(c, [2, 3])\nLinear(4, 5)\n")
+MEAN_METHOD_NET = MEAN_NET.replace("mean(c, [2, 3])", "c.mean((-2, -1))")
+
+
+@pytest.mark.parametrize("net", [MEAN_NET, MEAN_METHOD_NET], ids=["function", "method"])
+@pytest.mark.parametrize("sizes", [{"H": 5, "W": 7}, {"H": 9, "W": 4}], ids=["5x7", "9x4"])
+def test_mean_macs_against_ptflops_and_fvcore(sizes: dict[str, int], net: str) -> None:
+    """Neither ptflops (no torch.mean or Tensor.mean hook) nor fvcore (no aten::mean handle)
+    counts the mean; `all` counts one add per element it reads, 4·(H − 2)·(W − 2)."""
+    pytest.importorskip("ptflops")
+    pytest.importorskip("fvcore")
+    from analysis_torch import fvcore_flops, ptflops_macs
+
+    import symconv
+    from symconv.analysis import macs
+
+    d = symconv.derive(net, subs=sizes)
+    assert int(macs.total(d, macs.PRESETS["ptflops"])) == ptflops_macs(d)
+    assert int(macs.total(d, macs.PRESETS["fvcore"])) == fvcore_flops(d)
+    mean = [r.type for r in d.layers].index("mean")
+    assert int(macs.layer_macs(d, macs.PRESETS["all"])[mean]) == 4 * (sizes["H"] - 2) * (
+        sizes["W"] - 2)
 
 
 def test_macs_by_hand() -> None:

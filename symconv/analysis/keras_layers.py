@@ -34,7 +34,8 @@ from .ops import (
 
 K = "keras"
 # Keras activation identifiers → torch's functional names where they differ
-KERAS_TO_TORCH = {"swish": "silu", "leaky_relu": "leaky_relu"}
+KERAS_TO_TORCH = {"swish": "silu", "leaky_relu": "leaky_relu", "hard_swish": "hardswish",
+                  "hard_silu": "hardswish", "hard_sigmoid": "hardsigmoid"}
 
 
 def _spatial(record: LayerRecord, shape: tuple[Expr, ...]) -> tuple[Expr, ...]:

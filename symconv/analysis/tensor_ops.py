@@ -1,7 +1,9 @@
 """The tensor operations (layers/torch_ops.py, keras_ops.py) as operations (ops.py), per
 example. Moving elements (view, reshape, permute, transpose, flatten, unsqueeze, squeeze,
 expand, chunk, split, contiguous, expand_dims) costs nothing under every convention; matmul and attention
-are products of activations (ops.Product); softmax an activation.
+are products of activations (ops.Product); softmax an activation; mean one operation per element
+it reads (as pooling is) where a convention counts element-wise work, and nothing in ptflops and
+fvcore, which see no Tensor.mean.
 
 Counting conventions compared: a matmul (…, m, k) @ (…, k, n) is m·k·n multiply-adds for every
 element of the broadcast leading axes (the per-example output's elements times k); ptflops
@@ -44,7 +46,15 @@ def _softmax(record: LayerRecord) -> tuple[Op, ...]:
     return (Activation("softmax", numel(record.output_shape), via="bound" if method else "module"),)
 
 
+def _mean(record: LayerRecord) -> tuple[Op, ...]:
+    """mean: one add per input element (∏in), an element-wise operation that `all` counts;
+    ptflops 0.7.5 patches no torch.mean or Tensor.mean and fvcore 0.1.5 has no aten::mean
+    handle, so both count 0: 'bound', an operation neither sees."""
+    return (Activation("mean", numel(record.input_shapes[0]), via="bound"),)
+
+
 handles("torch", "matmul")(_matmul)
+handles("torch", "mean")(_mean)
 handles("keras", "matmul")(_matmul)
 handles("torch", "scaled_dot_product_attention")(_attention)
 handles("torch", "softmax")(_softmax)

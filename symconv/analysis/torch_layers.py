@@ -56,7 +56,7 @@ def linear(record: LayerRecord) -> tuple[Op, ...]:
 
 ACTIVATIONS = {"ReLU": "relu", "ReLU6": "relu6", "LeakyReLU": "leaky_relu", "GELU": "gelu",
                "SiLU": "silu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
-               "PReLU": "prelu"}
+               "PReLU": "prelu", "Hardswish": "hardswish", "Hardsigmoid": "hardsigmoid"}
 
 
 @handles(T, *ACTIVATIONS)

@@ -1,8 +1,9 @@
 """The tensor operations (symconv/layers/torch_ops.py, keras_ops.py) run in the real framework
 for `symconv verify`, and written as code for `verify --emit`.
 
-torch: the methods `x.view(…)`, `x.permute(…)`, … on the first tensor (view and expand exist only
-as methods), `torch.flatten`, `torch.matmul`, `F.softmax` and `F.scaled_dot_product_attention`.
+torch: the methods `x.view(…)`, `x.permute(…)`, `x.mean(…)`, … on the first tensor (view and
+expand exist only as methods), `torch.flatten`, `torch.matmul`, `F.softmax` and
+`F.scaled_dot_product_attention`.
 Keras: `keras.ops.<name>(x, …)`. The batch written as a size (`x.shape[0]`, symbols.BATCH) is the
 network's batch when run, and a network input's `x.shape[0]` in the code.
 """
@@ -21,7 +22,7 @@ TORCH_FUNCTIONS = {"flatten": "torch.flatten", "matmul": "torch.matmul",
                    "softmax": "F.softmax",
                    "scaled_dot_product_attention": "F.scaled_dot_product_attention"}
 TORCH_METHODS = frozenset({"view", "reshape", "permute", "transpose", "unsqueeze", "squeeze",
-                           "expand", "chunk", "split", "contiguous", "select"})
+                           "expand", "chunk", "split", "contiguous", "select", "mean"})
 TORCH_OPS = frozenset(TORCH_FUNCTIONS) | TORCH_METHODS
 KERAS_OPS = frozenset({"reshape", "transpose", "expand_dims", "squeeze", "split", "matmul",
                        "softmax"})

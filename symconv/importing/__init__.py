@@ -184,7 +184,7 @@ def _leaf(node: Node, module: torch.nn.Module, label: str) -> LayerCall:
 # the nearest layer of the catalog for torch.nn modules it lacks
 _LEAF_ALTERNATIVES = {
     **{a: "an element-wise activation: ReLU has the same shapes and counts" for a in (
-        "Hardswish", "Hardsigmoid", "Hardtanh", "ELU", "SELU", "CELU", "Mish", "Softplus",
+        "Hardtanh", "ELU", "SELU", "CELU", "Mish", "Softplus",
         "Softsign", "Tanhshrink", "LogSigmoid", "Threshold", "GLU")},
     "LogSoftmax": "Softmax has the same shape",
     "Dropout1d": "Dropout keeps the shape as it does", "Dropout3d": "Dropout keeps the shape",

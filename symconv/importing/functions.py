@@ -82,6 +82,8 @@ _LAYER_FUNCTIONS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "relu": ("ReLU", ("inplace",), ()),
     "relu6": ("ReLU6", ("inplace",), ()),
     "silu": ("SiLU", ("inplace",), ()),
+    "hardswish": ("Hardswish", ("inplace",), ()),
+    "hardsigmoid": ("Hardsigmoid", ("inplace",), ()),
     "gelu": ("GELU", ("approximate",), ()),
     "sigmoid": ("Sigmoid", (), ()),
     "tanh": ("Tanh", (), ()),
@@ -124,7 +126,7 @@ _TENSOR_OPS: dict[str, tuple[str, ...]] = {
     "flatten": ("start_dim", "end_dim"), "transpose": ("dim0", "dim1"),
     "unsqueeze": ("dim",), "squeeze": ("dim",), "contiguous": (),
     "chunk": ("chunks", "dim"), "split": ("split_size_or_sections", "dim"),
-    "softmax": ("dim",), "select": ("dim", "index"),
+    "softmax": ("dim",), "select": ("dim", "index"), "mean": ("dim", "keepdim"),
 }
 _VARIADIC = frozenset({"view", "reshape", "permute"})  # x.view(a, b) or x.view((a, b))
 
@@ -152,8 +154,8 @@ def _tensor_op(node: Node, name: str) -> Op:
     x, rest = node.args[0], list(node.args[1:])
     if name in _VARIADIC and len(rest) == 1 and isinstance(rest[0], (tuple, list)):
         rest = list(rest[0])
-    if name == "softmax" and node.kwargs.get("dtype") is not None:
-        raise Unsupported("softmax with a dtype", "softmax(x, dim) without dtype")
+    if name in ("softmax", "mean") and node.kwargs.get("dtype") is not None:
+        raise Unsupported(f"{name} with a dtype", f"{name}(x, dim) without dtype")
     _check_values(node, rest + list(node.kwargs.values()), name)
     keywords = {k: v for k, v in node.kwargs.items() if k != "dtype"}
 
@@ -237,13 +239,9 @@ def _getitem(node: Node, inline: dict[Node, Inline]) -> Inline:
 
 # the nearest supported form of a few common functions
 _ALTERNATIVES = {
-    "mean": "over the spatial axes, AdaptiveAvgPool2d(1) then flatten(x, 1) gives the same shape",
     "amax": "over the spatial axes, AdaptiveMaxPool2d(1) then flatten(x, 1) gives the same shape",
     "sum": "a sum over axes has no .arch form; over the spatial axes, AdaptiveAvgPool2d(1) "
            "then flatten(x, 1) gives the same shape",
-    "hardswish": "an element-wise activation keeps the shape: ReLU has the same shapes and counts",
-    "hardsigmoid": "an element-wise activation keeps the shape: Sigmoid has the same shapes "
-                   "and counts",
     "layer_norm": "the module nn.LayerNorm",
     "interpolate": "the module nn.Upsample",
     "pad": "the modules nn.ZeroPad2d, nn.ConstantPad2d, …",

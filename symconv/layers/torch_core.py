@@ -118,6 +118,7 @@ for _name, _params in (
     ("ReLU", (Param("inplace", False),)), ("ReLU6", (Param("inplace", False),)),
     ("LeakyReLU", (Param("negative_slope", Integer(1) / 100), Param("inplace", False))),
     ("GELU", (Param("approximate", "none"),)), ("SiLU", (Param("inplace", False),)),
+    ("Hardswish", (Param("inplace", False),)), ("Hardsigmoid", (Param("inplace", False),)),
     ("Sigmoid", ()), ("Tanh", ()),
 ):
     register("torch", _name, _params, elementwise, f"torch.nn.{_name}: shape unchanged",

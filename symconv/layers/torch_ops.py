@@ -1,7 +1,6 @@
 """PyTorch's tensor operations as functions of their tensors: view, reshape, permute, transpose,
 select (and `x[i]`), flatten, unsqueeze, squeeze, expand, chunk, split, contiguous, matmul,
-softmax and
-scaled_dot_product_attention. Rules and messages from torch 2.13 (ATen's TensorShape.cpp,
+softmax, mean and scaled_dot_product_attention. Rules and messages from torch 2.13 (ATen's TensorShape.cpp,
 LinearAlgebra.cpp, InferSize.h), each checked against the real op in tests/test_tensor_ops.py.
 
 Written as methods, `x.view(x.shape[0], -1)`, or as functions with the tensor first,
@@ -295,6 +294,31 @@ def softmax(call: Call) -> LayerOutput:
     return ts.result(call, source, "softmax")
 
 
+def mean(call: Call) -> LayerOutput:
+    """x.mean(dim=None, keepdim=False), torch.mean(x, dim, keepdim): the dims (an int, or a
+    tuple or list) are averaged away, or kept as extents of 1 with keepdim. No dim, or an empty
+    list, reduces every axis, as torch does: on a network tensor that takes in the batch,
+    refused; so is dim 0, the batch. A dim named twice is torch's error."""
+    source = ts.full(call)
+    value = call.raw("dim")
+    keep = call.flag("keepdim")
+    items = value if isinstance(value, tuple) else () if value is None else (value,)
+    if not items:
+        if call.batched[0]:
+            raise call.fail(f"mean over every axis (dim=None or an empty list) takes in the "
+                            f"batch axis; {KEEPS_BATCH}", "dim" if value is not None else None,
+                            code="SC201", hint="name the axes: x.mean([2, 3])")
+        items = tuple(range(len(source)))
+    dims = [ts.dim_index(call, d, len(source), "dim") for d in items]
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise call.fail(f"dim {d} appears multiple times in the list of dims", "dim",
+                            code="SC201")
+    out = tuple(Integer(1) if i in dims else e for i, e in enumerate(source)
+                if keep or i not in dims)
+    return ts.result(call, out, f"mean{tuple(dims)}")
+
+
 def attention(call: Call) -> LayerOutput:
     """F.scaled_dot_product_attention(q, k, v): (…, L, E) and (…, S, E) and (…, S, Ev) give
     (…, L, Ev); the leading axes broadcast; q, k and v are each at least 2-D."""
@@ -349,6 +373,8 @@ _register("contiguous", (), contiguous, "x.contiguous(): shape unchanged")
 _register("matmul", (), matmul, "torch.matmul(a, b): matrix product, broadcast", (2, 2))
 _register("softmax", (Param("dim", None), Param("dtype", None)), softmax,
           "F.softmax(x, dim): shape unchanged")
+_register("mean", (Param("dim", None), Param("keepdim", False)), mean,
+          "x.mean(dim, keepdim=False): the dims averaged away (kept as 1 with keepdim)")
 _register("scaled_dot_product_attention", (
     Param("attn_mask", None), Param("dropout_p", Integer(0)), Param("is_causal", False),
     Param("scale", None), Param("enable_gqa", False)), attention,
