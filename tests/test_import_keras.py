@@ -124,7 +124,9 @@ def test_imported_application_derives_symbolically(name: str, saved: dict[str, A
 # lines the file must hold, as keras/src/applications writes the layers
 WRITTEN = [
     pytest.param("VGG16", ['Conv2D(64, 3, padding="same", activation="relu", '
-                           'name="block1_conv1")', "input (H, W, 3)", "sizes H, W"], id="VGG16"),
+                           'name="block1_conv1")', "input (H, W, 3)", "sizes H, W",
+                           # MaxPooling2D((2, 2), strides=(2, 2)): both the defaults
+                           'MaxPooling2D(name="block1_pool")'], id="VGG16"),
     pytest.param("ResNet50", ['Add(name="conv2_block1_add")([conv2_block1_0_bn, '
                               'conv2_block1_3_bn])',
                               'Conv2D(64, 7, strides=2, name="conv1_conv")',
@@ -172,6 +174,16 @@ def _nested() -> Any:
     return keras.Model(x, L.GlobalAveragePooling2D(name="pool")(y), name="outer")
 
 
+def _channels_first() -> Any:
+    L = keras.layers
+    x = keras.Input((3, None, None))
+    y = L.Conv2D(8, 3, strides=2, padding="same", data_format="channels_first", name="c")(x)
+    y = L.MaxPooling2D(data_format="channels_first", name="p")(y)
+    z = L.Conv2D(4, 1, data_format="channels_first", name="side")(y)
+    y = L.Concatenate(axis=1, name="cat")([y, z])
+    return keras.Model(x, L.GlobalAveragePooling2D(data_format="channels_first")(y))
+
+
 # model, --input shapes, sizes to compare at, the inputs' shapes there
 SMALL = [
     pytest.param(_sequential, [], {}, [(28, 28, 1)], id="sequential-fixed"),
@@ -179,7 +191,32 @@ SMALL = [
                  id="shared-layer-two-inputs-outputs"),
     pytest.param(_nested, ["(H, W, 3)"], {"H": 9, "W": 7}, [(9, 7, 3)],
                  id="nested-frozen-sequential"),
+    pytest.param(_channels_first, ["(3, H, W)"], {"H": 13, "W": 10}, [(3, 13, 10)],
+                 id="channels-first-concatenate"),
 ]
+
+
+# tf.keras 2's JSON: inbound nodes as [[layer, node, index, kwargs], …], `batch_input_shape`
+LEGACY = json.dumps({"class_name": "Functional", "config": {
+    "name": "legacy", "layers": [
+        {"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+         "config": {"batch_input_shape": [None, 8], "name": "x"}},
+        {"class_name": "Dense", "name": "a", "inbound_nodes": [[["x", 0, 0, {}]]],
+         "config": {"name": "a", "units": 4, "activation": "relu", "use_bias": True}},
+        {"class_name": "Dense", "name": "b", "inbound_nodes": [[["x", 0, 0, {}]]],
+         "config": {"name": "b", "units": 4, "activation": "linear", "use_bias": False}},
+        {"class_name": "Add", "name": "sum", "inbound_nodes": [[["a", 0, 0, {}], ["b", 0, 0, {}]]],
+         "config": {"name": "sum"}}],
+    "input_layers": [["x", 0, 0]], "output_layers": [["sum", 0, 0]]}})
+
+
+def test_tf_keras_2_json_is_read(tmp_path: Path) -> None:
+    source = tmp_path / "legacy.json"
+    source.write_text(LEGACY, encoding="utf-8")
+    derived = derive(import_keras(str(source), []))
+    # by hand: Dense(4) on 8 features is 8·4 + 4 = 36 parameters, without bias 32
+    assert [(r.name, tuple(r.output_shape), int(r.params)) for r in derived.layers] == [
+        ("a", (4,), 36), ("b", (4,), 32), ("sum", (4,), 0)]
 
 
 def _node_shapes(model: Any, shapes: list[tuple[int, ...]]) -> dict[str, list[tuple[int, ...]]]:

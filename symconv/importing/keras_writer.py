@@ -96,6 +96,9 @@ def layer_call(call: Call, label: str) -> LayerCall:
                          "strings, booleans, None or tuples of them")
         if param.default is REQUIRED:
             args.append(Arg(None, value, name))
+        elif name == "strides" and param.default is None and value == _normal(
+                "pool_size", config.get("pool_size")):
+            continue  # a pool's strides=None is saved as its pool size
         elif not _is_default(name, value, param.default):
             args.append(Arg(name, value, name))
     return LayerCall(cls, tuple(args))
