@@ -395,3 +395,18 @@ def test_a_saved_model_is_read_without_keras_or_torch(tmp_path: Path) -> None:
                           cwd=Path(__file__).parent.parent, timeout=120)
     assert done.stdout.strip() == "[]"
     assert (tmp_path / "m.arch").read_text(encoding="utf-8").startswith("network small_cnn\n")
+
+
+def test_a_nested_layer_whose_name_is_taken_takes_its_model_name(tmp_path: Path) -> None:
+    """Keras names each model's layers apart; flattened, the inner `dense` is `inner_dense`."""
+    L = keras.layers
+    inner = keras.Sequential([L.Dense(4, name="dense")], name="inner")
+    x = keras.Input((8,))
+    model = keras.Model(x, L.Dense(2, name="dense")(inner(x)))
+    source = tmp_path / "m.json"
+    source.write_text(model.to_json(), encoding="utf-8")
+    arch = import_keras(str(source), [])
+    assert 'Dense(4, name="inner_dense")\nDense(2, name="dense")\n' in arch
+    derived = derive(arch)
+    assert int(derived.params) == model.count_params()
+    assert tuple(derived.layers[-1].output_shape) == tuple(model.output.shape[1:])

@@ -126,6 +126,7 @@ class Writer:
             counts[id(c.layer)] = counts.get(id(c.layer), 0) + 1
         self.shared = {k for k, n in counts.items() if n > 1}
         self.declared: dict[int, str] = {}
+        self.layer_names = _layer_names(graph.calls)
 
     def name(self, tensor: str, base: str) -> str:
         if tensor not in self.names:
@@ -166,15 +167,28 @@ class Writer:
         key = id(call.layer)
         if key in self.shared and key not in self.declared:  # named before its results
             self.declared[key] = self.name(f"shared {key}", call.name)
-            text = joined(layer_call(call, self.label).fragments(call.name))
+            text = joined(layer_call(call, self.label).fragments(self.layer_names[key]))
             out.append(f"shared {self.declared[key]} = {text}")
         prefix = self.name(call.output, call.name) + " = " if named else ""
         refs = "" if bare else ", ".join(self.names[t] for t in call.inputs)
         applied = "" if bare else f"([{refs}])" if call.listed else f"({refs})"
         if key in self.shared:
             return out + [prefix + self.declared[key] + (applied or "()")]
-        text = joined(layer_call(call, self.label).fragments(call.name))
+        text = joined(layer_call(call, self.label).fragments(self.layer_names[key]))
         return out + [prefix + text + applied]
+
+
+def _layer_names(calls: list[Call]) -> dict[int, str]:
+    """Each layer's name: its own, or for a layer of a flattened model whose name another
+    layer has (Keras names each model's layers apart), the model's name before it,
+    `inner_dense`. The outer model's layers keep theirs."""
+    names: dict[int, str] = {}
+    used: set[str] = set()
+    for call in sorted(calls, key=lambda c: c.scope.count("/")):
+        if id(call.layer) not in names:
+            own = call.name if call.name not in used else call.scope.replace("/", "_") + call.name
+            names[id(call.layer)] = unique(own, used)
+    return names
 
 
 def _shape(shape: Shape) -> str:
