@@ -334,6 +334,36 @@ def test_what_cannot_be_imported_is_one_error(build: Any, form: str, inputs: lis
     assert message in first and hint in err and "Traceback" not in err
 
 
+def _with_ops() -> Any:
+    x = keras.Input((8,))
+    a = keras.layers.Dense(4, name="a")(x)
+    return keras.Model(x, a * 2)
+
+
+def _foreign(config: dict[str, Any]) -> dict[str, Any]:
+    """A user's class named Dense, saved from its own module."""
+    config["config"]["layers"][1]["module"] = "my_package.layers"
+    return config
+
+
+@pytest.mark.parametrize("build, edit, message", [
+    pytest.param(_with_ops, None, "'multiply' is a keras.ops operation (Multiply) applied to "
+                 "Keras tensors", id="keras-ops"),
+    pytest.param(_with_ops, _foreign, "layer 'a' is the class my_package.layers.Dense, not a "
+                 "Keras layer", id="another-package's-class"),
+])
+def test_what_is_not_a_keras_layer_is_refused(build: Any, edit: Any, message: str,
+                                              tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = json.loads(build().to_json())
+    source = tmp_path / "m.json"
+    source.write_text(json.dumps(edit(config) if edit else config), encoding="utf-8")
+    assert main(["import", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith("\n") and "[SC309]" in err and message in err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize("content, message", [
     pytest.param(b"not a zip", "cannot read", id="not-a-zip"),
     pytest.param(None, "cannot read", id="missing"),

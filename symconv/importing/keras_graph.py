@@ -231,6 +231,7 @@ def _made(graph: Graph) -> list[str]:
 def _emit(call: Call, scope: str, graph: Graph, label: str) -> None:
     """Add `call`, or the layers of the model it calls."""
     refuse_code(call.layer, call.name, label)
+    _refuse_foreign(call.layer, call.name, label)
     if call.layer["class_name"] not in MODELS:
         graph.calls.append(call)
         return
@@ -254,6 +255,23 @@ def refuse_code(entry: dict[str, Any], name: str, label: str) -> None:
                      label, "a Lambda layer's shapes depend on its code: replace it by a Keras "
                      "layer (Reshape, Activation, Add, …) or write that part of the .arch by "
                      "hand")
+
+
+def _refuse_foreign(entry: dict[str, Any], name: str, label: str) -> None:
+    """A keras.ops operation saved in the graph (`a + b * 2` on Keras tensors) or a layer class
+    of another package shares its class name with a Keras layer (`Add`, `Reshape`,
+    a user's `Dense`): only Keras's own layers and models are read as such."""
+    module, cls = str(entry.get("module", "keras.layers")), entry.get("class_name")
+    if module.startswith("keras.src.ops"):
+        raise refuse(f"'{name}' is a keras.ops operation ({cls}) applied to Keras tensors, "
+                     "not a layer: symconv does not import it", label, "use a Keras layer "
+                     "(keras.layers.Add, Multiply, Reshape, …) in the model, or write that "
+                     "step of the .arch by hand")
+    ours = module in ("keras", "keras.layers") or module.startswith(("keras.src.layers",
+                                                                     "keras.src.models"))
+    if not ours:
+        raise refuse(f"layer '{name}' is the class {module}.{cls}, not a Keras layer", label,
+                     "symconv imports Keras's own layers (README's Layers > Keras)")
 
 
 def _carries_code(value: Any) -> bool:
