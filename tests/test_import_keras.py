@@ -383,6 +383,12 @@ def test_a_file_that_holds_no_model_is_refused(content: bytes | None, message: s
     pytest.param('{"class_name": "Dense", "config": {}}', "holds no Keras model config",
                  id="a-layer-not-a-model"),
     pytest.param("[1, 2", "cannot read", id="bad-json"),
+    pytest.param('{"class_name": "Functional", "config": {"layers": [], "input_layers": '
+                 '[["x", 0, 0]]}}', "not one Keras writes (KeyError: no 'x')",
+                 id="an-input-no-layer-defines"),
+    pytest.param('{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense"}'
+                 '], "build_input_shape": [null, 4]}}', "not one Keras writes",
+                 id="a-layer-without-config"),
 ])
 def test_json_that_is_no_model_is_refused(text: str, message: str, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:

@@ -94,9 +94,16 @@ def read_config(path: str, label: str) -> dict[str, Any]:
 
 def build(config: dict[str, Any], label: str) -> Graph:
     """The graph of a model config (Functional or Sequential)."""
-    graph = Graph(str(config.get("config", {}).get("name", "model")))
-    outputs = _model(config, "", None, graph, True, label)
-    graph.outputs = [graph.resolve(t) for t in outputs]
+    try:
+        graph = Graph(str(config.get("config", {}).get("name", "model")))
+        outputs = _model(config, "", None, graph, True, label)
+        graph.outputs = [graph.resolve(t) for t in outputs]
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+        # a file written by hand or by another tool: what is missing, not a bug of symconv
+        what = f"no {err}" if isinstance(err, KeyError) else str(err)
+        raise _unreadable(f"the model config is not one Keras writes ({type(err).__name__}: "
+                          f"{what})", label, "give a file written by model.save() or "
+                          "model.to_json()") from None
     return graph
 
 

@@ -228,7 +228,8 @@ def _axis(inp: Input, config: int | None, given: int | str | None, label: str) -
 def write(graph: Graph, given: list[Shape], sizes: list[str], label: str) -> str:
     shapes = input_shapes(graph.inputs, given, label)
     network = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in graph.name)
-    head = [f"network {network if network.isidentifier() else 'model'}", "convention keras"]
+    usable = network.isidentifier() and network not in KEYWORDS
+    head = [f"network {network if usable else 'model'}", "convention keras"]
     if sizes:
         head.append("sizes " + ", ".join(sizes))
     return "\n".join(head) + "\n\n" + "\n".join(Writer(graph, sizes, label).lines(shapes)) + "\n"
