@@ -210,12 +210,15 @@ def _kwargs(text: str) -> dict[str, object]:
 
 def _import_parser(commands) -> None:  # type: ignore[no-untyped-def]
     imp = commands.add_parser("import", help="write the .arch file of a PyTorch model (runs "
-                              "the model's Python code)")
+                              "the model's Python code) or of a saved Keras model (read as "
+                              "data)")
     imp.add_argument("source", metavar="SOURCE", help="package.module:callable or "
-                     "path/to/file.py:callable, returning an nn.Module")
+                     "path/to/file.py:callable, returning an nn.Module; or a Keras model "
+                     "saved as FILE.keras or as its JSON config, FILE.json")
     imp.add_argument("--input", dest="inputs", type=_input_shape, action="append",
-                     required=True, metavar="'(3, H, W)'", help="an input's shape without the "
-                     "batch axis; names become sizes (one --input per argument of forward)")
+                     metavar="'(3, H, W)'", help="an input's shape without the batch axis; "
+                     "names become sizes (one --input per argument of forward, or per input "
+                     "of the Keras model: needed where its shape has None)")
     imp.add_argument("--kwargs", type=_kwargs, default={}, metavar="JSON",
                      help="keyword arguments for the callable, e.g. '{\"weights\": null}'")
 
@@ -235,6 +238,8 @@ EXAMPLES = """examples:
   symconv verify examples/vgg16.arch --against torch
   # a .arch file from a torchvision model (runs its Python code; needs 'symconv[import]')
   symconv import torchvision.models:resnet18 --input "(3, H, W)" --kwargs '{"weights": null}'
+  # a .arch file from a saved Keras model (read as data, no code runs)
+  symconv import model.keras --input "(H, W, 3)"
 
 'symconv COMMAND --help' lists a command's options. The .arch language (sizes, input,
 layers, blocks, repeat, merges) is described in README.md, section "The .arch language";
@@ -252,8 +257,9 @@ def parser() -> argparse.ArgumentParser:
     derive.add_argument("file", nargs="?", help="a .arch file, or - for standard input")
     derive.add_argument("--from", dest="source", metavar="SOURCE", default=None,
                         help="instead of a file: the PyTorch model package.module:callable or "
-                        "path/to/file.py:callable, imported as `symconv import` does (runs its "
-                        "Python code), with --input and --kwargs")
+                        "path/to/file.py:callable (runs its Python code), or a saved Keras "
+                        "model FILE.keras or FILE.json (read as data), imported as `symconv "
+                        "import` does, with --input and --kwargs")
     derive.add_argument("--input", dest="inputs", type=_input_shape, action="append",
                         metavar="'(3, H, W)'", help="with --from: an input's shape without the "
                         "batch axis; names become sizes")
@@ -307,14 +313,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     (--from), not both, and --input and --kwargs belong to --from."""
     p = parser()
     args = p.parse_args(argv)
+    if args.command not in ("derive", "import"):
+        return args
+    command = p._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
     if args.command == "derive":
-        derive = p._subparsers._group_actions[0].choices["derive"]  # type: ignore[union-attr]
         if (args.file is None) == (args.source is None):
-            derive.error("give a .arch file or --from SOURCE (one of them)")
-        if args.source is not None and not args.inputs:
-            derive.error("--from needs --input, e.g. --input '(3, H, W)'")
+            command.error("give a .arch file or --from SOURCE (one of them)")
         if args.source is None and (args.inputs or args.kwargs):
-            derive.error("--input and --kwargs go with --from SOURCE")
+            command.error("--input and --kwargs go with --from SOURCE")
+    # a saved Keras model knows its input shapes; a PyTorch forward's must be given
+    keras = args.source is not None and args.source.endswith((".keras", ".json"))
+    if args.source is not None and not args.inputs and not keras:
+        option = "--from" if args.command == "derive" else "a PyTorch SOURCE"
+        command.error(f"{option} needs --input, e.g. --input '(3, H, W)'")
     return args
 
 

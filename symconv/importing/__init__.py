@@ -1,10 +1,11 @@
-"""`symconv import`: an existing PyTorch model becomes a `.arch` file with symbolic sizes.
+"""`symconv import`: an existing PyTorch or Keras model becomes a `.arch` file with symbolic sizes.
 
 The model is traced with torch.fx (trace.py), its module hierarchy becomes scopes (scopes.py),
 leaf modules and functions become layer calls and tensor operations (modules.py,
 functions.py), and each scope a block (body.py, writer.py). Loading the model runs its Python
 code (loader.py); a `.arch` file never runs code. torch is imported here, never on the CLI's
-other paths.
+other paths. A saved Keras model is read as data (keras_graph.py, keras_writer.py): its config
+only, no Keras code.
 """
 
 from __future__ import annotations
@@ -25,14 +26,34 @@ if TYPE_CHECKING:
 Shape = tuple[int | str, ...]  # an input's shape: whole numbers and size names
 
 
+KERAS_SUFFIXES = (".keras", ".json")  # a saved Keras model, read as data
+
+
 def import_source(source: str, inputs: list[Shape], kwargs: dict[str, Any]) -> str:
     """The `.arch` text of the model SOURCE names (`package.module:callable` or
-    `path/to/file.py:callable`, called with `kwargs`), its inputs of the given shapes."""
+    `path/to/file.py:callable`, called with `kwargs`; or a Keras model saved as `.keras` or
+    as its JSON config), its inputs of the given shapes."""
+    if source.endswith(KERAS_SUFFIXES):
+        if kwargs:
+            raise SymconvError("SC309", "--kwargs is for a PyTorch callable; a saved Keras "
+                               "model takes none", None, Source("", source))
+        return import_keras(source, inputs)
     from .loader import load_model
 
     model = load_model(source, kwargs)
     name = source.rpartition(":")[2].rpartition(".")[2]
     return import_module(model, inputs, source, name if name.isidentifier() else None)
+
+
+def import_keras(path: str, inputs: list[Shape]) -> str:
+    """The `.arch` text of the Keras model saved at `path` (`.keras` or JSON), read as data:
+    no Keras code runs. `inputs` (batch axis left out) name the input sizes; an axis the
+    model leaves free (None) needs one."""
+    from .keras_graph import build, read_config
+    from .keras_writer import write
+
+    sizes = _sizes(inputs, path)
+    return write(build(read_config(path, path), path), inputs, sizes, path)
 
 
 def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<model>",
