@@ -1,0 +1,120 @@
+"""A layered layout without Graphviz: each node on the level one below its lowest source
+(longest path from the inputs), top to bottom; a connection spanning several levels runs
+through a waypoint on each level between (one line per source, shared by its far targets);
+on a level, nodes take columns in order of first appearance, each the first free column at
+or right of its sources' leftmost, waypoints after the nodes. So a chain is one column and a
+skip runs beside it. Sizes are in characters and lines; each format scales them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .graph import Graph
+from .labels import lines
+
+PAD_X = 2  # characters of margin inside a box, both sides together
+GAP_X = 3  # characters between columns
+GAP_Y = 2.0  # lines between levels
+LANE = 2  # a waypoint's column width, in characters
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float  # centre
+    y: float  # top
+    width: float
+    height: float
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Layout:
+    boxes: tuple[Box, ...]  # one per graph node
+    routes: tuple[tuple[tuple[float, float], ...], ...]  # per edge: the waypoints (x, y) between
+    width: float
+    height: float
+
+
+def place(graph: Graph) -> Layout:
+    texts = [tuple(lines(graph, n)) for n in graph.nodes]
+    level = _levels(graph)
+    lanes, routes = _lanes(graph, level)
+    column = _columns(graph, level, lanes)
+    widths = [max(len(line) for line in text) + PAD_X for text in texts]
+    col_width: dict[int, float] = {}
+    for i, c in enumerate(column[:len(texts)]):
+        col_width[c] = max(col_width.get(c, LANE), widths[i])
+    for c in column[len(texts):]:
+        col_width.setdefault(c, LANE)
+    centre, right = {}, 0.0
+    for c in sorted(col_width):
+        centre[c] = right + col_width[c] / 2
+        right += col_width[c] + GAP_X
+    tops, bottom = _tops(texts, level)
+    boxes = tuple(Box(centre[column[i]], tops[level[i]], widths[i], len(t) + 1.0, t)
+                  for i, t in enumerate(texts))
+    lane_levels = [lvl for lvl, _ in lanes]
+    placed = tuple(tuple(p for k in route for p in (
+        (centre[column[len(texts) + k]], tops[lane_levels[k]]),
+        (centre[column[len(texts) + k]], tops[lane_levels[k]] + _band(texts, level, lane_levels[k]))))
+        for route in routes)
+    return Layout(boxes, placed, max(right - GAP_X, 1.0), bottom)
+
+
+def _levels(graph: Graph) -> list[int]:
+    """Longest path from a node without sources (the nodes come in an order where every
+    source precedes its targets: the records' order)."""
+    level = [0] * len(graph.nodes)
+    for a, b in graph.edges:
+        level[b] = max(level[b], level[a] + 1)
+    return level
+
+
+def _lanes(graph: Graph, level: list[int]) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """The waypoints, (level, source), one per source and level crossed, and each edge's."""
+    lanes: dict[tuple[int, int], int] = {}
+    routes = []
+    for a, b in graph.edges:
+        route = []
+        for lvl in range(level[a] + 1, level[b]):
+            route.append(lanes.setdefault((lvl, a), len(lanes)))
+        routes.append(route)
+    return list(lanes), routes
+
+
+def _columns(graph: Graph, level: list[int], lanes: list[tuple[int, int]]) -> list[int]:
+    """Each node's then each waypoint's column."""
+    n = len(graph.nodes)
+    sources: dict[int, list[int]] = {}
+    for a, b in graph.edges:
+        sources.setdefault(b, []).append(a)
+    lane_of = {key: n + k for k, key in enumerate(lanes)}
+    items = [(level[i], 0, i) for i in range(n)] + [(lvl, 1, n + k)
+                                                   for k, (lvl, _) in enumerate(lanes)]
+    column = [0] * (n + len(lanes))
+    taken: set[tuple[int, int]] = set()
+    for lvl, _, item in sorted(items):
+        if item < n:
+            before = [lane_of.get((lvl - 1, a), a) for a in sources.get(item, [])]
+        else:
+            a = lanes[item - n][1]
+            before = [lane_of.get((lvl - 1, a), a)]
+        c = min((column[p] for p in before), default=0)
+        while (lvl, c) in taken:
+            c += 1
+        taken.add((lvl, c))
+        column[item] = c
+    return column
+
+
+def _band(texts: list[tuple[str, ...]], level: list[int], lvl: int) -> float:
+    """A level's height: its tallest box (at least one line)."""
+    return max([len(t) + 1.0 for t, v in zip(texts, level) if v == lvl], default=1.0)
+
+
+def _tops(texts: list[tuple[str, ...]], level: list[int]) -> tuple[dict[int, float], float]:
+    tops, y = {}, 0.0
+    for lvl in range(max(level, default=0) + 1):
+        tops[lvl] = y
+        y += _band(texts, level, lvl) + GAP_Y
+    return tops, y - GAP_Y
