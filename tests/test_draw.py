@@ -104,6 +104,46 @@ def test_svg_is_xml_with_the_labels(name: str) -> None:
     assert row.name in text and "params" in text
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+Rect = tuple[float, float, float, float]
+
+
+def svg_boxes(root: ET.Element) -> list[Rect]:
+    """(left, top, right, bottom) of every node's box (a <rect> in a <g>)."""
+    out = []
+    for g in root.iter(f"{SVG}g"):
+        r = g.find(f"{SVG}rect")
+        assert r is not None
+        x, y, w, h = (float(r.get(k, "nan")) for k in ("x", "y", "width", "height"))
+        out.append((x, y, x + w, y + h))
+    return out
+
+
+def touches(point: tuple[float, float], boxes: list[Rect], side: int) -> bool:
+    """Whether the point lies on the top (side 1) or bottom (side 3) of one of the boxes."""
+    x, y = point
+    return any(abs(b[side] - y) < 0.2 and b[0] <= x <= b[2] for b in boxes)
+
+
+@pytest.mark.parametrize("name, depth", [*((n, 1) for n in EXAMPLES), ("resnet50", None),
+                                         ("gpt2", None), ("nasnet_mobile_keras", None)])
+def test_svg_boxes_do_not_overlap_and_arrows_join_them(name: str, depth: int | None) -> None:
+    root = ET.fromstring(draw(derived(name), "svg", depth).encode("utf-8"))
+    boxes = svg_boxes(root)
+    assert len(boxes) == len(derived(name).rows(depth)) + len(derived(name).inputs)
+    ordered = sorted(boxes, key=lambda b: b[1])
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b[1] >= a[3]:
+                break  # every later box starts below this one
+            assert a[2] <= b[0] or b[2] <= a[0], (a, b)
+    for path in root.iter(f"{SVG}path"):
+        if path.get("marker-end"):
+            points = re.findall(r"(-?[\d.]+) (-?[\d.]+)", path.get("d", ""))
+            first, last = (tuple(map(float, p)) for p in (points[0], points[-1]))
+            assert touches(first, boxes, 3) and touches(last, boxes, 1), path.get("d")
+
+
 # (example, --subs, texts the drawing must show), from the .arch files and published counts
 SVG_LABELS = [
     ("unet2_torch", {}, ["enc1", "DoubleConv", "⌊H/2⌋", "classes*(base + 1) params"]),

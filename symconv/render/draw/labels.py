@@ -22,5 +22,7 @@ def parts(graph: Graph, node: Node) -> tuple[str, str, str, str]:
 
 
 def lines(graph: Graph, node: Node) -> list[str]:
-    """The label's lines, folded to `WIDTH` characters."""
-    return [line for part in parts(graph, node) if part for line in fold(part, WIDTH)]
+    """The label's lines, folded to `WIDTH` characters; the name whole (a name cannot break
+    in TeX either, and the box must hold it)."""
+    name, *rest = parts(graph, node)
+    return [name, *(line for part in rest if part for line in fold(part, WIDTH))]

@@ -74,7 +74,7 @@ def _params(graph: Graph, node: Node, tex) -> str:  # type: ignore[no-untyped-de
 def _node(graph: Graph, layout: Layout, i: int, tex) -> str:  # type: ignore[no-untyped-def]
     node, box = graph.nodes[i], layout.boxes[i]
     style = "input" if node.row is None else "box"
-    width = (box.width - PAD_X) * CHAR
+    width = (box.width - PAD_X + 1) * CHAR  # half a character of the margin each side
     return (rf"\node[{style}, text width={width:.1f}pt] ({node.key}) at "
             f"{_point(box.x, box.y)} {{{label(graph, node, tex)}}};")
 
