@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Expr
+from sympy import Expr, Mul
 
 from ...derivation.model import BlockRecord, Derivation, LayerRecord, Node as Source
 
@@ -82,13 +82,14 @@ def _edges(d: Derivation, owner: dict[int | str, int]) -> tuple[tuple[int, int],
 
 
 def _groups(d: Derivation, nodes: list[Node], owner: dict[int | str, int]) -> tuple[Group, ...]:
-    """Each symbolic repeat with the nodes wholly inside it (a block holding the whole repeat
-    is one node, shown × n in its own label, and no group)."""
+    """Each symbolic repeat with the nodes it repeats: rows whose `times` has its count as a
+    factor (a block holding the whole repeat is one node, its count already n·(…), and no
+    group)."""
     out = []
     for r in d.repeats:
         inside = sorted({owner[i] for i in range(r.first, r.last + 1)})
-        members = tuple(n for n in inside if all(r.first <= k <= r.last for k in
-                                                  _records(d, nodes[n].row)))  # type: ignore[arg-type]
+        members = tuple(n for n in inside
+                        if r.count in Mul.make_args(nodes[n].row.times))  # type: ignore[union-attr]
         if members:
             out.append(Group(r.count, members))
     return tuple(out)

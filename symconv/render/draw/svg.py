@@ -48,7 +48,7 @@ def _y(units: float) -> float:
 def _box(box: Box, is_input: bool) -> str:
     left, top = _x(box.x - box.width / 2), _y(box.y)
     fill = "#f4f4f4" if is_input else "#eef2fb"
-    text = "".join(f'<tspan x="{_x(box.x):.1f}" y="{top + (k + 1.1) * LINE:.1f}"'
+    text = "".join(f'<tspan x="{_x(box.x):.1f}" y="{top + (k + 1.3) * LINE:.1f}"'
                    + (' font-weight="bold"' if k == 0 else "") + f">{xml(line)}</tspan>"
                    for k, line in enumerate(box.lines))
     return (f'<g><rect x="{left:.1f}" y="{top:.1f}" width="{box.width * CHAR:.1f}" '
