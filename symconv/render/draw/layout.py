@@ -41,24 +41,30 @@ def place(graph: Graph) -> Layout:
     lanes, routes = _lanes(graph, level)
     column = _columns(graph, level, lanes)
     widths = [max(len(line) for line in text) + PAD_X for text in texts]
-    col_width: dict[int, float] = {}
-    for i, c in enumerate(column[:len(texts)]):
-        col_width[c] = max(col_width.get(c, LANE), widths[i])
-    for c in column[len(texts):]:
-        col_width.setdefault(c, LANE)
-    centre, right = {}, 0.0
-    for c in sorted(col_width):
-        centre[c] = right + col_width[c] / 2
-        right += col_width[c] + GAP_X
-    tops, bottom = _tops(texts, level)
+    centre, right = _centres(column, widths)
+    bands = _bands(texts, level)
+    tops, bottom = _tops(bands)
     boxes = tuple(Box(centre[column[i]], tops[level[i]], widths[i], len(t) + 1.0, t)
                   for i, t in enumerate(texts))
     lane_levels = [lvl for lvl, _ in lanes]
     placed = tuple(tuple(p for k in route for p in (
         (centre[column[len(texts) + k]], tops[lane_levels[k]]),
-        (centre[column[len(texts) + k]], tops[lane_levels[k]] + _band(texts, level, lane_levels[k]))))
+        (centre[column[len(texts) + k]], tops[lane_levels[k]] + bands[lane_levels[k]])))
         for route in routes)
     return Layout(boxes, placed, max(right - GAP_X, 1.0), bottom)
+
+
+def _centres(column: list[int], widths: list[float]) -> tuple[dict[int, float], float]:
+    """Each column's centre, a column as wide as its widest box (a waypoint's: `LANE`), and
+    the right edge of the last."""
+    col_width: dict[int, float] = {}
+    for i, c in enumerate(column):
+        col_width[c] = max(col_width.get(c, LANE), widths[i] if i < len(widths) else LANE)
+    centre, right = {}, 0.0
+    for c in sorted(col_width):
+        centre[c] = right + col_width[c] / 2
+        right += col_width[c] + GAP_X
+    return centre, right
 
 
 def _levels(graph: Graph) -> list[int]:
@@ -107,14 +113,17 @@ def _columns(graph: Graph, level: list[int], lanes: list[tuple[int, int]]) -> li
     return column
 
 
-def _band(texts: list[tuple[str, ...]], level: list[int], lvl: int) -> float:
-    """A level's height: its tallest box (at least one line)."""
-    return max([len(t) + 1.0 for t, v in zip(texts, level) if v == lvl], default=1.0)
+def _bands(texts: list[tuple[str, ...]], level: list[int]) -> list[float]:
+    """Each level's height: its tallest box (at least one line)."""
+    bands = [1.0] * (max(level, default=0) + 1)
+    for text, lvl in zip(texts, level):
+        bands[lvl] = max(bands[lvl], len(text) + 1.0)
+    return bands
 
 
-def _tops(texts: list[tuple[str, ...]], level: list[int]) -> tuple[dict[int, float], float]:
-    tops, y = {}, 0.0
-    for lvl in range(max(level, default=0) + 1):
-        tops[lvl] = y
-        y += _band(texts, level, lvl) + GAP_Y
+def _tops(bands: list[float]) -> tuple[list[float], float]:
+    tops, y = [], 0.0
+    for band in bands:
+        tops.append(y)
+        y += band + GAP_Y
     return tops, y - GAP_Y

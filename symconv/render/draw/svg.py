@@ -56,15 +56,20 @@ def _box(box: Box, is_input: bool) -> str:
             f'<text text-anchor="middle">{text}</text></g>')
 
 
-def arrival(graph: Graph, layout: Layout, edge: int) -> float:
-    """Where an edge enters its target's top, in layout units: the edges into one node spread
+def arrivals(graph: Graph, layout: Layout) -> list[float]:
+    """Where each edge enters its target's top, in layout units: the edges into one node spread
     along its top, ordered by where they come from, so that arrows do not overlap."""
-    a, b = graph.edges[edge]
-    into = [k for k, (_, t) in enumerate(graph.edges) if t == b]
-    into.sort(key=lambda k: (_last_x(layout, k, graph), k))
-    box = layout.boxes[b]
-    step = min(2.0, box.width / (len(into) + 1))
-    return box.x + (into.index(edge) - (len(into) - 1) / 2) * step
+    into: dict[int, list[int]] = {}
+    for k, (_, b) in enumerate(graph.edges):
+        into.setdefault(b, []).append(k)
+    out = [0.0] * len(graph.edges)
+    for b, edges in into.items():
+        edges.sort(key=lambda k: (_last_x(layout, k, graph), k))
+        box = layout.boxes[b]
+        step = min(2.0, box.width / (len(edges) + 1))
+        for i, k in enumerate(edges):
+            out[k] = box.x + (i - (len(edges) - 1) / 2) * step
+    return out
 
 
 def _last_x(layout: Layout, k: int, graph: Graph) -> float:
@@ -74,10 +79,10 @@ def _last_x(layout: Layout, k: int, graph: Graph) -> float:
 
 def _edges(graph: Graph, layout: Layout) -> list[str]:
     out = []
+    ends = arrivals(graph, layout)
     for k, (a, b) in enumerate(graph.edges):
         start = layout.boxes[a]
-        points = [(start.x, start.y + start.height), *layout.routes[k],
-                  (arrival(graph, layout, k), layout.boxes[b].y)]
+        points = [(start.x, start.y + start.height), *layout.routes[k], (ends[k], layout.boxes[b].y)]
         path = " L ".join(f"{_x(x):.1f} {_y(y):.1f}" for x, y in points)
         out.append(f'<path d="M {path}" fill="none" stroke="#555" stroke-width="1.2" '
                    'marker-end="url(#arrow)"/>')

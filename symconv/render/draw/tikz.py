@@ -12,7 +12,7 @@ from ..common import remembered, row_counts
 from ..latex import _line_shape, _outputs, escape
 from .graph import Graph, Node
 from .layout import PAD_X, Layout, place
-from .svg import arrival, frame
+from .svg import arrivals, frame
 
 CHAR = 4.3  # pt: a character of \footnotesize, on average
 LINE = 9.0  # pt: \footnotesize lines are 9.5 pt; the layout counts a box one line taller
@@ -81,8 +81,9 @@ def _node(graph: Graph, layout: Layout, i: int, tex) -> str:  # type: ignore[no-
 
 def _edges(graph: Graph, layout: Layout) -> list[str]:
     out = []
+    ends = arrivals(graph, layout)
     for k, (a, b) in enumerate(graph.edges):
-        shift = (arrival(graph, layout, k) - layout.boxes[b].x) * CHAR
+        shift = (ends[k] - layout.boxes[b].x) * CHAR
         path = [f"({graph.nodes[a].key}.south)", *(_point(x, y) for x, y in layout.routes[k]),
                 f"([xshift={shift:.1f}pt]{graph.nodes[b].key}.north)"]
         out.append(r"\draw[->, black!65] " + " -- ".join(path) + ";")
