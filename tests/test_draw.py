@@ -78,6 +78,28 @@ def test_dot_counts_by_hand(name: str, depth: int, nodes: int, edges: int) -> No
     assert (len(found), len(connections)) == (nodes, edges)
 
 
+TWO_INPUTS = """convention keras
+sizes L, d
+input a: (L, d)
+input b: (L, d)
+shared proj = Dense(d)
+pa = proj(a)
+pb = proj(b)
+s = Add()([pa, pb])
+Dense(1, name="out")(s)
+"""
+
+
+def test_two_inputs_and_a_shared_layer() -> None:
+    """Two inputs, the shared Dense applied to each (two boxes, the second marked shared), the
+    sum and the head: 6 boxes, 5 arrows."""
+    nodes, edges = dot_graph(draw(symconv.derive(TWO_INPUTS), "dot", 1))
+    assert (len(nodes), len(edges)) == (6, 5)
+    labels = sorted(nodes.values())
+    assert "dense\\nDense\\n(None, L, d)\\nshared (dense)" in labels
+    assert "dense\\nDense\\n(None, L, d)\\nd*(d + 1) params" in labels
+
+
 def test_unet_skips_join_the_encoder_to_the_concatenations() -> None:
     nodes, edges = dot_graph(draw(derived("unet2_torch"), "dot", 1))
     named = {(nodes[a].split("\\n")[0], nodes[b].split("\\n")[0]) for a, b in edges}

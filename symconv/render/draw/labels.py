@@ -17,8 +17,9 @@ def parts(graph: Graph, node: Node) -> tuple[str, str, str, str]:
     if node.row is None:
         return node.name, "input", shape_cell(node.shape, d.convention), ""
     row = node.row
+    counted = not (getattr(row, "shares", None) or getattr(row, "tied", ()))
     return (row.name, row.type + times_text(row), outputs_cell(row, d),
-            param_cell(d, row) + " params")
+            param_cell(d, row) + (" params" if counted else ""))  # else: shared (relu)
 
 
 def lines(graph: Graph, node: Node) -> list[str]:

@@ -66,9 +66,11 @@ def _params(graph: Graph, node: Node, tex) -> str:  # type: ignore[no-untyped-de
     row = node.row
     if getattr(row, "shares", None):
         return rf"shared (\texttt{{{escape(row.shares)}}})"  # type: ignore[union-attr]
-    count = f"${tex(row_counts(graph.derivation, row)[0])}$ params"  # type: ignore[arg-type]
-    tied = getattr(row, "tied", ())
-    return count + "".join(rf" + tied (\texttt{{{escape(t.where)}}})" for t in tied)
+    value = row_counts(graph.derivation, row)[0]  # type: ignore[arg-type]
+    tied = [rf"tied (\texttt{{{escape(t.where)}}})" for t in getattr(row, "tied", ())]
+    if tied and value == 0:  # as the table: all its weights are another layer's
+        return " + ".join(tied)
+    return " + ".join([f"${tex(value)}$ params", *tied])
 
 
 def _node(graph: Graph, layout: Layout, i: int, tex) -> str:  # type: ignore[no-untyped-def]
