@@ -89,28 +89,56 @@ def _lanes(graph: Graph, level: list[int]) -> tuple[list[tuple[int, int]], list[
 
 
 def _columns(graph: Graph, level: list[int], lanes: list[tuple[int, int]]) -> list[int]:
-    """Each node's then each waypoint's column."""
+    """Each node's then each waypoint's column: on each level, the nodes whose wanted column
+    (their sources' leftmost) is free take it; then the waypoints starting a line, beside the
+    chain (an inner skip inside an outer one, as a U-Net's nest); then the lines going on,
+    kept straight where they can be; then the nodes pushed aside (a fan-out's branches)."""
     n = len(graph.nodes)
-    sources: dict[int, list[int]] = {}
-    for a, b in graph.edges:
-        sources.setdefault(b, []).append(a)
-    lane_of = {key: n + k for k, key in enumerate(lanes)}
-    items = [(level[i], 0, i) for i in range(n)] + [(lvl, 1, n + k)
-                                                   for k, (lvl, _) in enumerate(lanes)]
+    before = _before(graph, level, lanes)
     column = [0] * (n + len(lanes))
-    taken: set[tuple[int, int]] = set()
-    for lvl, _, item in sorted(items):
-        if item < n:
-            before = [lane_of.get((lvl - 1, a), a) for a in sources.get(item, [])]
-        else:
-            a = lanes[item - n][1]
-            before = [lane_of.get((lvl - 1, a), a)]
-        c = min((column[p] for p in before), default=0)
-        while (lvl, c) in taken:
-            c += 1
-        taken.add((lvl, c))
-        column[item] = c
+    for items in _by_level(level, lanes):
+        taken: set[int] = set()
+
+        def put(item: int, c: int) -> None:
+            while c in taken:
+                c += 1
+            taken.add(c)
+            column[item] = c
+
+        wanted = {i: min((column[p] for p in before[i]), default=0) for i in items}
+        pushed = []
+        for i in (i for i in items if i < n):
+            if wanted[i] in taken:
+                pushed.append(i)
+            else:
+                put(i, wanted[i])
+        ways = [i for i in items if i >= n]
+        for i in [*(i for i in ways if before[i][0] < n), *(i for i in ways if before[i][0] >= n),
+                  *pushed]:
+            put(i, wanted[i])
     return column
+
+
+def _before(graph: Graph, level: list[int], lanes: list[tuple[int, int]]) -> list[list[int]]:
+    """Per node, then per waypoint, what it hangs from on the level above: a source, or the
+    waypoint of a source's line there."""
+    n = len(graph.nodes)
+    lane_of = {key: n + k for k, key in enumerate(lanes)}
+    out: list[list[int]] = [[] for _ in range(n)]
+    for a, b in graph.edges:
+        out[b].append(lane_of.get((level[b] - 1, a), a))
+    out += [[lane_of.get((lvl - 1, a), a)] for lvl, a in lanes]
+    return out
+
+
+def _by_level(level: list[int], lanes: list[tuple[int, int]]) -> list[list[int]]:
+    """The items (nodes, then waypoints) of each level, top down, each level's in order."""
+    levels: list[list[int]] = [[] for _ in range(max(level, default=0) + 1)]
+    for i, lvl in enumerate(level):
+        levels[lvl].append(i)
+    for k, (lvl, _) in enumerate(lanes):
+        levels[lvl].append(len(level) + k)
+    return levels
 
 
 def _bands(texts: list[tuple[str, ...]], level: list[int]) -> list[float]:
