@@ -37,7 +37,10 @@ def render_tikz(graph: Graph, standalone: bool = False) -> str:
         r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage{tikz}",
         r"\newsavebox{\symconvdrawing}", r"\begin{document}",
         r"\sbox{\symconvdrawing}{%", *body, "}",
-        # the page is the picture and a 6 pt border, shipped out alone
+        # the page is the picture and a 6 pt border, shipped out alone (LuaTeX names the
+        # page size \pagewidth)
+        r"\ifdefined\pdfpagewidth\else\let\pdfpagewidth\pagewidth"
+        r"\let\pdfpageheight\pageheight\fi",
         r"\pdfpagewidth=\dimexpr\wd\symconvdrawing+12pt\relax",
         r"\pdfpageheight=\dimexpr\ht\symconvdrawing+\dp\symconvdrawing+12pt\relax",
         r"\hoffset=-1in \voffset=-1in",
