@@ -208,6 +208,25 @@ def _kwargs(text: str) -> dict[str, object]:
     return value
 
 
+DRAW_FORMATS = ("tikz", "svg", "dot")  # symconv.render.draw.DRAW_FORMATS, named here unloaded
+
+
+def _draw_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    draw = commands.add_parser("draw", help="draw the network with its shapes and parameters "
+                               "(TikZ, SVG or Graphviz DOT)")
+    draw.add_argument("file", help="a .arch file, or - for standard input")
+    draw.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+                      help="substitute sizes (declared defaults fill the rest) " + SUBS_HELP)
+    draw.add_argument("--format", "-f", choices=DRAW_FORMATS, default="tikz",
+                      help="tikz (default: a tikzpicture for pdflatex), svg (for a browser) "
+                      "or dot (for Graphviz)")
+    draw.add_argument("--depth", type=_depth, default=1, metavar="N|all",
+                      help="draw blocks nested N levels deep as one box each, as the table "
+                      "folds them (default 1); 'all' draws every layer")
+    draw.add_argument("--standalone", action="store_true",
+                      help="TikZ: a complete document for pdflatex")
+
+
 def _import_parser(commands) -> None:  # type: ignore[no-untyped-def]
     imp = commands.add_parser("import", help="write the .arch file of a PyTorch model (runs "
                               "the model's Python code) or of a saved Keras model (read as "
@@ -236,6 +255,8 @@ EXAMPLES = """examples:
   symconv explain examples/mnist_cnn.arch --layer conv2d_1
   # check against real PyTorch (needs 'symconv[verify]')
   symconv verify examples/vgg16.arch --against torch
+  # the network drawn for a paper, with its symbolic shapes (TikZ; or --format svg, dot)
+  symconv draw examples/unet2_torch.arch --standalone -o unet.tex
   # a .arch file from a torchvision model (runs its Python code; needs 'symconv[import]')
   symconv import torchvision.models:resnet18 --input "(3, H, W)" --kwargs '{"weights": null}'
   # a .arch file from a saved Keras model (read as data, no code runs)
@@ -275,6 +296,7 @@ def parser() -> argparse.ArgumentParser:
     _verify_parser(commands)
     _explain_parser(commands)
     _import_parser(commands)
+    _draw_parser(commands)
     for sub in commands.choices.values():
         sub.add_argument("--output", "-o", metavar="FILE", default=None,
                          help="write the result to FILE (whole or not at all) instead of "

@@ -102,6 +102,15 @@ def _explain(args: argparse.Namespace) -> tuple[str, int]:
     return render_explain(derivation, args.layer), Exit.OK
 
 
+def _draw(args: argparse.Namespace) -> tuple[str, int]:
+    from ..api import derive_source
+    from ..render.draw import draw  # the drawing code loads on this command only
+
+    derivation = derive_source(_read(args.file), args.subs)
+    _warn(derivation)
+    return draw(derivation, args.format, args.depth, args.standalone), Exit.OK
+
+
 def _imported(args: argparse.Namespace) -> Source:
     """`derive --from SOURCE`: the model's .arch text, as `symconv import` writes it."""
     from ..importing import import_source  # torch is imported there, on this path only
@@ -124,7 +133,7 @@ def _warn(derivation: Derivation) -> None:
 
 
 COMMANDS = {"derive": _derive, "solve": _solve, "verify": _verify, "explain": _explain,
-            "import": _import}
+            "import": _import, "draw": _draw}
 
 
 def _ascii_terminal(args: argparse.Namespace) -> bool:
