@@ -28,6 +28,7 @@ about 2,000 inputs and 70 s on two cores). A long run, one command:
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import random
@@ -239,9 +240,15 @@ def same_result(a: object, b: object) -> bool:
 
 
 def check(data: bytes) -> None:
-    """The fuzz property for one input (module docstring), known bugs set aside."""
+    """The fuzz property for one input (module docstring), known bugs set aside. An input too
+    slow once is timed again after a full garbage collection, and fails if slow twice: after
+    the deep mutants (16,000 applications) a refusal that takes 1 s once took 7.6 s."""
     try:
-        check_input(data)
+        try:
+            check_input(data)
+        except TooSlow:
+            gc.collect()
+            check_input(data)
     except Exception as err:
         for name, (pattern, kind) in KNOWN.items():
             if isinstance(err, kind) and pattern.search(data):
