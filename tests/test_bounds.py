@@ -41,6 +41,14 @@ def _refused(text: str, needle: str, code: str = "SC110") -> symconv.SymconvErro
     ("input (3,)\nrepeat 20000:\n    repeat 20000:\n        Dense(3)\n",
      "layer and block applications"),
     ("block B():\n    B()\ninput (3,)\nB()\n", "blocks nested more than 64 deep"),
+    # a split or chunk giving more tensors than a derivation may apply layers (the fuzzer's
+    # GPT-2 qkv split of a 40-digit extent crashed listing them)
+    ("convention torch\ninput (7, 100000)\nparts = input.split(1, dim=2)\n",
+     "it would give 100000 tensors, more than 20,000"),
+    ("convention torch\ninput (7, 10" + "0" * 30 + ")\nparts = input.split(10, dim=2)\n",
+     "tensors, more than 20,000"),
+    ("input (7, 30000)\nparts = split(input, 30000, axis=2)\n",
+     "it would give 30000 tensors, more than 20,000"),
 ])
 def test_bound(text: str, needle: str) -> None:
     err = _refused(text, needle)

@@ -116,7 +116,7 @@ def split(call: Call) -> LayerOutput:
                 f"divisible by {n}", lambda: f"`x` size on given `axis` must be divisible by "
                 f"`indices_or_sections` when `indices_or_sections` is an int. But received "
                 f"{length} and {n}", "indices_or_sections")
-        sizes = [length / n] * int(n)
+        sizes = [length / n] * ts.pieces(call, n, "indices_or_sections")
     return ts.results(call, [(*source[:axis], s, *source[axis + 1:]) for s in sizes], "split")
 
 

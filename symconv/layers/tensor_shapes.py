@@ -19,7 +19,7 @@ from collections.abc import Callable
 import sympy
 from sympy import Expr, Integer
 
-from ..errors import shown
+from ..errors import SymconvError, shown
 from ..maths import extent, symbols
 from .base import Call, LayerOutput, Several
 from .common import product
@@ -61,6 +61,18 @@ def result(call: Call, shape: Shape, what: str) -> LayerOutput:
     """The LayerOutput of a full result shape (see the module's docstring)."""
     out, batched = _read_back(call, shape, what)
     return LayerOutput(out, batched=batched)
+
+
+MOST_RESULTS = 20_000  # tensors one call may give (chunk, split), as many as applications
+
+
+def pieces(call: Call, n: int | Expr, arg: str) -> int:
+    """How many results a chunk or split gives, within MOST_RESULTS: GPT-2's qkv split by 1
+    of an extent of 40 digits would list 10⁴⁰ shapes."""
+    if n > MOST_RESULTS:
+        raise SymconvError("SC110", f"{call.spec.type} '{call.name}': it would give {n} "
+                           f"tensors, more than {MOST_RESULTS:,}", call.span_of(arg))
+    return int(n)
 
 
 def results(call: Call, shapes: list[Shape], what: str) -> LayerOutput:

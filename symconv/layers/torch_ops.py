@@ -227,9 +227,9 @@ def chunk(call: Call) -> LayerOutput:
     length = source[dim]
     piece = sympy.ceiling(length / count)
     if length.is_Integer:
-        n = int(count) if length == 0 else -(-int(length) // int(piece))
+        n = ts.pieces(call, count if length == 0 else -(-int(length) // int(piece)), "chunks")
     else:
-        n = int(count)
+        n = ts.pieces(call, count, "chunks")
         last = length - (n - 1) * piece
         call.require(sympy.Or(sympy.Ge(last, 1), sympy.Eq(length, 0)),
                      f"chunk({count}) gives {count} pieces only where the last is not empty; "
@@ -270,7 +270,8 @@ def split(call: Call) -> LayerOutput:
         raise call.fail(f"the count of pieces, ⌈{length}/{size}⌉, would depend on the sizes",
                         "split_size_or_sections",
                         hint="give the sizes as a list, e.g. split(x, [a, b], dim)")
-    pieces = [size] * (int(n) - 1) + [length - (n - 1) * size]
+    pieces = [size] * (ts.pieces(call, n, "split_size_or_sections") - 1) \
+        + [length - (n - 1) * size]
     return ts.results(call, [_with(source, dim, p) for p in pieces], "split")
 
 
