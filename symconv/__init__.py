@@ -8,11 +8,12 @@
 The packages follow the data: `language` (text → program), `derivation` (program →
 derivation), `solving` (→ substituted / solved), `render` (→ text); `layers` (the layer
 registry), `analysis` (compute, memory, receptive fields), `maths` (what every stage shares),
-`frameworks` (the bridge to PyTorch and Keras); `api` (this library's front door) and `cli`.
+`frameworks` (the bridge to PyTorch and Keras); `importing` (a PyTorch or Keras model →
+.arch text); `api` (this library's front door) and `cli`.
 A module imports only from its own package and from those after it in this order
 (tests/test_layout.py holds the code to it; `__init__` is this module):
 
-    __main__ → cli → __init__ → api → frameworks → render → analysis → solving →
+    __main__ → cli → importing → __init__ → api → frameworks → render → analysis → solving →
     derivation → layers → language → maths → errors → escapes
 """
 

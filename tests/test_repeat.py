@@ -723,7 +723,14 @@ def test_random_graph_nets_with_declared_counts() -> None:
         for net in test_verify_random.drawn(convention, focus, lambda n: None):
             if "repeat R" not in net.text:
                 continue
-            d = symconv.derive(net.text)
+            try:
+                d = symconv.derive(net.text)
+            except symconv.SymconvError as err:
+                # a body that keeps the shape only at the net's sizes (GRU(49, 49) on an axis
+                # ⌈H/2⌉·⌊W/2⌋ = 49 there) has no closed form: symconv says so (SC112), and
+                # test_verify_random checks the net at its sizes
+                assert err.code == "SC112" and net.subs, (err, net.text)
+                continue
             assert d.repeats, net.text
             counts = [s for s in d.sizes if s.startswith("R")]
             for k in range(6):
