@@ -128,19 +128,3 @@ def test_the_writer_is_json_dumps_byte_for_byte(seed: int) -> None:
         doc.update({3: "an int key", None: [], True: {}} if rng.random() < 0.2 else {})
         assert "".join(_streamed(doc)) == json.dumps(doc, indent=2, ensure_ascii=False)
 
-
-@pytest.mark.parametrize("text, layer, written", [
-    # Keras MNIST: two 3×3 convolutions and two 2×2 pools, by hand ⌊(⌊(H - 2)/2⌋ - 2)/2⌋ =
-    # ⌊(H - 6)/4⌋
-    ("input (H, W, 1)\nsizes H, W\nConv2D(32, 3)\nMaxPooling2D(2)\nConv2D(64, 3)\n"
-     "MaxPooling2D(2)\n", "max_pooling2d_1", "(None, ⌊(H - 6)/4⌋, ⌊(W - 6)/4⌋, 64)"),
-    # torch, padding P ≥ 0 then a transposed convolution: 2·(H + 2P - 4)
-    ("convention torch\nsizes H, P >= 0\ninput (1, H)\nConv1d(1, 2, 5, padding=P)\n"
-     "ConvTranspose1d(2, 3, 2, stride=2)\n", "1", "(N, 3, 2*H + 4*P - 8)"),
-    # a parameter-free scalar: no batch axis
-    ("convention torch\ninput (4,)\nparameter w: (2, 3)\nLinear(4, 3)\n", "w", "(2, 3)"),
-], ids=["keras-floors", "torch-padding", "parameter"])
-def test_a_layer_s_output_is_also_written_as_the_table_writes_it(text: str, layer: str,
-                                                                 written: str) -> None:
-    doc = json.loads(symconv.derive(text).render("json"))
-    assert {x["name"]: x["output_text"] for x in doc["layers"]}[layer] == written

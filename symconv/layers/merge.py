@@ -108,13 +108,12 @@ def _extreme(kind: type[sympy.Max] | type[sympy.Min], *items: Expr) -> Expr:
     them quickly (max(2·H, H) = 2·H)."""
     if not any(e.has(*_ROUNDED) for e in items):
         return kind(*items)
-    flat = list(dict.fromkeys(x for e in items
-                              for x in (e.args if isinstance(e, kind) else (e,))))
-    wins = (lambda d: d > 0) if kind is sympy.Max else (lambda d: d < 0)
-    kept = [e for e in flat if not any(
-        f is not e and (f - e).is_number and (wins(f - e) or (f - e == 0 and flat.index(f)
-                                                              < flat.index(e)))
-        for f in flat)]
+    flat = set(x for e in items for x in (e.args if isinstance(e, kind) else (e,)))
+    sign = 1 if kind is sympy.Max else -1  # f beats e when sign·(f - e) > 0
+
+    def beaten(e: Expr) -> bool:
+        return any((f - e).is_number and sign * (f - e) > 0 for f in flat)
+    kept = [e for e in flat if not beaten(e)]
     return kind(*kept, evaluate=False) if len(kept) > 1 else kept[0]
 
 

@@ -23,7 +23,7 @@ from ..layers.torch_resize import FloatScaled
 from ..maths import symbols
 from ..maths.printing import _SympyPrinter
 from .columns import columns
-from .common import outputs_cell, remembered, several_shown
+from .common import remembered, several_shown
 from .options import DEFAULT, Options
 
 # Names a formula calls (floor, Mod, …) or sympy's parser writes into the code it runs for one
@@ -92,8 +92,7 @@ class _Writer:
         # each expression's text, made once: the same string object then stands in every place
         # it appears (a transformer's 10,000 shapes (L, 64) are one "L" and one 64)
         self.texts: dict[sympy.Basic, str] = {}
-        # a condition or a shape as the table writes it, each formula made once
-        self.readable = remembered()
+        self.readable = remembered()  # a condition as the table writes it, each made once
 
     def value(self, e: sympy.Basic) -> int | str:
         if isinstance(e, sympy.Integer):
@@ -118,7 +117,6 @@ class _Writer:
             "type": layer.type,
             "line": layer.span.line,
             "output_shape": self.values(layer.output_shape),
-            "output_text": outputs_cell(layer, self.d, self.readable),
             **({"outputs": [self.values(s) for s in layer.outputs]}
                if several_shown(self.d, layer) else {}),
             # where the batch axis goes in each of them when one is not first (torch's h_n)
@@ -168,7 +166,6 @@ class _Writer:
         d = self.d
         out = {"name": block.name, "type": block.type, "line": block.span.line,
                "output_shape": self.values(block.output_shape),
-               "output_text": outputs_cell(block, d, self.readable),
                "params": self.value(d.subtotal(block)),
                "layers": [layer.name for layer in d.block_layers(block)]}
         if block.times != 1:

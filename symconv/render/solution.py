@@ -123,9 +123,10 @@ def _symbolic(s: Solution, lines: list[str]) -> list[str]:
     """The answer as a condition on the sizes left symbolic: the conditions first (the closed
     form's lines, already in `lines`, and the targets' relations it does not cover), then the
     sentence that points back at them."""
-    lines = lines + [f"condition: {pretty(c)}" + (f", so {settled(c)}" if settled(c) else "")
-                     for c in uncovered(s)]
-    said = bool(closed(s) or uncovered(s))
+    relations = uncovered(s)
+    lines = lines + [f"condition: {pretty(c)}" + (f", so {value}" if value else "")
+                     for c in relations for value in [settled(c)]]
+    said = bool(closed(s) or relations)
     own = " (with every layer's own conditions)" if s.closed_form else ""
     answer = (f"the answer is the condition above{own}" if said
               else "every value of the unknowns meets the targets")
