@@ -167,10 +167,11 @@ def _stepwise(d: Derivation, depth: int | None, batch: int | None = None,
         # the sizes it defines beside the shape, or on a line of their own under it when the
         # three would not fit the line (a folded block's nested floors)
         count = tex(step.params)
-        parts = (label, shape, defines, count[:SHORT_COUNT])
+        parts = (label, shape, defines)
         # measured only when long: a text is never wider than its characters
-        beside = (sum(map(len, parts)) + 4 <= fit.ALIGN_BUDGET
-                  or sum(map(fit.width, parts)) + 4 <= fit.ALIGN_BUDGET)
+        beside = (sum(map(len, parts)) + min(len(count), SHORT_COUNT) + 4 <= fit.ALIGN_BUDGET
+                  or sum(map(fit.width, parts)) + min(fit.width(count), SHORT_COUNT) + 4
+                  <= fit.ALIGN_BUDGET)
         rows.append((label, shape + (rf",\quad {defines}" if defines and beside else ""),
                      count, _tied(step.record)))
         defined.append("" if beside or not defines else "".join(
