@@ -266,6 +266,21 @@ def table(results: dict, cases: dict, timeout: float) -> list[str]:
     return out
 
 
+def compiled() -> None:
+    """symconv's modules compiled to bytecode before anything is timed, as `pip install .`
+    (README's install) does: an editable install run where PYTHONDONTWRITEBYTECODE=1 is set
+    would otherwise compile every module of symconv in every timed process, a cost no
+    installed user pays (MNIST's derive: 1.22 s of CPU without bytecode, 0.94 s with it,
+    `import sympy` 0.65 s; 2026-12-01, six runs each). Python reads the cached bytecode
+    whatever that variable says; sympy's and lark's were compiled when pip installed them."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("symconv")
+    if spec and spec.origin:
+        compileall.compile_dir(str(Path(spec.origin).parent), quiet=1)
+
+
 def machine() -> list[str]:
     def version(dist: str) -> str:
         try:
@@ -374,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
+    compiled()
     lines = ["# symconv benchmark", ""] + machine() + [""] + scale.baseline(args)
     results: dict = {}
     timed_out: dict[str, int] = {}  # tool → the chain length it timed out on
