@@ -373,7 +373,8 @@ def test_mnist_cuboids_shrink_with_the_pools() -> None:
 
 # (example, texts the PDF must show) in --style cuboids
 TIKZ_CUBOIDS = [
-    ("vgg16", ["block1", "predictions", "(⌊H/32⌋, ⌊W/32⌋, 512)", "16781312 params"]),  # fc2: 4096 · 4097
+    # fc2: 4096 · 4097 parameters
+    ("vgg16", ["block1", "predictions", "(⌊H/32⌋, ⌊W/32⌋, 512)", "16781312 params"]),
     ("unet2_torch", ["enc1", "cat 1", "bottleneck", "(4 · base, ⌊H/4⌋, ⌊W/4⌋)"]),
 ]
 

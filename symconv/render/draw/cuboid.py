@@ -92,7 +92,7 @@ def solids(graph: Graph) -> list[Solid | None]:
     tokens = _tokens(d, flat)
     out: list[Solid | None] = []
     for node in graph.nodes:
-        shapes = (node.shape,) if node.row is None else _outputs(node)
+        shapes = _outputs(node)
         if not getattr(node.row, "batched", True) or _key(d, node) in tokens:
             shapes = ()  # a free parameter, tokens: no feature map
         family = "input" if node.row is None else "pool" if "Pool" in node.type else "layer"
@@ -102,8 +102,10 @@ def solids(graph: Graph) -> list[Solid | None]:
 
 
 def _outputs(node: Node) -> tuple[tuple[Expr, ...], ...]:
-    row = node.row
-    return row.outputs if isinstance(row, LayerRecord) else (row.output_shape,)  # type: ignore[union-attr]
+    """The shapes the node gives: an input's, a layer's every result, a block's output."""
+    if node.row is None:
+        return (node.shape,)
+    return node.row.outputs if isinstance(node.row, LayerRecord) else (node.row.output_shape,)
 
 
 def _solid(shape: tuple[float, ...], convention: str, family: str, one_d: bool) -> Solid | None:

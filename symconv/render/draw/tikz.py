@@ -10,9 +10,9 @@ from __future__ import annotations
 from ...maths.printing import latex_inline
 from ..common import remembered, row_counts
 from ..latex import _line_shape, _outputs, escape
-from .cuboid import PALETTE, Drawing, faces, label_at, plan
+from .cuboid import PALETTE, Drawing, Solid, faces, label_at, plan
 from .graph import Graph, Node
-from .layout import PAD_X, Layout, arrivals, place
+from .layout import PAD_X, Box, Layout, arrivals, place
 from .svg import frame
 
 CHAR = 4.3  # pt: a character of \footnotesize, on average
@@ -102,28 +102,14 @@ def _edges(graph: Graph, layout: Layout) -> list[str]:
 
 
 def _solids(graph: Graph, drawing: Drawing, tex) -> list[str]:  # type: ignore[no-untyped-def]
-    """The palette, each node's solid (or box) and label, then the arrows, which end on the
-    lids."""
+    """The palette, each node's solid (or box) and label, then the arrows (last: they end on
+    the solids, across their lids)."""
     out = [rf"\definecolor{{sc{family}{k}}}{{HTML}}{{{hex_}}}"
            for family, fills in PALETTE.items() for k, hex_ in enumerate(fills)]
     layout = drawing.layout
-    for i, (node, box, body) in enumerate(zip(graph.nodes, layout.boxes, drawing.bodies)):
-        if body is None:
-            out.append(_node(graph, layout, i, tex))
-            continue
-        if body.kind == "bar":
-            corner = (box.x - body.width / 2, box.y)
-            far = (box.x + body.width / 2, box.y + body.height)
-            out.append(rf"\filldraw[fill=sc{body.family}0, draw=black!70] {_point(*corner)} "
-                       rf"rectangle {_point(*far)};")
-        else:
-            out += [rf"\filldraw[fill=sc{body.family}{k}, draw=black!70, line join=round] "
-                    + " -- ".join(_point(x, y) for x, y in face) + " -- cycle;"
-                    for k, face in enumerate(faces(body, box))]
-        width = (max(len(line) for line in box.lines) + 1) * CHAR  # TeX folds as the layout
-        out.append(r"\node[anchor=north west, align=left, font=\footnotesize, inner sep=0pt, "
-                   f"text width={width:.1f}pt] at {_point(*label_at(body, box))} "
-                   f"{{{label(graph, node, tex)}}};")
+    for i, (box, body) in enumerate(zip(layout.boxes, drawing.bodies)):
+        out += ([_node(graph, layout, i, tex)] if body is None
+                else _solid(body, box, label(graph, graph.nodes[i], tex)))
     for (a, b), path in zip(graph.edges, drawing.paths):
         first = (f"({graph.nodes[a].key}.south)" if drawing.bodies[a] is None
                  else _point(*path[0]))
@@ -133,6 +119,22 @@ def _solids(graph: Graph, drawing: Drawing, tex) -> list[str]:  # type: ignore[n
         out.append(r"\draw[->, black!65] "
                    + " -- ".join([first, *(_point(x, y) for x, y in path[1:-1]), last]) + ";")
     return out
+
+
+def _solid(body: Solid, box: Box, text: str) -> list[str]:
+    """A feature map's three faces (a vector's bar) and its label to the right, as wide as
+    the layout counted it (TeX folds a longer line)."""
+    if body.kind == "bar":
+        corner, far = (box.x - body.width / 2, box.y), (box.x + body.width / 2, box.y + body.height)
+        out = [rf"\filldraw[fill=sc{body.family}0, draw=black!70] {_point(*corner)} "
+               rf"rectangle {_point(*far)};"]
+    else:
+        out = [rf"\filldraw[fill=sc{body.family}{k}, draw=black!70, line join=round] "
+               + " -- ".join(_point(x, y) for x, y in face) + " -- cycle;"
+               for k, face in enumerate(faces(body, box))]
+    width = (max(len(line) for line in box.lines) + 1) * CHAR
+    return [*out, r"\node[anchor=north west, align=left, font=\footnotesize, inner sep=0pt, "
+            f"text width={width:.1f}pt] at {_point(*label_at(body, box))} {{{text}}};"]
 
 
 def _groups(graph: Graph, layout: Layout, tex) -> list[str]:  # type: ignore[no-untyped-def]
