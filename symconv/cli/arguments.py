@@ -209,6 +209,7 @@ def _kwargs(text: str) -> dict[str, object]:
 
 
 DRAW_FORMATS = ("tikz", "svg", "dot")  # symconv.render.draw.DRAW_FORMATS, named here unloaded
+DRAW_STYLES = ("boxes", "cuboids")  # symconv.render.draw.STYLES
 
 
 def _draw_parser(commands) -> None:  # type: ignore[no-untyped-def]
@@ -225,6 +226,9 @@ def _draw_parser(commands) -> None:  # type: ignore[no-untyped-def]
                       "folds them (default 1); 'all' draws every layer")
     draw.add_argument("--standalone", action="store_true",
                       help="TikZ: a complete document for pdflatex")
+    draw.add_argument("--style", choices=DRAW_STYLES, default="boxes",
+                      help="boxes (default: a labelled box per layer) or cuboids (feature maps "
+                      "as solids sized by their extents and channels; TikZ and SVG)")
 
 
 def _import_parser(commands) -> None:  # type: ignore[no-untyped-def]
@@ -332,12 +336,17 @@ def parser() -> argparse.ArgumentParser:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line, with what argparse cannot say alone: derive reads a file or a model
-    (--from), not both, and --input and --kwargs belong to --from."""
+    (--from), not both, and --input and --kwargs belong to --from; draw's cuboids are not
+    DOT's."""
     p = parser()
     args = p.parse_args(argv)
+    command = p._subparsers._group_actions[0].choices.get(args.command)  # type: ignore[union-attr]
+    if args.command == "draw" and args.style == "cuboids" and args.format == "dot":
+        # Graphviz places and sizes DOT's nodes itself: no cuboid would keep its proportions
+        command.error("--style cuboids draws TikZ or SVG (Graphviz sizes DOT's nodes itself); "
+                      "give --format tikz or svg")
     if args.command not in ("derive", "import"):
         return args
-    command = p._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
     if args.command == "derive":
         if (args.file is None) == (args.source is None):
             command.error("give a .arch file or --from SOURCE (one of them)")

@@ -108,7 +108,7 @@ def _draw(args: argparse.Namespace) -> tuple[str, int]:
 
     derivation = derive_source(_read(args.file), args.subs)
     _warn(derivation)
-    return draw(derivation, args.format, args.depth, args.standalone), Exit.OK
+    return draw(derivation, args.format, args.depth, args.standalone, args.style), Exit.OK
 
 
 def _imported(args: argparse.Namespace) -> Source:

@@ -3,11 +3,14 @@
 through a waypoint on each level between (one line per source, shared by its far targets);
 on a level, nodes take columns in order of first appearance, each the first free column at
 or right of its sources' leftmost, waypoints after the nodes. So a chain is one column and a
-skip runs beside it. Sizes are in characters and lines; each format scales them."""
+skip runs beside it. Sizes are in characters and lines; each format scales them. A box may
+hang off its column's axis unevenly (a cuboid on the axis, its label to its right): `Footprint`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from .graph import Graph
 from .labels import lines
@@ -20,11 +23,26 @@ LANE = 2  # a waypoint's column width, in characters
 
 @dataclass(frozen=True)
 class Box:
-    x: float  # centre
+    x: float  # the column's axis: the centre of a text box
     y: float  # top
     width: float
     height: float
     lines: tuple[str, ...]
+    left: float  # from the axis to the left edge: half the width for a text box
+
+    @property
+    def reach(self) -> tuple[float, float]:
+        """(left edge, right edge)."""
+        return self.x - self.left, self.x - self.left + self.width
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What a node takes instead of its text box: `left` of the axis, `width` in all."""
+
+    left: float
+    width: float
+    height: float
 
 
 @dataclass(frozen=True)
@@ -35,17 +53,21 @@ class Layout:
     height: float
 
 
-def place(graph: Graph) -> Layout:
+def place(graph: Graph, feet: Sequence[Footprint | None] = ()) -> Layout:
+    """The layout of `graph`'s text boxes, or of the footprints given (a node whose footprint
+    is None keeps its text box)."""
     texts = [tuple(lines(graph, n)) for n in graph.nodes]
+    sized = [Footprint(w / 2, w, len(t) + 1.0) for t in texts
+             for w in (max(len(line) for line in t) + PAD_X,)]
+    sized = [f or s for f, s in zip_longest(feet, sized)]
     level = _levels(graph)
     lanes, routes = _lanes(graph, level)
     column = _columns(graph, level, lanes)
-    widths = [max(len(line) for line in text) + PAD_X for text in texts]
-    centre, right = _centres(column, widths)
-    bands = _bands(texts, level)
+    centre, right = _centres(column, sized)
+    bands = _bands([f.height for f in sized], level)
     tops, bottom = _tops(bands)
-    boxes = tuple(Box(centre[column[i]], tops[level[i]], widths[i], len(t) + 1.0, t)
-                  for i, t in enumerate(texts))
+    boxes = tuple(Box(centre[column[i]], tops[level[i]], f.width, f.height, texts[i], f.left)
+                  for i, f in enumerate(sized))
     lane_levels = [lvl for lvl, _ in lanes]
     placed = tuple(tuple(p for k in route for p in (
         (centre[column[len(texts) + k]], tops[lane_levels[k]]),
@@ -54,16 +76,39 @@ def place(graph: Graph) -> Layout:
     return Layout(boxes, placed, max(right - GAP_X, 1.0), bottom)
 
 
-def _centres(column: list[int], widths: list[float]) -> tuple[dict[int, float], float]:
-    """Each column's centre, a column as wide as its widest box (a waypoint's: `LANE`), and
-    the right edge of the last."""
-    col_width: dict[int, float] = {}
+def arrivals(graph: Graph, layout: Layout) -> list[float]:
+    """Where each edge enters its target's top, in layout units: the edges into one node spread
+    along its top, ordered by where they come from, so that arrows do not overlap."""
+    into: dict[int, list[int]] = {}
+    for k, (_, b) in enumerate(graph.edges):
+        into.setdefault(b, []).append(k)
+    out = [0.0] * len(graph.edges)
+    for b, edges in into.items():
+        edges.sort(key=lambda k: (_last_x(layout, k, graph), k))
+        box = layout.boxes[b]
+        step = min(2.0, box.width / (len(edges) + 1))
+        for i, k in enumerate(edges):
+            out[k] = box.x + (i - (len(edges) - 1) / 2) * step
+    return out
+
+
+def _last_x(layout: Layout, k: int, graph: Graph) -> float:
+    route = layout.routes[k]
+    return route[-1][0] if route else layout.boxes[graph.edges[k][0]].x
+
+
+def _centres(column: list[int], sized: list[Footprint]) -> tuple[dict[int, float], float]:
+    """Each column's axis, the column reaching as far left and right of it as its boxes do (a
+    waypoint's: `LANE` wide), and the right edge of the last."""
+    reach: dict[int, tuple[float, float]] = {}
     for i, c in enumerate(column):
-        col_width[c] = max(col_width.get(c, LANE), widths[i] if i < len(widths) else LANE)
+        left, width = (sized[i].left, sized[i].width) if i < len(sized) else (LANE / 2, LANE)
+        was = reach.get(c, (LANE / 2, LANE / 2))
+        reach[c] = (max(was[0], left), max(was[1], width - left))
     centre, right = {}, 0.0
-    for c in sorted(col_width):
-        centre[c] = right + col_width[c] / 2
-        right += col_width[c] + GAP_X
+    for c in sorted(reach):
+        centre[c] = right + reach[c][0]
+        right += sum(reach[c]) + GAP_X
     return centre, right
 
 
@@ -141,11 +186,11 @@ def _by_level(level: list[int], lanes: list[tuple[int, int]]) -> list[list[int]]
     return levels
 
 
-def _bands(texts: list[tuple[str, ...]], level: list[int]) -> list[float]:
+def _bands(heights: list[float], level: list[int]) -> list[float]:
     """Each level's height: its tallest box (at least one line)."""
     bands = [1.0] * (max(level, default=0) + 1)
-    for text, lvl in zip(texts, level):
-        bands[lvl] = max(bands[lvl], len(text) + 1.0)
+    for height, lvl in zip(heights, level):
+        bands[lvl] = max(bands[lvl], height)
     return bands
 
 

@@ -4,10 +4,13 @@ symbolic repeat's nodes. Text is escaped for XML; non-ASCII (⌊H/2⌋) stays UT
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ...escapes import visible
 from ...maths.printing import pretty
+from .cuboid import PALETTE, Point, Solid, faces, label_at, plan
 from .graph import Graph
-from .layout import Box, Layout, place
+from .layout import Box, Layout, arrivals, place
 
 CHAR = 7.2  # px: the advance of DejaVu Sans Mono at 12 px
 LINE = 15.0  # px
@@ -19,8 +22,10 @@ def xml(text: str) -> str:
     return "".join(_XML.get(c, c) for c in visible(text))
 
 
-def render_svg(graph: Graph) -> str:
-    layout = place(graph)
+def render_svg(graph: Graph, style: str = "boxes") -> str:
+    """`style` boxes: a labelled box per node; cuboids: feature maps as solids (cuboid.py)."""
+    drawing = plan(graph) if style == "cuboids" else None
+    layout = place(graph) if drawing is None else drawing.layout
     width, height = _x(layout.width) + MARGIN, _y(layout.height) + MARGIN
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
@@ -32,8 +37,13 @@ def render_svg(graph: Graph) -> str:
            "</marker></defs>",
            '<rect width="100%" height="100%" fill="white"/>']
     out += _groups(graph, layout)
-    out += _edges(graph, layout)
-    out += [_box(box, node.row is None) for box, node in zip(layout.boxes, graph.nodes)]
+    if drawing is None:
+        out += _edges(_paths(graph, layout))
+        out += [_box(box, node.row is None) for box, node in zip(layout.boxes, graph.nodes)]
+    else:  # the arrows last: they end on the solids' lids
+        out += [_box(box, node.row is None) if body is None else _solid(body, box)
+                for box, node, body in zip(layout.boxes, graph.nodes, drawing.bodies)]
+        out += _edges(drawing.paths)
     return "\n".join([*out, "</svg>"]) + "\n"
 
 
@@ -46,7 +56,7 @@ def _y(units: float) -> float:
 
 
 def _box(box: Box, is_input: bool) -> str:
-    left, top = _x(box.x - box.width / 2), _y(box.y)
+    left, top = _x(box.reach[0]), _y(box.y)
     fill = "#f4f4f4" if is_input else "#eef2fb"
     text = "".join(f'<tspan x="{_x(box.x):.1f}" y="{top + (k + 1.3) * LINE:.1f}"'
                    + (' font-weight="bold"' if k == 0 else "") + f">{xml(line)}</tspan>"
@@ -56,37 +66,43 @@ def _box(box: Box, is_input: bool) -> str:
             f'<text text-anchor="middle">{text}</text></g>')
 
 
-def arrivals(graph: Graph, layout: Layout) -> list[float]:
-    """Where each edge enters its target's top, in layout units: the edges into one node spread
-    along its top, ordered by where they come from, so that arrows do not overlap."""
-    into: dict[int, list[int]] = {}
-    for k, (_, b) in enumerate(graph.edges):
-        into.setdefault(b, []).append(k)
-    out = [0.0] * len(graph.edges)
-    for b, edges in into.items():
-        edges.sort(key=lambda k: (_last_x(layout, k, graph), k))
-        box = layout.boxes[b]
-        step = min(2.0, box.width / (len(edges) + 1))
-        for i, k in enumerate(edges):
-            out[k] = box.x + (i - (len(edges) - 1) / 2) * step
-    return out
-
-
-def _last_x(layout: Layout, k: int, graph: Graph) -> float:
-    route = layout.routes[k]
-    return route[-1][0] if route else layout.boxes[graph.edges[k][0]].x
-
-
-def _edges(graph: Graph, layout: Layout) -> list[str]:
-    out = []
+def _paths(graph: Graph, layout: Layout) -> list[tuple[Point, ...]]:
+    """Each edge from the middle of its source's bottom, through its waypoints, to its
+    target's top."""
     ends = arrivals(graph, layout)
-    for k, (a, b) in enumerate(graph.edges):
-        start = layout.boxes[a]
-        points = [(start.x, start.y + start.height), *layout.routes[k], (ends[k], layout.boxes[b].y)]
+    return [((layout.boxes[a].x, layout.boxes[a].y + layout.boxes[a].height), *layout.routes[k],
+             (ends[k], layout.boxes[b].y)) for k, (a, b) in enumerate(graph.edges)]
+
+
+def _edges(paths: Sequence[tuple[Point, ...]]) -> list[str]:
+    out = []
+    for points in paths:
         path = " L ".join(f"{_x(x):.1f} {_y(y):.1f}" for x, y in points)
         out.append(f'<path d="M {path}" fill="none" stroke="#555" stroke-width="1.2" '
                    'marker-end="url(#arrow)"/>')
     return out
+
+
+def _solid(body: Solid, box: Box) -> str:
+    """A feature map's three faces (a vector's bar), its label to the right, left-aligned."""
+    colours = PALETTE[body.family]
+    if body.kind == "bar":
+        shape = (f'<rect x="{_x(box.x - body.width / 2):.1f}" y="{_y(box.y):.1f}" '
+                 f'width="{body.width * CHAR:.1f}" height="{body.height * LINE:.1f}" '
+                 f'fill="#{colours[0]}" stroke="#334466"/>')
+    else:
+        shape = "".join(
+            '<polygon points="' + " ".join(f"{_x(x):.1f},{_y(y):.1f}" for x, y in face)
+            + f'" fill="#{colour}" stroke="#334466" stroke-linejoin="round"/>'
+            for face, colour in zip(faces(body, box), colours))
+    left, top = label_at(body, box)
+    text = "".join(f'<tspan x="{_x(left):.1f}" y="{_y(top) + (k + 0.9) * LINE:.1f}"'
+                   + (' font-weight="bold"' if k == 0 else "") + f">{xml(line)}</tspan>"
+                   for k, line in enumerate(box.lines))
+    return f'<g class="{body.kind}">{shape}<text>{text}</text></g>'
+
+
+
 
 
 def _groups(graph: Graph, layout: Layout) -> list[str]:
@@ -104,5 +120,5 @@ def _groups(graph: Graph, layout: Layout) -> list[str]:
 def frame(layout: Layout, members: tuple[int, ...]) -> tuple[float, float, float, float]:
     """(left, top, right, bottom) around the boxes, with room for the × n label at the right."""
     boxes = [layout.boxes[m] for m in members]
-    return (min(b.x - b.width / 2 for b in boxes) - 1, min(b.y for b in boxes) - 0.5,
-            max(b.x + b.width / 2 for b in boxes) + 8, max(b.y + b.height for b in boxes) + 0.5)
+    return (min(b.reach[0] for b in boxes) - 1, min(b.y for b in boxes) - 0.5,
+            max(b.reach[1] for b in boxes) + 8, max(b.y + b.height for b in boxes) + 0.5)

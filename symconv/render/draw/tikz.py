@@ -10,24 +10,30 @@ from __future__ import annotations
 from ...maths.printing import latex_inline
 from ..common import remembered, row_counts
 from ..latex import _line_shape, _outputs, escape
+from .cuboid import PALETTE, Drawing, Solid, faces, label_at, plan
 from .graph import Graph, Node
-from .layout import PAD_X, Layout, place
-from .svg import arrivals, frame
+from .layout import PAD_X, Box, Layout, arrivals, place
+from .svg import frame
 
 CHAR = 4.3  # pt: a character of \footnotesize, on average
 LINE = 9.0  # pt: \footnotesize lines are 9.5 pt; the layout counts a box one line taller
 
 
-def render_tikz(graph: Graph, standalone: bool = False) -> str:
-    layout = place(graph)
+def render_tikz(graph: Graph, standalone: bool = False, style: str = "boxes") -> str:
+    """`style` boxes: a labelled box per node; cuboids: feature maps as solids (cuboid.py)."""
+    drawing = plan(graph) if style == "cuboids" else None
+    layout = place(graph) if drawing is None else drawing.layout
     tex = remembered(latex_inline)
     body = [r"\begin{tikzpicture}[x=1pt, y=1pt, >=stealth,",
             r"  box/.style={draw=black!70, rounded corners=2pt, fill=blue!6, align=center, "
             r"font=\footnotesize, inner sep=2pt, anchor=north},",
             r"  input/.style={box, fill=black!5}]"]
     body += _groups(graph, layout, tex)
-    body += [_node(graph, layout, i, tex) for i in range(len(graph.nodes))]
-    body += _edges(graph, layout)
+    if drawing is None:
+        body += [_node(graph, layout, i, tex) for i in range(len(graph.nodes))]
+        body += _edges(graph, layout)
+    else:
+        body += _solids(graph, drawing, tex)
     body.append(r"\end{tikzpicture}")
     name = escape(graph.derivation.network or "network")
     if not standalone:
@@ -93,6 +99,42 @@ def _edges(graph: Graph, layout: Layout) -> list[str]:
                 f"([xshift={shift:.1f}pt]{graph.nodes[b].key}.north)"]
         out.append(r"\draw[->, black!65] " + " -- ".join(path) + ";")
     return out
+
+
+def _solids(graph: Graph, drawing: Drawing, tex) -> list[str]:  # type: ignore[no-untyped-def]
+    """The palette, each node's solid (or box) and label, then the arrows (last: they end on
+    the solids, across their lids)."""
+    out = [rf"\definecolor{{sc{family}{k}}}{{HTML}}{{{hex_}}}"
+           for family, fills in PALETTE.items() for k, hex_ in enumerate(fills)]
+    layout = drawing.layout
+    for i, (box, body) in enumerate(zip(layout.boxes, drawing.bodies)):
+        out += ([_node(graph, layout, i, tex)] if body is None
+                else _solid(body, box, label(graph, graph.nodes[i], tex)))
+    for (a, b), path in zip(graph.edges, drawing.paths):
+        first = (f"({graph.nodes[a].key}.south)" if drawing.bodies[a] is None
+                 else _point(*path[0]))
+        last = (f"([xshift={(path[-1][0] - layout.boxes[b].x) * CHAR:.1f}pt]"
+                f"{graph.nodes[b].key}.north)" if drawing.bodies[b] is None
+                else _point(*path[-1]))
+        out.append(r"\draw[->, black!65] "
+                   + " -- ".join([first, *(_point(x, y) for x, y in path[1:-1]), last]) + ";")
+    return out
+
+
+def _solid(body: Solid, box: Box, text: str) -> list[str]:
+    """A feature map's three faces (a vector's bar) and its label to the right, as wide as
+    the layout counted it (TeX folds a longer line)."""
+    if body.kind == "bar":
+        corner, far = (box.x - body.width / 2, box.y), (box.x + body.width / 2, box.y + body.height)
+        out = [rf"\filldraw[fill=sc{body.family}0, draw=black!70] {_point(*corner)} "
+               rf"rectangle {_point(*far)};"]
+    else:
+        out = [rf"\filldraw[fill=sc{body.family}{k}, draw=black!70, line join=round] "
+               + " -- ".join(_point(x, y) for x, y in face) + " -- cycle;"
+               for k, face in enumerate(faces(body, box))]
+    width = (max(len(line) for line in box.lines) + 1) * CHAR
+    return [*out, r"\node[anchor=north west, align=left, font=\footnotesize, inner sep=0pt, "
+            f"text width={width:.1f}pt] at {_point(*label_at(body, box))} {{{text}}};"]
 
 
 def _groups(graph: Graph, layout: Layout, tex) -> list[str]:  # type: ignore[no-untyped-def]
