@@ -367,6 +367,19 @@ class Net(nn.Module):
     def forward(self, x):
         return self.body(x)
 '''
+CROSS_ATTENTION = '''from torch import nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Linear(4, 8)
+        self.kv = nn.Linear(4, 6)
+        self.attn = nn.MultiheadAttention(8, 2, kdim=6, vdim=6, batch_first=True)
+        self.fc = nn.Linear(8, 3)
+    def forward(self, x):
+        kv = self.kv(x)
+        out, _ = self.attn(self.q(x), kv, kv, need_weights=False)
+        return self.fc(out)
+'''
 
 # model code, --input shapes, sizes to compare at; the sizes line the file must have
 SMALL = [
@@ -376,6 +389,8 @@ SMALL = [
     # the second input used first, a result left unused: the inputs keep forward's order
     pytest.param(SECOND_FIRST, ["(3, H, W)", "(5, H, W)"], {"H": 6, "W": 5}, "sizes H, W",
                  id="inputs-in-forward-order"),
+    # key and value one tensor: the call keeps its three arguments; the weights go unused
+    pytest.param(CROSS_ATTENTION, ["(L, 4)"], {"L": 5}, "sizes L", id="cross-attention"),
 ]
 
 

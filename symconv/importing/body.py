@@ -73,7 +73,18 @@ class Body:
         return op if isinstance(op, Parameter) else None
 
     def _tensors(self, item: Item) -> tuple[Node, ...]:
-        return tuple(item.inputs) if isinstance(item, Scope) else self.parts.deps[item]
+        if isinstance(item, Scope):
+            return tuple(item.inputs)
+        if item.op == "call_module":  # as called: attention's (q, kv, kv) keeps three
+            args = tuple(self._aliased(a) for a in item.args)  # type: ignore[arg-type]
+            self_attention = self.parts.calls[item].type == "MultiheadAttention"
+            return args[:1] if self_attention and len(set(args)) == 1 else args  # type: ignore[return-value]
+        return self.parts.deps[item]
+
+    def _aliased(self, node: Node) -> Node:
+        """The tensor an inline value stands for (attention's `out, _ = attn(…)`)."""
+        op = self.parts.ops.get(node)
+        return op.tensors[0] if isinstance(op, Inline) and len(op.tensors) == 1 else node
 
     def plan(self, current: Node | None) -> list[bool]:
         """Which items are written bare; marks the tensors others refer to."""
