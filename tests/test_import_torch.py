@@ -40,6 +40,11 @@ MODELS = [
     pytest.param("shufflenet_v2_x1_0", (65, 33), id="shufflenet_v2_x1_0"),
     # a ShuffleNetV2 unit: chunk, cat and the channel shuffle's view(b, g, c // g, h, w)
     pytest.param("shufflenet_unit", (9, 7), id="shufflenet_unit"),
+    # layer scale (a parameter), LayerNorm2d's F.layer_norm with the module's weights, Permute
+    pytest.param("convnext_tiny", (97, 65), id="convnext_tiny"),
+    # class token and position embedding (parameters), expand, cat, x[:, 0], MultiheadAttention;
+    # torchvision asserts the one image size its position embedding is built for: no other size
+    pytest.param("vit_b_16", None, id="vit_b_16"),
 ]
 # more of torchvision's classifiers, checked the same way with SYMCONV_IMPORT_ALL=1 (CI keeps
 # to the list above for time)
@@ -65,6 +70,9 @@ def _build(name: str) -> object:
 KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
           "inception_v3": {"aux_logits": False, "init_weights": False}}
 SIZES = ("224x224", "other")
+# leaf modules written as the steps of their forward, the layer among them named as the module:
+# LayerNorm2d's record is the channels-last tensor F.layer_norm gives, its output permuted so
+CHANNELS_LAST = {"LayerNorm2d": (0, 2, 3, 1)}
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +94,10 @@ def _hooked_shapes(model: object, *inputs: tuple[int, ...]) -> dict[str, list[tu
     handles = []
     for path, module in model.named_modules():  # type: ignore[attr-defined]
         if path and not list(module.children()):
+            order = CHANNELS_LAST.get(type(module).__name__)
             handles.append(module.register_forward_hook(
-                lambda m, i, out, path=path: shapes.setdefault(path, []).append(
-                    tuple(out.shape[1:]))))
+                lambda m, i, out, path=path, order=order: shapes.setdefault(path, []).append(
+                    tuple((out.permute(*order) if order else out).shape[1:]))))
     with torch.no_grad():
         model(*(torch.zeros(1, *shape) for shape in inputs))  # type: ignore[operator]
     for handle in handles:
@@ -97,8 +106,10 @@ def _hooked_shapes(model: object, *inputs: tuple[int, ...]) -> dict[str, list[tu
 
 
 def _derived_shapes(derived: object) -> dict[str, list[tuple[int, ...]]]:
+    """Each layer's and block's output shape: a leaf module the catalog lacks (torchvision's
+    Permute) is a block."""
     got: dict[str, list[tuple[int, ...]]] = {}
-    for r in derived.layers:  # type: ignore[attr-defined]
+    for r in (*derived.layers, *derived.blocks):  # type: ignore[attr-defined]
         got.setdefault(r.name, []).append(tuple(int(e) for e in r.output_shape))
     return got
 
@@ -108,8 +119,12 @@ def _records(derivation: object) -> list[tuple[object, ...]]:
             for r in derivation.layers]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("name, other", MODELS)
+# each model at each size it takes (a model without a second size, ViT, at 224×224 alone)
+SIZED = [pytest.param(*row.values, size, id=f"{row.id}-{size}", marks=row.marks)
+         for row in MODELS for size in SIZES if size == SIZES[0] or row.values[1] is not None]
+
+
+@pytest.mark.parametrize("name, other, size", SIZED)
 def test_imported_model_matches_torch(name: str, other: tuple[int, int], size: str,
                                       imported: dict[str, tuple[object, str]]) -> None:
     model, arch = _model_and_arch(name, imported)
@@ -217,6 +232,13 @@ def Net():
 '''
 SCALAR = WITH_FC + '''        return self.fc(x) * 0.5
 '''
+BUFFER = WITH_FC.replace("Linear(4, 4)", "Linear(4, 4)\n        self.register_buffer('b', torch.zeros(4))"
+                         ) + '''        return self.fc(x) + self.b
+'''
+SLICE = WITH_FC + '''        return self.fc(x)[:, 1:]
+'''
+OTHERS_WEIGHT = WITH_FC + '''        return self.fc(x) * self.fc.bias
+'''
 
 # model code → (line of model.py the error points at, or None; words of the message; of the hint)
 ERRORS = [
@@ -227,6 +249,11 @@ ERRORS = [
     pytest.param(SOFTPLUS, None, "module '1' (Softplus) has no .arch layer", "Layers > PyTorch",
                  id="unsupported-module"),
     pytest.param(SCALAR, 7, "'*' with a number", "tensor * tensor", id="scalar-operand"),
+    pytest.param(BUFFER, 8, "tensor 'b' the forward reads directly (a buffer", "nn.Parameter",
+                 id="buffer-read-directly"),
+    pytest.param(SLICE, 7, "indexing or slicing of a tensor", "select(x, dim, i)", id="slice"),
+    pytest.param(OTHERS_WEIGHT, 7, "weight 'fc.bias' read outside the module that holds it",
+                 "its own module's forward", id="weight-of-a-submodule"),
 ]
 
 
@@ -340,6 +367,19 @@ class Net(nn.Module):
     def forward(self, x):
         return self.body(x)
 '''
+CROSS_ATTENTION = '''from torch import nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Linear(4, 8)
+        self.kv = nn.Linear(4, 6)
+        self.attn = nn.MultiheadAttention(8, 2, kdim=6, vdim=6, batch_first=True)
+        self.fc = nn.Linear(8, 3)
+    def forward(self, x):
+        kv = self.kv(x)
+        out, _ = self.attn(self.q(x), kv, kv, need_weights=False)
+        return self.fc(out)
+'''
 
 # model code, --input shapes, sizes to compare at; the sizes line the file must have
 SMALL = [
@@ -349,6 +389,8 @@ SMALL = [
     # the second input used first, a result left unused: the inputs keep forward's order
     pytest.param(SECOND_FIRST, ["(3, H, W)", "(5, H, W)"], {"H": 6, "W": 5}, "sizes H, W",
                  id="inputs-in-forward-order"),
+    # key and value one tensor: the call keeps its three arguments; the weights go unused
+    pytest.param(CROSS_ATTENTION, ["(L, 4)"], {"L": 5}, "sizes L", id="cross-attention"),
 ]
 
 
@@ -423,3 +465,50 @@ def test_the_command_line_imports_no_torch_until_asked() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True, cwd=Path(__file__).parent.parent, timeout=120)
     assert done.stdout.strip() == "[]"
+
+
+class LayerNorm2d(torch.nn.LayerNorm):
+    """torchvision's ConvNeXt LayerNorm2d: a LayerNorm over channels, in F.layer_norm."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        import torch.nn.functional as F
+
+        x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, self.weight, self.bias,
+                         self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class Weights(torch.nn.Module):
+    """A layer scale, a frozen token expanded to the batch and joined, F.layer_norm with its
+    module's weights and with none, and x[:, 0]."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3)
+        self.norm = LayerNorm2d(8, eps=1e-6)
+        self.scale = torch.nn.Parameter(torch.ones(8, 1, 1))
+        self.token = torch.nn.Parameter(torch.zeros(1, 1, 8), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        import torch.nn.functional as F
+
+        t = (self.scale * self.norm(self.conv(x))).flatten(2).transpose(1, 2)
+        t = torch.cat([self.token.expand(t.shape[0], -1, -1), t], dim=1)
+        return F.layer_norm(t, (8,))[:, 0]
+
+
+@pytest.mark.parametrize("h, w", [(9, 9), (16, 7)], ids=["9x9", "16x7"])
+def test_weights_the_forward_reads_are_parameters(h: int, w: int) -> None:
+    model = Weights().eval()
+    arch = import_module(model, [(3, "H", "W")], network="weights")
+    statements = {line.split(" = ", 1)[-1] for line in arch.splitlines()}
+    assert {"parameter scale: (8, 1, 1)", "parameter token: (1, 1, 8), requires_grad=False",
+            'LayerNorm(8, eps=1e-06, name="norm")', "select(layer_norm, 1, 0)"} <= statements
+    derived = derive(arch, subs={"H": h, "W": w})
+    sizes = {name: p.numel() for name, p in model.named_parameters()}
+    assert {r.name: int(r.params) for r in derived.layers if r.params} == {
+        "conv": sizes["conv.weight"] + sizes["conv.bias"], "scale": sizes["scale"],
+        "token": sizes["token"], "norm": sizes["norm.weight"] + sizes["norm.bias"]}
+    with torch.no_grad():
+        out = model(torch.zeros(1, 3, h, w))
+    assert tuple(int(e) for e in derived.layers[-1].output_shape) == tuple(out.shape[1:])

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .functions import Inline, Op
     from .literals import LayerCall
     from .scopes import Scope
+    from .weights import Parameter
 
 Shape = tuple[int | str, ...]  # an input's shape: whole numbers and size names
 
@@ -71,7 +72,7 @@ def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<mo
     calls, ops = _translate(graph, model, label)
     deps = {n: _deps(n, ops) for n in graph.nodes
             if n in calls or (n in ops and not _inline(ops[n]))}
-    root = _scopes(graph, model, deps, label)
+    root = _scopes(graph, model, deps, ops, label)
     names = [n.name + "_" if n.name in sizes else n.name for n in root.inputs]
     # a tensor named `view` or `cat` would hide the function of that name
     reserved = frozenset(sizes) | frozenset(catalog())
@@ -95,11 +96,17 @@ def _traced(model: torch.nn.Module, count: int, label: str) -> Graph:
 
 
 def _scopes(graph: Graph, model: torch.nn.Module, deps: dict[Node, tuple[Node, ...]],
-            label: str) -> Scope:
+            ops: dict[Node, Op | Inline | Parameter], label: str) -> Scope:
     """The module hierarchy of the graph, each scope's inputs and output found."""
-    from .scopes import ScopeError, build, connect, hoist_joins
+    from .functions import Op
+    from .scopes import ScopeError, build, connect, dissolve, hoist_joins
 
     root = build(graph, model)
+    try:
+        dissolve(root, {op.owner: n for n, op in ops.items()
+                        if isinstance(op, Op) and op.owner is not None})
+    except ScopeError as err:
+        raise _at(err.node, err.message, err.hint, label) from None
     root.output = _output(graph, label)
     # in forward's order, as the input lines declare them
     root.inputs = [n for n in graph.nodes if n.op == "placeholder"]
@@ -159,27 +166,42 @@ def _inline(op: object) -> bool:
 
 
 def _translate(graph: Graph, model: torch.nn.Module, label: str
-               ) -> tuple[dict[Node, LayerCall], dict[Node, Op | Inline]]:
+               ) -> tuple[dict[Node, LayerCall], dict[Node, Op | Inline | Parameter]]:
     from .functions import Unsupported, translate
+    from .weights import checks, left_out, takes_weights, weight, weighted_layer
 
     calls: dict[Node, LayerCall] = {}
-    ops: dict[Node, Op | Inline] = {}
+    ops: dict[Node, Op | Inline | Parameter] = {}
     inline = {}
+    checked, pairs = checks(graph), _pairs(graph, model)
     for node in graph.nodes:
         if node.op == "call_module":
             calls[node] = _leaf(node, model.get_submodule(node.target), label)  # type: ignore[arg-type]
-        elif node.op in ("call_function", "call_method"):
-            try:
-                ops[node] = translate(node, inline)
-            except Unsupported as err:
-                raise _at(node, f"cannot import the {err.what}", err.hint, label) from None
-            if _inline(ops[node]):
-                inline[node] = ops[node]
-        elif node.op == "get_attr":
-            raise _at(node, f"cannot import the tensor '{node.target}' the forward reads "
-                      "directly", "a weight used outside a layer is written `parameter name: "
-                      "(shape)` in a .arch file; write that part by hand", label)
+            continue
+        try:
+            if node in checked:
+                ops[node] = left_out(node)
+            elif node.op == "get_attr":
+                ops[node] = weight(node, model)
+            elif takes_weights(node):
+                ops[node] = weighted_layer(node, model)
+            elif node.op in ("call_function", "call_method"):
+                ops[node] = translate(node, inline, pairs)
+            else:
+                continue
+        except Unsupported as err:
+            raise _at(node, f"cannot import the {err.what}", err.hint, label) from None
+        if _inline(ops[node]):
+            inline[node] = ops[node]
     return calls, ops
+
+
+def _pairs(graph: Graph, model: torch.nn.Module) -> frozenset[Node]:
+    """Calls of nn.MultiheadAttention, which gives (output, weights) where .arch gives one."""
+    import torch
+
+    return frozenset(n for n in graph.nodes if n.op == "call_module" and isinstance(
+        model.get_submodule(n.target), torch.nn.MultiheadAttention))  # type: ignore[arg-type]
 
 
 def _leaf(node: Node, module: torch.nn.Module, label: str) -> LayerCall:
@@ -196,11 +218,16 @@ def _leaf(node: Node, module: torch.nn.Module, label: str) -> LayerCall:
         raise _at(node, f"module '{node.target}' ({cls}) has no .arch layer",
                   (close + "; " if close else "") + "README's Layers > PyTorch lists the "
                   "torch.nn layers symconv knows", label)
-    if node.kwargs or not all(isinstance(a, FxNode) for a in node.args):
+    if set(node.kwargs) - _OUTPUT_ONLY.get(cls, frozenset()) or not all(
+            isinstance(a, FxNode) for a in node.args):
         raise _at(node, f"module '{node.target}' ({cls}) is called with arguments other than "
                   "tensors", "call the layer on tensors only", label)
     return call
 
+
+# keywords of a module's call that change none of the shapes the .arch layer gives (the
+# attention weights, the second result of nn.MultiheadAttention, which .arch does not give)
+_OUTPUT_ONLY = {"MultiheadAttention": frozenset({"need_weights", "average_attn_weights"})}
 
 # the nearest layer of the catalog for torch.nn modules it lacks
 _LEAF_ALTERNATIVES = {

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Union
 from .functions import Inline, Op
 from .literals import KEYWORDS, Fragment, Hole, LayerCall, unique
 from .scopes import Scope
+from .weights import Parameter
 
 if TYPE_CHECKING:
     from torch.fx import Node
@@ -28,7 +29,7 @@ class Parts:
     """What the body needs from the rest of the import."""
 
     calls: dict[Node, LayerCall]  # leaf modules
-    ops: dict[Node, Op | Inline]  # functions and methods
+    ops: dict[Node, Op | Inline | Parameter]  # functions, methods, weights
     deps: dict[Node, tuple[Node, ...]]  # each statement's tensors
     reserved: frozenset[str]  # names no tensor may take (sizes, the language's functions)
     # a child scope's block call with its arguments: the Writer's, which defines the blocks
@@ -65,10 +66,25 @@ class Body:
 
     def _layer_like(self, item: Item) -> bool:
         op = self.parts.ops.get(item) if not isinstance(item, Scope) else None
-        return op is None or op.layer is not None  # type: ignore[union-attr]
+        return op is None or getattr(op, "layer", None) is not None
+
+    def _parameter(self, item: Item) -> Parameter | None:
+        op = self.parts.ops.get(item) if not isinstance(item, Scope) else None
+        return op if isinstance(op, Parameter) else None
 
     def _tensors(self, item: Item) -> tuple[Node, ...]:
-        return tuple(item.inputs) if isinstance(item, Scope) else self.parts.deps[item]
+        if isinstance(item, Scope):
+            return tuple(item.inputs)
+        if item.op == "call_module":  # as called: attention's (q, kv, kv) keeps three
+            args = tuple(self._aliased(a) for a in item.args)  # type: ignore[arg-type]
+            self_attention = self.parts.calls[item].type == "MultiheadAttention"
+            return args[:1] if self_attention and len(set(args)) == 1 else args  # type: ignore[return-value]
+        return self.parts.deps[item]
+
+    def _aliased(self, node: Node) -> Node:
+        """The tensor an inline value stands for (attention's `out, _ = attn(…)`)."""
+        op = self.parts.ops.get(node)
+        return op.tensors[0] if isinstance(op, Inline) and len(op.tensors) == 1 else node
 
     def plan(self, current: Node | None) -> list[bool]:
         """Which items are written bare; marks the tensors others refer to."""
@@ -79,7 +95,8 @@ class Body:
             if not is_bare:
                 self.referenced.update(tensors)
             bare.append(is_bare)
-            current = _value(item)
+            if self._parameter(item) is None:  # a weight is not the running tensor
+                current = _value(item)
         if self.scope.output is not None and self.items and _value(self.items[-1]) != self.scope.output:
             self.referenced.add(self.scope.output)  # type: ignore[arg-type]
         return bare
@@ -97,9 +114,15 @@ class Body:
     def _relative(self, item: Item) -> str | None:
         if isinstance(item, Scope):
             return self.scope.relative(item.path)
-        return self.scope.relative(item.target) if item.op == "call_module" else None  # type: ignore[arg-type]
+        if item.op == "call_module":
+            return self.scope.relative(item.target)  # type: ignore[arg-type]
+        owner = getattr(self.parts.ops.get(item), "owner", None)
+        return self.scope.relative(owner) if owner else None
 
     def _op_name(self, node: Node) -> str:
+        owned = self._relative(node)  # a function's layer named after the module it stands for
+        if owned is not None:
+            return owned
         if node not in self.op_names:
             target = node.target
             base = target if isinstance(target, str) else getattr(target, "__name__", node.name)
@@ -148,6 +171,9 @@ class Body:
         return out
 
     def _statement(self, item: Item, bare: bool, numbered: bool) -> list[Fragment]:
+        parameter = self._parameter(item)
+        if parameter is not None:  # named as torch names the attribute
+            return parameter.fragments(self.name(item, parameter.attr))  # type: ignore[arg-type]
         value = _value(item)
         prefix = ""
         if value in self.referenced:

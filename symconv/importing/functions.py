@@ -37,6 +37,7 @@ class Op:
     tensors: tuple[Node, ...]
     layer: LayerCall | None = None
     text: Callable[[Ref], str] | None = None
+    owner: str | None = None  # the module whose weights the layer's are: named as it
 
 
 @dataclass
@@ -58,7 +59,7 @@ def _value(value: object, ref: Ref) -> str:
     return literal(value)
 
 
-def _bound(node: Node, names: tuple[str, ...]) -> dict[str, object]:
+def bound_arguments(node: Node, names: tuple[str, ...]) -> dict[str, object]:
     """The call's arguments by name (the first is the tensor)."""
     bound = dict(zip(names, node.args))
     bound.update(node.kwargs)
@@ -107,7 +108,7 @@ _REQUIRED = frozenset({"output_size", "kernel_size"})
 
 def _layer_function(node: Node, name: str) -> Op:
     layer, params, read = _LAYER_FUNCTIONS[name]
-    bound = _bound(node, ("input", *params))
+    bound = bound_arguments(node, ("input", *params))
     _check_values(node, [bound[k] for k in read if k in bound], name)
     from torch.fx import Node as FxNode
 
@@ -128,7 +129,7 @@ _TENSOR_OPS: dict[str, tuple[str, ...]] = {
     "chunk": ("chunks", "dim"), "split": ("split_size_or_sections", "dim"),
     "softmax": ("dim",), "select": ("dim", "index"), "mean": ("dim", "keepdim"),
 }
-_VARIADIC = frozenset({"view", "reshape", "permute"})  # x.view(a, b) or x.view((a, b))
+_VARIADIC = frozenset({"view", "reshape", "permute", "expand"})  # x.view(a, b) or x.view((a, b))
 
 
 def _binary(node: Node, symbol: str) -> Op:
@@ -143,7 +144,7 @@ def _binary(node: Node, symbol: str) -> Op:
 
 
 def _cat(node: Node) -> Op:
-    bound = _bound(node, ("tensors", "dim"))
+    bound = bound_arguments(node, ("tensors", "dim"))
     tensors, dim = tuple(bound["tensors"]), bound.get("dim", 0)  # type: ignore[arg-type]
     _check_values(node, [dim], "cat")
     return Op(tensors, text=lambda ref: "cat((" + ", ".join(ref(t) for t in tensors)
@@ -174,8 +175,10 @@ def _shape_of(node: Node) -> Inline:
     return Inline(lambda ref: f"{ref(x)}.shape", (x,))  # type: ignore[arg-type]
 
 
-def translate(node: Node, inline: dict[Node, Inline]) -> Op | Inline:
-    """The statement or inline value for a call_function / call_method node."""
+def translate(node: Node, inline: dict[Node, Inline], pairs: frozenset[Node] = frozenset()
+              ) -> Op | Inline:
+    """The statement or inline value for a call_function / call_method node; `pairs` are the
+    calls of modules that give (output, weights) in torch and their output alone in .arch."""
     target = node.target
     name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
     if node.op == "call_function" and target is getattr and node.args[1] == "shape":
@@ -183,7 +186,7 @@ def translate(node: Node, inline: dict[Node, Inline]) -> Op | Inline:
     if node.op == "call_method" and name == "size":
         return _shape_of(node)
     if target is operator.getitem:
-        return _getitem(node, inline)
+        return _getitem(node, inline, pairs)
     if target in _ARITHMETIC and any(a in inline for a in node.args if _hashable(a)):
         return _arithmetic(node, _ARITHMETIC[target])  # type: ignore[index]
     if target in _BINARY:
@@ -227,14 +230,32 @@ def _several(node: object) -> bool:
     return name in ("chunk", "split")
 
 
-def _getitem(node: Node, inline: dict[Node, Inline]) -> Inline:
+def _getitem(node: Node, inline: dict[Node, Inline], pairs: frozenset[Node]) -> Op | Inline:
     base, index = node.args
     if base in inline and isinstance(index, int):
         return Inline(lambda ref: f"{ref(base)}[{index}]", ())  # type: ignore[arg-type]
     if _several(base) and isinstance(index, int):  # one piece of x.chunk(2) or x.split(…)
         return Op((base,), text=lambda ref: f"{ref(base)}[{index}]")  # type: ignore[arg-type]
-    raise Unsupported("indexing or slicing of a tensor", "select(x, dim, index) takes one index "
-                      "along an axis; slices are not part of the language")
+    if base in pairs and index in (0, 1):
+        return _of_pair(node, index)  # type: ignore[arg-type]
+    if isinstance(index, tuple) and index and isinstance(index[-1], int) and all(
+            i == slice(None) for i in index[:-1]):  # x[:, 0]: one index along axis k
+        dim, at = len(index) - 1, index[-1]
+        return Op((base,), text=lambda ref: f"select({ref(base)}, {dim}, {at})")  # type: ignore[arg-type]
+    raise Unsupported("indexing or slicing of a tensor", "x[:, i] (an index after whole "
+                      "slices) is select(x, dim, i); other slices are not part of the language")
+
+
+def _of_pair(node: Node, index: int) -> Inline:
+    """nn.MultiheadAttention gives (output, weights); its .arch layer gives the output."""
+    base = node.args[0]
+    if index == 0:
+        return Inline(lambda ref: ref(base), (base,))  # type: ignore[arg-type]
+    if node.users:
+        raise Unsupported("attention weights of nn.MultiheadAttention",
+                          "a .arch MultiheadAttention gives its output only: call it with "
+                          "need_weights=False")
+    return Inline(lambda ref: f"<{node.name}>")  # unused: never written
 
 
 # the nearest supported form of a few common functions
@@ -242,7 +263,6 @@ _ALTERNATIVES = {
     "amax": "over the spatial axes, AdaptiveMaxPool2d(1) then flatten(x, 1) gives the same shape",
     "sum": "a sum over axes has no .arch form; over the spatial axes, AdaptiveAvgPool2d(1) "
            "then flatten(x, 1) gives the same shape",
-    "layer_norm": "the module nn.LayerNorm",
     "interpolate": "the module nn.Upsample",
     "pad": "the modules nn.ZeroPad2d, nn.ConstantPad2d, …",
 }

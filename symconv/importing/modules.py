@@ -9,7 +9,8 @@ arguments go by position, the others by keyword and only when they differ from t
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .literals import Arg, LayerCall, is_literal
 
@@ -62,6 +63,14 @@ def module_call(module: torch.nn.Module) -> LayerCall | None:
 
 
 _MISSING = object()
+# arguments a module keeps under other names: nn.MultiheadAttention keeps `bias` as its
+# in_proj_bias, `add_bias_kv` as bias_k, and kdim / vdim given as None as embed_dim
+_READ: dict[tuple[str, str], Callable[[Any], object]] = {
+    ("MultiheadAttention", "bias"): lambda m: m.in_proj_bias is not None,
+    ("MultiheadAttention", "add_bias_kv"): lambda m: m.bias_k is not None,
+    ("MultiheadAttention", "kdim"): lambda m: None if m.kdim == m.embed_dim else m.kdim,
+    ("MultiheadAttention", "vdim"): lambda m: None if m.vdim == m.embed_dim else m.vdim,
+}
 
 
 def _constructor_parameters(cls: type) -> frozenset[str]:
@@ -73,6 +82,9 @@ def _constructor_parameters(cls: type) -> frozenset[str]:
 
 def _attribute(module: torch.nn.Module, name: str) -> object:
     """The constructor argument `name` as the module keeps it, or _MISSING."""
+    read = _READ.get((type(module).__name__, name))
+    if read is not None:
+        return read(module)
     if name == "bias":
         affine = getattr(module, "affine", getattr(module, "elementwise_affine", True))
         if not affine:  # no weights at all: `affine=False` says it, `bias` is not read
@@ -85,6 +97,8 @@ def _attribute(module: torch.nn.Module, name: str) -> object:
         value = tuple(value)
     if name in _PER_AXIS and isinstance(value, tuple) and value and len(set(value)) == 1:
         value = value[0]
+    if name == "normalized_shape" and isinstance(value, tuple) and len(value) == 1:
+        value = value[0]  # LayerNorm(96) is LayerNorm((96,)): a number, so widths fold
     return value if is_literal(value) else _MISSING
 
 

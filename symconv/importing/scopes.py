@@ -124,3 +124,31 @@ def hoist_joins(scope: Scope, deps: dict[Node, tuple[Node, ...]],
         child.items.remove(first)
         scope.items.insert(scope.items.index(child), first)
         child.inputs = [first]
+
+
+def dissolve(scope: Scope, owners: dict[str, Node]) -> None:
+    """Write a module whose own weights a function reads (torchvision's LayerNorm2d: permute,
+    `F.layer_norm(x, shape, self.weight, self.bias, eps)`, permute) as the steps of its
+    forward in its parent's body, as the function's layer is named after the module: its
+    weights then have torch's names (`features.0.1.weight`). `owners` maps each module path to
+    the function call that reads its weights."""
+    items: list[Node | Scope] = []
+    for item in scope.items:
+        if isinstance(item, Scope):
+            dissolve(item, owners)
+            if owners.get(item.path) in item.items:
+                if item.children():
+                    raise ScopeError(f"module '{item.path}' reads its own weights in a function "
+                                     "and also calls submodules", "a module whose weights a "
+                                     "function reads is written as that function's layer; "
+                                     "keep such a module to that", owners[item.path])
+                items += item.items
+                continue
+        items.append(item)
+    scope.items = items
+    for owner, node in owners.items():
+        inside = owner == scope.path or owner.startswith(scope.path + "." if scope.path else "")
+        if node in scope.items and not inside:  # owner == path: the parent dissolves this one
+            raise ScopeError(f"module '{scope.path}' reads the weights of '{owner}', outside it",
+                             "a layer's weights belong to a module inside the one calling it",
+                             node)
