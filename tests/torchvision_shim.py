@@ -12,30 +12,18 @@ from __future__ import annotations
 
 import importlib.abc
 import sys
-from typing import Any
 
-_SCHEMAS = ("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
-            "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-_LIBRARY: list[Any] = []  # the torch.library.Library must stay alive
+_DONE: list[bool] = []
 
 
 class _Finder(importlib.abc.MetaPathFinder):
     def find_spec(self, name: str, path: object, target: object = None) -> None:
-        if name == "torchvision" and not _LIBRARY:
-            _declare()
+        if name == "torchvision" and not _DONE:
+            from symconv.frameworks.vision import declare_ops
+
+            declare_ops()  # the same two schemas symconv declares after the error
+            _DONE.append(True)
         return None  # the normal finders import it
-
-
-def _declare() -> None:
-    import torch
-
-    try:
-        library = torch.library.Library("torchvision", "DEF")
-        for schema in _SCHEMAS:
-            library.define(schema)
-    except RuntimeError:  # already declared (the compiled ops loaded)
-        return
-    _LIBRARY.append(library)
 
 
 def install() -> None:

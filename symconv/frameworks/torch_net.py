@@ -47,12 +47,12 @@ ELSEWHERE = {"StochasticDepth": "torchvision.ops"}
 
 def module_class(type_: str) -> Any:
     """torch.nn.<type_>, or the class of that name in the module ELSEWHERE names."""
-    import importlib
-
     import torch
 
+    from .vision import import_module
+
     if type_ in ELSEWHERE:
-        return getattr(importlib.import_module(ELSEWHERE[type_]), type_)
+        return getattr(import_module(ELSEWHERE[type_]), type_)
     return getattr(torch.nn, type_)
 
 

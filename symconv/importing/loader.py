@@ -52,34 +52,9 @@ def _module(target: str, source: str) -> Any:
 
 
 def _import(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except RuntimeError as err:
-        if "torchvision::nms" not in str(err):
-            raise
-        # torchvision from PyPI beside a torch CPU wheel: its compiled ops do not load, and its
-        # Python models need none of them; declaring the two schemas lets it import
-        for loaded in [m for m in sys.modules if m == "torchvision" or
-                       m.startswith("torchvision.")]:
-            del sys.modules[loaded]
-        _declare_torchvision_ops()
-        return importlib.import_module(name)
+    from ..frameworks.vision import import_module
 
-
-_LIBRARIES: list[Any] = []  # a torch.library.Library must stay alive
-
-
-def _declare_torchvision_ops() -> None:
-    import torch
-
-    try:
-        library = torch.library.Library("torchvision", "DEF")
-        for schema in ("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
-                       "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor"):
-            library.define(schema)
-    except RuntimeError:  # already declared
-        return
-    _LIBRARIES.append(library)
+    return import_module(name)
 
 
 def _from_file(path: str, source: str) -> Any:
