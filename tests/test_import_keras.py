@@ -197,6 +197,21 @@ def _nested_last() -> Any:
     return keras.Model(x, inner(x), name="outer")
 
 
+def _nested_deep() -> Any:
+    """A two-input functional model inside the model (a block with `input p, q`) holding a
+    Sequential applied twice (shared layers inside the block) and a Sequential holding a
+    Sequential (blocks calling blocks)."""
+    L = keras.layers
+    projection = keras.Sequential([L.Dense(4, name="d4")], name="proj")
+    p, q = keras.Input((None, 5), name="p"), keras.Input((None, 5), name="q")
+    deep = keras.Sequential([keras.Input((None, 4)), keras.Sequential(
+        [L.Dense(3, name="d3")], name="innermost")], name="deep")
+    pair = keras.Model([p, q], deep(L.Add(name="sum")([projection(p), projection(q)])),
+                       name="pair")
+    x, y = keras.Input((None, 5), name="x"), keras.Input((None, 5), name="y")
+    return keras.Model([x, y], L.Dense(1, name="out")(pair([x, y])), name="top")
+
+
 # model, --input shapes, sizes to compare at, the inputs' shapes there
 SMALL = [
     pytest.param(_sequential, [], {}, [(28, 28, 1)], id="sequential-fixed"),
@@ -206,6 +221,8 @@ SMALL = [
                  id="nested-frozen-sequential"),
     pytest.param(_nested_last, ["(L, 5)"], {"L": 3}, [(3, 5)],
                  id="nested-functional-last-with-a-shared-layer"),
+    pytest.param(_nested_deep, ["(L, 5)", "(L, 5)"], {"L": 4}, [(4, 5), (4, 5)],
+                 id="nested-two-inputs-holding-shared-and-nested-models"),
     pytest.param(_channels_first, ["(3, H, W)"], {"H": 13, "W": 10}, [(3, 13, 10)],
                  id="channels-first-concatenate"),
 ]
@@ -375,20 +392,27 @@ def _sequential_in_sequential(h: int, w: int) -> Any:
                              L.Dense(3, name="head")], name="classifier")
 
 
-# the model at an input size, --input, the size it is built and imported at, another size
+# the model at an input size, --input, the size it is built and imported at, another size,
+# lines the file must hold
 NESTED = [
-    pytest.param(_transfer, ["(H, W, 3)"], (96, 96), (128, 160), id="mobilenetv2-backbone"),
+    pytest.param(_transfer, ["(H, W, 3)"], (96, 96), (128, 160),
+                 ["block Mobilenetv2_1_00_96():",
+                  '    Conv2D(32, 3, strides=2, padding="same", use_bias=False, name="Conv1")',
+                  'Mobilenetv2_1_00_96(name="mobilenetv2_1.00_96")'], id="mobilenetv2-backbone"),
+    # a model applied twice: its layers shared (the language has no shared blocks)
     pytest.param(_siamese, ["(H, W, 3)", "(H, W, 3)"], (32, 24), (17, 9),
-                 id="sequential-applied-twice"),
+                 ['shared conv = Conv2D(8, 3, strides=2, name="conv")', "conv(left)",
+                  "conv(right)"], id="sequential-applied-twice"),
     pytest.param(_sequential_in_sequential, ["(H, W, 1)"], (28, 28), (13, 21),
-                 id="sequential-in-sequential"),
+                 ["block Features():", '    Conv2D(6, 3, name="conv")', "input (H, W, 1)",
+                  'Features(name="features")'], id="sequential-in-sequential"),
 ]
 
 
-@pytest.mark.parametrize("build, inputs, built, other", NESTED)
+@pytest.mark.parametrize("build, inputs, built, other, lines", NESTED)
 def test_nested_models_fold_as_keras_summary_shows_them(
         build: Any, inputs: list[str], built: tuple[int, int], other: tuple[int, int],
-        tmp_path: Path) -> None:
+        lines: list[str], tmp_path: Path) -> None:
     """Imported once, at the built size, with the input sizes named; derived at that size
     and at another, where Keras's model is built again (its input shape is fixed): every row
     of the table at depth 1 (a nested model applied once folded into one row) and the totals
@@ -400,6 +424,7 @@ def test_nested_models_fold_as_keras_summary_shows_them(
              for i in inputs]
     texts = [import_keras(str(tmp_path / f"m.{ext}"), given) for ext in ("keras", "json")]
     assert texts[0] == texts[1]
+    assert [line for line in lines if line not in texts[0].splitlines()] == []
     for h, w in (built, other):
         keras_model = model if (h, w) == built else build(h, w)
         derived = derive(texts[0], subs={"H": h, "W": w})

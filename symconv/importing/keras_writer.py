@@ -162,10 +162,10 @@ class Writer:
         return out + self._statements(bare, referenced, last)
 
     def body(self) -> list[str]:
-        """A block's body: its inputs take their shapes from the call (with several, the
-        first is the current tensor, as the language binds them)."""
+        """A block's body: its inputs take their shapes from the call (with several, each
+        statement names the ones it reads, though the language makes the first current)."""
         inputs = self.graph.inputs
-        bare, referenced, last = self.plan(inputs[0].tensor)
+        bare, referenced, last = self.plan(inputs[0].tensor if len(inputs) == 1 else None)
         out = []
         if len(inputs) > 1 or inputs[0].tensor in referenced:
             out.append("input " + ", ".join(self.name(i.tensor, i.name) for i in inputs))
