@@ -4,8 +4,11 @@ code runs and nothing is deserialised, so a Lambda layer (whose config carries P
 refused, never loaded.
 
 The graph is a list of layer applications in an order where each reads only tensors made
-before it. A layer with several inbound nodes is a shared layer applied several times; a
-Functional or Sequential model inside the model is flattened into its layers.
+before it. A layer with several inbound nodes is a shared layer applied several times. A
+Functional or Sequential model inside the model, applied once, is one call holding its own
+graph (written as a block); one applied several times (the same weights each time) is
+flattened into its layers, which are then shared layers: the .arch language has shared layers
+but no shared blocks.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class Call:
     output: str
     scope: str = ""  # the enclosing models' names, "outer/" (flattened)
     trainable: bool = True  # False when an enclosing model is frozen
+    graph: Graph | None = None  # a nested model applied once: its own graph (a block)
 
     @property
     def name(self) -> str:
@@ -142,15 +146,38 @@ def _functional(config: dict[str, Any], scope: str, feeds: list[str] | None, gra
     entries = {str(e.get("name") or e["config"]["name"]): e for e in config["layers"]}
     inputs = _triples(config.get("input_layers"))
     if feeds is not None and len(feeds) != len(inputs):
-        raise refuse(f"model '{scope[:-1]}' takes {len(inputs)} inputs but is given "
-                     f"{len(feeds)}", label)
+        raise refuse(f"model '{config.get('name', scope[:-1])}' takes {len(inputs)} inputs "
+                     f"but is given {len(feeds)}", label)
     for k, (name, _, _) in enumerate(inputs):
         _input(entries[name], scope, graph, None if feeds is None else feeds[k])
+    legacy = any(isinstance(n, list) for e in config["layers"]
+                 for n in e.get("inbound_nodes") or [])
+    first = {name: _first_node(e, legacy) for name, e in entries.items()}
     pending = [c for e in config["layers"] if e["class_name"] != "InputLayer"
-               for c in _calls(e, scope, trainable, label)]
+               for c in _calls(e, scope, trainable, label, first if legacy else {})]
     _in_order(pending, graph, label)
-    return [graph.resolve(f"{scope}{n}#{i}#{j}") for n, i, j in
-            _triples(config.get("output_layers"))]
+    outputs = [graph.resolve(f"{scope}{n}#{i - first[n]}#{j}") for n, i, j in
+               _triples(config.get("output_layers"))]
+    made = {graph.resolve(t) for t in _made(graph)}
+    for (name, _, _), tensor in zip(_triples(config.get("output_layers")), outputs):
+        if tensor not in made:
+            raise _unreadable(f"the output of model '{config.get('name', scope[:-1])}' "
+                              f"names a call of layer '{name}' that the model does not make",
+                              label, "give a file written by model.save() or model.to_json()")
+    return outputs
+
+
+def _first_node(entry: dict[str, Any], legacy: bool) -> int:
+    """The index a model's config gives a nested model's first call: a Functional model
+    starts with a node of its own (its inputs to its outputs), which Keras 3 counts in
+    `output_layers` but not in inbound nodes, and tf.keras 2 counts in both (there a
+    Sequential beginning with an InputLayer has one too). keras/src/models/functional.py
+    get_config, `kept_nodes = 1`; tf-keras functional.py get_network_config."""
+    cls, layers = entry["class_name"], entry.get("config", {}).get("layers") or [{}]
+    if cls in ("Functional", "Model") or legacy and cls == "Sequential" and \
+            layers[0].get("class_name") == "InputLayer":
+        return 1
+    return 0
 
 
 def _sequential(config: dict[str, Any], scope: str, feeds: list[str] | None, graph: Graph,
@@ -175,20 +202,24 @@ def _sequential(config: dict[str, Any], scope: str, feeds: list[str] | None, gra
     return [graph.resolve(current)]
 
 
-def _calls(entry: dict[str, Any], scope: str, trainable: bool, label: str) -> list[Call]:
-    """One call per inbound node of a functional model's layer."""
+def _calls(entry: dict[str, Any], scope: str, trainable: bool, label: str,
+           first: dict[str, int]) -> list[Call]:
+    """One call per inbound node of a functional model's layer (`first`: where tf.keras 2's
+    node indices of each layer begin)."""
     name = str(entry.get("name") or entry["config"]["name"])
     calls = []
     for n, node in enumerate(entry.get("inbound_nodes", [])):
-        tensors, listed = _node_inputs(node, scope, name, label)
+        tensors, listed = _node_inputs(node, scope, name, label, first)
         calls.append(Call(entry, tensors, listed, f"{scope}{name}#{n}#0", scope, trainable))
     return calls
 
 
-def _node_inputs(node: Any, scope: str, layer: str, label: str) -> tuple[list[str], bool]:
+def _node_inputs(node: Any, scope: str, layer: str, label: str,
+                 first: dict[str, int]) -> tuple[list[str], bool]:
     """The tensors an inbound node passes, and whether as one list."""
     if isinstance(node, list):  # tf.keras 2: [[name, node, index, kwargs], …]
-        return [_tensor(r[:3], scope, layer, label) for r in node], len(node) > 1
+        return [_tensor([r[0], r[1] - first.get(r[0], 0), r[2]], scope, layer, label)
+                for r in node], len(node) > 1
     args, kwargs = node.get("args", []), node.get("kwargs", {})
     if any(_keras_tensors(v) for v in kwargs.values()):
         raise refuse(f"layer '{layer}' is called with a tensor as a keyword argument", label,
@@ -236,22 +267,55 @@ def _made(graph: Graph) -> list[str]:
 
 
 def _emit(call: Call, scope: str, graph: Graph, label: str) -> None:
-    """Add `call`, or the layers of the model it calls."""
+    """Add `call`: a layer; a nested model applied once as one call holding its graph; the
+    layers of a nested model applied several times (or inside one so flattened)."""
     refuse_code(call.layer, call.name, label)
     _refuse_foreign(call.layer, call.name, label)
     if call.layer["class_name"] not in MODELS:
         graph.calls.append(call)
         return
-    if any(c.output.startswith(f"{scope}{call.name}/") for c in graph.calls):
-        raise refuse(f"the nested model '{call.name}' is called more than once", label,
-                     "symconv flattens a model inside a model; one called twice would be "
-                     "shared layers: write that part by hand with `shared`")
-    outputs = _model(call.layer, f"{scope}{call.name}/", call.inputs, graph, call.trainable,
-                     label)
+    if not scope and len(call.layer.get("inbound_nodes") or [None]) == 1:
+        call.graph = _nested(call, label)
+        graph.calls.append(call)
+        return
+    # the n-th application's tensors apart from the first's; its layers are the same entries,
+    # so the writer makes them shared layers (one set of weights)
+    node = call.output.rsplit("#", 2)[1]
+    inner = f"{scope}{call.name}/" + ("" if node == "0" else f"{node}/")
+    outputs = _model(call.layer, inner, call.inputs, graph, call.trainable, label)
     if len(outputs) != 1:
         raise refuse(f"the nested model '{call.name}' gives {len(outputs)} tensors", label,
-                     "symconv flattens a nested model that gives one tensor")
+                     "symconv imports a nested model that gives one tensor")
     graph.alias[call.output] = outputs[0]
+
+
+def _nested(call: Call, label: str) -> Graph:
+    """The graph of the model `call` applies, on inputs standing for the tensors it is given
+    (named after the model's input layers, for the block's `input` line)."""
+    sub = Graph(call.name)
+    names = _input_names(call.layer)
+    if len(names) != len(call.inputs):
+        raise refuse(f"model '{call.name}' takes {len(names)} inputs but is given "
+                     f"{len(call.inputs)}", label)
+    feeds = [f"<{call.name}>{name}" for name in names]  # no layer's tensor is named so
+    sub.inputs = [Input(feed, name, ()) for feed, name in zip(feeds, names)]
+    outputs = _model(call.layer, "", feeds, sub, call.trainable, label)
+    if len(outputs) != 1:
+        raise refuse(f"the nested model '{call.name}' gives {len(outputs)} tensors", label,
+                     "a block has one output: symconv imports a nested model that gives one "
+                     "tensor")
+    sub.outputs = outputs
+    return sub
+
+
+def _input_names(entry: dict[str, Any]) -> list[str]:
+    """A nested model's input layers' names (`x` where a Sequential has none)."""
+    config = entry["config"]
+    if entry["class_name"] != "Sequential":
+        return [str(name) for name, _, _ in _triples(config.get("input_layers"))]
+    first = (config.get("layers") or [{}])[0]
+    return [str(first.get("name") or first["config"]["name"])
+            if first.get("class_name") == "InputLayer" else "x"]
 
 
 def refuse_code(entry: dict[str, Any], name: str, label: str) -> None:

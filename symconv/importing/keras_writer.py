@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .keras_graph import Call, Graph, Input, refuse
-from .literals import KEYWORDS, LayerCall, is_literal, joined, unique
+from .literals import KEYWORDS, LayerCall, is_literal, joined, literal, unique
 from .modules import _plain
 
 Shape = tuple[int | str, ...]
@@ -115,11 +115,13 @@ def _unknown(call: Call, label: str) -> Exception:
 
 
 class Writer:
-    """The main part of the file: input lines, then one statement per call."""
+    """One graph's statements: the main part of the file (input lines with shapes), or the
+    body of a nested model's block (`input` with names only, where the body needs them)."""
 
-    def __init__(self, graph: Graph, sizes: list[str], label: str) -> None:
-        self.graph, self.label = graph, label
-        self.used = set(sizes) | set(KEYWORDS) | set(catalog())
+    def __init__(self, graph: Graph, used: set[str], blocks: dict[int, str],
+                 label: str) -> None:
+        self.graph, self.label, self.blocks = graph, label, blocks
+        self.used = set(used)
         self.names: dict[str, str] = {}
         counts: dict[int, int] = {}
         for c in graph.calls:
@@ -136,29 +138,44 @@ class Writer:
             self.names[tensor] = unique(base, self.used)
         return self.names[tensor]
 
-    def plan(self) -> tuple[list[bool], set[str]]:
-        """Which calls are written bare; the tensors named statements refer to."""
-        current = self.graph.inputs[-1].tensor if self.graph.inputs else None
-        bare, referenced = [], set()
+    def plan(self, start: str | None) -> tuple[list[bool], set[str], str | None]:
+        """Which calls are written bare; the tensors named statements refer to; the tensor
+        made last. `start` is the tensor a bare first statement reads."""
+        current, bare, referenced = start, [], set()
         for call in self.graph.calls:
-            is_bare = not call.listed and call.inputs == [current]
+            is_bare = (not call.listed or call.graph is not None) and call.inputs == [current]
             if not is_bare:
                 referenced.update(call.inputs)
             bare.append(is_bare)
             current = call.output
         if self.graph.outputs != [current]:
             referenced.update(self.graph.outputs)
-        return bare, referenced
+        return bare, referenced, current
 
     def lines(self, shapes: list[Shape]) -> list[str]:
-        bare, referenced = self.plan()
-        single = len(self.graph.inputs) == 1 and self.graph.inputs[0].tensor not in referenced
+        """The main part: the inputs with their shapes (the last is the current tensor)."""
+        inputs = self.graph.inputs
+        bare, referenced, last = self.plan(inputs[-1].tensor if inputs else None)
+        single = len(inputs) == 1 and inputs[0].tensor not in referenced
         out = [f"input {_shape(shapes[0])}"] if single else [
-            f"input {self.name(i.tensor, i.name)}: {_shape(s)}"
-            for i, s in zip(self.graph.inputs, shapes)]
+            f"input {self.name(i.tensor, i.name)}: {_shape(s)}" for i, s in zip(inputs, shapes)]
+        return out + self._statements(bare, referenced, last)
+
+    def body(self) -> list[str]:
+        """A block's body: its inputs take their shapes from the call (with several, each
+        statement names the ones it reads, though the language makes the first current)."""
+        inputs = self.graph.inputs
+        bare, referenced, last = self.plan(inputs[0].tensor if len(inputs) == 1 else None)
+        out = []
+        if len(inputs) > 1 or inputs[0].tensor in referenced:
+            out.append("input " + ", ".join(self.name(i.tensor, i.name) for i in inputs))
+        return out + self._statements(bare, referenced, last)
+
+    def _statements(self, bare: list[bool], referenced: set[str], last: str | None) -> list[str]:
+        out: list[str] = []
         for call, is_bare in zip(self.graph.calls, bare):
             out += self._statement(call, is_bare, call.output in referenced)
-        if self.graph.outputs != [self.graph.calls[-1].output if self.graph.calls else None]:
+        if self.graph.outputs != [last]:
             out.append("output " + ", ".join(self.names[t] for t in self.graph.outputs))
         return out
 
@@ -166,16 +183,47 @@ class Writer:
         out: list[str] = []
         key = id(call.layer)
         if key in self.shared and key not in self.declared:  # named before its results
-            self.declared[key] = self.name(f"shared {key}", call.name)
+            self.declared[key] = self.name(f"shared {key}", self.layer_names[key])
             text = joined(layer_call(call, self.label).fragments(self.layer_names[key]))
             out.append(f"shared {self.declared[key]} = {text}")
-        prefix = self.name(call.output, call.name) + " = " if named else ""
+        prefix = self.name(call.output, self.layer_names[key]) + " = " if named else ""
         refs = "" if bare else ", ".join(self.names[t] for t in call.inputs)
+        if call.graph is not None:  # a block takes its tensors as arguments, not as a list
+            return [f"{prefix}{self.blocks[id(call)]}(name={literal(call.name)})"
+                    + ("" if bare else f"({refs})")]
         applied = "" if bare else f"([{refs}])" if call.listed else f"({refs})"
         if key in self.shared:
             return out + [prefix + self.declared[key] + (applied or "()")]
         text = joined(layer_call(call, self.label).fragments(self.layer_names[key]))
         return out + [prefix + text + applied]
+
+
+def _block_names(graph: Graph, used: set[str], names: dict[int, str]) -> list[Call]:
+    """Name a block after each nested model applied once (`mobilenetv2_1.00_96` →
+    `Mobilenetv2_1_00_96`), in `names` by id of its call; the calls in the order their
+    blocks are defined, a block after the blocks it calls."""
+    order: list[Call] = []
+    for call in graph.calls:
+        if call.graph is None:
+            continue
+        order += _block_names(call.graph, used, names)
+        base = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in call.name)
+        base = base[:1].upper() + base[1:]
+        names[id(call)] = unique(base if base.isidentifier() else "Model_" + base, used)
+        order.append(call)
+    return order
+
+
+def _blocks(order: list[Call], used: set[str], names: dict[int, str],
+            label: str) -> list[str]:
+    """The block definitions, each followed by a blank line."""
+    out: list[str] = []
+    for call in order:
+        assert call.graph is not None
+        out.append(f"block {names[id(call)]}():")
+        out += ["    " + line for line in Writer(call.graph, used, names, label).body()]
+        out.append("")
+    return out
 
 
 def _layer_names(calls: list[Call]) -> dict[int, str]:
@@ -232,5 +280,8 @@ def write(graph: Graph, given: list[Shape], sizes: list[str], label: str) -> str
     head = [f"network {network if usable else 'model'}", "convention keras"]
     if sizes:
         head.append("sizes " + ", ".join(sizes))
-    return "\n".join(head) + "\n\n" + "\n".join(Writer(graph, sizes, label).lines(shapes)) + "\n"
-
+    # block names first: no tensor may take one (it would hide the block)
+    used, names = set(sizes) | set(KEYWORDS) | set(catalog()), {}
+    blocks = _blocks(_block_names(graph, used, names), used, names, label)
+    main = Writer(graph, used, names, label).lines(shapes)
+    return "\n".join(head) + "\n\n" + "\n".join(blocks + main) + "\n"
