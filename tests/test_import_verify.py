@@ -22,17 +22,19 @@ ALL = bool(os.environ.get("SYMCONV_IMPORT_ALL"))
 _FULL = pytest.mark.skipif(not ALL, reason="SYMCONV_IMPORT_ALL=1 verifies the full list")
 
 # torchvision model → its factory's keyword arguments beside weights=None
-TORCH = {"resnet18": {}, "squeezenet1_1": {}, "shufflenet_v2_x1_0": {}}
+TORCH = {"resnet18": {}, "squeezenet1_1": {}, "vit_b_16": {}}
 TORCH_MORE = {"resnet50": {}, "alexnet": {}, "vgg11_bn": {}, "mobilenet_v2": {},
               "densenet121": {}, "googlenet": {"aux_logits": False, "init_weights": False},
               "efficientnet_b0": {}, "regnet_y_400mf": {}, "mobilenet_v3_small": {},
-              "mnasnet1_0": {}}
+              "mnasnet1_0": {}, "shufflenet_v2_x1_0": {}, "convnext_tiny": {}}
 FREE = (None, None, 3)
 # keras.applications model → its builder and the --input it is imported with (None: the model's
 # own fixed size)
 KERAS: dict[str, tuple[Any, tuple[Any, ...] | None]] = {
     "MobileNetV2-top-96": (lambda a: a.MobileNetV2(weights=None, input_shape=(96, 96, 3),
                                                    alpha=0.35), None),
+    # a nested model, written as a block: Keras names it `mobilenetv2_0.35_96`, with a dot
+    "transfer-learning": (lambda a: _transfer(a), ("H", "W", 3)),
 }
 KERAS_MORE: dict[str, tuple[Any, tuple[Any, ...] | None]] = {
     "VGG16": (lambda a: a.VGG16(weights=None, include_top=False, input_shape=FREE),
@@ -44,6 +46,17 @@ KERAS_MORE: dict[str, tuple[Any, tuple[Any, ...] | None]] = {
     "Xception": (lambda a: a.Xception(weights=None, include_top=False, input_shape=FREE),
                  ("H", "W", 3)),
 }
+
+
+def _transfer(applications: Any) -> Any:
+    """The transfer-learning pattern: a backbone without its top, pooled, a new classifier."""
+    import keras
+
+    base = applications.MobileNetV2(weights=None, include_top=False, input_shape=(96, 96, 3),
+                                    alpha=0.35)
+    x = keras.Input((96, 96, 3))
+    y = keras.layers.Dense(10)(keras.layers.GlobalAveragePooling2D()(base(x)))
+    return keras.Model(x, y, name="transfer")
 
 
 def _params(table: dict[str, Any], more: dict[str, Any]) -> list[Any]:

@@ -49,11 +49,13 @@ def build(call: LayerCall) -> Any:
 def named(record: LayerRecord) -> LayerCall:
     """The call with a given name replaced by the name symconv gives the layer: inside a block
     instance that name carries the instance's prefix (`block_1_` + `depthwise`), and Keras
-    wants every name in a model to be unique."""
+    wants every name in a model to be unique. A dot becomes `_`: Keras names a model
+    `mobilenetv2_1.00_96`, and on its torch backend a layer is a torch module, whose name may
+    not hold one (the name symconv prints keeps it)."""
     call = record.call
     assert call is not None
-    return replace(call, args=tuple((k, record.name if k == "name" else v)
-                                    for k, v in call.args))
+    name = record.name.replace(".", "_")
+    return replace(call, args=tuple((k, name if k == "name" else v) for k, v in call.args))
 
 
 def _call(record: LayerRecord, layer: Any, tensors: list[Any], eager: bool) -> Any:
