@@ -45,6 +45,10 @@ KERAS_MORE: dict[str, tuple[Any, tuple[Any, ...] | None]] = {
                     ("H", "W", 3)),
     "Xception": (lambda a: a.Xception(weights=None, include_top=False, input_shape=FREE),
                  ("H", "W", 3)),
+    "MobileNetV2": (lambda a: a.MobileNetV2(weights=None, include_top=False, input_shape=FREE),
+                    ("H", "W", 3)),
+    "EfficientNetB0": (lambda a: a.EfficientNetB0(weights=None, include_top=False,
+                                                  input_shape=FREE), ("H", "W", 3)),
 }
 
 
