@@ -1,4 +1,4 @@
-"""The command line: `symconv derive | solve | verify | explain`.
+"""The command line: `symconv derive | solve | verify | explain | import | draw | plot`.
 
 In: the arguments (`commands.main(argv)`). Out: results on standard output or --output
 (`output` writes them), diagnostics on standard error, an exit code. May import any package;

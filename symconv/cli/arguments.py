@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from enum import IntEnum
 
 class Exit(IntEnum):
@@ -152,10 +153,16 @@ def _solve_parser(commands) -> None:  # type: ignore[no-untyped-def]
                        help="text (default), json (README: solve, JSON) or latex (align*)")
 
 
-def _samples(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 1000:
-        raise argparse.ArgumentTypeError("expected a whole number from 1 to 1000")
-    return int(text)
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """The parser of a whole number from `low` to `high`."""
+    def whole(text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}")
+        return int(text)
+    return whole
+
+
+_samples = _whole(1, 1000)
 
 
 def _verify_parser(commands) -> None:  # type: ignore[no-untyped-def]
@@ -231,6 +238,57 @@ def _draw_parser(commands) -> None:  # type: ignore[no-untyped-def]
                       "as solids sized by their extents and channels; TikZ and SVG)")
 
 
+# the names of symconv.render.plot.QUANTITIES, kept here so that parsing imports no sympy
+# (tests/test_plot.py checks they agree)
+PLOT_QUANTITIES = ("params", "trainable", "non_trainable", "macs", "flops", "memory",
+                   "parameter_bytes", "shape")
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")  # symconv.render.plot.PLOT_FORMATS, as --output ends
+
+
+def _span(text: str) -> tuple[str, tuple[int, int]]:
+    """'H=32..512' → ('H', (32, 512)); LO ≤ HI."""
+    name, (low, high) = _range(text.replace(" ", ""))
+    if low > high or len(str(high)) > 40:
+        raise argparse.ArgumentTypeError(f"bad range {text!r}: LOW must not exceed HIGH "
+                                         "(and HIGH has at most 40 digits), e.g. H=32..512")
+    return name, (low, high)
+
+
+def _quantities(text: str) -> list[str]:
+    """'params,shape:2' → ['params', 'shape:2']: names of PLOT_QUANTITIES, shape:N an axis."""
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    for name in names:
+        base, sep, axis = name.partition(":")
+        if base not in PLOT_QUANTITIES or (sep and (base != "shape" or not axis.isdigit()
+                                                    or int(axis) < 1)):
+            raise argparse.ArgumentTypeError(
+                f"unknown quantity {name!r}: one of {', '.join(PLOT_QUANTITIES)}, or shape:N "
+                "(the output's N-th axis, from 1, batch axis left out)")
+    if not names or len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError("name each quantity once, e.g. params,macs")
+    return names
+
+
+def _plot_parser(commands) -> None:  # type: ignore[no-untyped-def]
+    plot = commands.add_parser("plot", help="plot parameters, MACs, memory or output extents "
+                               "against one size (needs 'symconv[plot]')")
+    plot.add_argument("file", help="a .arch file, or - for standard input")
+    plot.add_argument("--x", type=_span, required=True, metavar="NAME=LO..HI",
+                      help="the size to vary and its whole values, e.g. H=32..512")
+    plot.add_argument("--y", type=_quantities, default=["params"], metavar="Q[,Q…]",
+                      help=f"what to plot, one panel each: {', '.join(PLOT_QUANTITIES)}, or "
+                      "shape:N for the output's N-th axis (default params)")
+    plot.add_argument("--subs", type=_subs, default=None, metavar="d=768,L=16",
+                      action=_MergedSubs, help="values of the other sizes (declared defaults "
+                      "fill the rest; every size needs one) " + SUBS_HELP)
+    plot.add_argument("--layer", metavar="NAME", help="shape: the output of this layer, block "
+                      "or tensor the file names (default: the network's output)")
+    plot.add_argument("--log", action="store_true", help="the values on a log scale")
+    plot.add_argument("--marks", type=_whole(0, 20), default=3, metavar="N",
+                      help="mark the framework's own parameter counts and extents at N "
+                      "values of the size (default 3; 0: none; needs 'symconv[verify]')")
+
+
 def _import_parser(commands) -> None:  # type: ignore[no-untyped-def]
     imp = commands.add_parser("import", help="write the .arch file of a PyTorch model (runs "
                               "the model's Python code) or of a saved Keras model (read as "
@@ -261,6 +319,8 @@ EXAMPLES = """examples:
   symconv verify examples/vgg16.arch --against torch
   # the network drawn for a paper, with its symbolic shapes (TikZ; or --format svg, dot)
   symconv draw examples/unet2_torch.arch --standalone -o unet.tex
+  # GPT-2's parameters against its depth, as a PNG (needs 'symconv[plot]')
+  symconv plot examples/gpt2.arch --x n=1..48 --subs L=1024 -o gpt2_params.png
   # a .arch file from a torchvision model (runs its Python code; needs 'symconv[import]')
   symconv import torchvision.models:resnet18 --input "(3, H, W)" --kwargs '{"weights": null}'
   # a .arch file from a saved Keras model (read as data, no code runs)
@@ -301,6 +361,7 @@ def parser() -> argparse.ArgumentParser:
     _explain_parser(commands)
     _import_parser(commands)
     _draw_parser(commands)
+    _plot_parser(commands)
     for sub in commands.choices.values():
         sub.add_argument("--output", "-o", metavar="FILE", default=None,
                          help="write the result to FILE (whole or not at all) instead of "
@@ -337,7 +398,7 @@ def parser() -> argparse.ArgumentParser:
 def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line, with what argparse cannot say alone: derive reads a file or a model
     (--from), not both, and --input and --kwargs belong to --from; draw's cuboids are not
-    DOT's."""
+    DOT's; plot's --output names its format."""
     p = parser()
     args = p.parse_args(argv)
     command = p._subparsers._group_actions[0].choices.get(args.command)  # type: ignore[union-attr]
@@ -345,6 +406,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         # Graphviz places and sizes DOT's nodes itself: no cuboid would keep its proportions
         command.error("--style cuboids draws TikZ or SVG (Graphviz sizes DOT's nodes itself); "
                       "give --format tikz or svg")
+    if args.command == "plot" and args.output not in (None, "-") and \
+            not args.output.lower().endswith(PLOT_SUFFIXES):
+        command.error(f"--output {args.output}: name a file ending in "
+                      f"{', '.join(PLOT_SUFFIXES)} (the format follows it)")
     if args.command not in ("derive", "import"):
         return args
     if args.command == "derive":

@@ -13,6 +13,7 @@ from .arguments import Exit, parse
 
 if TYPE_CHECKING:
     from ..derivation.model import Derivation
+    from ..render.plot import Curves
 
 
 def _read(path: str) -> Source:
@@ -111,6 +112,71 @@ def _draw(args: argparse.Namespace) -> tuple[str, int]:
     return draw(derivation, args.format, args.depth, args.standalone, args.style), Exit.OK
 
 
+def _plot(args: argparse.Namespace) -> tuple[str | bytes, int]:
+    from ..api import derive_source
+    from ..render.plot import evaluate
+    from .output import to_stderr
+
+    fmt = _plot_format(args.output)
+    source = _read(args.file)
+    size, span = args.x
+    try:
+        derivation = derive_source(source)
+    except SymconvError as err:  # no closed form in the sizes: derived at each value instead
+        from ..render.plot_each import NEEDS_NUMBERS, evaluate_each
+
+        if err.code not in NEEDS_NUMBERS:
+            raise
+        curves = evaluate_each(source, size, span, args.y, args.subs or {}, args.layer)
+    else:
+        _warn(derivation)
+        curves = evaluate(derivation, size, span, args.y, args.subs or {}, args.layer)
+    if curves.skipped:
+        to_stderr(f"symconv: note: {curves.skipped:,} value(s) of {size} in {span[0]}..{span[1]} "
+                  "left out: the network is invalid there")
+    curves, marked_by = _marked(source, curves, args.marks)
+    try:
+        from ..render.plot_figure import render_plot  # matplotlib loads on this command only
+        data = render_plot(curves, fmt, args.log, marked_by)
+    except ImportError as err:
+        to_stderr(f"symconv: error: plot needs matplotlib ({err.name or err}): "
+                  "pip install 'symconv[plot]'")
+        return "", Exit.USAGE
+    return (data.decode("utf-8") if args.output in (None, "-") else data), Exit.OK
+
+
+def _plot_format(path: str | None) -> str:
+    """The format --output names by its suffix (checked when parsed); SVG on standard output."""
+    return "svg" if path in (None, "-") else path.rsplit(".", 1)[-1].lower()
+
+
+def _marked(source: Source, curves: Curves, count: int) -> tuple[Curves, str | None]:
+    """The curves with the framework's numbers marked at `count` values of the size, and the
+    framework's name; unmarked, with a note on stderr, when it is not installed."""
+    from ..frameworks import FrameworkMissing
+    from ..frameworks.compare import Refused
+    from ..render.plot import mark_points, with_marks
+    from .output import to_stderr
+
+    if not count or not any(s.quantity in ("params", "trainable", "non_trainable", "shape")
+                            for s in curves.series):
+        return curves, None
+    xs = mark_points(curves, count)
+    points = [{**curves.fixed, curves.size: x} for x in xs]
+    try:
+        from ..frameworks.measure import measure
+
+        framework, measured = measure(source, points, curves.layer)
+    except FrameworkMissing as err:
+        to_stderr(f"symconv: note: plotted without the framework's marks: {err}")
+        return curves, None
+    except Refused as err:  # symconv accepts what the framework refuses: `verify` tells more
+        to_stderr(f"symconv: note: plotted without the framework's marks: it refuses "
+                  f"{err.record.name} ({err}); `symconv verify` compares layer by layer")
+        return curves, None
+    return with_marks(curves, {xs[i]: values for i, values in measured.items()}), framework
+
+
 def _imported(args: argparse.Namespace) -> Source:
     """`derive --from SOURCE`: the model's .arch text, as `symconv import` writes it."""
     from ..importing import import_source  # torch is imported there, on this path only
@@ -133,7 +199,7 @@ def _warn(derivation: Derivation) -> None:
 
 
 COMMANDS = {"derive": _derive, "solve": _solve, "verify": _verify, "explain": _explain,
-            "import": _import, "draw": _draw}
+            "import": _import, "draw": _draw, "plot": _plot}
 
 
 def _ascii_terminal(args: argparse.Namespace) -> bool:
@@ -196,7 +262,7 @@ def _rendered(err: SymconvError) -> str:
     return text if encodes(sys.stderr, text) else err.render(ascii=True)
 
 
-def _deliver(text: str | Iterator[str], path: str | None, is_json: bool, code: int,
+def _deliver(text: str | bytes | Iterator[str], path: str | None, is_json: bool, code: int,
              table: bool = False) -> int:
     """Write the result (to standard output, or to `path`); `code`, or Exit.ERROR when it
     could not be written. Whatever a renderer let through, no control character reaches the
@@ -204,7 +270,9 @@ def _deliver(text: str | Iterator[str], path: str | None, is_json: bool, code: i
     from ..escapes import json_visible, visible_lines
     from .output import ReaderGone, WriteError, to_file, to_stderr, to_stdout
 
-    if isinstance(text, str):
+    if isinstance(text, bytes):  # a picture (`plot`): written as it is, to a file
+        pass
+    elif isinstance(text, str):
         if not text:
             return code
         text = json_visible(text) if is_json else visible_lines(text)

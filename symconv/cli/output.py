@@ -131,14 +131,14 @@ def _reason(err: Exception) -> str:
 
 
 # -- --output FILE ---------------------------------------------------------------------------
-def to_file(path: str, text: str | Iterable[str]) -> None:
-    """Write `text` (as UTF-8; or its pieces one after another) to `path`; '-' is standard
-    output. See the module docstring."""
+def to_file(path: str, text: str | bytes | Iterable[str]) -> None:
+    """Write `text` (as UTF-8; or its pieces one after another; bytes as they are) to `path`;
+    '-' is standard output. See the module docstring."""
     if path == "-":
-        to_stdout(text)
+        to_stdout(text.decode("utf-8") if isinstance(text, bytes) else text)
         return
-    data = [text.encode("utf-8")] if isinstance(text, str) else (
-        piece.encode("utf-8") for piece in text)
+    data = [text] if isinstance(text, bytes) else [text.encode("utf-8")] if isinstance(
+        text, str) else (piece.encode("utf-8") for piece in text)
     target = os.path.realpath(path)  # every symbolic link followed; a dangling one, its target
     try:
         info: os.stat_result | None = os.stat(target)
