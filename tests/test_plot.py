@@ -252,6 +252,15 @@ def test_svg_is_xml_with_the_axes_labelled(tmp_path: Path) -> None:
         assert label in texts, label
 
 
+def test_log_scale_draws_counts_of_zero(tmp_path: Path) -> None:
+    """A pooling network has no parameters: 0 on a log scale is drawn, not refused."""
+    (tmp_path / "net.arch").write_text(KERAS_POOL)
+    root = ET.fromstring(_plot(tmp_path, "p.svg", "--x", "H=3..999999999",
+                               "--y", "params,shape", "--log", "--marks", "0",
+                               arch=tmp_path / "net.arch"))
+    assert root.tag.endswith("svg")
+
+
 def test_svg_without_output_goes_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plot", str(ROOT / "examples" / "mnist_cnn.arch"), *PLOT_ARGS]) == 0
     ET.fromstring(capsys.readouterr().out.encode())

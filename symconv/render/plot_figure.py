@@ -47,8 +47,8 @@ def _figure(curves: Curves, log: bool, marked_by: str | None) -> Any:
         if len(flat) == 1:  # a constant: around it, not zoomed into ±0.2 of it
             (y,) = flat
             ax.set_ylim(*((y / 2, y * 2) if log and y > 0 else (y - 1, y + 1)))
-        if log:
-            ax.set_yscale("log")
+        if log:  # symmetric log, linear within ±1: a count of 0 has a place (log would refuse)
+            ax.set_yscale("symlog", linthresh=1)
         else:  # whole numbers: no tick at 3.5 parameters
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.yaxis.set_major_formatter(_readable())
