@@ -5,6 +5,7 @@ files in each format, the same bytes every time; clear errors; matplotlib only o
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -166,6 +167,35 @@ def test_the_fast_evaluation_is_sympys(form: sympy.Expr) -> None:
         int(e) if e.is_Integer else None for e in by_sympy]
 
 
+EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.arch"))
+# the kinds issue 20 names, always; every example with SYMCONV_PLOT_ALL=1 (about 1 s each)
+SOME = ("resnet18", "unet2_torch", "transformer_block_torch", "mobilenetv2_torch")
+ALL = os.environ.get("SYMCONV_PLOT_ALL") == "1"
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if ALL or e in SOME])
+def test_every_example_plots_as_derive_says(example: str) -> None:
+    """Against its first free size, from a valid value verify's sampler picks, 8 values on:
+    the SVG parses, and at the first plotted value the curves are derive's numbers there."""
+    from symconv.analysis.macs import total
+    from symconv.frameworks.sizes import free_sizes, sample
+    from symconv.render.plot_figure import render_plot
+
+    d = symconv.derive(ROOT / "examples" / f"{example}.arch")
+    size = (free_sizes(d) or list(d.sizes))[0]
+    values = sample(d, 1, 0)[0]
+    subs = {k: v for k, v in values.items() if k != size and k not in d.defaults}
+    curves = evaluate(d, size, (values[size], values[size] + 7), ["params", "macs", "shape"],
+                      subs)
+    ET.fromstring(render_plot(curves, "svg"))
+    x = curves.series[0].xs[0]
+    at = symconv.derive(ROOT / "examples" / f"{example}.arch", {**subs, size: x})
+    assert _value(curves, "params", x) == at.params
+    assert _value(curves, "macs", x) == total(at)
+    axes = [s for s in curves.series if s.quantity == "shape"]
+    assert all(s.ys[0] == at.output_shape[int(s.label.split()[-1]) - 1] for s in axes)
+
+
 def test_invalid_values_are_left_out_and_counted() -> None:
     curves = _curves(KERAS_POOL, "H", (1, 6), ["shape"])
     assert curves.series[0].xs == [3, 4, 5, 6] and curves.skipped == 2
@@ -207,6 +237,15 @@ def test_marks_are_the_frameworks_own_numbers(text: str, size: str, span: tuple[
             marks = dict(s.marks)
             assert {x: marks[x] for x in expected[s.label]} == expected[s.label]
             assert marks == {x: dict(zip(s.xs, s.ys))[x] for x in marks}  # on the curve
+
+
+def test_the_marks_are_drawn_and_named(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    (tmp_path / "net.arch").write_text(TORCH_CONV)
+    root = ET.fromstring(_plot(tmp_path, "p.svg", "--x", "L=3..12", "--y", "shape:2",
+                               "--marks", "2", arch=tmp_path / "net.arch"))
+    texts = " ".join(t for e in root.iter() if e.tag.endswith("text") for t in e.itertext())
+    assert "PyTorch 2." in texts and "symconv" in texts
 
 
 def test_without_the_framework_the_plot_has_no_marks(tmp_path: Path, monkeypatch,
