@@ -239,13 +239,27 @@ def test_marks_are_the_frameworks_own_numbers(text: str, size: str, span: tuple[
             assert marks == {x: dict(zip(s.xs, s.ys))[x] for x in marks}  # on the curve
 
 
-def test_the_marks_are_drawn_and_named(tmp_path: Path) -> None:
+def test_the_marks_are_drawn_and_named(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("torch")
     (tmp_path / "net.arch").write_text(TORCH_CONV)
     root = ET.fromstring(_plot(tmp_path, "p.svg", "--x", "L=3..12", "--y", "shape:2",
                                "--marks", "2", arch=tmp_path / "net.arch"))
     texts = " ".join(t for e in root.iter() if e.tag.endswith("text") for t in e.itertext())
     assert "PyTorch 2." in texts and "symconv" in texts
+    # the wait for the framework is announced, with the way to skip it
+    assert "at L = 3, 12 for the marks (--marks 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value, label", [
+    (124_000_000, "124M"), (2_500_000_000, "2.5G"), (1_500, "1,500"), (0, "0"),
+    # a constant's ticks are one apart: 25.56M three times would say nothing
+    (25_557_032, "25,557,032"), (124_439_808, "124,439,808")])
+def test_tick_labels_are_short_only_where_exact(value: int, label: str) -> None:
+    pytest.importorskip("matplotlib")
+    from symconv.render.plot_figure import _readable
+
+    assert _readable()(float(value), None) == label
 
 
 def test_without_the_framework_the_plot_has_no_marks(tmp_path: Path, monkeypatch,

@@ -163,6 +163,9 @@ def _marked(source: Source, curves: Curves, count: int) -> tuple[Curves, str | N
         return curves, None
     xs = mark_points(curves, count)
     points = [{**curves.fixed, curves.size: x} for x in xs]
+    # building a large network in the framework takes a while (GPT-2 three times: minutes)
+    to_stderr(f"symconv: note: building the network in its framework at {curves.size} = "
+              f"{', '.join(f'{x:,}' for x in xs)} for the marks (--marks 0 leaves them out)")
     try:
         from ..frameworks.measure import measure
 

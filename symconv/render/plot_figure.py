@@ -92,13 +92,15 @@ def _title(curves: Curves) -> str:
 
 
 def _readable() -> Any:
-    """Tick labels with thousands separators, or k/M/G past a million (124M, not 1.24e8)."""
+    """Tick labels with thousands separators, or M/G past a million where that is exact
+    (124M, not 1.24e8; but 25,557,032 in full, a constant's ticks being one apart)."""
     from matplotlib.ticker import FuncFormatter
 
     def show(value: float, _: object) -> str:
         for scale, suffix in ((1e9, "G"), (1e6, "M")):
-            if abs(value) >= scale:
-                return f"{value / scale:,.4g}{suffix}"
-        return f"{value:,.10g}"
+            short = f"{value / scale:.4g}"
+            if abs(value) >= scale and float(short) * scale == value:
+                return f"{float(short):,.4g}{suffix}"
+        return f"{value:,.0f}"
 
     return FuncFormatter(show)
