@@ -146,7 +146,8 @@ def test_help_has_examples_and_the_language() -> None:
     commands = [shlex.split(line)[1:] for line in out.splitlines()
                  if line.startswith("  symconv ")]
     # an example for every command
-    assert {c[0] for c in commands} == {"derive", "solve", "explain", "verify", "draw", "import"}
+    assert {c[0] for c in commands} == {"derive", "solve", "explain", "verify", "draw", "import",
+                                         "plot"}
     for command in commands:
         if command[0] in ("verify", "import") or "-o" in command:
             continue  # the frameworks, a model to import, a file written: run elsewhere
