@@ -229,11 +229,12 @@ def _draw_parser(commands) -> None:  # type: ignore[no-untyped-def]
 
 def _import_parser(commands) -> None:  # type: ignore[no-untyped-def]
     imp = commands.add_parser("import", help="write the .arch file of a PyTorch model (runs "
-                              "the model's Python code) or of a saved Keras model (read as "
-                              "data)")
+                              "the model's Python code) or of a saved Keras or ONNX model "
+                              "(read as data)")
     imp.add_argument("source", metavar="SOURCE", help="package.module:callable or "
                      "path/to/file.py:callable, returning an nn.Module; or a Keras model "
-                     "saved as FILE.keras or as its JSON config, FILE.json")
+                     "saved as FILE.keras or as its JSON config, FILE.json; or an ONNX file "
+                     "FILE.onnx")
     imp.add_argument("--input", dest="inputs", type=_input_shape, action="append",
                      metavar="'(3, H, W)'", help="an input's shape without the batch axis; "
                      "names become sizes (one --input per argument of forward, or per input "
@@ -279,7 +280,8 @@ def parser() -> argparse.ArgumentParser:
     derive.add_argument("--from", dest="source", metavar="SOURCE", default=None,
                         help="instead of a file: the PyTorch model package.module:callable or "
                         "path/to/file.py:callable (runs its Python code), or a saved Keras "
-                        "model FILE.keras or FILE.json (read as data), imported as `symconv "
+                        "model FILE.keras or FILE.json or an ONNX file FILE.onnx (read as "
+                        "data), imported as `symconv "
                         "import` does, with --input and --kwargs")
     derive.add_argument("--input", dest="inputs", type=_input_shape, action="append",
                         metavar="'(3, H, W)'", help="with --from: an input's shape without the "
@@ -343,9 +345,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
             command.error("give a .arch file or --from SOURCE (one of them)")
         if args.source is None and (args.inputs or args.kwargs):
             command.error("--input and --kwargs go with --from SOURCE")
-    # a saved Keras model knows its input shapes; a PyTorch forward's must be given
-    keras = args.source is not None and args.source.endswith((".keras", ".json"))
-    if args.source is not None and not args.inputs and not keras:
+    # a saved Keras or ONNX model knows its input shapes; a PyTorch forward's must be given
+    saved = args.source is not None and args.source.endswith((".keras", ".json", ".onnx"))
+    if args.source is not None and not args.inputs and not saved:
         option = "--from" if args.command == "derive" else "a PyTorch SOURCE"
         command.error(f"{option} needs --input, e.g. --input '(3, H, W)'")
     return args
