@@ -170,3 +170,161 @@ def test_fixed_size_export_imports_with_named_sizes(
         derive(arch, subs={"H": 193, "W": 225})
     with pytest.raises(Exception):  # noqa: B017 (onnxruntime's own error types)
         _runtime_shape(path, 193, 225)
+
+
+def _w(*shape: int) -> np.ndarray:
+    return np.zeros(shape, dtype=np.float32)
+
+
+def _i(*values: int) -> np.ndarray:
+    return np.array(values, dtype=np.int64)
+
+
+def _f(*values: float) -> np.ndarray:
+    return np.array(values, dtype=np.float32)
+
+
+def _save(path: Path, nodes: list[Any], weights: dict[str, np.ndarray],
+          shape: tuple[int | str, ...] = ("N", 3, "H", "W"), opset: int = 20) -> Path:
+    """A one-input graph of `nodes`, its output the last node's first output."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))
+    y = helper.make_tensor_value_info(nodes[-1].output[0], TensorProto.FLOAT, None)
+    graph = helper.make_graph(nodes, "tiny", [x], [y],
+                              [numpy_helper.from_array(v, k) for k, v in weights.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    onnx.save(model, str(path))
+    return path
+
+
+N = helper.make_node
+# graph id → nodes, weights, input shape, parameters (counted by hand: weights and biases;
+# BatchNormalization's mean and variance are buffers in torch), lines the file must hold
+TINY = [
+    pytest.param([N("Conv", ["x", "w"], ["y"], pads=[0, 1, 1, 2], strides=[2, 2])],
+                 {"w": _w(8, 3, 3, 3)}, ("N", 3, "H", "W"), 216,
+                 ['ZeroPad2d((1, 2, 0, 1))', "Conv2d(3, 8, 3, stride=2, "
+                  "bias=False)"], id="conv-unequal-pads"),
+    pytest.param([N("Conv", ["x", "w", "b"], ["y"], auto_pad="SAME_UPPER",
+                    group=3)], {"w": _w(6, 1, 3, 3), "b": _w(6)}, ("N", 3, "H", "W"), 60,
+                 ['Conv2d(3, 6, 3, padding="same", groups=3)'], id="conv-same"),
+    pytest.param([N("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2],
+                    pads=[1, 1, 1, 1], ceil_mode=1)], {}, ("N", 3, "H", "W"), 0,
+                 ["MaxPool2d(3, stride=2, padding=1, ceil_mode=True)"], id="maxpool-ceil"),
+    pytest.param([N("AveragePool", ["x"], ["y"], kernel_shape=[3, 2], strides=[2, 1],
+                    pads=[1, 0, 1, 0], ceil_mode=1)], {}, ("N", 3, "H", "W"), 0,
+                 ["AvgPool2d((3, 2), stride=(2, 1), padding=(1, 0), ceil_mode=True, "
+                  "count_include_pad=False)"], id="avgpool-ceil"),
+    pytest.param([N("ConvTranspose", ["x", "w", "b"], ["y"], strides=[2, 2], pads=[1, 1, 1, 1],
+                    output_padding=[1, 0])], {"w": _w(3, 4, 3, 3), "b": _w(4)},
+                 ("N", 3, "H", "W"), 112,
+                 ["ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=(1, 0))"],
+                 id="conv-transpose"),
+    pytest.param([N("Pad", ["x", "p"], ["y"], mode="reflect")],
+                 {"p": _i(0, 0, 1, 2, 0, 0, 3, 1)}, ("N", 3, "H", "W"), 0,
+                 ["ReflectionPad2d((2, 1, 1, 3))"], id="pad-reflect"),
+    pytest.param([N("Resize", ["x", "", "s"], ["y"], mode="linear")], {"s": _f(1, 1, 2, 3)},
+                 ("N", 3, "H", "W"), 0,
+                 ['Upsample(scale_factor=(2.0, 3.0), mode="bilinear")'], id="resize-scales"),
+    pytest.param([N("MatMul", ["x", "w"], ["m"]), N("Add", ["m", "b"], ["a"]),
+                  N("LayerNormalization", ["a", "g", "c"], ["n"]), N("Gelu", ["n"], ["y"])],
+                 {"w": _w(8, 16), "b": _w(16), "g": _w(16), "c": _w(16)}, ("N", "L", 8),
+                 8 * 16 + 16 + 32, ["Linear(8, 16)", "LayerNorm(16)", "GELU()"],
+                 id="matmul-add-layernorm"),
+    pytest.param([N("GlobalAveragePool", ["x"], ["g"]), N("Flatten", ["g"], ["f"]),
+                  N("Gemm", ["f", "w", "b"], ["y"])], {"w": _w(3, 5), "b": _w(5)},
+                 ("N", 3, "H", "W"), 20, ["AdaptiveAvgPool2d(1)", "Linear(3, 5)"],
+                 id="gemm-in-out"),
+    pytest.param([N("Conv", ["x", "w"], ["c"]), N("Clip", ["c", "lo", "hi"], ["r"]),
+                  N("HardSigmoid", ["r"], ["h"], alpha=1 / 6), N("HardSwish", ["h"], ["s"]),
+                  N("LeakyRelu", ["s"], ["l"], alpha=0.2), N("Sigmoid", ["l"], ["g"]),
+                  N("Mul", ["l", "g"], ["y"])],
+                 {"w": _w(4, 3, 1, 1), "lo": _f(0)[0], "hi": _f(6)[0]}, ("N", 3, "H", "W"), 12,
+                 ["ReLU6()", "Hardsigmoid()", "LeakyReLU(negative_slope=0.2)"],
+                 id="activations"),
+    pytest.param([N("Conv", ["x", "w"], ["a"]), N("Conv", ["x", "v"], ["b"]),
+                  N("Concat", ["a", "b"], ["c"], axis=1),
+                  N("BatchNormalization", ["c", "s", "o", "m", "v2"], ["n"], epsilon=1e-3),
+                  N("Reshape", ["n", "shape"], ["y"])],
+                 {"w": _w(2, 3, 1, 1), "v": _w(4, 3, 1, 1), "s": _w(6), "o": _w(6),
+                  "m": _w(6), "v2": _w(6), "shape": _i(0, 3, -1)}, ("N", 3, "H", "W"),
+                 6 + 12 + 12, ["BatchNorm2d(6, eps=0.001)"], id="concat-bn-reshape"),
+]
+
+
+@pytest.mark.parametrize("nodes, weights, shape, params, lines", TINY)
+def test_operators_import_as_onnxruntime_runs_them(nodes: list[Any], weights: dict[str, Any],
+                                                   shape: tuple[int | str, ...], params: int,
+                                                   lines: list[str], tmp_path: Path) -> None:
+    path = _save(tmp_path / "tiny.onnx", nodes, weights, shape)
+    arch = import_onnx(str(path), [])
+    written = [line.split(" = ")[-1] for line in arch.splitlines()]
+    assert [line for line in lines if not any(line in w for w in written)] == []
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for h, w in ((9, 7), (16, 11)):
+        concrete = tuple({"H": h, "W": w, "L": h}.get(e, e) if isinstance(e, str) else e
+                         for e in shape[1:])
+        derived = derive(arch, subs={k: v for k, v in (("H", h), ("W", w), ("L", h))
+                                     if k in shape})
+        assert int(derived.params) == params
+        out = session.run(None, {"x": np.zeros((2, *concrete), dtype=np.float32)})[0]
+        assert _shape(derived.layers[-1]) == tuple(out.shape[1:])
+
+
+# graph id → nodes, weights, words of the message, of the hint
+REFUSED = [
+    pytest.param([N("Relu", ["x"], ["r"], name="act"), N("TopK", ["r", "k"], ["y", "i"],
+                                                          name="top")],
+                 {"k": _i(2)}, "node 'top' (#1, TopK) has no .arch form", "Importing an ONNX",
+                 id="topk"),
+    pytest.param([N("NonMaxSuppression", ["x", "x"], ["y"], name="nms")], {},
+                 "node 'nms' (#0, NonMaxSuppression) has no .arch form", "Importing an ONNX",
+                 id="non-max-suppression"),
+    pytest.param([N("Clip", ["x", "lo", "hi"], ["y"], name="clip")],
+                 {"lo": _f(0)[0], "hi": _f(1)[0]}, "(#0, Clip) clips to [0.0, 1.0]", "ReLU6",
+                 id="clip-not-relu6"),
+    pytest.param([N("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], pads=[0, 0, 1, 1],
+                    name="pool")], {}, "(#0, MaxPool) has unequal pads", "equal at both ends",
+                 id="maxpool-unequal-pads"),
+    pytest.param([N("Elu", ["x"], ["y"], name="elu")], {}, "(#0, Elu) has no .arch form",
+                 "Relu has the same shapes", id="elu"),
+]
+
+
+@pytest.mark.parametrize("nodes, weights, message, hint", REFUSED)
+def test_an_operator_without_a_form_is_one_error(nodes: list[Any], weights: dict[str, Any],
+                                                 message: str, hint: str, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = _save(tmp_path / "model.onnx", nodes, weights)
+    assert main(["import", str(path)]) == 1
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert first.endswith("[SC309]") and message in first and "Traceback" not in err
+    assert "hint: " in err and hint in err
+
+
+@pytest.mark.parametrize("content, message", [
+    pytest.param(b"\x08\x07not an onnx file at all\xff\xff", "is not an ONNX model",
+                 id="corrupt"),
+    pytest.param(b"", "holds no ONNX graph", id="empty"),
+])
+def test_a_file_that_is_not_onnx_is_refused(content: bytes, message: str, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.onnx"
+    path.write_bytes(content)
+    assert main(["derive", "--from", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "[SC001]" in err and message in err and "Traceback" not in err
+
+
+def test_cli_import_and_derive_from_agree(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`import` prints the file, `--input` renames the sizes, `derive --from` derives it."""
+    path = _save(tmp_path / "net.onnx", [N("Conv", ["x", "w"], ["y"], strides=[2, 2])],
+                 {"w": _w(8, 3, 3, 3)}, ("batch", 3, "height", "width"))
+    assert main(["import", str(path)]) == 0
+    assert "sizes height, width\n\ninput (3, height, width)\n" in capsys.readouterr().out
+    assert main(["import", str(path), "--input", "(3, H, 32)"]) == 0
+    assert "sizes H\n\ninput (3, H, 32)\n" in capsys.readouterr().out
+    assert main(["derive", "--from", str(path), "--input", "(3, H, W)", "--subs",
+                 "H=9,W=7"]) == 0
+    assert "(N, 8, 4, 3)" in capsys.readouterr().out  # ⌊(9 − 3)/2⌋ + 1, ⌊(7 − 3)/2⌋ + 1
