@@ -43,13 +43,22 @@ MODELS = [
     pytest.param("mobilenet_v3_small", (225, 193), id="mobilenet_v3_small", marks=ALL),
     pytest.param("efficientnet_b0", (225, 193), id="efficientnet_b0", marks=ALL),
     pytest.param("googlenet", (225, 193), id="googlenet", marks=ALL),
+    pytest.param("resnet50", (225, 193), id="resnet50", marks=ALL),
+    pytest.param("mnasnet1_0", (225, 193), id="mnasnet1_0", marks=ALL),
+    pytest.param("regnet_y_400mf", (225, 193), id="regnet_y_400mf", marks=ALL),
+    pytest.param("inception_v3", (225, 193), id="inception_v3", marks=ALL),
+    pytest.param("mobilenet_v3_large", (225, 193), id="mobilenet_v3_large", marks=ALL),
+    pytest.param("resnext50_32x4d", (225, 193), id="resnext50_32x4d", marks=ALL),
+    # Transpose (permute), MatMul + Add (Linear on the last axis), the layer scale (parameter)
+    pytest.param("convnext_tiny", (225, 193), id="convnext_tiny", marks=ALL),
 ]
 # AdaptiveAvgPool2d((6, 6)) / ((7, 7)) has no ONNX operator for a free input size (the exporter
 # refuses it): these are exported at 224×224 and imported with --input "(3, H, W)"; the file
 # then holds the exporter's 1×1 average pool and the Linear's fixed width, true at 224 only
 FIXED = [pytest.param("alexnet", id="alexnet"),
          pytest.param("vgg11_bn", id="vgg11_bn", marks=ALL)]
-KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False}}
+KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
+          "inception_v3": {"aux_logits": False, "init_weights": False}}
 
 
 @pytest.fixture(scope="module")

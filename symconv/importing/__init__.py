@@ -34,7 +34,7 @@ ONNX_SUFFIX = ".onnx"  # an ONNX file, read as data
 def import_source(source: str, inputs: list[Shape], kwargs: dict[str, Any]) -> str:
     """The `.arch` text of the model SOURCE names (`package.module:callable` or
     `path/to/file.py:callable`, called with `kwargs`; or a Keras model saved as `.keras` or
-    as its JSON config), its inputs of the given shapes."""
+    as its JSON config; or an ONNX file), its inputs of the given shapes."""
     if source.endswith(KERAS_SUFFIXES):
         if kwargs:
             raise SymconvError("SC309", "--kwargs is for a PyTorch callable; a saved Keras "

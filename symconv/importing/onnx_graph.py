@@ -4,7 +4,7 @@ operator runs and no external weight file is opened (weights matter by their sha
 The graph is the file's node list (ONNX keeps nodes in an order where each reads only tensors
 made before it), its inputs without the initializers listed among them, and its constants: the
 initializers, the outputs of `Constant` nodes and `Identity` copies of either (the PyTorch
-exporter shares equal initializers that way). Small constants keep their values, which the
+exporter shares equal initializers that way), and transposed weights (their shapes only). Small constants keep their values, which the
 operators read as arguments (a Reshape's shape, a Pad's pads, a Clip's bounds).
 """
 
@@ -60,8 +60,11 @@ def unreadable(message: str, label: str, hint: str | None = None) -> SymconvErro
 
 def read(path: str, label: str) -> Graph:
     """The graph of the ONNX model saved at `path`."""
-    import onnx
-
+    try:
+        import onnx
+    except ImportError:
+        raise SymconvError("SC309", "reading an ONNX file needs the onnx package", None,
+                           Source("", label), hint="pip install 'symconv[import]'") from None
     try:
         model = onnx.load(path, load_external_data=False)
     except OSError as err:
@@ -104,7 +107,7 @@ def _constant(tensor: onnx.TensorProto) -> Constant:
 
     shape = tuple(int(d) for d in tensor.dims)
     values = None
-    if _elements(shape) <= VALUES_UP_TO:
+    if elements(shape) <= VALUES_UP_TO:
         try:
             values = tuple(numpy_helper.to_array(tensor).reshape(-1).tolist())
         except Exception:  # data kept in an external file, which is not read
@@ -112,7 +115,7 @@ def _constant(tensor: onnx.TensorProto) -> Constant:
     return Constant(shape, values)
 
 
-def _elements(dims: object) -> int:
+def elements(dims: object) -> int:
     count = 1
     for d in dims:  # type: ignore[attr-defined]
         count *= int(d)
@@ -150,6 +153,12 @@ def _constant_node(node: Node, constants: dict[str, Constant]) -> bool:
     if node.op == "Identity" and node.inputs and node.inputs[0] in constants:
         constants[node.outputs[0]] = constants[node.inputs[0]]
         return True
+    if node.op == "Transpose" and node.inputs and node.inputs[0] in constants:
+        # a Linear's weight transposed for its MatMul, when the exporter did not fold it
+        shape = constants[node.inputs[0]].shape
+        perm = node.attrs.get("perm") or list(reversed(range(len(shape))))
+        constants[node.outputs[0]] = Constant(tuple(shape[p] for p in perm), None)
+        return True
     return False
 
 
@@ -173,9 +182,9 @@ def _ranks(model: onnx.ModelProto) -> dict[str, int]:
 
     # the weights as typed inputs: inference needs their shapes, and copying their data made
     # it 9 of vgg11_bn's 14 s
-    small = [t for t in model.graph.initializer if _elements(t.dims) <= VALUES_UP_TO]
+    small = [t for t in model.graph.initializer if elements(t.dims) <= VALUES_UP_TO]
     typed = [helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
-             for t in model.graph.initializer if _elements(t.dims) > VALUES_UP_TO]
+             for t in model.graph.initializer if elements(t.dims) > VALUES_UP_TO]
     light = helper.make_model(helper.make_graph(
         list(model.graph.node), "light", list(model.graph.input) + typed,
         list(model.graph.output), small), opset_imports=list(model.opset_import),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .keras_graph import refuse
 from .literals import Arg, LayerCall
-from .onnx_graph import Constant, Graph, Node
+from .onnx_graph import Constant, Graph, Node, elements
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,15 @@ class Expr:
     output: str
 
 
-Step = Layer | Expr
+@dataclass(frozen=True)
+class Param:
+    """An initializer a merge reads: a `parameter` line, declared once."""
+
+    shape: tuple[int, ...]
+    output: str  # the initializer's name
+
+
+Step = Layer | Expr | Param
 
 
 class Context:
@@ -234,7 +242,7 @@ def gemm(node: Node, ctx: Context) -> list[Step]:
     weight = ctx.constant(node, 1, "weight").shape
     out, inp = weight if node.attrs.get("transB", 0) else weight[::-1]
     bias = ctx.optional(node, 2)
-    if bias and _count(ctx.constant(node, 2, "bias")) != out:
+    if bias and elements(ctx.constant(node, 2, "bias").shape) != out:
         raise ctx.refuse(node, "adds a bias that is not one number per output", None)
     return [layer(node, "Linear", inp, out, bias=bias)]
 
@@ -269,21 +277,32 @@ def _bias_add(node: Node, ctx: Context, out: int) -> Node | None:
     return add if bias is not None and bias.shape == (out,) else None
 
 
-def _count(constant: Constant) -> int:
-    count = 1
-    for d in constant.shape:
-        count *= d
-    return count
-
-
 def merge(symbol: str) -> Handler:
+    """a + b of two tensors; an initializer operand (ConvNeXt's layer scale) is a `parameter`
+    of its shape, counted as a weight: ONNX does not say whether torch kept it as a
+    parameter or a buffer."""
     def handler(node: Node, ctx: Context) -> list[Step]:
-        if any(t in ctx.graph.constants for t in node.inputs):
-            raise ctx.refuse(node, "has a constant operand", "a .arch file merges network "
-                             "tensors (a + b); a weight of its own is `parameter name: "
-                             "(shape)`, written by hand")
-        return [Expr("{0} " + symbol + " {1}", node.inputs[:2], node.outputs[0])]
+        params: list[Step] = []
+        for tensor in node.inputs[:2]:
+            found = ctx.graph.constants.get(tensor)
+            if found is not None and elements(found.shape) == 1:
+                raise ctx.refuse(node, f"'{symbol}' with a number", "a .arch file merges "
+                                 "tensors (a + b); scaling by a number changes no shape")
+            if found is not None:
+                params.append(Param(found.shape, tensor))
+        if len(params) == 2:
+            raise ctx.refuse(node, "merges two constants", None)
+        return params + [Expr("{0} " + symbol + " {1}", node.inputs[:2], node.outputs[0])]
     return handler
+
+
+def transpose(node: Node, ctx: Context) -> list[Step]:
+    perm = node.attrs.get("perm")
+    if not perm or perm[0] != 0:
+        raise ctx.refuse(node, f"moves the batch axis (perm={perm})", "a permutation that "
+                         "keeps axis 0 first")
+    return [Expr("permute({0}, " + ", ".join(str(int(p)) for p in perm) + ")",
+                 node.inputs[:1], node.outputs[0])]
 
 
 def concat(node: Node, ctx: Context) -> list[Step]:
@@ -362,7 +381,7 @@ def resize(node: Node, ctx: Context) -> list[Step]:
             "stretch":
         raise ctx.refuse(node, "resizes some axes or keeps the aspect ratio", None)
     keywords: dict[str, object] = {}
-    if ctx.optional(node, scales_at) and _count(ctx.constant(node, scales_at, "scales")):
+    if ctx.optional(node, scales_at) and elements(ctx.constant(node, scales_at, "scales").shape):
         scales = [number(v) for v in ctx.values(node, scales_at, "scales")]
         if scales[:2] != [1.0, 1.0]:
             raise ctx.refuse(node, f"scales the batch or channel axis ({scales})", None)
@@ -424,7 +443,7 @@ def softmax(node: Node, ctx: Context) -> list[Step]:
 
 
 def prelu(node: Node, ctx: Context) -> list[Step]:
-    return [layer(node, "PReLU", num_parameters=_count(ctx.constant(node, 1, "slope")))]
+    return [layer(node, "PReLU", num_parameters=elements(ctx.constant(node, 1, "slope").shape))]
 
 
 def dropout(node: Node, ctx: Context) -> list[Step]:
@@ -441,7 +460,7 @@ HANDLERS: dict[str, Handler] = {
     "BatchNormalization": batch_norm, "LayerNormalization": layer_norm,
     "Gemm": gemm, "MatMul": matmul,
     "Add": merge("+"), "Sub": merge("-"), "Mul": merge("*"), "Concat": concat,
-    "Flatten": flatten, "Reshape": reshape, "ReduceMean": reduce_mean,
+    "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "ReduceMean": reduce_mean,
     "Pad": pad, "Resize": resize, "Upsample": resize,
     "Relu": activation("ReLU"), "Sigmoid": activation("Sigmoid"), "Tanh": activation("Tanh"),
     "HardSwish": activation("Hardswish"), "HardSigmoid": hard_sigmoid,
@@ -456,7 +475,6 @@ ALTERNATIVES = {
         "Exp", "Log", "Abs", "Neg", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round")},
     "Div": "Mul by a tensor (a * b) has the same shapes",
     "LogSoftmax": "Softmax has the same shape",
-    "Transpose": "the .arch operation permute (write that step by hand)",
     "Squeeze": "Reshape with a constant shape", "Unsqueeze": "Reshape with a constant shape",
     "ReduceMax": "ReduceMean (mean) has the same shapes",
     "Sum": "Add of two tensors", "InstanceNormalization": "BatchNormalization has the same "

@@ -14,7 +14,7 @@ from .keras_graph import refuse
 from .keras_writer import input_shapes
 from .literals import KEYWORDS, joined, unique
 from .onnx_graph import Graph, Input, Node
-from .onnx_ops import ALTERNATIVES, HANDLERS, Context, Expr, Layer, Step
+from .onnx_ops import ALTERNATIVES, HANDLERS, Context, Expr, Layer, Param, Step
 
 Shape = tuple[int | str, ...]
 
@@ -45,6 +45,9 @@ def translate(graph: Graph, label: str) -> tuple[list[Step], Context]:
     return steps, ctx
 
 
+MERGES = frozenset({"Add", "Sub", "Mul", "MatMul", "Concat"})  # their handlers read constants
+
+
 def _check_outputs(node: Node, ctx: Context) -> None:
     """Only a node's first output may be read (a MaxPool's indices, a training
     BatchNormalization's statistics cannot)."""
@@ -53,12 +56,14 @@ def _check_outputs(node: Node, ctx: Context) -> None:
             raise ctx.refuse(node, f"gives output {k}, which is read", "symconv imports "
                              "operators whose first output alone is used")
     for tensor in node.inputs[:1]:
-        if tensor in ctx.graph.constants and node.op not in ("Identity",):
+        if tensor in ctx.graph.constants and node.op not in MERGES:
             raise ctx.refuse(node, "applies to a constant", "symconv imports operators on "
                              "the network's tensors")
 
 
 def _resolved(step: Step, ctx: Context) -> Step:
+    if isinstance(step, Param):
+        return step
     if isinstance(step, Layer):
         return Layer(step.call, ctx.resolve(step.input), step.output, step.name)
     return Expr(step.text, tuple(ctx.resolve(t) for t in step.tensors), step.output)
@@ -116,6 +121,9 @@ class Writer:
         current = self.graph.inputs[-1].tensor if self.graph.inputs else None
         bare, referenced = [], set()
         for step in self.steps:
+            if isinstance(step, Param):  # a parameter line leaves the current tensor
+                bare.append(False)
+                continue
             is_bare = isinstance(step, Layer) and step.input == current
             if not is_bare:
                 referenced.update([step.input] if isinstance(step, Layer) else step.tensors)
@@ -132,12 +140,18 @@ class Writer:
         out = [f"input {_shape(shapes[0])}"] if single else [
             f"input {self.name(i.tensor, i.tensor)}: {_shape(s)}" for i, s in zip(inputs, shapes)]
         for step, is_bare in zip(self.steps, bare):
+            if isinstance(step, Param):
+                if step.output not in self.names:
+                    out.append(f"parameter {self.name(step.output, step.output)}: "
+                               f"{_shape(step.shape)}")
+                continue
             out.append(self._statement(step, is_bare, step.output in referenced))
-        if self.outputs != [self.steps[-1].output if self.steps else None]:
+        made = [s.output for s in self.steps if not isinstance(s, Param)]
+        if self.outputs != made[-1:]:
             out.append("output " + ", ".join(self.names[t] for t in self.outputs))
         return out
 
-    def _statement(self, step: Step, bare: bool, named: bool) -> str:
+    def _statement(self, step: Layer | Expr, bare: bool, named: bool) -> str:
         prefix = self.name(step.output, _base(step)) + " = " if named else ""
         if isinstance(step, Expr):
             return prefix + step.text.format(*(self.names[t] for t in step.tensors))
@@ -152,7 +166,7 @@ def _catalog() -> set[str]:
     return set(catalog())
 
 
-def _base(step: Step) -> str:
+def _base(step: Layer | Expr) -> str:
     """A tensor's name: the module the node came from (`conv1` of `/layer1/layer1.0/conv1/Conv`,
     torch's exporter's scope), else the operation."""
     parts = [p for p in (step.name or "").split("/") if p] if isinstance(step, Layer) else []
@@ -160,7 +174,9 @@ def _base(step: Step) -> str:
         return parts[-2]
     if isinstance(step, Layer):
         return step.call.type.lower()
-    return step.text.split("(")[0] if "(" in step.text.split(" ")[0] else "y"
+    if "(" in step.text.split(" ")[0]:
+        return step.text.split("(")[0]
+    return {"+": "add", "-": "sub", "*": "mul"}.get(step.text.split(" ")[1], "y")
 
 
 def _shape(shape: Shape) -> str:
