@@ -70,10 +70,12 @@ def import_onnx(path: str, inputs: list[Shape]) -> str:
     import os
 
     from .onnx_graph import read
-    from .onnx_writer import write
+    from .onnx_writer import input_shape, write
 
     network = os.path.basename(path)[:-len(ONNX_SUFFIX)] or "model"
-    return write(read(path, path), inputs, network, path)
+    graph = read(path, path)
+    shapes = input_shape(graph, inputs, path)
+    return write(graph, shapes, _sizes(shapes, path), network, path)
 
 
 def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<model>",

@@ -14,7 +14,8 @@ from .keras_graph import refuse
 from .keras_writer import input_shapes
 from .literals import KEYWORDS, joined, unique
 from .onnx_graph import Graph, Input, Node
-from .onnx_ops import ALTERNATIVES, HANDLERS, Context, Expr, Layer, Param, Step
+from .onnx_ops import ALTERNATIVES, HANDLERS
+from .onnx_steps import Context, Expr, Layer, Param, Step
 
 Shape = tuple[int | str, ...]
 
@@ -183,11 +184,8 @@ def _shape(shape: Shape) -> str:
     return "(" + ", ".join(str(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def write(graph: Graph, given: list[Shape], network: str, label: str) -> str:
-    from . import _sizes
-
-    shapes = input_shape(graph, given, label)
-    sizes = _sizes(shapes, label)
+def write(graph: Graph, shapes: list[Shape], sizes: list[str], network: str, label: str) -> str:
+    """The file: `shapes` are input_shape's, `sizes` the names they hold."""
     steps, ctx = translate(graph, label)
     head = [f"network {identifier(network)}", "convention torch"]
     if sizes:

@@ -1,0 +1,117 @@
+"""ONNX's Gemm and MatMul as Linear, and the operators on whole tensors (merges, Concat,
+Flatten, Reshape, Transpose, ReduceMean) as the .arch language's tensor operations.
+"""
+
+from __future__ import annotations
+
+from .literals import LayerCall
+from .onnx_graph import Node, elements
+from .onnx_steps import Context, Expr, Handler, Layer, Param, Step, layer
+
+
+def gemm(node: Node, ctx: Context) -> list[Step]:
+    if node.attrs.get("transA", 0):
+        raise ctx.refuse(node, "transposes its input (transA=1)", "a Gemm with transB only")
+    weight = ctx.constant(node, 1, "weight").shape
+    out, inp = weight if node.attrs.get("transB", 0) else weight[::-1]
+    bias = ctx.optional(node, 2)
+    if bias and elements(ctx.constant(node, 2, "bias").shape) != out:
+        raise ctx.refuse(node, "adds a bias that is not one number per output", None)
+    return [layer(node, "Linear", inp, out, bias=bias)]
+
+
+def matmul(node: Node, ctx: Context) -> list[Step]:
+    """x @ W with W an initializer is a Linear; the Add of a bias (out,) that follows it, as
+    torch exports a Linear on more than 2 axes, is that Linear's bias."""
+    graph = ctx.graph
+    if node.inputs[1] not in graph.constants:
+        if node.inputs[0] in graph.constants:
+            raise ctx.refuse(node, "multiplies a constant by a tensor", None)
+        return [Expr("matmul({0}, {1})", node.inputs[:2], node.outputs[0])]
+    weight = graph.constants[node.inputs[1]].shape
+    if len(weight) != 2:
+        raise ctx.refuse(node, f"multiplies by a constant of shape {weight}", "a 2-D weight")
+    step = layer(node, "Linear", weight[0], weight[1], bias=False)
+    add = _bias_add(node, ctx, weight[1])
+    if add is None:
+        return [step]
+    ctx.fused.add(add.index)
+    return [Layer(LayerCall("Linear", step.call.args[:2]), step.input, add.outputs[0],
+                  step.name)]
+
+
+def _bias_add(node: Node, ctx: Context, out: int) -> Node | None:
+    readers = ctx.readers.get(node.outputs[0], [])
+    if len(readers) != 1 or readers[0].op != "Add" or node.outputs[0] in ctx.graph.outputs:
+        return None
+    add = readers[0]
+    other = [t for t in add.inputs if t != node.outputs[0]]
+    bias = ctx.graph.constants.get(other[0]) if len(other) == 1 else None
+    return add if bias is not None and bias.shape == (out,) else None
+
+
+def merge(symbol: str) -> Handler:
+    """a + b of two tensors; an initializer operand (ConvNeXt's layer scale) is a `parameter`
+    of its shape, counted as a weight: ONNX does not say whether torch kept it as a
+    parameter or a buffer."""
+    def handler(node: Node, ctx: Context) -> list[Step]:
+        params: list[Step] = []
+        for tensor in node.inputs[:2]:
+            found = ctx.graph.constants.get(tensor)
+            if found is not None and elements(found.shape) == 1:
+                raise ctx.refuse(node, f"'{symbol}' with a number", "a .arch file merges "
+                                 "tensors (a + b); scaling by a number changes no shape")
+            if found is not None:
+                params.append(Param(found.shape, tensor))
+        if len(params) == 2:
+            raise ctx.refuse(node, "merges two constants", None)
+        return params + [Expr("{0} " + symbol + " {1}", node.inputs[:2], node.outputs[0])]
+    return handler
+
+
+def transpose(node: Node, ctx: Context) -> list[Step]:
+    perm = node.attrs.get("perm")
+    if not perm or perm[0] != 0:
+        raise ctx.refuse(node, f"moves the batch axis (perm={perm})", "a permutation that "
+                         "keeps axis 0 first")
+    return [Expr("permute({0}, " + ", ".join(str(int(p)) for p in perm) + ")",
+                 node.inputs[:1], node.outputs[0])]
+
+
+def concat(node: Node, ctx: Context) -> list[Step]:
+    if any(t in ctx.graph.constants for t in node.inputs):
+        raise ctx.refuse(node, "joins a constant", "cat joins network tensors")
+    refs = ", ".join("{%d}" % k for k in range(len(node.inputs)))
+    comma = "," if len(node.inputs) == 1 else ""
+    return [Expr(f"cat(({refs}{comma}), dim={int(node.attrs['axis'])})", node.inputs,
+                 node.outputs[0])]
+
+
+def flatten(node: Node, ctx: Context) -> list[Step]:
+    if int(node.attrs.get("axis", 1)) != 1:
+        raise ctx.refuse(node, f"flattens from axis {node.attrs['axis']}, joining the batch "
+                         "with other axes", "Flatten with axis=1")
+    return [Expr("flatten({0}, 1)", node.inputs[:1], node.outputs[0])]
+
+
+def reshape(node: Node, ctx: Context) -> list[Step]:
+    """The shape's entries: 0 copies the input's extent there (unless allowzero), the first
+    is the batch's (symconv keeps the batch apart, a reshape keeps it)."""
+    shape = [int(v) for v in ctx.values(node, 1, "target shape")]
+    zero_copies = not node.attrs.get("allowzero", 0)
+    if not shape:
+        raise ctx.refuse(node, "reshapes to a scalar", None)
+    parts = ["{0}.shape[0]" if shape[0] != -1 else "-1"]
+    parts += ["{0}.shape[%d]" % k if v == 0 and zero_copies else str(v)
+              for k, v in enumerate(shape) if k > 0]
+    return [Expr("reshape({0}, " + ", ".join(parts) + ")", node.inputs[:1], node.outputs[0])]
+
+
+def reduce_mean(node: Node, ctx: Context) -> list[Step]:
+    axes = node.attrs.get("axes")
+    if axes is None and ctx.optional(node, 1):
+        axes = [int(v) for v in ctx.values(node, 1, "axes")]
+    if not axes:
+        raise ctx.refuse(node, "reduces every axis, the batch too", "name the axes")
+    keep = ", keepdim=True" if node.attrs.get("keepdims", 1) else ""
+    return [Expr(f"mean({{0}}, {tuple(axes)!r}{keep})", node.inputs[:1], node.outputs[0])]
