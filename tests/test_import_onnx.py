@@ -296,6 +296,17 @@ REFUSED = [
                  id="maxpool-unequal-pads"),
     pytest.param([N("Elu", ["x"], ["y"], name="elu")], {}, "(#0, Elu) has no .arch form",
                  "Relu has the same shapes", id="elu"),
+    pytest.param([N("Relu", ["x"], ["r"]), N("Gather", ["r", "i"], ["y"])], {"i": _i(0)},
+                 "node #1 (Gather) has no .arch form", "dynamo=False", id="unnamed-gather"),
+    pytest.param([N("Conv", ["x", "w"], ["y"], name="c", domain="com.microsoft")],
+                 {"w": _w(8, 3, 3, 3)}, "node 'c' (#0, com.microsoft.Conv) is an operator of "
+                 "the domain 'com.microsoft'", "ai.onnx", id="other-domain"),
+    pytest.param([N("Conv", ["x", "x"], ["y"], name="c")], {},
+                 "(#0, Conv) has a weight that is computed", "initializers",
+                 id="computed-weight"),
+    pytest.param([N("Shape", ["x"], ["s"], name="shape"), N("Reshape", ["x", "s"], ["y"])], {},
+                 "node 'shape' (#0, Shape) has no .arch form", "dynamo=False",
+                 id="computed-shape"),
 ]
 
 
@@ -323,6 +334,30 @@ def test_a_file_that_is_not_onnx_is_refused(content: bytes, message: str, tmp_pa
     assert main(["derive", "--from", str(path)]) == 1
     err = capsys.readouterr().err
     assert "[SC001]" in err and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("given, message", [
+    pytest.param("(3, H)", "input 'x' has 3 axes besides the batch, --input gives 2",
+                 id="rank"),
+    pytest.param("(4, H, W)", "input 'x' is built for 3 on an axis where --input gives 4",
+                 id="number"),
+])
+def test_input_shapes_must_fit_the_file(given: str, message: str, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = _save(tmp_path / "net.onnx", [N("Relu", ["x"], ["y"])], {})
+    assert main(["import", str(path), "--input", given]) == 1
+    err = capsys.readouterr().err
+    assert "[SC309]" in err and message in err and "Traceback" not in err
+
+
+def test_dim_params_become_size_names(tmp_path: Path) -> None:
+    """Names the grammar reads: other characters become _, a word of the language gets t_,
+    two dim_params that would read alike stay two sizes."""
+    path = _save(tmp_path / "net.onnx", [N("Relu", ["x"], ["y"])], {},
+                 ("batch", "in", "image height", "image_height"))
+    arch = import_onnx(str(path), [])
+    assert "sizes t_in, image_height, image_height_1\n" in arch
+    assert "input (t_in, image_height, image_height_1)\n" in arch
 
 
 def test_cli_import_and_derive_from_agree(tmp_path: Path,

@@ -110,7 +110,11 @@ ALTERNATIVES = {
         "Exp", "Log", "Abs", "Neg", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round")},
     "Div": "Mul by a tensor (a * b) has the same shapes",
     "LogSoftmax": "Softmax has the same shape",
-    "Squeeze": "Reshape with a constant shape", "Unsqueeze": "Reshape with a constant shape",
+    **{op: "a shape computed in the graph: export the model with the TorchScript exporter "
+       "(torch.onnx.export(…, dynamo=False)), which writes Flatten and constant shapes, or "
+       "with fixed sizes there" for op in (
+           "Shape", "Gather", "Slice", "Expand", "ConstantOfShape", "Range", "Cast", "Equal",
+           "Where", "Squeeze", "Unsqueeze", "Size")},
     "ReduceMax": "ReduceMean (mean) has the same shapes",
     "Sum": "Add of two tensors", "InstanceNormalization": "BatchNormalization has the same "
     "shapes (InstanceNorm2d is written by hand)",

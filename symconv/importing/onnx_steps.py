@@ -87,8 +87,14 @@ class Context:
         return rank
 
     def refuse(self, node: Node, what: str, hint: str | None) -> Exception:
-        return refuse(f"node '{node.name}' (#{node.index}, {node.op}) {what}", self.label,
-                      hint)
+        return refuse(f"{describe(node)} {what}", self.label, hint)
+
+
+def describe(node: Node) -> str:
+    """`node 'name' (#index, Op)`: its name, its place in the file's node list, its operator."""
+    if not node.name:
+        return f"node #{node.index} ({node.op})"
+    return f"node '{node.name}' (#{node.index}, {node.op})"
 
 
 Handler = Callable[[Node, Context], list[Step]]

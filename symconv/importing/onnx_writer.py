@@ -90,14 +90,17 @@ def input_shape(graph: Graph, given: list[Shape], label: str) -> list[Shape]:
                                                       for d in i.dims[1:]))
                  for i in graph.inputs]
         return input_shapes(keras, given, label)
-    return [tuple(_axis(inp, d, label) for d in inp.dims[1:]) for inp in graph.inputs]
+    names: dict[str, str] = {}  # each dim_param's size, distinct names kept apart
+    return [tuple(_axis(inp, d, names, label) for d in inp.dims[1:]) for inp in graph.inputs]
 
 
-def _axis(inp: Input, dim: int | str | None, label: str) -> int | str:
+def _axis(inp: Input, dim: int | str | None, names: dict[str, str], label: str) -> int | str:
     if isinstance(dim, int) and dim > 0:
         return dim
     if isinstance(dim, str) and dim:
-        return identifier(dim)
+        if dim not in names:
+            names[dim] = unique(identifier(dim), set(names.values()))
+        return names[dim]
     raise refuse(f"input '{inp.tensor}' has an axis with neither a size nor a name", label,
                  "name it with --input, e.g. --input '(3, H, W)'")
 
