@@ -301,6 +301,9 @@ REFUSED = [
     pytest.param([N("Conv", ["x", "w"], ["y"], name="c", domain="com.microsoft")],
                  {"w": _w(8, 3, 3, 3)}, "node 'c' (#0, com.microsoft.Conv) is an operator of "
                  "the domain 'com.microsoft'", "ai.onnx", id="other-domain"),
+    pytest.param([N("Concat", ["x", "x"], ["y"], name="cat")], {},
+                 "node 'cat' (#0, Concat) is not as the ONNX specification writes it "
+                 "(KeyError: 'axis')", "onnx.checker", id="no-axis"),
     pytest.param([N("Conv", ["x", "x"], ["y"], name="c")], {},
                  "(#0, Conv) has a weight that is computed", "initializers",
                  id="computed-weight"),

@@ -262,6 +262,8 @@ EXAMPLES = """examples:
   symconv import torchvision.models:resnet18 --input "(3, H, W)" --kwargs '{"weights": null}'
   # a .arch file from a saved Keras model (read as data, no code runs)
   symconv import model.keras --input "(H, W, 3)"
+  # a .arch file from an ONNX file (read as data; its dim_params become sizes)
+  symconv import model.onnx
 
 'symconv COMMAND --help' lists a command's options. The .arch language (sizes, input,
 layers, blocks, repeat, merges) is described in README.md, section "The .arch language";

@@ -53,7 +53,7 @@ class Context:
         for node in graph.nodes:
             for tensor in node.inputs:
                 self.readers.setdefault(tensor, []).append(node)
-        self.alias: dict[str, str] = {}  # Identity and Dropout-free copies
+        self.alias: dict[str, str] = {}  # an Identity's output is its input
         self.fused: set[int] = set()  # nodes a handler took into its own (MatMul's Add)
 
     def resolve(self, tensor: str) -> str:

@@ -41,8 +41,14 @@ def translate(graph: Graph, label: str) -> tuple[list[Step], Context]:
         handler = HANDLERS.get(node.op)
         if handler is None:
             raise _unsupported(node, ctx)
-        for step in handler(node, ctx):
-            steps.append(_resolved(step, ctx))
+        try:
+            made = handler(node, ctx)
+        except (KeyError, IndexError, TypeError, ValueError) as err:
+            # a file another tool wrote without an attribute or input the operator needs
+            raise ctx.refuse(node, f"is not as the ONNX specification writes it "
+                             f"({type(err).__name__}: {err})", "give a model onnx.checker "
+                             "accepts") from None
+        steps += [_resolved(step, ctx) for step in made]
     return steps, ctx
 
 
