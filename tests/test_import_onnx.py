@@ -307,8 +307,8 @@ REFUSED = [
     pytest.param([N("Conv", ["x", "x"], ["y"], name="c")], {},
                  "(#0, Conv) has a weight that is computed", "initializers",
                  id="computed-weight"),
-    pytest.param([N("Shape", ["x"], ["s"], name="shape"), N("Reshape", ["x", "s"], ["y"])], {},
-                 "node 'shape' (#0, Shape) has no .arch form", "dynamo=False",
+    pytest.param([N("Relu", ["x"], ["s"]), N("Reshape", ["x", "s"], ["y"], name="r")], {},
+                 "node 'r' (#1, Reshape) has a target shape that is computed", "initializers",
                  id="computed-shape"),
 ]
 
@@ -375,3 +375,43 @@ def test_cli_import_and_derive_from_agree(tmp_path: Path,
     assert main(["derive", "--from", str(path), "--input", "(3, H, W)", "--subs",
                  "H=9,W=7"]) == 0
     assert "(N, 8, 4, 3)" in capsys.readouterr().out  # ⌊(9 − 3)/2⌋ + 1, ⌊(7 − 3)/2⌋ + 1
+
+
+class Shuffle(torch.nn.Module):
+    """Shapes the graph computes: ShuffleNet's channel shuffle, torch.split, and
+    `x.view(x.size(0), -1)`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, stride=2)
+        self.fc = torch.nn.Linear(8, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        b, c, h, w = y.size()
+        y = y.view(b, 2, c // 2, h, w).transpose(1, 2).contiguous().view(b, -1, h, w)
+        left, right = torch.split(y, [3, 5], dim=1)
+        pooled = torch.nn.functional.adaptive_avg_pool2d(torch.cat([right, left], 1), 1)
+        return self.fc(pooled.view(pooled.size(0), -1))
+
+
+def test_shapes_the_graph_computes_become_extents(tmp_path: Path) -> None:
+    """Shape → Gather → Div → Unsqueeze → Concat → Reshape is `reshape(x, x.shape[0], 2,
+    x.shape[1] // 2, …)`: the sizes it reshapes to follow the input's, as ONNX Runtime's do."""
+    model = Shuffle().eval()
+    path = tmp_path / "shuffle.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.zeros(1, 3, 16, 16),), str(path), dynamo=False,
+                          input_names=["x"], dynamic_axes={"x": {0: "b", 2: "H", 3: "W"}})
+    arch = import_onnx(str(path), [])
+    assert ("reshape(conv, conv.shape[0], 2, conv.shape[1] // 2, conv.shape[2], conv.shape[3])"
+            in arch and "split_1, split_2 = split(reshape_2, (3, 5), dim=1)" in arch)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for h, w in ((16, 16), (17, 23)):
+        derived = derive(arch, subs={"H": h, "W": w})
+        assert int(derived.params) == sum(p.numel() for p in model.parameters())
+        out = session.run(None, {"x": np.zeros((2, 3, h, w), dtype=np.float32)})[0]
+        assert _shape(derived.layers[-1]) == tuple(out.shape[1:])
+        assert [tuple(int(e) for e in r.output_shape) for r in derived.layers
+                if r.type == "reshape"][0] == (2, 4, (h - 3) // 2 + 1, (w - 3) // 2 + 1)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from .onnx_graph import Node, elements
 from .onnx_spatial import conv, conv_transpose, global_pool, pad, pool, resize
 from .onnx_steps import Context, Handler, Step, layer, number, one
-from .onnx_tensors import concat, flatten, gemm, matmul, merge, reduce_mean, reshape, transpose
+from .onnx_tensors import (concat, flatten, gemm, matmul, merge, reduce_mean, reshape, split,
+                           transpose)
 
 
 def batch_norm(node: Node, ctx: Context) -> list[Step]:
@@ -95,7 +96,8 @@ HANDLERS: dict[str, Handler] = {
     "BatchNormalization": batch_norm, "LayerNormalization": layer_norm,
     "Gemm": gemm, "MatMul": matmul,
     "Add": merge("+"), "Sub": merge("-"), "Mul": merge("*"), "Concat": concat,
-    "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "ReduceMean": reduce_mean,
+    "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Split": split,
+    "ReduceMean": reduce_mean,
     "Pad": pad, "Resize": resize, "Upsample": resize,
     "Relu": activation("ReLU"), "Sigmoid": activation("Sigmoid"), "Tanh": activation("Tanh"),
     "HardSwish": activation("Hardswish"), "HardSigmoid": hard_sigmoid,
@@ -109,11 +111,13 @@ ALTERNATIVES = {
         "Elu", "Selu", "Celu", "Mish", "Softplus", "Softsign", "ThresholdedRelu", "Erf",
         "Exp", "Log", "Abs", "Neg", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round")},
     "Div": "Mul by a tensor (a * b) has the same shapes",
+    "Slice": "Split (torch's chunk and split exported as one operator); slices are not part "
+    "of the .arch language",
     "LogSoftmax": "Softmax has the same shape",
     **{op: "a shape computed in the graph: export the model with the TorchScript exporter "
        "(torch.onnx.export(…, dynamo=False)), which writes Flatten and constant shapes, or "
        "with fixed sizes there" for op in (
-           "Shape", "Gather", "Slice", "Expand", "ConstantOfShape", "Range", "Cast", "Equal",
+           "Shape", "Gather", "Expand", "ConstantOfShape", "Range", "Cast", "Equal",
            "Where", "Squeeze", "Unsqueeze", "Size")},
     "ReduceMax": "ReduceMean (mean) has the same shapes",
     "Sum": "Add of two tensors", "InstanceNormalization": "BatchNormalization has the same "

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .keras_graph import refuse
 from .literals import Arg, LayerCall
 from .onnx_graph import Constant, Graph, Node
+from .onnx_shapes import Extents
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,16 @@ class Param:
     output: str  # the initializer's name
 
 
-Step = Layer | Expr | Param
+@dataclass(frozen=True)
+class Multi:
+    """A tensor operation that gives several tensors (`a, b = split(x, (4, 4), dim=1)`)."""
+
+    text: str
+    tensors: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+Step = Layer | Expr | Param | Multi
 
 
 class Context:
@@ -55,6 +65,7 @@ class Context:
                 self.readers.setdefault(tensor, []).append(node)
         self.alias: dict[str, str] = {}  # an Identity's output is its input
         self.fused: set[int] = set()  # nodes a handler took into its own (MatMul's Add)
+        self.known: dict[str, Extents] = {}  # extents the graph computes (onnx_shapes.py)
 
     def resolve(self, tensor: str) -> str:
         while tensor in self.alias:

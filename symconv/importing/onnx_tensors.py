@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from .literals import LayerCall
 from .onnx_graph import Node, elements
-from .onnx_steps import Context, Expr, Handler, Layer, Param, Step, layer
+from .onnx_shapes import MARK
+from .onnx_steps import Context, Expr, Handler, Layer, Multi, Param, Step, layer
 
 
 def gemm(node: Node, ctx: Context) -> list[Step]:
@@ -96,15 +97,41 @@ def flatten(node: Node, ctx: Context) -> list[Step]:
 
 def reshape(node: Node, ctx: Context) -> list[Step]:
     """The shape's entries: 0 copies the input's extent there (unless allowzero), the first
-    is the batch's (symconv keeps the batch apart, a reshape keeps it)."""
-    shape = [int(v) for v in ctx.values(node, 1, "target shape")]
-    zero_copies = not node.attrs.get("allowzero", 0)
-    if not shape:
+    is the batch's (symconv keeps the batch apart, a reshape keeps it). A shape the graph
+    computes from extents (onnx_shapes.py) gives those extents."""
+    if node.inputs[1] in ctx.known:
+        terms = list(ctx.known[node.inputs[1]].terms)
+    else:
+        terms = [str(int(v)) for v in ctx.values(node, 1, "target shape")]
+    if not terms:
         raise ctx.refuse(node, "reshapes to a scalar", None)
-    parts = ["{0}.shape[0]" if shape[0] != -1 else "-1"]
-    parts += ["{0}.shape[%d]" % k if v == 0 and zero_copies else str(v)
-              for k, v in enumerate(shape) if k > 0]
-    return [Expr("reshape({0}, " + ", ".join(parts) + ")", node.inputs[:1], node.outputs[0])]
+    zero_copies = not node.attrs.get("allowzero", 0)
+    batch = terms[0] == "-1" or terms[0].endswith(".shape[0]") and terms[0].count(MARK) == 2
+    parts = [terms[0] if batch else "{0}.shape[0]"]
+    parts += ["{0}.shape[%d]" % k if t == "0" and zero_copies else t
+              for k, t in enumerate(terms) if k > 0]
+    tensors = [node.inputs[0]]
+    text = "reshape({0}, " + ", ".join(parts) + ")"
+    pieces = text.split(MARK)  # tensor names at the odd places
+    for k in range(1, len(pieces), 2):
+        if pieces[k] not in tensors:
+            tensors.append(pieces[k])
+        pieces[k] = "{%d}" % tensors.index(pieces[k])
+    return [Expr("".join(pieces), tuple(tensors), node.outputs[0])]
+
+
+def split(node: Node, ctx: Context) -> list[Step]:
+    """Split into the sizes of its split input (or attribute), else into equal pieces, as
+    torch's chunk exports."""
+    axis = int(node.attrs.get("axis", 0))
+    sizes = node.attrs.get("split")
+    if sizes is None and ctx.optional(node, 1):
+        sizes = [int(v) for v in ctx.values(node, 1, "split")]
+    refs = tuple(node.outputs)
+    if sizes:
+        return [Multi(f"split({{0}}, {tuple(int(v) for v in sizes)!r}, dim={axis})",
+                      node.inputs[:1], refs)]
+    return [Multi(f"chunk({{0}}, {len(refs)}, dim={axis})", node.inputs[:1], refs)]
 
 
 def reduce_mean(node: Node, ctx: Context) -> list[Step]:

@@ -15,7 +15,8 @@ from .keras_writer import input_shapes
 from .literals import KEYWORDS, joined, unique
 from .onnx_graph import Graph, Input, Node
 from .onnx_ops import ALTERNATIVES, HANDLERS
-from .onnx_steps import Context, Expr, Layer, Param, Step
+from .onnx_shapes import evaluate
+from .onnx_steps import Context, Expr, Layer, Multi, Param, Step
 
 Shape = tuple[int | str, ...]
 
@@ -33,6 +34,10 @@ def translate(graph: Graph, label: str) -> tuple[list[Step], Context]:
     steps: list[Step] = []
     for node in graph.nodes:
         if node.index in ctx.fused:
+            continue
+        extents = evaluate(node, graph, ctx.known)
+        if extents is not None:  # arithmetic on extents, written where a reshape reads it
+            ctx.known[node.outputs[0]] = extents
             continue
         _check_outputs(node, ctx)
         if node.op == "Identity":
@@ -58,7 +63,7 @@ MERGES = frozenset({"Add", "Sub", "Mul", "MatMul", "Concat"})  # their handlers 
 def _check_outputs(node: Node, ctx: Context) -> None:
     """Only a node's first output may be read (a MaxPool's indices, a training
     BatchNormalization's statistics cannot)."""
-    for k, tensor in enumerate(node.outputs[1:], 1):
+    for k, tensor in enumerate(node.outputs[1:] if node.op != "Split" else (), 1):
         if tensor and (tensor in ctx.readers or tensor in ctx.graph.outputs):
             raise ctx.refuse(node, f"gives output {k}, which is read", "symconv imports "
                              "operators whose first output alone is used")
@@ -71,6 +76,8 @@ def _check_outputs(node: Node, ctx: Context) -> None:
 def _resolved(step: Step, ctx: Context) -> Step:
     if isinstance(step, Param):
         return step
+    if isinstance(step, Multi):
+        return Multi(step.text, tuple(ctx.resolve(t) for t in step.tensors), step.outputs)
     if isinstance(step, Layer):
         return Layer(step.call, ctx.resolve(step.input), step.output, step.name)
     return Expr(step.text, tuple(ctx.resolve(t) for t in step.tensors), step.output)
@@ -134,6 +141,11 @@ class Writer:
             if isinstance(step, Param):  # a parameter line leaves the current tensor
                 bare.append(False)
                 continue
+            if isinstance(step, Multi):  # its results are named; none is current after it
+                referenced.update(step.tensors)
+                bare.append(False)
+                current = None
+                continue
             is_bare = isinstance(step, Layer) and step.input == current
             if not is_bare:
                 referenced.update([step.input] if isinstance(step, Layer) else step.tensors)
@@ -155,8 +167,13 @@ class Writer:
                     out.append(f"parameter {self.name(step.output, step.output)}: "
                                f"{_shape(step.shape)}")
                 continue
+            if isinstance(step, Multi):
+                names = [self.name(t, step.text.split("(")[0]) for t in step.outputs]
+                out.append(", ".join(names) + " = " + step.text.format(
+                    *(self.names[t] for t in step.tensors)))
+                continue
             out.append(self._statement(step, is_bare, step.output in referenced))
-        made = [s.output for s in self.steps if not isinstance(s, Param)]
+        made = [s.output for s in self.steps if isinstance(s, (Layer, Expr))]
         if self.outputs != made[-1:]:
             out.append("output " + ", ".join(self.names[t] for t in self.outputs))
         return out
