@@ -257,6 +257,26 @@ TINY = [
                  {"w": _w(2, 3, 1, 1), "v": _w(4, 3, 1, 1), "s": _w(6), "o": _w(6),
                   "m": _w(6), "v2": _w(6), "shape": _i(0, 3, -1)}, ("N", 3, "H", "W"),
                  6 + 12 + 12, ["BatchNorm2d(6, eps=0.001)"], id="concat-bn-reshape"),
+    pytest.param([N("GlobalAveragePool", ["x"], ["g"]), N("Squeeze", ["g", "a"], ["s"]),
+                  N("Unsqueeze", ["s", "b"], ["y"])], {"a": _i(3), "b": _i(1)},
+                 ("N", 3, "H", "W"), 0, ["squeeze(", ", 3)", "unsqueeze(", ", 1)"],
+                 id="squeeze-unsqueeze"),
+    # the flattened width as torch.export writes it: (⌊(H − 3)/2⌋ + 1)·(⌊(W − 3)/2⌋ + 1)·4
+    pytest.param([N("Conv", ["x", "w"], ["c"], strides=[2, 2]),
+                  N("Shape", ["x"], ["sh"], start=2, end=3), N("Squeeze", ["sh"], ["h"]),
+                  N("Shape", ["x"], ["sw"], start=3, end=4), N("Squeeze", ["sw"], ["w_"]),
+                  N("Add", ["h", "minus3"], ["h1"]), N("Div", ["h1", "two"], ["h2"]),
+                  N("Add", ["h2", "one"], ["h3"]), N("Add", ["w_", "minus3"], ["w1"]),
+                  N("Div", ["w1", "two"], ["w2"]), N("Add", ["w2", "one"], ["w3"]),
+                  N("Mul", ["h3", "w3"], ["hw"]), N("Mul", ["hw", "four"], ["f"]),
+                  N("Reshape", ["f", "minus1"], ["fl"]), N("Concat", ["minus1", "fl"], ["s"],
+                                                            axis=0),
+                  N("Reshape", ["c", "s"], ["y"])],
+                 {"w": _w(4, 3, 3, 3), "minus3": np.array(-3), "two": np.array(2),
+                  "one": np.array(1), "four": np.array(4), "minus1": _i(-1)},
+                 ("N", 3, "H", "W"), 108,
+                 ["reshape(conv2d, -1, ((((x.shape[2] - 3) // 2) + 1) * (((x.shape[3] - 3) // 2)"
+                  " + 1)) * 4)"], id="computed-reshape"),
 ]
 
 
@@ -297,13 +317,15 @@ REFUSED = [
     pytest.param([N("Elu", ["x"], ["y"], name="elu")], {}, "(#0, Elu) has no .arch form",
                  "Relu has the same shapes", id="elu"),
     pytest.param([N("Relu", ["x"], ["r"]), N("Gather", ["r", "i"], ["y"])], {"i": _i(0)},
-                 "node #1 (Gather) has no .arch form", "dynamo=False", id="unnamed-gather"),
+                 "node #1 (Gather) has no .arch form", "select(x, 1, 0)", id="unnamed-gather"),
     pytest.param([N("Conv", ["x", "w"], ["y"], name="c", domain="com.microsoft")],
                  {"w": _w(8, 3, 3, 3)}, "node 'c' (#0, com.microsoft.Conv) is an operator of "
                  "the domain 'com.microsoft'", "ai.onnx", id="other-domain"),
     pytest.param([N("Concat", ["x", "x"], ["y"], name="cat")], {},
                  "node 'cat' (#0, Concat) is not as the ONNX specification writes it "
                  "(KeyError: 'axis')", "onnx.checker", id="no-axis"),
+    pytest.param([N("Unsqueeze", ["x", "a"], ["y"], name="u")], {"a": _i(1, 2)},
+                 "(#0, Unsqueeze) names the axes [1, 2]", "one axis", id="unsqueeze-two-axes"),
     pytest.param([N("Conv", ["x", "x"], ["y"], name="c")], {},
                  "(#0, Conv) has a weight that is computed", "initializers",
                  id="computed-weight"),

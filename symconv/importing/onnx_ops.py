@@ -15,7 +15,7 @@ from .onnx_graph import Node, elements
 from .onnx_spatial import conv, conv_transpose, global_pool, pad, pool, resize
 from .onnx_steps import Context, Handler, Step, layer, number, one
 from .onnx_tensors import (concat, flatten, gemm, matmul, merge, reduce_mean, reshape, split,
-                           transpose)
+                           squeeze, transpose)
 
 
 def batch_norm(node: Node, ctx: Context) -> list[Step]:
@@ -97,7 +97,7 @@ HANDLERS: dict[str, Handler] = {
     "Gemm": gemm, "MatMul": matmul,
     "Add": merge("+"), "Sub": merge("-"), "Mul": merge("*"), "Concat": concat,
     "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Split": split,
-    "ReduceMean": reduce_mean,
+    "ReduceMean": reduce_mean, "Squeeze": squeeze, "Unsqueeze": squeeze,
     "Pad": pad, "Resize": resize, "Upsample": resize,
     "Relu": activation("ReLU"), "Sigmoid": activation("Sigmoid"), "Tanh": activation("Tanh"),
     "HardSwish": activation("Hardswish"), "HardSigmoid": hard_sigmoid,
@@ -114,11 +114,13 @@ ALTERNATIVES = {
     "Slice": "Split (torch's chunk and split exported as one operator); slices are not part "
     "of the .arch language",
     "LogSoftmax": "Softmax has the same shape",
-    **{op: "a shape computed in the graph: export the model with the TorchScript exporter "
-       "(torch.onnx.export(…, dynamo=False)), which writes Flatten and constant shapes, or "
-       "with fixed sizes there" for op in (
-           "Shape", "Gather", "Expand", "ConstantOfShape", "Range", "Cast", "Equal",
-           "Where", "Squeeze", "Unsqueeze", "Size")},
+    **{op: "a tensor built from a shape (x.expand, torch.ones(x.shape)): write that step "
+       "by hand, e.g. `expand(cls, x.shape[0], -1, -1)`; symconv follows shape arithmetic "
+       "only into a Reshape" for op in (
+           "Expand", "ConstantOfShape", "Range", "Equal", "Where", "Tile")},
+    **{op: "symconv follows Shape, Gather, Cast and Squeeze on extents only (into a "
+       "Reshape); an index into a network tensor (x[:, 0]) is `select(x, 1, 0)`, written by "
+       "hand" for op in ("Shape", "Gather", "Cast", "Size")},
     "ReduceMax": "ReduceMean (mean) has the same shapes",
     "Sum": "Add of two tensors", "InstanceNormalization": "BatchNormalization has the same "
     "shapes (InstanceNorm2d is written by hand)",

@@ -6,8 +6,9 @@ becomes Shape → Gather → Div → Unsqueeze → Concat → Reshape, here
 A node whose inputs are all integer constants or such extents is evaluated here and written nowhere:
 its value is a tuple of terms, the `.arch` text of each entry, where `MARK + tensor + MARK`
 stands for a tensor whose `.shape` the term reads (named by the writer). Only integer
-arithmetic on extents is followed (Shape, Gather, Slice, Unsqueeze, Squeeze, Concat, Cast,
-Add, Sub, Mul, Div); anything else stays an operator of the graph.
+arithmetic on extents is followed (Shape, Gather, Slice, Unsqueeze, Squeeze, Reshape to one
+axis, Concat, Cast, Add, Sub, Mul, Div: ONNX's Div truncates, `//` floors, the same for the
+positive extents of a valid network); anything else stays an operator of the graph.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Extents:
 
 _LEFT_OUT = Extents((), False)  # an optional input not given (a Slice's axes)
 SHAPE_OPS = frozenset({"Shape", "Gather", "Slice", "Unsqueeze", "Squeeze", "Concat", "Cast",
-                       "Add", "Sub", "Mul", "Div"})
+                       "Add", "Sub", "Mul", "Div", "Reshape"})
 _SYMBOLS = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "//"}
 
 
@@ -75,6 +76,8 @@ def _apply(node: Node, values: list[Extents]) -> Extents | None:
         return Extents(first.terms, False)
     if node.op == "Squeeze" and len(first.terms) == 1:
         return Extents(first.terms, True)
+    if node.op == "Reshape" and len(values) == 2 and len(values[1].terms) == 1:
+        return Extents(first.terms, False)  # to [-1] or [n]: a list, as torch.export writes
     if node.op == "Gather" and len(values) == 2 and not node.attrs.get("axis", 0):
         return _gather(first, values[1])
     if node.op == "Slice" and len(values) >= 3:
@@ -87,8 +90,13 @@ def _arithmetic(symbol: str, a: Extents, b: Extents) -> Extents | None:
         return None
     n = max(len(a.terms), len(b.terms))
     pick = [(a.terms[k % len(a.terms)], b.terms[k % len(b.terms)]) for k in range(n)]
-    return Extents(tuple(f"{_atom(x)} {symbol} {_atom(y)}" for x, y in pick),
-                   a.scalar and b.scalar)
+    return Extents(tuple(_binary(x, symbol, y) for x, y in pick), a.scalar and b.scalar)
+
+
+def _binary(x: str, symbol: str, y: str) -> str:
+    if symbol in "+-" and y.startswith("-") and y[1:].isdigit():  # x + -3 is x - 3
+        symbol, y = "-" if symbol == "+" else "+", y[1:]
+    return f"{_atom(x)} {symbol} {_atom(y)}"
 
 
 def _atom(term: str) -> str:

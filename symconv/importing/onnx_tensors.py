@@ -142,3 +142,14 @@ def reduce_mean(node: Node, ctx: Context) -> list[Step]:
         raise ctx.refuse(node, "reduces every axis, the batch too", "name the axes")
     keep = ", keepdim=True" if node.attrs.get("keepdims", 1) else ""
     return [Expr(f"mean({{0}}, {tuple(axes)!r}{keep})", node.inputs[:1], node.outputs[0])]
+
+
+def squeeze(node: Node, ctx: Context) -> list[Step]:
+    """Squeeze or Unsqueeze of one named axis (an attribute before opset 13, an input after)."""
+    axes = node.attrs.get("axes")
+    if axes is None and ctx.optional(node, 1):
+        axes = [int(v) for v in ctx.values(node, 1, "axes")]
+    if not axes or len(axes) != 1:
+        raise ctx.refuse(node, f"names the axes {axes}", "one axis, as torch's squeeze(dim) "
+                         "and unsqueeze(dim) take")
+    return [Expr(f"{node.op.lower()}({{0}}, {int(axes[0])})", node.inputs[:1], node.outputs[0])]
