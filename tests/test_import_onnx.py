@@ -437,3 +437,15 @@ def test_shapes_the_graph_computes_become_extents(tmp_path: Path) -> None:
         assert _shape(derived.layers[-1]) == tuple(out.shape[1:])
         assert [tuple(int(e) for e in r.output_shape) for r in derived.layers
                 if r.type == "reshape"][0] == (2, 4, (h - 3) // 2 + 1, (w - 3) // 2 + 1)
+
+
+def test_imported_file_passes_verify(exported: dict[str, tuple[Path, int]],
+                                     tmp_path_factory: pytest.TempPathFactory,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The file squeezenet1_1's export imports to is built and run in PyTorch by `verify`
+    (ceil-mode pools, the Fire modules' cat) and agrees at its sampled sizes."""
+    path, _ = _export("squeezenet1_1", exported, True, tmp_path_factory)
+    arch = path.with_suffix(".arch")
+    arch.write_text(import_onnx(str(path), []), encoding="utf-8")
+    assert main(["verify", str(arch), "--against", "torch"]) == 0
+    assert "OK: symconv and PyTorch" in capsys.readouterr().out
