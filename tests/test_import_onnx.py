@@ -39,6 +39,8 @@ MODELS = [
     pytest.param("resnet18", (225, 193), id="resnet18"),
     pytest.param("mobilenet_v2", (225, 193), id="mobilenet_v2"),
     pytest.param("squeezenet1_1", (225, 193), id="squeezenet1_1"),
+    # the channel shuffle's computed reshape, chunk exported as two Slices
+    pytest.param("shufflenet_v2_x1_0", (225, 193), id="shufflenet_v2_x1_0"),
     pytest.param("densenet121", (225, 193), id="densenet121", marks=ALL),
     pytest.param("mobilenet_v3_small", (225, 193), id="mobilenet_v3_small", marks=ALL),
     pytest.param("efficientnet_b0", (225, 193), id="efficientnet_b0", marks=ALL),
@@ -261,6 +263,10 @@ TINY = [
                   N("Unsqueeze", ["s", "b"], ["y"])], {"a": _i(3), "b": _i(1)},
                  ("N", 3, "H", "W"), 0, ["squeeze(", ", 3)", "unsqueeze(", ", 1)"],
                  id="squeeze-unsqueeze"),
+    pytest.param([N("Conv", ["x", "w"], ["c"]), N("Slice", ["c", "s", "e", "a"], ["y"])],
+                 {"w": _w(6, 3, 1, 1), "s": _i(2), "e": _i(5), "a": _i(1)},
+                 ("N", 3, "H", "W"), 18, ["split(conv2d, (2, 3, 1), dim=1)[1]"],
+                 id="slice-channels"),
     # the flattened width as torch.export writes it: (⌊(H − 3)/2⌋ + 1)·(⌊(W − 3)/2⌋ + 1)·4
     pytest.param([N("Conv", ["x", "w"], ["c"], strides=[2, 2]),
                   N("Shape", ["x"], ["sh"], start=2, end=3), N("Squeeze", ["sh"], ["h"]),
@@ -326,6 +332,10 @@ REFUSED = [
                  "(KeyError: 'axis')", "onnx.checker", id="no-axis"),
     pytest.param([N("Unsqueeze", ["x", "a"], ["y"], name="u")], {"a": _i(1, 2)},
                  "(#0, Unsqueeze) names the axes [1, 2]", "one axis", id="unsqueeze-two-axes"),
+    pytest.param([N("Slice", ["x", "s", "e", "a"], ["y"], name="rows")],
+                 {"s": _i(0), "e": _i(2), "a": _i(2)},
+                 "(#0, Slice) slices axis 2, whose extent is not fixed", "the channels",
+                 id="slice-free-axis"),
     pytest.param([N("Conv", ["x", "x"], ["y"], name="c")], {},
                  "(#0, Conv) has a weight that is computed", "initializers",
                  id="computed-weight"),
@@ -418,8 +428,9 @@ class Shuffle(torch.nn.Module):
 
 
 def test_shapes_the_graph_computes_become_extents(tmp_path: Path) -> None:
-    """Shape → Gather → Div → Unsqueeze → Concat → Reshape is `reshape(x, x.shape[0], 2,
-    x.shape[1] // 2, …)`: the sizes it reshapes to follow the input's, as ONNX Runtime's do."""
+    """Shape → Gather → Div → Unsqueeze → Concat → Reshape is `reshape(x, x.shape[0], 2, 4,
+    x.shape[2], x.shape[3])`: the sizes it reshapes to follow the input's, as ONNX Runtime's
+    do."""
     model = Shuffle().eval()
     path = tmp_path / "shuffle.onnx"
     with warnings.catch_warnings():
@@ -427,8 +438,8 @@ def test_shapes_the_graph_computes_become_extents(tmp_path: Path) -> None:
         torch.onnx.export(model, (torch.zeros(1, 3, 16, 16),), str(path), dynamo=False,
                           input_names=["x"], dynamic_axes={"x": {0: "b", 2: "H", 3: "W"}})
     arch = import_onnx(str(path), [])
-    assert ("reshape(conv, conv.shape[0], 2, conv.shape[1] // 2, conv.shape[2], conv.shape[3])"
-            in arch and "split_1, split_2 = split(reshape_2, (3, 5), dim=1)" in arch)
+    # the channels are fixed in the file (8): c // 2 folds to 4, H and W stay the tensor's
+    assert ("reshape(conv, conv.shape[0], 2, 4, conv.shape[2], conv.shape[3])" in arch and "split_1, split_2 = split(reshape_2, (3, 5), dim=1)" in arch)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     for h, w in ((16, 16), (17, 23)):
         derived = derive(arch, subs={"H": h, "W": w})

@@ -51,6 +51,8 @@ class Graph:
     nodes: list[Node] = field(default_factory=list)
     constants: dict[str, Constant] = field(default_factory=dict)
     ranks: dict[str, int] = field(default_factory=dict)  # from ONNX's own shape inference
+    # the extents that inference finds fixed (channels), None where they vary (H, W, batch)
+    fixed: dict[str, tuple[int | None, ...]] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
 
 
@@ -92,7 +94,8 @@ def _graph(model: onnx.ModelProto, label: str) -> Graph:
         if not _constant_node(node, graph.constants):
             graph.nodes.append(node)
     graph.outputs = [v.name for v in model.graph.output]
-    graph.ranks = _ranks(model)
+    graph.fixed = _inferred(model)
+    graph.ranks = {name: len(dims) for name, dims in graph.fixed.items()}
     return graph
 
 
@@ -175,8 +178,9 @@ def _attribute_constant(attrs: dict[str, Any]) -> Constant | None:
     return None
 
 
-def _ranks(model: onnx.ModelProto) -> dict[str, int]:
-    """Each tensor's rank, as ONNX's shape inference (C++, data only) finds it."""
+def _inferred(model: onnx.ModelProto) -> dict[str, tuple[int | None, ...]]:
+    """Each tensor's extents, as ONNX's shape inference (C++, data only) finds them: a number
+    where it is fixed, None where it is not known."""
     import onnx
     from onnx import helper
 
@@ -190,10 +194,11 @@ def _ranks(model: onnx.ModelProto) -> dict[str, int]:
         list(model.graph.output), small), opset_imports=list(model.opset_import),
         ir_version=model.ir_version)
     try:
-        inferred = onnx.shape_inference.infer_shapes(light)
+        inferred = onnx.shape_inference.infer_shapes(light, data_prop=True)
     except Exception:  # a model its inference rejects: ranks stay unknown, ops ask for them
         return {}
     values = list(inferred.graph.value_info) + list(inferred.graph.output) + list(
         inferred.graph.input)
-    return {v.name: len(v.type.tensor_type.shape.dim) for v in values
-            if v.type.tensor_type.HasField("shape")}
+    return {v.name: tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None
+                          for d in v.type.tensor_type.shape.dim)
+            for v in values if v.type.tensor_type.HasField("shape")}

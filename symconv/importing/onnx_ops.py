@@ -15,7 +15,7 @@ from .onnx_graph import Node, elements
 from .onnx_spatial import conv, conv_transpose, global_pool, pad, pool, resize
 from .onnx_steps import Context, Handler, Step, layer, number, one
 from .onnx_tensors import (concat, flatten, gemm, matmul, merge, reduce_mean, reshape, split,
-                           squeeze, transpose)
+                           slice_, squeeze, transpose)
 
 
 def batch_norm(node: Node, ctx: Context) -> list[Step]:
@@ -98,6 +98,7 @@ HANDLERS: dict[str, Handler] = {
     "Add": merge("+"), "Sub": merge("-"), "Mul": merge("*"), "Concat": concat,
     "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Split": split,
     "ReduceMean": reduce_mean, "Squeeze": squeeze, "Unsqueeze": squeeze,
+    "Slice": slice_,
     "Pad": pad, "Resize": resize, "Upsample": resize,
     "Relu": activation("ReLU"), "Sigmoid": activation("Sigmoid"), "Tanh": activation("Tanh"),
     "HardSwish": activation("Hardswish"), "HardSigmoid": hard_sigmoid,
@@ -111,8 +112,6 @@ ALTERNATIVES = {
         "Elu", "Selu", "Celu", "Mish", "Softplus", "Softsign", "ThresholdedRelu", "Erf",
         "Exp", "Log", "Abs", "Neg", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round")},
     "Div": "Mul by a tensor (a * b) has the same shapes",
-    "Slice": "Split (torch's chunk and split exported as one operator); slices are not part "
-    "of the .arch language",
     "LogSoftmax": "Softmax has the same shape",
     **{op: "a tensor built from a shape (x.expand, torch.ones(x.shape)): write that step "
        "by hand, e.g. `expand(cls, x.shape[0], -1, -1)`; symconv follows shape arithmetic "

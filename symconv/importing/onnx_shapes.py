@@ -1,7 +1,8 @@
 """The shape arithmetic an exporter writes for a reshape to a computed shape, evaluated to the
 extents of the `.arch` reshape: `x.view(b, g, c // g, h, w)` with `b, c, h, w = x.size()`
 becomes Shape → Gather → Div → Unsqueeze → Concat → Reshape, here
-`reshape(x, x.shape[0], 2, x.shape[1] // 2, x.shape[2], x.shape[3])`.
+`reshape(x, x.shape[0], 2, 58, x.shape[2], x.shape[3])`: an extent ONNX's shape inference
+finds fixed (c = 116 channels) is its number, and arithmetic on numbers is done here.
 
 A node whose inputs are all integer constants or such extents is evaluated here and written nowhere:
 its value is a tuple of terms, the `.arch` text of each entry, where `MARK + tensor + MARK`
@@ -50,7 +51,10 @@ def _shape(node: Node, graph: Graph) -> Extents | None:
         return None
     start, end = node.attrs.get("start", 0), node.attrs.get("end", rank)
     axes = range(rank)[slice(start, end)]
-    return Extents(tuple(f"{MARK}{node.inputs[0]}{MARK}.shape[{i}]" for i in axes), False)
+    fixed = graph.fixed.get(node.inputs[0], ())
+    # a fixed extent (the channels) is its number, so that the arithmetic on it folds
+    return Extents(tuple(str(fixed[i]) if i and fixed[i] else
+                         f"{MARK}{node.inputs[0]}{MARK}.shape[{i}]" for i in axes), False)
 
 
 def _value(tensor: str, graph: Graph, known: dict[str, Extents]) -> Extents | None:
@@ -94,9 +98,23 @@ def _arithmetic(symbol: str, a: Extents, b: Extents) -> Extents | None:
 
 
 def _binary(x: str, symbol: str, y: str) -> str:
+    if _integer(x) and _integer(y) and (symbol != "//" or int(y)):
+        a, b = int(x), int(y)
+        if symbol == "//":  # ONNX's integer Div truncates toward zero
+            return str(abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1))
+        return str(a + b if symbol == "+" else a - b if symbol == "-" else a * b)
     if symbol in "+-" and y.startswith("-") and y[1:].isdigit():  # x + -3 is x - 3
         symbol, y = "-" if symbol == "+" else "+", y[1:]
     return f"{_atom(x)} {symbol} {_atom(y)}"
+
+
+def _integer(term: str) -> bool:
+    return term.lstrip("-").isdigit()
+
+
+def number_of(extents: Extents) -> list[int] | None:
+    """The entries as numbers, when every one is."""
+    return [int(t) for t in extents.terms] if all(_integer(t) for t in extents.terms) else None
 
 
 def _atom(term: str) -> str:

@@ -97,6 +97,19 @@ class Context:
                               "find", "give a model onnx.checker accepts")
         return rank
 
+    def dims(self, tensor: str) -> tuple[int | None, ...]:
+        return self.graph.fixed.get(tensor, ())
+
+    def settle(self, tensor: str, dims: tuple[int | None, ...] | list[int | None]) -> None:
+        """Add what a handler knows of a tensor's fixed extents to what inference found
+        (ONNX's inference stops at a Slice or Reshape to computed bounds; the Shape nodes
+        after it read the channels here)."""
+        have = self.graph.fixed.get(tensor)
+        if have is not None and len(have) == len(dims):
+            dims = tuple(a if a is not None else b for a, b in zip(have, dims))
+        self.graph.fixed[tensor] = tuple(dims)
+        self.graph.ranks.setdefault(tensor, len(dims))
+
     def refuse(self, node: Node, what: str, hint: str | None) -> Exception:
         return refuse(f"{describe(node)} {what}", self.label, hint)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .literals import LayerCall
 from .onnx_graph import Node, elements
-from .onnx_shapes import MARK
+from .onnx_shapes import MARK, number_of
 from .onnx_steps import Context, Expr, Handler, Layer, Multi, Param, Step, layer
 
 
@@ -75,6 +75,9 @@ def transpose(node: Node, ctx: Context) -> list[Step]:
     if not perm or perm[0] != 0:
         raise ctx.refuse(node, f"moves the batch axis (perm={perm})", "a permutation that "
                          "keeps axis 0 first")
+    source = ctx.dims(node.inputs[0])
+    if len(source) == len(perm):
+        ctx.settle(node.outputs[0], [source[p] for p in perm])
     return [Expr("permute({0}, " + ", ".join(str(int(p)) for p in perm) + ")",
                  node.inputs[:1], node.outputs[0])]
 
@@ -82,6 +85,14 @@ def transpose(node: Node, ctx: Context) -> list[Step]:
 def concat(node: Node, ctx: Context) -> list[Step]:
     if any(t in ctx.graph.constants for t in node.inputs):
         raise ctx.refuse(node, "joins a constant", "cat joins network tensors")
+    axis, shapes = int(node.attrs["axis"]), [ctx.dims(t) for t in node.inputs]
+    if shapes[0] and all(len(d) == len(shapes[0]) for d in shapes):
+        axis_of = axis % len(shapes[0])
+        joined = [next((d[k] for d in shapes if d[k] is not None), None)
+                  for k in range(len(shapes[0]))]
+        along = [d[axis_of] for d in shapes]
+        joined[axis_of] = sum(along) if None not in along else None  # type: ignore[arg-type]
+        ctx.settle(node.outputs[0], joined)
     refs = ", ".join("{%d}" % k for k in range(len(node.inputs)))
     comma = "," if len(node.inputs) == 1 else ""
     return [Expr(f"cat(({refs}{comma}), dim={int(node.attrs['axis'])})", node.inputs,
@@ -110,6 +121,11 @@ def reshape(node: Node, ctx: Context) -> list[Step]:
     parts = [terms[0] if batch else "{0}.shape[0]"]
     parts += ["{0}.shape[%d]" % k if t == "0" and zero_copies else t
               for k, t in enumerate(terms) if k > 0]
+    source = ctx.dims(node.inputs[0])
+    ctx.settle(node.outputs[0], [None] + [
+        int(t) if t.lstrip("-").isdigit() and int(t) > 0 else
+        source[k] if t == "0" and zero_copies and k < len(source) else None
+        for k, t in enumerate(terms) if k > 0])
     tensors = [node.inputs[0]]
     text = "reshape({0}, " + ", ".join(parts) + ")"
     pieces = text.split(MARK)  # tensor names at the odd places
@@ -153,3 +169,36 @@ def squeeze(node: Node, ctx: Context) -> list[Step]:
         raise ctx.refuse(node, f"names the axes {axes}", "one axis, as torch's squeeze(dim) "
                          "and unsqueeze(dim) take")
     return [Expr(f"{node.op.lower()}({{0}}, {int(axes[0])})", node.inputs[:1], node.outputs[0])]
+
+
+def slice_(node: Node, ctx: Context) -> list[Step]:
+    """A Slice of one fixed extent by numbers, step 1, as torch exports chunk and x[:, a:b]:
+    `split(x, (a, b - a, L - b), dim)[k]`, the piece it keeps (the .arch language has no
+    slices)."""
+    starts, ends, axes, steps = (_numbers(node, ctx, k) for k in (1, 2, 3, 4))
+    if starts is None or ends is None or len(starts) != 1 or steps not in (None, [1]):
+        raise ctx.refuse(node, "slices by computed bounds, more than one axis or a step",
+                         "a Slice of one axis whose bounds are numbers (or fixed extents)")
+    axis = axes[0] if axes else 0
+    extents = ctx.graph.fixed.get(node.inputs[0], ())
+    length = extents[axis] if -len(extents) <= axis < len(extents) else None
+    if length is None or axis % len(extents) == 0:
+        raise ctx.refuse(node, f"slices axis {axis}, whose extent is not fixed", "a Slice of "
+                         "a fixed axis (the channels)")
+    begin, end = (min(max(v + length if v < 0 else v, 0), length) for v in (starts[0], ends[0]))
+    pieces = [p for p in (begin, end - begin, length - end) if p > 0]
+    if end <= begin:
+        raise ctx.refuse(node, "keeps nothing", None)
+    kept = list(extents)
+    kept[axis] = end - begin
+    ctx.settle(node.outputs[0], kept)
+    return [Expr(f"split({{0}}, {tuple(pieces)!r}, dim={axis})[{1 if begin else 0}]",
+                 node.inputs[:1], node.outputs[0])]
+
+
+def _numbers(node: Node, ctx: Context, k: int) -> list[int] | None:
+    if not ctx.optional(node, k):
+        return None
+    if node.inputs[k] in ctx.known:
+        return number_of(ctx.known[node.inputs[k]])
+    return [int(v) for v in ctx.values(node, k, "bound")]

@@ -54,7 +54,15 @@ def translate(graph: Graph, label: str) -> tuple[list[Step], Context]:
                              f"({type(err).__name__}: {err})", "give a model onnx.checker "
                              "accepts") from None
         steps += [_resolved(step, ctx) for step in made]
+        if node.op in SAME_SHAPE and node.inputs[0] not in graph.constants:
+            ctx.settle(node.outputs[0], ctx.dims(node.inputs[0]))
     return steps, ctx
+
+
+# operators whose output has their first input's shape
+SAME_SHAPE = frozenset({"Relu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "LeakyRelu",
+                        "Clip", "Gelu", "Softmax", "PRelu", "Dropout", "BatchNormalization",
+                        "LayerNormalization"})
 
 
 MERGES = frozenset({"Add", "Sub", "Mul", "MatMul", "Concat"})  # their handlers read constants
