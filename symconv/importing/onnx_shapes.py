@@ -29,7 +29,7 @@ class Extents:
 
 _LEFT_OUT = Extents((), False)  # an optional input not given (a Slice's axes)
 SHAPE_OPS = frozenset({"Shape", "Gather", "Slice", "Unsqueeze", "Squeeze", "Concat", "Cast",
-                       "Add", "Sub", "Mul", "Div", "Reshape"})
+                       "Add", "Sub", "Mul", "Div", "Reshape", "Identity"})
 _SYMBOLS = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "//"}
 
 
@@ -70,7 +70,7 @@ def _value(tensor: str, graph: Graph, known: dict[str, Extents]) -> Extents | No
 
 def _apply(node: Node, values: list[Extents]) -> Extents | None:
     first = values[0]
-    if node.op == "Cast":
+    if node.op in ("Cast", "Identity"):
         return first
     if node.op in _SYMBOLS:
         return _arithmetic(_SYMBOLS[node.op], first, values[1])
