@@ -291,11 +291,12 @@ def _plot_parser(commands) -> None:  # type: ignore[no-untyped-def]
 
 def _import_parser(commands) -> None:  # type: ignore[no-untyped-def]
     imp = commands.add_parser("import", help="write the .arch file of a PyTorch model (runs "
-                              "the model's Python code) or of a saved Keras model (read as "
-                              "data)")
+                              "the model's Python code) or of a saved Keras or ONNX model "
+                              "(read as data)")
     imp.add_argument("source", metavar="SOURCE", help="package.module:callable or "
                      "path/to/file.py:callable, returning an nn.Module; or a Keras model "
-                     "saved as FILE.keras or as its JSON config, FILE.json")
+                     "saved as FILE.keras or as its JSON config, FILE.json; or an ONNX file "
+                     "FILE.onnx")
     imp.add_argument("--input", dest="inputs", type=_input_shape, action="append",
                      metavar="'(3, H, W)'", help="an input's shape without the batch axis; "
                      "names become sizes (one --input per argument of forward, or per input "
@@ -325,6 +326,8 @@ EXAMPLES = """examples:
   symconv import torchvision.models:resnet18 --input "(3, H, W)" --kwargs '{"weights": null}'
   # a .arch file from a saved Keras model (read as data, no code runs)
   symconv import model.keras --input "(H, W, 3)"
+  # a .arch file from an ONNX file (read as data; its dim_params become sizes)
+  symconv import model.onnx
 
 'symconv COMMAND --help' lists a command's options. The .arch language (sizes, input,
 layers, blocks, repeat, merges) is described in README.md, section "The .arch language";
@@ -343,7 +346,8 @@ def parser() -> argparse.ArgumentParser:
     derive.add_argument("--from", dest="source", metavar="SOURCE", default=None,
                         help="instead of a file: the PyTorch model package.module:callable or "
                         "path/to/file.py:callable (runs its Python code), or a saved Keras "
-                        "model FILE.keras or FILE.json (read as data), imported as `symconv "
+                        "model FILE.keras or FILE.json or an ONNX file FILE.onnx (read as "
+                        "data), imported as `symconv "
                         "import` does, with --input and --kwargs")
     derive.add_argument("--input", dest="inputs", type=_input_shape, action="append",
                         metavar="'(3, H, W)'", help="with --from: an input's shape without the "
@@ -417,9 +421,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
             command.error("give a .arch file or --from SOURCE (one of them)")
         if args.source is None and (args.inputs or args.kwargs):
             command.error("--input and --kwargs go with --from SOURCE")
-    # a saved Keras model knows its input shapes; a PyTorch forward's must be given
-    keras = args.source is not None and args.source.endswith((".keras", ".json"))
-    if args.source is not None and not args.inputs and not keras:
+    # a saved Keras or ONNX model knows its input shapes; a PyTorch forward's must be given
+    saved = args.source is not None and args.source.endswith((".keras", ".json", ".onnx"))
+    if args.source is not None and not args.inputs and not saved:
         option = "--from" if args.command == "derive" else "a PyTorch SOURCE"
         command.error(f"{option} needs --input, e.g. --input '(3, H, W)'")
     return args

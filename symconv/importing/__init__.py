@@ -1,11 +1,12 @@
-"""`symconv import`: an existing PyTorch or Keras model becomes a `.arch` file with symbolic sizes.
+"""`symconv import`: an existing PyTorch, Keras or ONNX model becomes a `.arch` file with symbolic sizes.
 
 The model is traced with torch.fx (trace.py), its module hierarchy becomes scopes (scopes.py),
 leaf modules and functions become layer calls and tensor operations (modules.py,
 functions.py), and each scope a block (body.py, writer.py). Loading the model runs its Python
 code (loader.py); a `.arch` file never runs code. torch is imported here, never on the CLI's
 other paths. A saved Keras model is read as data (keras_graph.py, keras_writer.py): its config
-only, no Keras code.
+only, no Keras code. So is an ONNX file (onnx_graph.py, onnx_ops.py, onnx_writer.py), with the
+`onnx` package's protobuf reader.
 """
 
 from __future__ import annotations
@@ -28,17 +29,23 @@ Shape = tuple[int | str, ...]  # an input's shape: whole numbers and size names
 
 
 KERAS_SUFFIXES = (".keras", ".json")  # a saved Keras model, read as data
+ONNX_SUFFIX = ".onnx"  # an ONNX file, read as data
 
 
 def import_source(source: str, inputs: list[Shape], kwargs: dict[str, Any]) -> str:
     """The `.arch` text of the model SOURCE names (`package.module:callable` or
     `path/to/file.py:callable`, called with `kwargs`; or a Keras model saved as `.keras` or
-    as its JSON config), its inputs of the given shapes."""
+    as its JSON config; or an ONNX file), its inputs of the given shapes."""
     if source.endswith(KERAS_SUFFIXES):
         if kwargs:
             raise SymconvError("SC309", "--kwargs is for a PyTorch callable; a saved Keras "
                                "model takes none", None, Source("", source))
         return import_keras(source, inputs)
+    if source.endswith(ONNX_SUFFIX):
+        if kwargs:
+            raise SymconvError("SC309", "--kwargs is for a PyTorch callable; an ONNX file "
+                               "takes none", None, Source("", source))
+        return import_onnx(source, inputs)
     from .loader import load_model
 
     model = load_model(source, kwargs)
@@ -55,6 +62,21 @@ def import_keras(path: str, inputs: list[Shape]) -> str:
 
     sizes = _sizes(inputs, path)
     return write(build(read_config(path, path), path), inputs, sizes, path)
+
+
+def import_onnx(path: str, inputs: list[Shape]) -> str:
+    """The `.arch` text (torch convention) of the ONNX model saved at `path`, read as data:
+    no operator runs. `inputs` (batch axis left out) replace the file's input shapes; without
+    them its numbers and dim_params (as sizes) are used."""
+    import os
+
+    from .onnx_graph import read
+    from .onnx_writer import input_shape, write
+
+    network = os.path.basename(path)[:-len(ONNX_SUFFIX)] or "model"
+    graph = read(path, path)
+    shapes = input_shape(graph, inputs, path)
+    return write(graph, shapes, _sizes(shapes, path), network, path)
 
 
 def import_module(model: torch.nn.Module, inputs: list[Shape], label: str = "<model>",
