@@ -14,8 +14,8 @@ from __future__ import annotations
 from .onnx_graph import Node, elements
 from .onnx_spatial import conv, conv_transpose, global_pool, pad, pool, resize
 from .onnx_steps import Context, Handler, Step, layer, number, one
-from .onnx_tensors import (concat, flatten, gemm, matmul, merge, reduce_mean, reshape, split,
-                           slice_, squeeze, transpose)
+from .onnx_tensors import (concat, expand, flatten, gather, gemm, matmul, merge, reduce_mean,
+                           reshape, slice_, split, squeeze, transpose)
 
 
 def batch_norm(node: Node, ctx: Context) -> list[Step]:
@@ -98,7 +98,7 @@ HANDLERS: dict[str, Handler] = {
     "Add": merge("+"), "Sub": merge("-"), "Mul": merge("*"), "Concat": concat,
     "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Split": split,
     "ReduceMean": reduce_mean, "Squeeze": squeeze, "Unsqueeze": squeeze,
-    "Slice": slice_,
+    "Slice": slice_, "Expand": expand, "Gather": gather,
     "Pad": pad, "Resize": resize, "Upsample": resize,
     "Relu": activation("ReLU"), "Sigmoid": activation("Sigmoid"), "Tanh": activation("Tanh"),
     "HardSwish": activation("Hardswish"), "HardSigmoid": hard_sigmoid,
@@ -115,11 +115,10 @@ ALTERNATIVES = {
     "LogSoftmax": "Softmax has the same shape",
     **{op: "a tensor built from a shape (x.expand, torch.ones(x.shape)): write that step "
        "by hand, e.g. `expand(cls, x.shape[0], -1, -1)`; symconv follows shape arithmetic "
-       "only into a Reshape" for op in (
-           "Expand", "ConstantOfShape", "Range", "Equal", "Where", "Tile")},
+       "only into a Reshape or an Expand" for op in (
+           "ConstantOfShape", "Range", "Equal", "Where", "Tile")},
     **{op: "symconv follows Shape, Gather, Cast and Squeeze on extents only (into a "
-       "Reshape); an index into a network tensor (x[:, 0]) is `select(x, 1, 0)`, written by "
-       "hand" for op in ("Shape", "Gather", "Cast", "Size")},
+       "Reshape or an Expand)" for op in ("Shape", "Cast", "Size")},
     "ReduceMax": "ReduceMean (mean) has the same shapes",
     "Sum": "Add of two tensors", "InstanceNormalization": "BatchNormalization has the same "
     "shapes (InstanceNorm2d is written by hand)",

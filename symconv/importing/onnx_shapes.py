@@ -9,11 +9,15 @@ its value is a tuple of terms, the `.arch` text of each entry, where `MARK + ten
 stands for a tensor whose `.shape` the term reads (named by the writer). Only integer
 arithmetic on extents is followed (Shape, Gather, Slice, Unsqueeze, Squeeze, Reshape to one
 axis, Concat, Cast, Add, Sub, Mul, Div: ONNX's Div truncates, `//` floors, the same for the
-positive extents of a valid network); anything else stays an operator of the graph.
+positive extents of a valid network); anything else stays an operator of the graph. So is
+torch's `expand(n, -1, -1)`, exported as Where(Equal(s, −1), ConstantOfShape(Shape(s)), s):
+the entries −1 become 1, as ONNX's Expand broadcasts them (`Equal` is decided for numbers, and
+for an extent read, never negative, against a negative number; else it is not followed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .onnx_graph import Graph, Node
@@ -29,7 +33,9 @@ class Extents:
 
 _LEFT_OUT = Extents((), False)  # an optional input not given (a Slice's axes)
 SHAPE_OPS = frozenset({"Shape", "Gather", "Slice", "Unsqueeze", "Squeeze", "Concat", "Cast",
-                       "Add", "Sub", "Mul", "Div", "Reshape", "Identity"})
+                       "Add", "Sub", "Mul", "Div", "Reshape", "Identity", "ConstantOfShape",
+                       "Equal", "Where"})
+TRUTH = ("False", "True")  # the terms of Equal's answers, which only Where reads
 _SYMBOLS = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "//"}
 
 
@@ -37,6 +43,8 @@ def evaluate(node: Node, graph: Graph, known: dict[str, Extents]) -> Extents | N
     """The node's value when it computes extents from extents and constants, else None."""
     if node.op not in SHAPE_OPS or len(node.outputs) != 1:
         return None
+    if node.op == "Shape" and node.inputs[0] in known and not node.attrs:  # the length of a list of extents
+        return Extents((str(len(known[node.inputs[0]].terms)),), False)
     if node.op == "Shape":
         return _shape(node, graph)
     values = [_value(t, graph, known) if t else _LEFT_OUT for t in node.inputs]
@@ -86,15 +94,64 @@ def _apply(node: Node, values: list[Extents]) -> Extents | None:
         return _gather(first, values[1])
     if node.op == "Slice" and len(values) >= 3:
         return _slice(first, values[1:])
+    if node.op == "ConstantOfShape":
+        return _filled(node, first)
+    if node.op == "Equal" and len(values) == 2:
+        return _pairwise(first, values[1], _equal)
+    if node.op == "Where" and len(values) == 3 and all(t in TRUTH for t in first.terms):
+        return _where(first, values[1], values[2])
     return None
 
 
-def _arithmetic(symbol: str, a: Extents, b: Extents) -> Extents | None:
+def _filled(node: Node, length: Extents) -> Extents | None:
+    """ConstantOfShape of a 1-d length: that many copies of its integer value (0 unless set)."""
+    count = number_of(length)
+    value = node.attrs.get("value")
+    values = value.values if value is not None else (0,)
+    if count is None or len(count) != 1 or not values or float(values[0]) != int(values[0]):
+        return None
+    return Extents((str(int(values[0])),) * count[0], False)
+
+
+def _equal(x: str, y: str) -> str | None:
+    if _integer(x) and _integer(y):
+        return TRUTH[int(x) == int(y)]
+    for a, b in ((x, y), (y, x)):
+        if _integer(b) and int(b) < 0 and _extent_read(a):
+            return TRUTH[False]
+    return None
+
+
+def _extent_read(term: str) -> bool:
+    """`MARK t MARK.shape[k]`: one extent of a tensor, a number ≥ 0."""
+    parts = term.split(MARK)
+    return len(parts) == 3 and not parts[0] and parts[2].startswith(".shape[") and \
+        parts[2][7:-1].lstrip("-").isdigit() and parts[2].endswith("]")
+
+
+def _pairwise(a: Extents, b: Extents, pick: Callable[[str, str], str | None]
+              ) -> Extents | None:
     if len(a.terms) != len(b.terms) and 1 not in (len(a.terms), len(b.terms)):
         return None
     n = max(len(a.terms), len(b.terms))
-    pick = [(a.terms[k % len(a.terms)], b.terms[k % len(b.terms)]) for k in range(n)]
-    return Extents(tuple(_binary(x, symbol, y) for x, y in pick), a.scalar and b.scalar)
+    terms = [pick(a.terms[k % len(a.terms)], b.terms[k % len(b.terms)]) for k in range(n)]
+    if any(t is None for t in terms):
+        return None
+    return Extents(tuple(terms), a.scalar and b.scalar)  # type: ignore[arg-type]
+
+
+def _where(condition: Extents, yes: Extents, no: Extents) -> Extents | None:
+    lists = (condition.terms, yes.terms, no.terms)
+    n = max(len(t) for t in lists)
+    if any(len(t) not in (1, n) for t in lists):
+        return None
+    return Extents(tuple(yes.terms[k % len(yes.terms)] if condition.terms[
+        k % len(condition.terms)] == TRUTH[True] else no.terms[k % len(no.terms)]
+        for k in range(n)), False)
+
+
+def _arithmetic(symbol: str, a: Extents, b: Extents) -> Extents | None:
+    return _pairwise(a, b, lambda x, y: _binary(x, symbol, y))
 
 
 def _binary(x: str, symbol: str, y: str) -> str:

@@ -126,14 +126,58 @@ def reshape(node: Node, ctx: Context) -> list[Step]:
         int(t) if t.lstrip("-").isdigit() and int(t) > 0 else
         source[k] if t == "0" and zero_copies and k < len(source) else None
         for k, t in enumerate(terms) if k > 0])
+    return [_marked("reshape({0}, " + ", ".join(parts) + ")", node)]
+
+
+def _marked(text: str, node: Node) -> Expr:
+    """The node's operation on its first input written by `text`, whose extents read other
+    tensors' `.shape` between MARKs: each becomes a reference {k}."""
     tensors = [node.inputs[0]]
-    text = "reshape({0}, " + ", ".join(parts) + ")"
     pieces = text.split(MARK)  # tensor names at the odd places
     for k in range(1, len(pieces), 2):
         if pieces[k] not in tensors:
             tensors.append(pieces[k])
         pieces[k] = "{%d}" % tensors.index(pieces[k])
-    return [Expr("".join(pieces), tuple(tensors), node.outputs[0])]
+    return Expr("".join(pieces), tuple(tensors), node.outputs[0])
+
+
+def expand(node: Node, ctx: Context) -> list[Step]:
+    """Expand to a shape the graph computes (torch's `cls.expand(x.shape[0], -1, -1)`) or
+    holds: ONNX broadcasts both ways, so a target 1 keeps the source's extent (`-1` of
+    torch's expand), any other target is the extent. An initializer expanded (ViT's class
+    token) is a `parameter` of its shape; expanded to the batch it becomes a network tensor."""
+    if node.inputs[1] in ctx.known:
+        terms = list(ctx.known[node.inputs[1]].terms)
+    else:
+        terms = [str(int(v)) for v in ctx.values(node, 1, "target shape")]
+    found = ctx.graph.constants.get(node.inputs[0])
+    source = found.shape if found is not None else ctx.dims(node.inputs[0])
+    lead = len(terms) - len(source)
+    if lead < 0:
+        raise ctx.refuse(node, f"expands {len(source)} axes to {len(terms)}", "a shape with "
+                         "at least the tensor's axes")
+    sizes = ["-1" if t == "1" and k >= lead else t for k, t in enumerate(terms)]
+    step = _marked("expand({0}, " + ", ".join(sizes) + ")", node)
+    return ([Param(found.shape, node.inputs[0])] if found is not None else []) + [step]
+
+
+def gather(node: Node, ctx: Context) -> list[Step]:
+    """One index along an axis other than the batch's (x[:, 0], ViT's class token out):
+    `select(x, 1, 0)`."""
+    index = ctx.constant(node, 1, "index")
+    axis = int(node.attrs.get("axis", 0))
+    rank = ctx.rank(node)
+    if index.shape or index.values is None:
+        raise ctx.refuse(node, f"gathers an index of shape {index.shape}", "one index (a "
+                         "scalar), as x[:, 0] exports: select(x, 1, 0)")
+    if axis % rank == 0:
+        raise ctx.refuse(node, "indexes the batch axis (axis 0)", "an index along another "
+                         "axis, x[:, 0], is select(x, 1, 0)")
+    source = list(ctx.dims(node.inputs[0]))
+    if len(source) == rank:
+        ctx.settle(node.outputs[0], source[:axis % rank] + source[axis % rank + 1:])
+    return [Expr(f"select({{0}}, {axis}, {int(index.values[0])})", node.inputs[:1],
+                 node.outputs[0])]
 
 
 def split(node: Node, ctx: Context) -> list[Step]:

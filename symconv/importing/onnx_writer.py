@@ -13,6 +13,7 @@ from .keras_graph import Input as KerasInput
 from .keras_graph import refuse
 from .keras_writer import input_shapes
 from .literals import KEYWORDS, joined, unique
+from .onnx_attention import attention_layers
 from .onnx_graph import Graph, Input, Node
 from .onnx_ops import ALTERNATIVES, HANDLERS
 from .onnx_shapes import evaluate
@@ -32,7 +33,10 @@ def translate(graph: Graph, label: str) -> tuple[list[Step], Context]:
     """The steps of every node, in order; Identity (and a node another one fused) gives none."""
     ctx = Context(graph, label)
     steps: list[Step] = []
+    attention = attention_layers(ctx)  # whole scopes, each one layer
     for node in graph.nodes:
+        if node.index in attention:
+            steps.append(_resolved(attention[node.index], ctx))
         if node.index in ctx.fused:
             continue
         extents = evaluate(node, graph, ctx.known)
@@ -65,7 +69,8 @@ SAME_SHAPE = frozenset({"Relu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "
                         "LayerNormalization"})
 
 
-MERGES = frozenset({"Add", "Sub", "Mul", "MatMul", "Concat"})  # their handlers read constants
+# their handlers read constants
+MERGES = frozenset({"Add", "Sub", "Mul", "MatMul", "Concat", "Expand"})
 
 
 def _check_outputs(node: Node, ctx: Context) -> None:
