@@ -542,3 +542,28 @@ def test_attention_and_class_token_import_as_torch_writes_them(tmp_path: Path) -
         derive(arch, subs={"H": 20, "W": 16})
     with pytest.raises(Exception):  # noqa: B017 (onnxruntime's own error types)
         session.run(None, {"x": np.zeros((2, 3, 20, 16), dtype=np.float32)})
+
+
+class AttentionWeights(torch.nn.Module):
+    """An attention whose weights the forward uses: .arch's MultiheadAttention gives its
+    output only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attention = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, weights = self.attention(x, x, x)
+        return out + weights.sum(-1, keepdim=True)
+
+
+def test_attention_whose_weights_are_read_is_refused(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "weights.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(AttentionWeights().eval(), (torch.zeros(1, 5, 8),), str(path),
+                          dynamo=False, input_names=["x"], dynamic_axes={"x": {0: "b", 1: "L"}})
+    assert main(["import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "[SC309]" in err and "moves the batch axis" in err and "Traceback" not in err

@@ -1,6 +1,7 @@
 """An ONNX graph (onnx_graph.py) as the `.arch` text of torch convention.
 
-Each node becomes the steps its handler gives (onnx_ops.py), in the file's order; a layer
+Each node becomes the steps its handler gives (onnx_ops.py), in the file's order (the nodes of
+an exported nn.MultiheadAttention one layer, onnx_attention.py); a layer
 keeps the node's name (`name="/layer1/layer1.0/conv1/Conv"`). A tensor is named only where a
 later statement refers to it; a layer applied to the tensor just made is written bare, as
 keras_writer.py does. The inputs' first axis is the batch, which a `.arch` shape leaves out;
