@@ -324,9 +324,13 @@ def test_a_signal_during_the_write_removes_the_temporary_file(tmp_path: Path,
     target = tmp_path / "out.txt"
     target.write_text("old", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the child takes each signal's default course, whatever this run inherited: started under
+    # nohup, or in the background of a script, SIGHUP and SIGINT come ignored, and symconv
+    # rightly leaves an ignored signal ignored
     process = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, MNIST, str(target)],
                                cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signum, signal.SIG_DFL))
     assert process.stdout is not None
     assert process.stdout.readline() == "writing\n"
     assert len(list(tmp_path.glob(".symconv-*.tmp"))) == 1
