@@ -298,6 +298,30 @@ def test_cli_writes_the_file_with_sizes(tmp_path: Path) -> None:
     assert int(derived.params) == 11_689_512  # torchvision's documented resnet18 count
 
 
+def test_an_example_input_gives_the_sizes_defaults(tmp_path: Path) -> None:
+    """`--input "(3, H=224, W=224)"`: the sizes stay symbolic, with the example as defaults."""
+    out = tmp_path / "resnet18.arch"
+    assert main(["import", "torchvision.models:resnet18", "--input", "(3, H=224, W=224)",
+                 "--kwargs", '{"weights": null}', "--output", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "sizes H=224, W=224\n" in text and "input (3, H, W)\n" in text
+    assert derive(out).output_shape[0] == 1000  # symbolic in H and W, as without defaults
+    assert int(derive(out, subs={}).params) == 11_689_512  # the defaults taken
+
+
+@pytest.mark.parametrize("given, message", [
+    (["(3, H=2, W)", "(3, H=3, W)"], "size H has two example values, 2 and 3"),
+    (["(3, H=0, W)"], "bad input shape '(3, H=0, W)'"),
+    (["(3, H=x, W)"], "bad input shape '(3, H=x, W)'")],
+    ids=["two-values", "zero", "not-a-number"])
+def test_bad_example_values_are_usage_errors(given: list[str], message: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["import", "torchvision.models:resnet18", "--kwargs", '{"weights": null}']
+    with pytest.raises(SystemExit) as stop:
+        main(argv + [a for shape in given for a in ("--input", shape)])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_derive_from_a_model_without_a_file(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     """`derive --from` derives what `import` would write: the JSON totals equal torch's."""

@@ -195,12 +195,37 @@ def _explain_parser(commands) -> None:  # type: ignore[no-untyped-def]
 
 
 def _input_shape(text: str) -> tuple[int | str, ...]:
-    """'(3, H, W)' → (3, 'H', 'W'): whole numbers and size names only, nothing is evaluated."""
+    """'(3, H, W)' → (3, 'H', 'W'): whole numbers and size names only, nothing is evaluated; a
+    name may carry an example value, '(3, H=224, W=224)' → (3, 'H=224', 'W=224'), which
+    `parse` moves to `args.examples` (the sizes' defaults in the file written)."""
     items = _tuple_items(text)
-    if not items or not all(p.isdigit() or p.isidentifier() for p in items):
+    if not items or not all(p.isdigit() or _example(p) for p in items):
         raise argparse.ArgumentTypeError(
-            f"bad input shape {text!r}: write whole numbers and size names, e.g. '(3, H, W)'")
+            f"bad input shape {text!r}: write whole numbers and size names (a name may take an "
+            "example value), e.g. '(3, H, W)' or '(3, H=224, W=224)'")
     return tuple(int(p) if p.isdigit() else p for p in items)
+
+
+def _example(item: str) -> bool:
+    """'H' or 'H=224': a size name, with a positive whole example value or none."""
+    name, sep, value = item.partition("=")
+    return name.isidentifier() and (not sep or (value.isdigit() and int(value) > 0))
+
+
+def _examples(inputs: list[tuple[int | str, ...]], command) -> tuple[  # type: ignore[no-untyped-def]
+        list[tuple[int | str, ...]], dict[str, int]]:
+    """The shapes with names alone, and each name's example value (one value per name)."""
+    shapes, examples = [], {}
+    for shape in inputs:
+        bare: list[int | str] = []
+        for item in shape:
+            name, sep, value = str(item).partition("=") if isinstance(item, str) else ("", "", "")
+            if sep and examples.setdefault(name, int(value)) != int(value):
+                command.error(f"--input: size {name} has two example values, "
+                              f"{examples[name]} and {value}")
+            bare.append(name if isinstance(item, str) else item)
+        shapes.append(tuple(bare))
+    return shapes, examples
 
 
 def _kwargs(text: str) -> dict[str, object]:
@@ -299,8 +324,9 @@ def _import_parser(commands) -> None:  # type: ignore[no-untyped-def]
                      "FILE.onnx")
     imp.add_argument("--input", dest="inputs", type=_input_shape, action="append",
                      metavar="'(3, H, W)'", help="an input's shape without the batch axis; "
-                     "names become sizes (one --input per argument of forward, or per input "
-                     "of the Keras model: needed where its shape has None)")
+                     "names become sizes, H=224 also gives the size that default (one --input "
+                     "per argument of forward, or per input of the Keras model: needed where "
+                     "its shape has None)")
     imp.add_argument("--kwargs", type=_kwargs, default={}, metavar="JSON",
                      help="keyword arguments for the callable, e.g. '{\"weights\": null}'")
 
@@ -421,6 +447,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
             command.error("give a .arch file or --from SOURCE (one of them)")
         if args.source is None and (args.inputs or args.kwargs):
             command.error("--input and --kwargs go with --from SOURCE")
+    args.inputs, args.examples = _examples(args.inputs or [], command)
     # a saved Keras or ONNX model knows its input shapes; a PyTorch forward's must be given
     saved = args.source is not None and args.source.endswith((".keras", ".json", ".onnx"))
     if args.source is not None and not args.inputs and not saved:

@@ -184,13 +184,14 @@ def _imported(args: argparse.Namespace) -> Source:
     """`derive --from SOURCE`: the model's .arch text, as `symconv import` writes it."""
     from ..importing import import_source  # torch is imported there, on this path only
 
-    return Source(import_source(args.source, args.inputs or [], args.kwargs), f"{args.source}.arch")
+    return Source(import_source(args.source, args.inputs, args.kwargs, args.examples),
+                  f"{args.source}.arch")
 
 
 def _import(args: argparse.Namespace) -> tuple[str, int]:
     from ..importing import import_source  # torch is imported there, on this path only
 
-    return import_source(args.source, args.inputs or [], args.kwargs), Exit.OK
+    return import_source(args.source, args.inputs, args.kwargs, args.examples), Exit.OK
 
 
 def _warn(derivation: Derivation) -> None:

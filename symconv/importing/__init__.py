@@ -32,10 +32,31 @@ KERAS_SUFFIXES = (".keras", ".json")  # a saved Keras model, read as data
 ONNX_SUFFIX = ".onnx"  # an ONNX file, read as data
 
 
-def import_source(source: str, inputs: list[Shape], kwargs: dict[str, Any]) -> str:
+def import_source(source: str, inputs: list[Shape], kwargs: dict[str, Any],
+                  examples: dict[str, int] | None = None) -> str:
     """The `.arch` text of the model SOURCE names (`package.module:callable` or
     `path/to/file.py:callable`, called with `kwargs`; or a Keras model saved as `.keras` or
-    as its JSON config; or an ONNX file), its inputs of the given shapes."""
+    as its JSON config; or an ONNX file), its inputs of the given shapes; `examples`, an
+    example input's values of sizes, become their defaults (`sizes H=224, W=224`)."""
+    return with_defaults(_imported(source, inputs, kwargs), examples or {})
+
+
+def with_defaults(text: str, examples: dict[str, int]) -> str:
+    """The written file's `sizes` line (the writers put one in the head) with each size of
+    `examples` given its value as its default."""
+    if not examples:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("sizes "):
+            names = line.removeprefix("sizes ").split(", ")
+            lines[i] = "sizes " + ", ".join(f"{n}={examples[n]}" if n in examples else n
+                                            for n in names)
+            break
+    return "\n".join(lines)
+
+
+def _imported(source: str, inputs: list[Shape], kwargs: dict[str, Any]) -> str:
     if source.endswith(KERAS_SUFFIXES):
         if kwargs:
             raise SymconvError("SC309", "--kwargs is for a PyTorch callable; a saved Keras "
