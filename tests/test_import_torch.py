@@ -288,6 +288,48 @@ def test_a_source_that_gives_no_model_is_refused(source: str, message: str,
     assert "[SC001]" in err and message in err and "Traceback" not in err
 
 
+# the user's own Python file, and where the error is said: (file text, callable, line, column
+# or None for the line's first character, what is said)
+USER_CODE = [
+    pytest.param("import torch\ndef f(:\n    pass\n", "f", 2, 7, "invalid Python: invalid syntax",
+                 id="syntax-error"),
+    pytest.param("x = 1\nraise ImportError('top')\n", "f", 2, None,
+                 "raised ImportError: top", id="raises-on-import"),
+    pytest.param("def make():\n    y = 2\n    raise RuntimeError('boom')\n", "make", 3, None,
+                 "make() raised RuntimeError: boom", id="callable-raises"),
+    pytest.param("def make():\n    return 3\n", "make", None, None,
+                 "make gave an int, not a torch.nn.Module", id="not-a-module"),
+]
+
+
+@pytest.mark.parametrize("code, name, line, column, message", USER_CODE)
+def test_errors_in_the_users_code_are_located(code: str, name: str, line: int | None,
+                                              column: int | None, message: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(code, encoding="utf-8")
+    assert main(["import", f"{path}:{name}", "--input", "(3, H, W)"]) == 1
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert message in first and first.endswith("[SC001]") and "Traceback" not in err
+    if line is not None:
+        shown = code.splitlines()[line - 1]
+        at = column or len(shown) - len(shown.lstrip()) + 1
+        assert first.startswith(f"{path}:{line}:{at}: error:")
+        assert err.splitlines()[1].strip() == shown.strip()  # the line, then the caret
+
+
+def test_an_input_the_model_does_not_take_writes_no_file(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    path, out = tmp_path / "net.py", tmp_path / "net.arch"
+    path.write_text("import torch.nn as nn\n\ndef make():\n    return nn.Conv2d(3, 8, 3)\n",
+                    encoding="utf-8")
+    assert main(["import", f"{path}:make", "--input", "(4, H, W)", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "the model does not take the --input given" in err and "[SC309]" in err
+    assert "'in_channels' is 3 but the input has 4" in err and not out.exists()
+
+
 def test_cli_writes_the_file_with_sizes(tmp_path: Path) -> None:
     out = tmp_path / "resnet18.arch"
     assert main(["import", "torchvision.models:resnet18", "--input", "(3, H, W)",

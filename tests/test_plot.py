@@ -327,6 +327,22 @@ def test_the_figure_draws_the_values() -> None:
     assert axes[1].get_ylabel() == "parameters" and axes[1].get_xlabel() == "H"
 
 
+def test_no_line_is_drawn_across_values_left_out() -> None:
+    """Heads must divide the width (8): h = 3, 5, 6, 7 are left out, and the curve breaks
+    there instead of joining 2 to 4 and 4 to 8 as if those values existed."""
+    pytest.importorskip("matplotlib")
+    from symconv.render.plot_figure import _figure
+
+    text = "convention torch\nsizes L, h\ninput (L, 8)\nMultiheadAttention(8, h, batch_first=True)\n"
+    curves = _curves(text, "h", (1, 8), ["params"], {"L": 5})
+    assert curves.series[0].xs == [1, 2, 4, 8] and curves.skipped == 4
+    drawn = _figure(curves, False, None).axes[0].lines[0].get_xydata().tolist()
+    # 4·8·8 + 4·8 = 288 parameters whatever h is; a gap (no value) between 2 and 4, 4 and 8
+    assert [x for x, _ in drawn] == [1, 2, 3, 4, 6, 8]
+    assert [y == y for _, y in drawn] == [True, True, False, True, False, True]
+    assert {y for _, y in drawn if y == y} == {288}
+
+
 # -- errors ----------------------------------------------------------------------------------
 # (id, .arch text, arguments after the file, exit code, what stderr says)
 ERRORS = [

@@ -189,9 +189,20 @@ def _imported(args: argparse.Namespace) -> Source:
 
 
 def _import(args: argparse.Namespace) -> tuple[str, int]:
+    from ..api import derive_source
     from ..importing import import_source  # torch is imported there, on this path only
 
-    return import_source(args.source, args.inputs, args.kwargs, args.examples), Exit.OK
+    text = import_source(args.source, args.inputs, args.kwargs, args.examples)
+    written = Source(text, f"{args.source}.arch")
+    try:  # a file that cannot derive is not written: --input does not fit the model
+        derive_source(written)
+    except SymconvError as err:
+        line = written.line(err.span.line).strip() if err.span else ""
+        raise SymconvError("SC309", f"the model does not take the --input given: {err.message}"
+                           + (f" (at `{line}`)" if line else ""), None, Source("", args.source),
+                           hint="give --input the shape the model's forward expects "
+                           "(channels, rank)") from None
+    return text, Exit.OK
 
 
 def _warn(derivation: Derivation) -> None:

@@ -33,11 +33,14 @@ def load_model(source: str, kwargs: dict[str, Any]) -> torch.nn.Module:
     try:
         model = factory(**kwargs) if callable(factory) else factory
     except Exception as err:  # noqa: BLE001 - the user's code: say what it raised
-        raise _fail(f"{attribute}(**kwargs) raised {type(err).__name__}: {err}", source) from None
+        called = f"{attribute}(**kwargs)" if kwargs else f"{attribute}()"
+        raise _raised(f"{called} raised {type(err).__name__}: {err}", source, err) from None
     import torch
 
     if not isinstance(model, torch.nn.Module):
-        raise _fail(f"{attribute} gave a {type(model).__name__}, not a torch.nn.Module", source)
+        kind = type(model).__name__
+        raise _fail(f"{attribute} gave {'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}, "
+                    "not a torch.nn.Module", source)
     return model.train(False)  # inference mode (nn.Module.eval, by its other name)
 
 
@@ -69,6 +72,30 @@ def _from_file(path: str, source: str) -> Any:
     sys.modules[name] = module
     try:
         loader.exec_module(module)
+    except SyntaxError as err:  # at the place Python gives, as an .arch file's error is
+        where = (err.filename or path, err.lineno) if err.lineno else None
+        raise _located(f"invalid Python: {err.msg}", source, where, err.offset) from None
     except Exception as err:  # noqa: BLE001 - the user's code: say what it raised
-        raise _fail(f"{path} raised {type(err).__name__}: {err}", source) from None
+        raise _raised(f"{path} raised {type(err).__name__}: {err}", source, err) from None
     return module
+
+
+def _raised(message: str, source: str, err: Exception) -> SymconvError:
+    """What the user's code raised, at the innermost line of theirs in its traceback."""
+    from .failure import frame_of_traceback
+
+    return _located(message, source, frame_of_traceback(err.__traceback__))
+
+
+def _located(message: str, source: str, where: tuple[str, int] | None,
+             column: int | None = None) -> SymconvError:
+    """SC001 at `where` (file, line), that line shown with a caret; without a place if none."""
+    from .failure import cannot_import
+
+    if where is None:
+        return _fail(message, source)
+    err = cannot_import(message, where)
+    span = err.span
+    if span is not None and column:  # a syntax error's own column
+        span = type(span)(span.line, column, span.line, column + 1)
+    return SymconvError("SC001", message, span, err.source)

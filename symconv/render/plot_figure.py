@@ -8,9 +8,10 @@ One panel per quantity, sharing the size's axis; a value holding a floor or ceil
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
-from .plot import QUANTITIES, Curves, Series
+from .plot import MAX_POINTS, QUANTITIES, Curves, Series
 
 # no date, no random ids: SVG ids come from this salt, PDF and SVG carry no creation date
 SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None},
@@ -41,7 +42,7 @@ def _figure(curves: Curves, log: bool, marked_by: str | None) -> Any:
     axes = figure.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (quantity, series) in zip(axes, groups.items()):
         for s in series:
-            _draw(ax, s, marked_by, alone=len(series) == 1)
+            _draw(ax, s, marked_by, len(series) == 1, curves.span)
         ax.set_ylabel(_ylabel(curves, quantity))
         flat = {y for s in series for y in s.ys}
         if len(flat) == 1:  # a constant: around it, not zoomed into ±0.2 of it
@@ -67,18 +68,38 @@ def _by_quantity(series: list[Series]) -> dict[str, list[Series]]:
     return groups
 
 
-def _draw(ax: Any, s: Series, marked_by: str | None, alone: bool) -> None:
+def _draw(ax: Any, s: Series, marked_by: str | None, alone: bool,
+          span: tuple[int, int]) -> None:
     """The curve (its whole values as dots while they are few) and the framework's marks; in
     the legend, where each comes from (and which curve, when the panel has several)."""
     few = len(s.xs) <= DOTS_UP_TO
     which = "" if alone else f": {s.label}"
     draw = ax.step if s.steps else ax.plot
     extra = {"where": "post"} if s.steps else {}
-    (line,) = draw(s.xs, s.ys, label=f"symconv{which}", marker="." if few else None, **extra)
+    xs, ys = _broken(s.xs, s.ys, span)
+    (line,) = draw(xs, ys, label=f"symconv{which}", marker="." if few else None, **extra)
     if s.marks:
         ax.plot([x for x, _ in s.marks], [y for _, y in s.marks], linestyle="none",
                 marker="o", markersize=9, markerfacecolor="none", color=line.get_color(),
                 label=f"{marked_by or 'framework'}{which}")
+
+
+def _broken(xs: list[int], ys: list[int],
+            span: tuple[int, int]) -> tuple[list[float], list[float]]:
+    """The curve with a gap where values of the size were left out (the network is invalid
+    there): a point of no value (NaN) between two points further apart than the sampling's
+    step (1, or the step of MAX_POINTS evenly spaced values over a wider span), so that no
+    line is drawn across values that have none."""
+    step = max(1.0, (span[1] - span[0]) / (MAX_POINTS - 1))
+    out_x: list[float] = list(xs[:1])
+    out_y: list[float] = list(ys[:1])
+    for a, b, y in zip(xs, xs[1:], ys[1:]):
+        if b - a > math.ceil(step):  # evenly spaced whole values: ⌊step⌋ or ⌈step⌉ apart
+            out_x.append((a + b) / 2)
+            out_y.append(math.nan)
+        out_x.append(b)
+        out_y.append(y)
+    return out_x, out_y
 
 
 def _ylabel(curves: Curves, quantity: str) -> str:
