@@ -397,6 +397,14 @@ def test_dot_refuses_cuboids(capsys: pytest.CaptureFixture[str]) -> None:
         draw(derived("vgg16"), "dot", 1, style="cuboids")
 
 
+@pytest.mark.parametrize("fmt", ["svg", "dot"])
+def test_standalone_is_tikzs_alone(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["draw", str(ROOT / "examples" / "mnist_cnn.arch"), "-f", fmt, "--standalone"])
+    assert exit_.value.code == 2
+    assert f"--format {fmt} is complete as it is" in capsys.readouterr().err
+
+
 def test_draw_command_draws_cuboids(tmp_path: Path) -> None:
     out = tmp_path / "vgg.svg"
     assert main(["draw", str(ROOT / "examples" / "vgg16.arch"), "-f", "svg", "--style",

@@ -436,6 +436,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         # Graphviz places and sizes DOT's nodes itself: no cuboid would keep its proportions
         command.error("--style cuboids draws TikZ or SVG (Graphviz sizes DOT's nodes itself); "
                       "give --format tikz or svg")
+    if args.command == "draw" and args.standalone and args.format != "tikz":
+        command.error(f"--standalone makes a TikZ picture a LaTeX document; --format "
+                      f"{args.format} is complete as it is")
     if args.command == "plot" and args.output not in (None, "-") and \
             not args.output.lower().endswith(PLOT_SUFFIXES):
         command.error(f"--output {args.output}: name a file ending in "
