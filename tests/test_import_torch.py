@@ -330,25 +330,20 @@ def test_an_input_the_model_does_not_take_writes_no_file(tmp_path: Path,
     assert "'in_channels' is 3 but the input has 4" in err and not out.exists()
 
 
-def test_cli_writes_the_file_with_sizes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shape, sizes, subs", [
+    ("(3, H, W)", "sizes H, W", {"H": 224, "W": 224}),
+    # an example input: the sizes stay symbolic, with the example's values as their defaults
+    ("(3, H=224, W=224)", "sizes H=224, W=224", {})], ids=["names", "example-values"])
+def test_cli_writes_the_file_with_sizes(shape: str, sizes: str, subs: dict[str, int],
+                                        tmp_path: Path) -> None:
     out = tmp_path / "resnet18.arch"
-    assert main(["import", "torchvision.models:resnet18", "--input", "(3, H, W)",
+    assert main(["import", "torchvision.models:resnet18", "--input", shape,
                  "--kwargs", '{"weights": null}', "--output", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
-    assert "sizes H, W\n" in text and "input (3, H, W)\n" in text
-    derived = derive(out, subs={"H": 224, "W": 224})
-    assert int(derived.params) == 11_689_512  # torchvision's documented resnet18 count
-
-
-def test_an_example_input_gives_the_sizes_defaults(tmp_path: Path) -> None:
-    """`--input "(3, H=224, W=224)"`: the sizes stay symbolic, with the example as defaults."""
-    out = tmp_path / "resnet18.arch"
-    assert main(["import", "torchvision.models:resnet18", "--input", "(3, H=224, W=224)",
-                 "--kwargs", '{"weights": null}', "--output", str(out)]) == 0
-    text = out.read_text(encoding="utf-8")
-    assert "sizes H=224, W=224\n" in text and "input (3, H, W)\n" in text
-    assert derive(out).output_shape[0] == 1000  # symbolic in H and W, as without defaults
-    assert int(derive(out, subs={}).params) == 11_689_512  # the defaults taken
+    assert f"{sizes}\n" in text and "input (3, H, W)\n" in text
+    assert derive(out).output_shape[0] == 1000  # symbolic in H and W
+    # torchvision's documented resnet18 count (with {}: the declared defaults taken)
+    assert int(derive(out, subs=subs).params) == 11_689_512
 
 
 @pytest.mark.parametrize("given, message", [
