@@ -516,9 +516,19 @@ def _foreign(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def _registered(config: dict[str, Any]) -> dict[str, Any]:
+    """A custom layer registered with `package="my"`: Keras saves `module` null and names the
+    class in `registered_name`."""
+    layer = config["config"]["layers"][1]
+    layer.update({"module": None, "class_name": "MyLayer", "registered_name": "my>MyLayer"})
+    return config
+
+
 @pytest.mark.parametrize("build, edit, message", [
     pytest.param(_with_ops, None, "'multiply' is a keras.ops operation (Multiply) applied to "
                  "Keras tensors", id="keras-ops"),
+    pytest.param(_with_ops, _registered, "layer 'a' is the class my>MyLayer, not a Keras layer",
+                 id="registered-custom-layer"),
     pytest.param(_with_ops, _foreign, "layer 'a' is the class my_package.layers.Dense, not a "
                  "Keras layer", id="another-package's-class"),
 ])

@@ -340,9 +340,11 @@ def _refuse_foreign(entry: dict[str, Any], name: str, label: str) -> None:
                      "step of the .arch by hand")
     ours = module in ("keras", "keras.layers") or module.startswith(("keras.src.layers",
                                                                      "keras.src.models"))
-    if not ours:
-        raise refuse(f"layer '{name}' is the class {module}.{cls}, not a Keras layer", label,
-                     "symconv imports Keras's own layers (README's Layers > Keras)")
+    if not ours:  # a custom layer saved with `module` null names itself in registered_name
+        what = entry.get("registered_name") if entry.get("module") is None else None
+        raise refuse(f"layer '{name}' is the class {what or f'{module}.{cls}'}, not a Keras "
+                     "layer", label, "symconv imports Keras's own layers (README's Layers > "
+                     "Keras)")
 
 
 def _carries_code(value: Any) -> bool:
