@@ -1,12 +1,17 @@
 """The command line's options: the parser of every command, the exit codes and the names of
-formats, kept apart from what the commands do (commands.py). Parsing imports no sympy."""
+formats, kept apart from what the commands do (commands.py); what each option's text means
+is values.py. Parsing imports no sympy."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from enum import IntEnum
+
+from .values import (PLOT_QUANTITIES, SUBS_HELP, MergedSubs, depth, input_shape, json_kwargs,
+                     optional_shape, plot_span, quantities, samples, size_range, sizes,
+                     whole_between, whole_number)
+
 
 class Exit(IntEnum):
     OK = 0
@@ -51,118 +56,29 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(Exit.USAGE)
 
 
-def _subs(text: str) -> dict[str, int]:
-    """'H=28,W=28' → {'H': 28, 'W': 28}; plain integers only, nothing is evaluated."""
-    out: dict[str, int] = {}
-    for item in filter(None, (p.strip() for p in text.split(","))):
-        name, sep, value = item.partition("=")
-        name, value = name.strip(), value.strip()
-        if not sep or not name.isidentifier() or not value.isdigit() or len(value) > 40:
-            raise argparse.ArgumentTypeError(
-                f"bad substitution {item!r}: write NAME=INTEGER, e.g. H=28,W=28")
-        if name in out:
-            raise argparse.ArgumentTypeError(f"'{name}' is given twice")
-        out[name] = int(value)
-    return out
-
-
-class _MergedSubs(argparse.Action):
-    """--subs given several times: the substitutions merged (`--subs H=28 --subs W=28`); a
-    size given twice is refused, as within one --subs. `--subs ""` names none: every size
-    takes its declared default."""
-
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
-        merged = dict(getattr(namespace, self.dest) or {})
-        for name, value in values.items():
-            if name in merged:
-                parser.error(f"argument --subs: '{name}' is given twice")
-            merged[name] = value
-        setattr(namespace, self.dest, merged)
-
-
-SUBS_HELP = ("(repeatable; --subs '' takes every declared default without naming a size)")
-
-
-def _depth(text: str) -> int | None:
-    if text == "all":
-        return None
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError("expected a whole number ≥ 1 or 'all'")
-    return int(text)
-
-
-def _tuple_items(text: str) -> list[str]:
-    """'(13, 13, _)' → ['13', '13', '_']: the items of a tuple written on the command line."""
-    inner = text.strip()
-    if inner.startswith("(") and inner.endswith(")"):
-        inner = inner[1:-1]
-    items = [p.strip() for p in inner.split(",")]
-    if items and items[-1] == "":
-        items.pop()
-    return items
-
-
-def _shape(text: str) -> tuple[int | None, ...]:
-    """'(13, 13, _)' → (13, 13, None): whole numbers and _ only, nothing is evaluated."""
-    items = _tuple_items(text)
-    if not items or not all(p == "_" or p.isdigit() for p in items):
-        raise argparse.ArgumentTypeError(
-            f"bad shape {text!r}: write whole numbers or _ for a free axis, e.g. '(13, 13, _)'")
-    return tuple(None if p == "_" else int(p) for p in items)
-
-
-def _range(text: str) -> tuple[str, tuple[int, int]]:
-    """'K=1..31' → ('K', (1, 31))."""
-    name, sep, span = text.partition("=")
-    low, dots, high = span.partition("..")
-    if not (sep and dots and name.strip().isidentifier() and low.strip().isdigit()
-            and high.strip().isdigit()):
-        raise argparse.ArgumentTypeError(f"bad range {text!r}: write NAME=LOW..HIGH, e.g. K=1..31")
-    return name.strip(), (int(low), int(high))
-
-
-def _count(text: str) -> int:
-    digits = text.replace("_", "").replace(",", "")
-    if not digits.isdigit() or len(digits) > 40:
-        raise argparse.ArgumentTypeError(f"bad count {text!r}: write a whole number")
-    return int(digits)
-
-
 def _solve_parser(commands) -> None:  # type: ignore[no-untyped-def]
     solve = commands.add_parser("solve", help="find the sizes that give a target shape or "
                                 "parameter count")
     solve.add_argument("file", help="a .arch file, or - for standard input")
     solve.add_argument("--for", dest="unknowns", action="append", required=True, metavar="NAME",
                        help="a declared size to solve for (repeat for several)")
-    solve.add_argument("--shape", type=_shape, metavar="'(13, 13, _)'",
+    solve.add_argument("--shape", type=optional_shape, metavar="'(13, 13, _)'",
                        help="the output shape wanted (batch axis left out; _ for any)")
     solve.add_argument("--layer", metavar="NAME", help="the layer (or block) --shape and "
                        "--params refer to (default: the network); for --shape also a tensor "
                        "the file names (`s2 = …`)")
-    solve.add_argument("--params", type=_count, metavar="N", help="an exact parameter count")
-    solve.add_argument("--max-params", type=_count, metavar="N", help="a parameter budget")
-    solve.add_argument("--min-params", type=_count, metavar="N", help="a parameter floor")
+    solve.add_argument("--params", type=whole_number, metavar="N", help="an exact parameter count")
+    solve.add_argument("--max-params", type=whole_number, metavar="N", help="a parameter budget")
+    solve.add_argument("--min-params", type=whole_number, metavar="N", help="a parameter floor")
     solve.add_argument("--equal", nargs=2, metavar=("A", "B"),
                        help="two layers, blocks or tensors the file names (`s2 = …`) whose "
                        "output shapes must be equal")
-    solve.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+    solve.add_argument("--subs", type=sizes, default=None, metavar="H=28,W=28", action=MergedSubs,
                        help="fix other sizes (declared defaults fill the rest) " + SUBS_HELP)
-    solve.add_argument("--range", type=_range, action="append", default=[], metavar="K=1..31",
+    solve.add_argument("--range", type=size_range, action="append", default=[], metavar="K=1..31",
                        help="the values to try for an unknown")
     solve.add_argument("--format", "-f", choices=("text", "json", "latex"), default="text",
                        help="text (default), json (README: solve, JSON) or latex (align*)")
-
-
-def _whole(low: int, high: int) -> Callable[[str], int]:
-    """The parser of a whole number from `low` to `high`."""
-    def whole(text: str) -> int:
-        if not text.isdigit() or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}")
-        return int(text)
-    return whole
-
-
-_samples = _whole(1, 1000)
 
 
 def _verify_parser(commands) -> None:  # type: ignore[no-untyped-def]
@@ -171,12 +87,12 @@ def _verify_parser(commands) -> None:  # type: ignore[no-untyped-def]
     verify.add_argument("file", help="a .arch file, or - for standard input")
     verify.add_argument("--against", choices=("torch", "keras"), default=None,
                         help="the framework (default: the file's convention)")
-    verify.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+    verify.add_argument("--subs", type=sizes, default=None, metavar="H=28,W=28", action=MergedSubs,
                         help="fix sizes (declared defaults fill the rest; others are sampled) " + SUBS_HELP)
-    verify.add_argument("--samples", type=_samples, default=3, metavar="N",
+    verify.add_argument("--samples", type=samples, default=3, metavar="N",
                         help="valid size assignments to sample for the sizes left free "
                         "(default 3)")
-    verify.add_argument("--seed", type=_count, default=0, metavar="S",
+    verify.add_argument("--seed", type=whole_number, default=0, metavar="S",
                         help="the sampling seed (default 0)")
     verify.add_argument("--no-outside", dest="outside", action="store_false",
                         help="skip the sizes just outside the valid domain")
@@ -190,26 +106,8 @@ def _explain_parser(commands) -> None:  # type: ignore[no-untyped-def]
     explain = commands.add_parser("explain", help="explain every number of each layer in words")
     explain.add_argument("file", help="a .arch file, or - for standard input")
     explain.add_argument("--layer", metavar="NAME", help="only this layer")
-    explain.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+    explain.add_argument("--subs", type=sizes, default=None, metavar="H=28,W=28", action=MergedSubs,
                          help="substitute sizes (declared defaults fill the rest) " + SUBS_HELP)
-
-
-def _input_shape(text: str) -> tuple[int | str, ...]:
-    """'(3, H, W)' → (3, 'H', 'W'): whole numbers and size names only, nothing is evaluated; a
-    name may carry an example value, '(3, H=224, W=224)' → (3, 'H=224', 'W=224'), which
-    `parse` moves to `args.examples` (the sizes' defaults in the file written)."""
-    items = _tuple_items(text)
-    if not items or not all(p.isdigit() or _example(p) for p in items):
-        raise argparse.ArgumentTypeError(
-            f"bad input shape {text!r}: write whole numbers and size names (a name may take an "
-            "example value), e.g. '(3, H, W)' or '(3, H=224, W=224)'")
-    return tuple(int(p) if p.isdigit() else p for p in items)
-
-
-def _example(item: str) -> bool:
-    """'H' or 'H=224': a size name, with a positive whole example value or none."""
-    name, sep, value = item.partition("=")
-    return name.isidentifier() and (not sep or (value.isdigit() and int(value) > 0))
 
 
 def _examples(inputs: list[tuple[int | str, ...]], command) -> tuple[  # type: ignore[no-untyped-def]
@@ -228,18 +126,6 @@ def _examples(inputs: list[tuple[int | str, ...]], command) -> tuple[  # type: i
     return shapes, examples
 
 
-def _kwargs(text: str) -> dict[str, object]:
-    import json
-
-    try:
-        value = json.loads(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"bad --kwargs: {err}") from None
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("--kwargs must be a JSON object, e.g. '{\"weights\": null}'")
-    return value
-
-
 DRAW_FORMATS = ("tikz", "svg", "dot")  # symconv.render.draw.DRAW_FORMATS, named here unloaded
 DRAW_STYLES = ("boxes", "cuboids")  # symconv.render.draw.STYLES
 
@@ -248,12 +134,12 @@ def _draw_parser(commands) -> None:  # type: ignore[no-untyped-def]
     draw = commands.add_parser("draw", help="draw the network with its shapes and parameters "
                                "(TikZ, SVG or Graphviz DOT)")
     draw.add_argument("file", help="a .arch file, or - for standard input")
-    draw.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+    draw.add_argument("--subs", type=sizes, default=None, metavar="H=28,W=28", action=MergedSubs,
                       help="substitute sizes (declared defaults fill the rest) " + SUBS_HELP)
     draw.add_argument("--format", "-f", choices=DRAW_FORMATS, default="tikz",
                       help="tikz (default: a tikzpicture for pdflatex), svg (for a browser) "
                       "or dot (for Graphviz)")
-    draw.add_argument("--depth", type=_depth, default=1, metavar="N|all",
+    draw.add_argument("--depth", type=depth, default=1, metavar="N|all",
                       help="draw blocks nested N levels deep as one box each, as the table "
                       "folds them (default 1); 'all' draws every layer")
     draw.add_argument("--standalone", action="store_true",
@@ -263,53 +149,25 @@ def _draw_parser(commands) -> None:  # type: ignore[no-untyped-def]
                       "as solids sized by their extents and channels; TikZ and SVG)")
 
 
-# the names of symconv.render.plot.QUANTITIES, kept here so that parsing imports no sympy
-# (tests/test_plot.py checks they agree)
-PLOT_QUANTITIES = ("params", "trainable", "non_trainable", "macs", "flops", "memory",
-                   "parameter_bytes", "shape")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")  # symconv.render.plot.PLOT_FORMATS, as --output ends
-
-
-def _span(text: str) -> tuple[str, tuple[int, int]]:
-    """'H=32..512' → ('H', (32, 512)); LO ≤ HI."""
-    name, (low, high) = _range(text.replace(" ", ""))
-    if low > high or len(str(high)) > 40:
-        raise argparse.ArgumentTypeError(f"bad range {text!r}: LOW must not exceed HIGH "
-                                         "(and HIGH has at most 40 digits), e.g. H=32..512")
-    return name, (low, high)
-
-
-def _quantities(text: str) -> list[str]:
-    """'params,shape:2' → ['params', 'shape:2']: names of PLOT_QUANTITIES, shape:N an axis."""
-    names = [p.strip() for p in text.split(",") if p.strip()]
-    for name in names:
-        base, sep, axis = name.partition(":")
-        if base not in PLOT_QUANTITIES or (sep and (base != "shape" or not axis.isdigit()
-                                                    or int(axis) < 1)):
-            raise argparse.ArgumentTypeError(
-                f"unknown quantity {name!r}: one of {', '.join(PLOT_QUANTITIES)}, or shape:N "
-                "(the output's N-th axis, from 1, batch axis left out)")
-    if not names or len(set(names)) < len(names):
-        raise argparse.ArgumentTypeError("name each quantity once, e.g. params,macs")
-    return names
 
 
 def _plot_parser(commands) -> None:  # type: ignore[no-untyped-def]
     plot = commands.add_parser("plot", help="plot parameters, MACs, memory or output extents "
                                "against one size (needs 'symconv[plot]')")
     plot.add_argument("file", help="a .arch file, or - for standard input")
-    plot.add_argument("--x", type=_span, required=True, metavar="NAME=LO..HI",
+    plot.add_argument("--x", type=plot_span, required=True, metavar="NAME=LO..HI",
                       help="the size to vary and its whole values, e.g. H=32..512")
-    plot.add_argument("--y", type=_quantities, default=["params"], metavar="Q[,Q…]",
+    plot.add_argument("--y", type=quantities, default=["params"], metavar="Q[,Q…]",
                       help=f"what to plot, one panel each: {', '.join(PLOT_QUANTITIES)}, or "
                       "shape:N for the output's N-th axis (default params)")
-    plot.add_argument("--subs", type=_subs, default=None, metavar="d=768,L=16",
-                      action=_MergedSubs, help="values of the other sizes (declared defaults "
+    plot.add_argument("--subs", type=sizes, default=None, metavar="d=768,L=16",
+                      action=MergedSubs, help="values of the other sizes (declared defaults "
                       "fill the rest; every size needs one) " + SUBS_HELP)
     plot.add_argument("--layer", metavar="NAME", help="shape: the output of this layer, block "
                       "or tensor the file names (default: the network's output)")
     plot.add_argument("--log", action="store_true", help="the values on a log scale")
-    plot.add_argument("--marks", type=_whole(0, 20), default=3, metavar="N",
+    plot.add_argument("--marks", type=whole_between(0, 20), default=3, metavar="N",
                       help="mark the framework's own parameter counts and extents at N "
                       "values of the size (default 3; 0: none; needs 'symconv[verify]')")
 
@@ -322,12 +180,12 @@ def _import_parser(commands) -> None:  # type: ignore[no-untyped-def]
                      "path/to/file.py:callable, returning an nn.Module; or a Keras model "
                      "saved as FILE.keras or as its JSON config, FILE.json; or an ONNX file "
                      "FILE.onnx")
-    imp.add_argument("--input", dest="inputs", type=_input_shape, action="append",
+    imp.add_argument("--input", dest="inputs", type=input_shape, action="append",
                      metavar="'(3, H, W)'", help="an input's shape without the batch axis; "
                      "names become sizes, H=224 also gives the size that default (one --input "
                      "per argument of forward, or per input of the Keras model: needed where "
                      "its shape has None)")
-    imp.add_argument("--kwargs", type=_kwargs, default={}, metavar="JSON",
+    imp.add_argument("--kwargs", type=json_kwargs, default={}, metavar="JSON",
                      help="keyword arguments for the callable, e.g. '{\"weights\": null}'")
 
 
@@ -375,12 +233,12 @@ def parser() -> argparse.ArgumentParser:
                         "model FILE.keras or FILE.json or an ONNX file FILE.onnx (read as "
                         "data), imported as `symconv "
                         "import` does, with --input and --kwargs")
-    derive.add_argument("--input", dest="inputs", type=_input_shape, action="append",
+    derive.add_argument("--input", dest="inputs", type=input_shape, action="append",
                         metavar="'(3, H, W)'", help="with --from: an input's shape without the "
                         "batch axis; names become sizes")
-    derive.add_argument("--kwargs", type=_kwargs, default={}, metavar="JSON",
+    derive.add_argument("--kwargs", type=json_kwargs, default={}, metavar="JSON",
                         help="with --from: keyword arguments for the callable")
-    derive.add_argument("--subs", type=_subs, default=None, metavar="H=28,W=28", action=_MergedSubs,
+    derive.add_argument("--subs", type=sizes, default=None, metavar="H=28,W=28", action=MergedSubs,
                         help="substitute sizes (defaults declared in `sizes` fill the rest) " + SUBS_HELP)
     derive.add_argument("--format", "-f", choices=FORMAT_NAMES, default="table",
                         help="table (default: Keras's summary, fitted to the terminal), json "
@@ -396,7 +254,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--output", "-o", metavar="FILE", default=None,
                          help="write the result to FILE (whole or not at all) instead of "
                          "standard output")
-    derive.add_argument("--depth", type=_depth, default=1, metavar="N|all",
+    derive.add_argument("--depth", type=depth, default=1, metavar="N|all",
                         help="show blocks nested N levels deep as one row each, with their "
                         "subtotals (default 1: the network's own blocks); 'all' lists every layer")
     derive.add_argument("--formulas", choices=FORMULAS, default="expanded",
@@ -416,7 +274,7 @@ def parser() -> argparse.ArgumentParser:
     derive.add_argument("--memory", nargs="?", const="float32", default=None, choices=DTYPES,
                         metavar="DTYPE", help="add activation memory per layer and parameter "
                         "memory (default float32)")
-    derive.add_argument("--batch", type=_samples, default=None, metavar="N",
+    derive.add_argument("--batch", type=samples, default=None, metavar="N",
                         help="the batch size: shown first in every output shape (as torchinfo "
                         "shows it) and used by --memory (default: left out of the shapes, "
                         "1 for --memory)")
