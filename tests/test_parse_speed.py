@@ -129,13 +129,13 @@ def check(text: str, monkeypatch: pytest.MonkeyPatch) -> bool:
     sys.setrecursionlimit(max(limit, 10_000))
     try:
         assert _outcome(source) == _whole(source, monkeypatch)
+        whole, chunked = _statements(text)
+        if isinstance(whole, type):
+            assert chunked is None, "a file the whole parse refuses was parsed by chunks"
+            return False
+        assert chunked is None or chunked == whole
     finally:
         sys.setrecursionlimit(limit)
-    whole, chunked = _statements(text)
-    if isinstance(whole, type):
-        assert chunked is None, "a file the whole parse refuses was parsed by chunks"
-        return False
-    assert chunked is None or chunked == whole
     return chunked is not None
 
 

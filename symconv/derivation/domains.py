@@ -37,7 +37,7 @@ import sympy
 from sympy import Expr
 
 from ..errors import Source, Span, SymconvError
-from ..language import ir
+from ..language import chunks, ir
 from ..layers.base import Requirement
 from ..maths import symbols
 
@@ -237,6 +237,8 @@ class _Count:
 
 def _values(body: tuple[ir.Statement, ...]) -> Iterable[ir.Value | _Count]:
     for statement in body:
+        if chunks.origin(statement) is not None:
+            continue  # a copy of a statement met before (a block unrolled): the same names
         if isinstance(statement, ir.Assign):
             yield statement.value
         elif isinstance(statement, ir.Input):

@@ -12,16 +12,18 @@ from typing import Any, TypeVar, Union
 import sympy
 
 from ..errors import Source, Span, SymconvError, did_you_mean, shape_text
-from ..language import ir
+from ..language import chunks, ir
 from ..language.values import BUILTINS, MAX_DEPTH, Arg, TensorView
 from ..layers import Call, LayerSpec
 from ..layers.base import LayerOutput, Several
 from ..maths import limits, symbols
 from .binding import name_value
 from .model import LayerRecord, Shape
+from .reuse import Applications, key
 
 
 T = TypeVar("T")
+N = TypeVar("N")
 
 
 @dataclass
@@ -196,6 +198,26 @@ class Memo:
         self.items[key] = (node, values, value)
         return value
 
+    def copied(self, node: N, values: Mapping[str, object], compute: Callable[[N], T],
+               move: Callable[[T, int], T | None]) -> T:
+        """`compute(node)`, memoised as above; for a copy of a repeated statement (a deep
+        network's 1,250 blocks unrolled: `chunks.origin`) the value of the node it copies,
+        moved to its lines by `move`. Computed for the copy itself where `move` cannot move the
+        value (None), or where the node it copies fails: the error is the copy's, at its
+        line."""
+        source = chunks.origin(node)
+        if source is not None:
+            original, lines = source
+            try:
+                value = self(original, values, lambda: compute(original))
+            except SymconvError:
+                pass
+            else:
+                moved = move(value, lines)
+                if moved is not None:
+                    return moved
+        return self(node, values, lambda: compute(node))
+
 
 def bind_block_inputs(block: ir.Block, declared: tuple[ir.InputItem, ...] | None,
                        tensors: list[Tensor], frame: Frame, span: Span) -> None:
@@ -299,10 +321,17 @@ def given_name(args: Mapping[str, Arg]) -> str | None:
     return name_value(args["name"]) if "name" in args else None
 
 
-def bounded_output(spec: LayerSpec, ctx: Call) -> LayerOutput:
+def bounded_output(spec: LayerSpec, ctx: Call, applied: Applications | None = None,
+                   args: Mapping[str, Arg] | None = None) -> LayerOutput:
     """The layer's output, its shape, weights and conditions within `limits`; past them an
     SC110 error at the layer (a Flatten of ten 40-digit axes, a merge that would expand
-    (H + W + … + 1)**64)."""
+    (H + W + … + 1)**64). With `applied`, a result derived before is reused (Applications)."""
+    found = key(spec, ctx, args) if applied is not None and args is not None else None
+    if found is not None:
+        assert applied is not None
+        reused = applied.reuse(found, spec, ctx)
+        if reused is not None:
+            return reused
     try:
         out = spec.fn(ctx)
         for value in (*out.shape, *(w.size for w in out.weights),
@@ -312,6 +341,9 @@ def bounded_output(spec: LayerSpec, ctx: Call) -> LayerOutput:
     except limits.TooLarge as err:
         raise ctx.fail(f"its result would hold {err}", code="SC110",
                        hint="README: Limits lists the bounds") from None
+    if found is not None:
+        assert applied is not None and args is not None
+        applied.keep(found, spec, ctx, out, args)
     return out
 
 

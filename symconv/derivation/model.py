@@ -16,29 +16,75 @@ from sympy import Expr, Integer
 from ..errors import Source, Span
 from ..layers.base import REQUIRED, LayerWarning, Requirement, Several, Weight
 from ..maths import symbols
+from ..maths.identity import ByIdentity
 from .conditions import prune
 from .domains import DEFAULT, Domain
 
 
 def _sum(values: list[Expr]) -> Expr:
     """Σ values; the integers among them added as Python ints first (the same sum: sympy's Add
-    adds its numbers into one anyway), 10,000 layers' counts without 10,000 sympy additions."""
+    adds its numbers into one anyway), 10,000 layers' counts without 10,000 sympy additions;
+    a formula that repeats (a transformer's 1,250 blocks have eight) counted first and added
+    once, times its count (Add collects equal terms that way itself: the same sum)."""
     number = 0
-    rest = []
+    rest: dict[Expr, int] = {}
     for v in values:
         if v.is_Integer:
             number += int(v)
         else:
-            rest.append(v)
+            rest[v] = rest.get(v, 0) + 1
     if not rest:
         return Integer(number)
-    return sympy.Add(Integer(number), *rest) if number else sympy.Add(*rest)
+    terms = [v if k == 1 else Integer(k) * v for v, k in rest.items()]
+    return sympy.Add(Integer(number), *terms) if number else sympy.Add(*terms)
 
 
 def _count(values: list[Expr]) -> Expr:
     """A layer's parameter count with common factors pulled out: F*(C*K**2 + 1), not
     C*F*K**2 + F (sympy.factor_terms: a sound rewrite, no simplify())."""
     return _factored(tuple(values))
+
+
+def _counts(weights: tuple[Weight, ...]) -> tuple[Expr, Expr, Expr, Expr]:
+    """(trainable, non-trainable, parameters, buffers) of a layer's weights: looked up by the
+    tuple's identity first (a reused layer result shares it: derivation/reuse.py), which spares
+    hashing every weight's fields, then by its value."""
+    counts = _COUNTED.get(weights)
+    if counts is None:
+        counts = _counted(weights)
+        _COUNTED.put(weights, counts)
+    return counts  # type: ignore[no-any-return]
+
+
+_COUNTED = ByIdentity(4096)
+
+
+@lru_cache(maxsize=4096)  # the layers of a network repeat their weights (a block's, 1,250 times)
+def _counted(weights: tuple[Weight, ...]) -> tuple[Expr, Expr, Expr, Expr]:
+    sizes = [(w.size, w.trainable, w.buffer) for w in weights]
+    return (_count([n for n, trainable, buffer in sizes if trainable and not buffer]),
+            _count([n for n, trainable, buffer in sizes if not trainable and not buffer]),
+            _count([n for n, _, buffer in sizes if not buffer]),
+            _count([n for n, _, buffer in sizes if buffer]))
+
+
+class once:  # noqa: N801 - used as a decorator, as functools.cached_property is
+    """functools.cached_property without its lock (Python 3.11 takes an RLock at every first
+    read: 40,000 of them were a fifth of a 10,000-layer table's totals). The value is stored
+    in the instance's __dict__, which is read first from then on; a frozen dataclass allows
+    it, as it allows cached_property."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn, self.name, self.__doc__ = fn, fn.__name__, fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
 
 
 @lru_cache(maxsize=4096)  # the layers of a repeat have the same weights
@@ -173,7 +219,7 @@ class LayerRecord:
     # (torch's RNN h_n, c_n: (D·num_layers, N, H)); empty: first in every output
     batch_axes: tuple[int, ...] = ()
 
-    @cached_property
+    @once
     def outputs(self) -> tuple[Shape, ...]:
         """Every output's shape, flat and depth first (one for a layer with one output)."""
         return _flat(self.results) if self.results is not None else (self.output_shape,)
@@ -181,21 +227,21 @@ class LayerRecord:
     # it (1 outside them); the counts above are one application's, the totals multiply
     times: Expr = Integer(1)
 
-    @cached_property
+    @once
     def trainable(self) -> Expr:
-        return _count([w.size for w in self.weights if w.trainable and not w.buffer])
+        return _counts(self.weights)[0]
 
-    @cached_property
+    @once
     def non_trainable(self) -> Expr:
-        return _count([w.size for w in self.weights if not w.trainable and not w.buffer])
+        return _counts(self.weights)[1]
 
-    @cached_property
+    @once
     def params(self) -> Expr:
-        return _count([w.size for w in self.weights if not w.buffer])
+        return _counts(self.weights)[2]
 
-    @cached_property
+    @once
     def buffers(self) -> Expr:
-        return _count([w.size for w in self.weights if w.buffer])
+        return _counts(self.weights)[3]
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from .frames import (
     tensor_arguments,
 )
 from . import arguments, parameters, repeat
+from .reuse import Applications, moved_arguments
 from .unpacking import bind_values, is_value, method_spec, refuse_several, unpack
 from .model import BlockRecord, Derivation, LayerRecord, Node, RepeatRecord, Shape
 
@@ -75,6 +76,7 @@ class Deriver:
         self.reserved: dict[int, str] = {}  # Keras names of layers written as arguments, by node
         self.budget = Budget()  # applications and statements run, bounded
         self.memo = Memo()  # values of statements a repeat runs again
+        self.applied = Applications()  # layer results, reused where the same again
         self.depth = 0
         self.bodies = 0  # body() calls open (MAX_BODY_DEPTH)
         self.known = dict(known)  # sizes whose domain is written or already inferred
@@ -352,10 +354,11 @@ class Deriver:
 
     def bind(self, spec: LayerSpec, call: ir.CallExpr, frame: Frame) -> dict[str, Arg]:
         required = [p.name for p in spec.params if p.default is REQUIRED]
-        return self.memo(call, frame.values, lambda: bind_arguments(
-            spec.type, [p.name for p in spec.params], required, call, self.scope(frame),
+        return self.memo.copied(call, frame.values, lambda node: bind_arguments(
+            spec.type, [p.name for p in spec.params], required, node, self.scope(frame),
             positional=spec.positional,
-            strings=[p.name for p in spec.params if isinstance(p.default, str)])[0])
+            strings=[p.name for p in spec.params if isinstance(p.default, str)])[0],
+            moved_arguments)
 
     def apply(self, spec: LayerSpec, args: dict[str, Arg], span: Span, tensors: list[Tensor],
               frame: Frame, name: str | None = None, shared: Shared | None = None,
@@ -370,7 +373,7 @@ class Deriver:
         ctx = Call(spec, name, shapes, args, span, self.sublayer, self.recorded,
                    batched=parameters.batched_inputs(spec, tensors, span),
                    axes=tuple(t.batch_axis for t in tensors))
-        out = bounded_output(spec, ctx)
+        out = bounded_output(spec, ctx, self.applied, args)
         self.seen.call(ctx, args)
         if shared is None or shared.first is None:
             self.namer.built(spec)

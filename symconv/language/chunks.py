@@ -148,6 +148,21 @@ def _span(span: Span, lines: int) -> Span:
     return copy
 
 
+# A copy knows what it copies: `origin(copy)` is (the node, the lines it moved), so that what
+# the derive stage computes from a statement's text alone (its arguments, the roles of its
+# sizes) is computed once and moved (derivation/frames.py, Memo.copied). Kept in the copy's
+# __dict__ beside its fields: a dataclass's comparison, hash, repr and replace() read only
+# its fields, so to them a copy is the node it was before.
+_ORIGIN = "_copy_of"
+
+
+def origin(node: object) -> tuple[Any, int] | None:
+    """(the node parsed where its statement first appears, the lines `node` is below it) for a
+    copy made by `moved`; None for anything else."""
+    held = getattr(node, "__dict__", None)
+    return None if held is None else held.get(_ORIGIN)
+
+
 def _node(node: Any, lines: int) -> Any:
     kind = type(node)
     fields = node.__dict__.copy()
@@ -156,6 +171,7 @@ def _node(node: Any, lines: int) -> Any:
         move = _MOVERS.get(type(value))
         if move is not None:
             fields[name] = move(value, lines)
+    fields[_ORIGIN] = (node, lines)
     copy = _new(kind)
     _set_fields(copy, "__dict__", fields)
     return copy

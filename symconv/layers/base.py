@@ -165,6 +165,11 @@ class Call:
         # (argument, value, least value accepted) for each whole number read that holds sizes:
         # the uses their domains are inferred from (symconv/derivation/domains.py)
         self.bounds: list[tuple[str, Expr, int | None]] = []
+        # what the result was made from beyond the shapes and arguments, for a derivation that
+        # reuses it (derivation/frames.py, Applications): the `known` questions and their
+        # answers, and whether a layer given as an argument was derived (then it is not reused)
+        self.asked: list[tuple[sympy.Basic, bool]] = []
+        self.opaque = False
 
     # -- reading arguments -------------------------------------------------------------
     def given(self, name: str) -> bool:
@@ -265,6 +270,7 @@ class Call:
         layer's conditions too."""
         if name not in self._args or self._sublayer_hook is None:
             raise self.fail(f"'{name}' must be a layer, e.g. {name}=LSTM(8)", name)
+        self.opaque = True
         sub = self._sublayer_hook(self._args[name], shape, self)
         self.requires.extend(sub.requires)
         return sub
@@ -280,6 +286,8 @@ class Call:
         self.requires += twin.requires
         self.warnings += twin.warnings
         self.bounds += twin.bounds
+        self.asked += twin.asked
+        self.opaque |= twin.opaque
         return out
 
     # -- conditions --------------------------------------------------------------------
@@ -310,7 +318,11 @@ class Call:
 
     def known(self, condition: sympy.Basic) -> bool:
         """Whether `condition` is true for every size, or recorded by an earlier layer."""
-        return condition is sympy.true or condition in self._known
+        if condition is sympy.true:
+            return True
+        answer = condition in self._known
+        self.asked.append((condition, answer))
+        return answer
 
     def warn(self, message: str) -> None:
         """Record a warning about this call (shown with the result; nothing is refused)."""

@@ -20,6 +20,7 @@ from .common import (
     note_lines,
     remembered,
     param_cell,
+    SHORT,
     requirement_lines,
     row_counts,
     title,
@@ -102,8 +103,19 @@ def _drawn(cells: list[list[str | bytes]], header: list[str], widths: list[int],
         return plain(text) if ascii else text
 
     between = rule("├", "─", "┼", "┤")
+    laid: dict[tuple[str, int], list[str]] = {}  # short cells as placed: rows repeat them
+
+    def laid_out(text: str, i: int) -> list[str]:
+        lines = laid.get((text, i))
+        if lines is None:
+            lines = placed(split(text, i, False), i)
+            if len(text) <= SHORT:
+                laid[text, i] = lines
+        return lines
+
     def drawn(texts: list[str], bar: str, words: bool = False) -> Iterator[str]:
-        columns = [placed(split(c, i, words), i) for i, c in enumerate(texts)]
+        columns = ([placed(split(c, i, words), i) for i, c in enumerate(texts)] if words
+                   else [laid_out(c, i) for i, c in enumerate(texts)])
         for k in range(max(map(len, columns))):
             yield line([c[k] if k < len(c) else " " * widths[i]
                         for i, c in enumerate(columns)], bar, bar, bar)
