@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Source, SymconvError
 from .arguments import Exit, parse
+from .deferred import defer_sympy_tensors
 
 if TYPE_CHECKING:
     from ..derivation.model import Derivation
@@ -316,8 +317,10 @@ def entry() -> None:
     sympy expressions) holds no reference cycles worth collecting, so Python's cyclic garbage
     collector is switched off: it would otherwise walk every live object again and again while
     sympy is imported and a large network is derived (measured: `import sympy` 0.40 → 0.37 s).
-    Reference counting still frees memory as usual."""
+    Reference counting still frees memory as usual. sympy's tensor module, which sympy's Add
+    imports on its first call, is loaded only if something uses it (cli/deferred.py)."""
     gc.disable()
+    defer_sympy_tensors()
     try:
         code = main()
     except KeyboardInterrupt:

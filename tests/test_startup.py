@@ -1,0 +1,74 @@
+"""What a symconv command imports (issue 17's start-up): sympy's tensor module and the
+combinatorics it builds at import are left out (symconv/cli/deferred.py) without changing any
+result, and load as before for whoever uses them. Each case runs in a fresh interpreter, as the
+console script does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symconv import api
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ("mnist_cnn", "gpt2", "resnet50", "unet2_torch", "llama2_7b", "nasnet_mobile_keras")
+
+
+def run(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": ""}, check=True)
+    return out.stdout
+
+
+def entry(args: list[str]) -> str:
+    """Python code running the console script's entry point on `args`, then printing the
+    sympy modules it loaded that `import sympy` alone does not."""
+    return ("import sys, sympy; before = set(sys.modules)\n"
+            "from symconv.cli import entry\n"
+            f"sys.argv = ['symconv'] + {args!r}\n"
+            "try:\n    entry()\nexcept SystemExit:\n    pass\n"
+            "print(json.dumps([sorted(m for m in set(sys.modules) - before "
+            "if m.startswith('sympy.')), type(sys.modules['sympy.tensor.tensor']).__name__]), "
+            "file=sys.stderr)\n").replace("import sys,", "import json, sys,")
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_derive_leaves_out_sympys_tensors_and_prints_the_same(name: str, tmp_path: Path) -> None:
+    path = ROOT / "examples" / f"{name}.arch"
+    out = tmp_path / "out.json"
+    code = entry(["derive", str(path), "-f", "json", "-o", str(out)])
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": ""}, check=True)
+    loaded, tensor = json.loads(done.stderr.strip().splitlines()[-1])
+    assert tensor == "_StandIn" and not [m for m in loaded if m.startswith("sympy.combinatorics")]
+    # this process derives with the real module (imported by sympy's Add): the same bytes
+    assert out.read_text() == api.derive(path).render("json")
+
+
+def test_the_real_module_loads_for_whoever_uses_it() -> None:
+    """After the stand-in has served sympy's Add, sympy's own tensor API works: asking for it
+    loads the real module, and Add then takes tensors as TensAdd, as without symconv."""
+    out = run("import sys, sympy\n"
+              "from symconv.cli.deferred import defer_sympy_tensors, NAME\n"
+              "defer_sympy_tensors()\n"
+              "x, y, z = sympy.symbols('x y z')\n"
+              "print(x + y + z, type(sys.modules[NAME]).__name__)\n"
+              "from sympy.tensor.tensor import TensorIndexType, tensor_indices, TensorHead\n"
+              "L = TensorIndexType('L'); i = tensor_indices('i', L)\n"
+              "A, B = TensorHead('A', [L]), TensorHead('B', [L])\n"
+              "print(type(sympy.Add(A(i), B(i), A(i))).__name__, "
+              "type(sys.modules[NAME]).__name__)\n"
+              "import sympy.combinatorics\n")
+    assert out.split("\n")[:2] == ["x + y + z _StandIn", "TensAdd module"]
+
+
+def test_a_module_already_loaded_is_left_alone() -> None:
+    out = run("import sys, sympy.tensor.tensor as t\n"
+              "from symconv.cli.deferred import defer_sympy_tensors, NAME\n"
+              "defer_sympy_tensors()\n"
+              "print(sys.modules[NAME] is t)\n")
+    assert out.strip() == "True"
