@@ -301,8 +301,15 @@ def _write(value: object, indent: str, out: list[str]) -> None:
         inner = indent + "  "
         lead = "{\n" + inner
         for key, item in value.items():
-            out.append(lead + _STRING(_key(key)) + ": ")
-            _write(item, inner, out)
+            name = lead + _STRING(key if type(key) is str else _key(key)) + ": "
+            kind = type(item)  # a string or an int written here: most of a layer's values
+            if kind is str:
+                out.append(name + _STRING(item))
+            elif kind is int:
+                out.append(name + int.__repr__(item))
+            else:
+                out.append(name)
+                _write(item, inner, out)
             lead = ",\n" + inner
         out.append("\n" + indent + "}")
     elif isinstance(value, (list, tuple)):
@@ -310,6 +317,12 @@ def _write(value: object, indent: str, out: list[str]) -> None:
             out.append("[]")
             return
         inner = indent + "  "
+        if all(type(item) is int or type(item) is str for item in value):  # a shape: at once
+            between = ",\n" + inner
+            out.append("[\n" + inner + between.join(
+                [int.__repr__(item) if type(item) is int else _STRING(item) for item in value])
+                + "\n" + indent + "]")
+            return
         lead = "[\n" + inner
         for item in value:
             out.append(lead)
