@@ -60,6 +60,10 @@ CASES = {
     "a strided chain (nothing to reuse)": "convention torch\nsizes H, W\ninput (8, H, W)\n"
                                           + ("Conv2d(8, 8, 3, stride=2, padding=1)\n"
                                              "MaxPool2d(3, stride=1, padding=1)\n") * 6,
+    # a value bound before keeps its own position in every copy; a call over two lines
+    "values bound before": "convention torch\nsizes H\ninput x: (4, H, H)\nk = (3, 3)\n"
+                           + "x = Conv2d(4, 4, k, padding=1)(x)\n" * 3
+                           + "x = Conv2d(4, 4,\n           k)(x)\n" * 3,
     # arguments that look alike and are not: 4 and 4.0, True and 1, a list and a tuple
     "alike arguments": "convention keras\nsizes T\ninput (T, 16)\nDropout(0.5)\nDropout(0.25)\n"
                        "Dense(4, use_bias=True)\nDense(4, use_bias=False)\nPermute((2, 1))\n"

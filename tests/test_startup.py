@@ -27,13 +27,15 @@ def run(code: str) -> str:
 def entry(args: list[str]) -> str:
     """Python code running the console script's entry point on `args`, then printing the
     sympy modules it loaded that `import sympy` alone does not."""
-    return ("import sys, sympy; before = set(sys.modules)\n"
+    return ("import os, sys, sympy; before = set(sys.modules)\n"
+            "def leave(code):\n    raise SystemExit(code)\n"
+            "os._exit = leave  # the entry point ends the process: go on to the report\n"
             "from symconv.cli import entry\n"
             f"sys.argv = ['symconv'] + {args!r}\n"
             "try:\n    entry()\nexcept SystemExit:\n    pass\n"
             "print(json.dumps([sorted(m for m in set(sys.modules) - before "
             "if m.startswith('sympy.')), type(sys.modules['sympy.tensor.tensor']).__name__]), "
-            "file=sys.stderr)\n").replace("import sys,", "import json, sys,")
+            "file=sys.stderr)\n").replace("import os,", "import json, os,")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -72,3 +74,20 @@ def test_a_module_already_loaded_is_left_alone() -> None:
               "defer_sympy_tensors()\n"
               "print(sys.modules[NAME] is t)\n")
     assert out.strip() == "True"
+
+
+def test_the_entry_point_leaves_with_all_its_output_and_its_exit_code(tmp_path: Path) -> None:
+    """`symconv` ends its process without the interpreter's teardown (cli/commands.py, leave):
+    what it printed is all there, on a pipe as in a file, and so is its exit code."""
+    env = {"PYTHONPATH": str(ROOT), "PATH": ""}
+    path = ROOT / "examples" / "gpt2.arch"
+    done = subprocess.run([sys.executable, "-m", "symconv", "derive", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, env=env)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == api.derive(path).render("table")
+    bad = tmp_path / "bad.arch"
+    bad.write_text("convention torch\ninput (3, H)\n")
+    done = subprocess.run([sys.executable, "-m", "symconv", "derive", str(bad)], cwd=ROOT,
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(f"{bad}:2:11: error: 'H' is not declared")

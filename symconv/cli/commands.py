@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -325,4 +326,19 @@ def entry() -> None:
         code = main()
     except KeyboardInterrupt:
         code = 130
-    raise SystemExit(code)
+    leave(code)
+
+
+def leave(code: int) -> None:
+    """End the process without tearing the interpreter down: freeing every object one by one
+    (a 10,000-layer derivation's records, sympy's caches and modules) took 0.15-0.18 s of a
+    2 s run, for memory the process gives back at once. What exit would still do is done
+    here: standard output and error flushed (a failure there is the reader's, already said by
+    cli/output.py); every file symconv writes is closed before its command returns."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

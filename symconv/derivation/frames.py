@@ -199,10 +199,10 @@ class Memo:
         return value
 
     def copied(self, node: N, values: Mapping[str, object], compute: Callable[[N], T],
-               move: Callable[[T, int], T | None]) -> T:
+               move: Callable[[T, int, N], T | None]) -> T:
         """`compute(node)`, memoised as above; for a copy of a repeated statement (a deep
         network's 1,250 blocks unrolled: `chunks.origin`) the value of the node it copies,
-        moved to its lines by `move`. Computed for the copy itself where `move` cannot move the
+        moved to its lines by `move(value, lines, that node)`. Computed for the copy itself where `move` cannot move the
         value (None), or where the node it copies fails: the error is the copy's, at its
         line."""
         source = chunks.origin(node)
@@ -213,7 +213,7 @@ class Memo:
             except SymconvError:
                 pass
             else:
-                moved = move(value, lines)
+                moved = move(value, lines, original)
                 if moved is not None:
                     return moved
         return self(node, values, lambda: compute(node))

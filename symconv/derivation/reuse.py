@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..language import chunks
+from ..language import chunks, ir
 from ..language.values import Arg
 from ..layers import Call, LayerSpec
 from ..layers.base import LayerOutput, Requirement
@@ -123,23 +123,29 @@ def _value(value: object) -> tuple[object, ...] | None:
     return None
 
 
-def moved_arguments(args: dict[str, Arg], lines: int) -> dict[str, Arg] | None:
-    """Bound arguments with their positions `lines` further down; None where one holds what
-    is not a number, a formula, a string, a flag, None or a tuple or list of them (a layer
-    given as an argument keeps the scope it was written in)."""
+def moved_arguments(args: dict[str, Arg], lines: int, node: ir.CallExpr) -> dict[str, Arg] | None:
+    """Arguments bound from the call `node`, with their positions `lines` further down (for
+    its copy); None where one holds what is not a number, a formula, a string, a flag, None or
+    a tuple or list of them (a layer given as an argument keeps the scope it was written in),
+    or a position outside `node`'s text (a value bound before, `k = (3, 3)`, keeps the one it
+    was written at, which the copy shares)."""
+    first = node.span.line
+    last = node.span.end_line or first
     out: dict[str, Arg] = {}
     for name, arg in args.items():
-        item = _moved_argument(arg, lines)
+        item = _moved_argument(arg, lines, first, last)
         if item is None:
             return None
         out[name] = item
     return out
 
 
-def _moved_argument(arg: Arg, lines: int) -> Arg | None:
+def _moved_argument(arg: object, lines: int, first: int, last: int) -> Arg | None:
+    if not isinstance(arg, Arg) or not first <= arg.span.line <= last:
+        return None
     value = arg.value
     if isinstance(value, tuple):  # a tuple or a ListValue of Args
-        items = [_moved_argument(item, lines) for item in value]
+        items = [_moved_argument(item, lines, first, last) for item in value]
         if any(item is None for item in items):
             return None
         value = type(value)(items)
