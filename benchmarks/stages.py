@@ -4,13 +4,15 @@
                                 [--receptive-field]
 
 import (the modules the CLI loads before it reads the file), parse, derive, render FORMAT
-(the renderer's own lazy imports included), each once, cold, as `symconv derive` meets them.
+(the renderer's own lazy imports included), each once, cold, as `symconv derive` meets them
+(the cyclic garbage collector off, as the CLI has it).
 Prints one JSON line: {"stages": {"import": s, "parse": s, "derive": s, "render": s,
 "bytes": n, "maxrss_kb": n}}, or {"error": type, "message": text}.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import sys
@@ -18,6 +20,7 @@ import time
 
 
 def main(path: str, fmt: str, *rest: str) -> dict:
+    gc.disable()  # as the CLI does (cli/commands.py, entry)
     options: dict = {"formulas": rest[1]} if rest[:1] == ("--formulas",) else {}
     if "--macs" in rest:  # the compute columns, as `symconv derive` passes them
         options["macs"] = "weights"
@@ -27,6 +30,9 @@ def main(path: str, fmt: str, *rest: str) -> dict:
         options["receptive"] = True
     times: dict = {}
     t = time.perf_counter()
+    from symconv.cli.deferred import defer_sympy_tensors
+
+    defer_sympy_tensors()  # as the CLI does
     import symconv.api  # noqa: F401
     import symconv.cli.commands  # noqa: F401
     from symconv.api import load

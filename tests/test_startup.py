@@ -91,3 +91,27 @@ def test_the_entry_point_leaves_with_all_its_output_and_its_exit_code(tmp_path: 
                           capture_output=True, text=True, env=env)
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.startswith(f"{bad}:2:11: error: 'H' is not declared")
+
+
+@pytest.mark.parametrize("command, printed", [(["import"], "Conv2d(3, 16, 3"),
+                                              (["derive", "--from"], "(N, 16, H - 2, W - 2)")])
+def test_a_users_model_meets_sympy_as_it_is(command: list[str], printed: str,
+                                            tmp_path: Path) -> None:
+    """`import` and `derive --from` run the user's Python: no stand-in there. This model reads
+    `sympy.tensor.tensor` as an attribute after `import sympy.tensor.tensor`, which a stand-in
+    in sys.modules would break (the package never gets the attribute)."""
+    pytest.importorskip("torch")
+    model = tmp_path / "mymodel.py"
+    model.write_text("import sympy.tensor.tensor\nimport torch\n\n\n"
+                     "class Net(torch.nn.Module):\n"
+                     "    def __init__(self):\n"
+                     "        super().__init__()\n"
+                     "        self.index = sympy.tensor.tensor.TensorIndexType('L')\n"
+                     "        self.c = torch.nn.Conv2d(3, 16, 3)\n\n"
+                     "    def forward(self, x):\n"
+                     "        return self.c(x)\n")
+    done = subprocess.run([sys.executable, "-m", "symconv", *command, f"{model}:Net", "--input",
+                           "(3, H, W)"], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert printed in done.stdout

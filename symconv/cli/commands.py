@@ -246,10 +246,14 @@ def _terminal_width(args: argparse.Namespace) -> int | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, deferring: bool = False) -> int:
+    """Run one command; `deferring` (the console script's process, which symconv owns): keep
+    sympy's tensor module from loading unless something uses it (cli/deferred.py)."""
     from .output import to_stderr as say
 
     args = parse(argv)
+    if deferring and not _runs_users_code(args):
+        defer_sympy_tensors()
     try:
         out, code = COMMANDS[args.command](args)
     except SymconvError as err:
@@ -269,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         return Exit.INTERNAL
     return _deliver(out, args.output, getattr(args, "format", None) == "json", code,
                     table=args.command == "derive" and args.format == "table")
+
+
+def _runs_users_code(args: argparse.Namespace) -> bool:
+    """Whether the command runs the user's Python (`import`, `derive --from`): their code
+    meets sympy as it is, tensor module included (cli/deferred.py is for symconv's own work)."""
+    return args.command == "import" or bool(getattr(args, "source", None))
 
 
 def _rendered(err: SymconvError) -> str:
@@ -319,11 +329,11 @@ def entry() -> None:
     collector is switched off: it would otherwise walk every live object again and again while
     sympy is imported and a large network is derived (measured: `import sympy` 0.40 → 0.37 s).
     Reference counting still frees memory as usual. sympy's tensor module, which sympy's Add
-    imports on its first call, is loaded only if something uses it (cli/deferred.py)."""
+    imports on its first call, is loaded only if something uses it, in the commands that run
+    no user code (cli/deferred.py)."""
     gc.disable()
-    defer_sympy_tensors()
     try:
-        code = main()
+        code = main(deferring=True)
     except KeyboardInterrupt:
         code = 130
     leave(code)

@@ -4,10 +4,11 @@ sympy's `Add.flatten` imports `sympy.tensor.tensor` on its first call, for an is
 against `TensExpr` (sympy 1.14, core/add.py), and that module imports `sympy.combinatorics`,
 which builds its polyhedra's permutation tables at import: 45–55 ms of every symconv command on
 this machine, for expressions that are never tensors. The CLI, which owns its process, puts
-this stand-in in its place. Add's two names are classes nothing is an instance of; any other
-name, or anything else that imports the module, replaces the stand-in with the real module
-first (sympy.physics does, as a user's model imported by `symconv import` might), and Add's
-next call imports the real classes. Nothing that is not a tensor takes another path.
+this stand-in in its place, in the commands that run no user code (`import` and `derive
+--from` run the user's Python, which meets sympy as it is). Add's two names are classes nothing
+is an instance of; any other name read from it replaces the stand-in with the real module
+(sympy.physics does), and Add's next call imports the real classes. Nothing that is not a
+tensor takes another path.
 """
 
 from __future__ import annotations
