@@ -202,9 +202,9 @@ class Memo:
                move: Callable[[T, int, N], T | None]) -> T:
         """`compute(node)`, memoised as above; for a copy of a repeated statement (a deep
         network's 1,250 blocks unrolled: `chunks.origin`) the value of the node it copies,
-        moved to its lines by `move(value, lines, that node)`. Computed for the copy itself where `move` cannot move the
-        value (None), or where the node it copies fails: the error is the copy's, at its
-        line."""
+        moved to its lines by `move(value, lines, that node)`. Computed for the copy itself
+        where `move` cannot move the value (None), or where the node it copies fails: the
+        error is the copy's, at its line."""
         source = chunks.origin(node)
         if source is not None:
             original, lines = source
