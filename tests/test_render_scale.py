@@ -156,15 +156,15 @@ def test_each_expression_printed_once(monkeypatch: pytest.MonkeyPatch, fmt: str,
 
 
 def _count_totals(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per sum of layer counts (model._total) from now on."""
+    """One entry per sum of layer counts (counts.grouped_total, as model calls it) from now on."""
     calls: list[int] = []
-    original = model._total
+    original = model.grouped_total
 
     def counted(counts):  # type: ignore[no-untyped-def]
         calls.append(1)
         return original(counts)
 
-    monkeypatch.setattr(model, "_total", counted)
+    monkeypatch.setattr(model, "grouped_total", counted)
     return calls
 
 

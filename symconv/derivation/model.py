@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import sympy
@@ -16,81 +16,9 @@ from sympy import Expr, Integer
 from ..errors import Source, Span
 from ..layers.base import REQUIRED, LayerWarning, Requirement, Several, Weight
 from ..maths import symbols
-from ..maths.identity import ByIdentity
 from .conditions import prune
+from .counts import add_up, counts, grouped_total, once, within
 from .domains import DEFAULT, Domain
-
-
-def _sum(values: list[Expr]) -> Expr:
-    """Σ values; the integers among them added as Python ints first (the same sum: sympy's Add
-    adds its numbers into one anyway), 10,000 layers' counts without 10,000 sympy additions;
-    a formula that repeats (a transformer's 1,250 blocks have eight) counted first and added
-    once, times its count (Add collects equal terms that way itself: the same sum)."""
-    number = 0
-    rest: dict[Expr, int] = {}
-    for v in values:
-        if v.is_Integer:
-            number += int(v)
-        else:
-            rest[v] = rest.get(v, 0) + 1
-    if not rest:
-        return Integer(number)
-    terms = [v if k == 1 else Integer(k) * v for v, k in rest.items()]
-    return sympy.Add(Integer(number), *terms) if number else sympy.Add(*terms)
-
-
-def _count(values: list[Expr]) -> Expr:
-    """A layer's parameter count with common factors pulled out: F*(C*K**2 + 1), not
-    C*F*K**2 + F (sympy.factor_terms: a sound rewrite, no simplify())."""
-    return _factored(tuple(values))
-
-
-def _counts(weights: tuple[Weight, ...]) -> tuple[Expr, Expr, Expr, Expr]:
-    """(trainable, non-trainable, parameters, buffers) of a layer's weights: looked up by the
-    tuple's identity first (a reused layer result shares it: derivation/reuse.py), which spares
-    hashing every weight's fields, then by its value."""
-    counts = _COUNTED.get(weights)
-    if counts is None:
-        counts = _counted(weights)
-        _COUNTED.put(weights, counts)
-    return counts  # type: ignore[no-any-return]
-
-
-_COUNTED = ByIdentity(4096)
-
-
-@lru_cache(maxsize=4096)  # the layers of a network repeat their weights (a block's, 1,250 times)
-def _counted(weights: tuple[Weight, ...]) -> tuple[Expr, Expr, Expr, Expr]:
-    sizes = [(w.size, w.trainable, w.buffer) for w in weights]
-    return (_count([n for n, trainable, buffer in sizes if trainable and not buffer]),
-            _count([n for n, trainable, buffer in sizes if not trainable and not buffer]),
-            _count([n for n, _, buffer in sizes if not buffer]),
-            _count([n for n, _, buffer in sizes if buffer]))
-
-
-class once:  # noqa: N801 - used as a decorator, as functools.cached_property is
-    """functools.cached_property without its lock (Python 3.11 takes an RLock at every first
-    read: 40,000 of them were a fifth of a 10,000-layer table's totals). The value is stored
-    in the instance's __dict__, which is read first from then on; a frozen dataclass allows
-    it, as it allows cached_property."""
-
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        self.fn, self.name, self.__doc__ = fn, fn.__name__, fn.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        value = obj.__dict__[self.name] = self.fn(obj)
-        return value
-
-
-@lru_cache(maxsize=4096)  # the layers of a repeat have the same weights
-def _factored(values: tuple[Expr, ...]) -> Expr:
-    total = _sum(list(values))
-    return total if total.is_Number else sympy.factor_terms(total)
 
 
 Shape = tuple[Expr, ...]
@@ -100,24 +28,6 @@ Node = int | str | tuple[int, int]  # a record's index (its k-th output: (index,
 def _flat(results: Several) -> tuple[Shape, ...]:
     return tuple(s for item in results.items
                  for s in (_flat(item) if isinstance(item, Several) else (item,)))
-
-
-def _total(counts: list[tuple[Expr, Expr]]) -> Expr:
-    """Σ count·times; the layers of a symbolic repeat summed per repeat first, so that a
-    total prints n·(…) + … rather than the product expanded, the pass's polynomial expanded
-    (GPT-2: n·(12d² + 13d), as the papers write it, not n·(8d(d + 1) + d(4d + 1) + 4d))."""
-    groups: dict[Expr, list[Expr]] = {}
-    for count, times in counts:
-        groups.setdefault(times, []).append(count)
-    return _sum([_sum(values) if times == 1 else times * _per_pass(_sum(values))
-                 for times, values in groups.items()])
-
-
-def _per_pass(total: Expr) -> Expr:
-    """One pass's count expanded where it is a small polynomial (a Σ or a floor stays)."""
-    if total.is_Number or not total.is_polynomial() or sympy.count_ops(total) > 200:
-        return total
-    return sympy.expand(total)
 
 
 def over_passes(r: RepeatRecord, value: Expr) -> Expr:
@@ -131,10 +41,6 @@ def over_passes(r: RepeatRecord, value: Expr) -> Expr:
         return sympy.factor_terms(sympy.summation(value, (k, 0, r.count - 1)))
     return sympy.Sum(value, (k, 0, r.count - 1))
 
-
-def _within(times: Expr, outer: Expr) -> Expr:
-    """The repeats of `times` inside `outer` (a product of the counts around a block)."""
-    return times if outer == 1 else sympy.cancel(times / outer)
 
 # How a derivation shows itself (text, JSON, Jupyter) is symconv.render's, a stage above this
 # module, which must not import it: render fills this table when imported ('render', 'to_dict',
@@ -229,19 +135,19 @@ class LayerRecord:
 
     @once
     def trainable(self) -> Expr:
-        return _counts(self.weights)[0]
+        return counts(self.weights)[0]
 
     @once
     def non_trainable(self) -> Expr:
-        return _counts(self.weights)[1]
+        return counts(self.weights)[1]
 
     @once
     def params(self) -> Expr:
-        return _counts(self.weights)[2]
+        return counts(self.weights)[2]
 
     @once
     def buffers(self) -> Expr:
-        return _counts(self.weights)[3]
+        return counts(self.weights)[3]
 
 
 @dataclass(frozen=True)
@@ -375,9 +281,9 @@ class Derivation:
 
     def _subtotal(self, block: BlockRecord, what: str) -> Expr:
         if self.steps:
-            return _sum([self.applied(block.first + i, getattr(layer, what)) / block.times
+            return add_up([self.applied(block.first + i, getattr(layer, what)) / block.times
                          for i, layer in enumerate(self.block_layers(block))])
-        return _total([(getattr(layer, what), _within(layer.times, block.times))
+        return grouped_total([(getattr(layer, what), within(layer.times, block.times))
                        for layer in self.block_layers(block)])
 
     @cached_property
@@ -412,7 +318,7 @@ class Derivation:
 
     def _network_total(self, what: str) -> Expr:
         if not self.steps:
-            return _total([(getattr(layer, what), layer.times) for layer in self.layers])
+            return grouped_total([(getattr(layer, what), layer.times) for layer in self.layers])
         return self.over_layers([getattr(layer, what) for layer in self.layers])
 
     @cached_property
@@ -443,7 +349,7 @@ class Derivation:
 
     def over_layers(self, values: list[Expr]) -> Expr:
         """Σ of one value per layer record over every application (`applied`)."""
-        return _sum([self.applied(i, v) for i, v in enumerate(values)])
+        return add_up([self.applied(i, v) for i, v in enumerate(values)])
 
     @property
     def free_sizes(self) -> tuple[str, ...]:

@@ -23,8 +23,8 @@ from sympy import Expr
 from ..language.values import Arg
 from ..layers import REGISTRY, Call
 from ..maths import symbols
-from .model import (BlockRecord, Derivation, LayerCall, LayerRecord, RepeatRecord, _count,
-                    over_passes)
+from .counts import count
+from .model import BlockRecord, Derivation, LayerCall, LayerRecord, RepeatRecord, over_passes
 
 Shape = tuple[Expr, ...]
 
@@ -62,7 +62,7 @@ def _rerun(d: Derivation, record: LayerRecord, inputs: tuple[Shape, ...]) -> tup
     out = spec.fn(Call(spec, record.name, inputs, args, record.span, batched=batched))
     own = out.weights[len(record.tied):]  # a tied weight (the first) is counted where it is made
     weights = [w.size for w in own if not w.buffer] if record.shares is None else []
-    return out.shape, _count(weights)
+    return out.shape, count(weights)
 
 
 def _base(expanded: Expr, axis: int) -> str:
