@@ -4,7 +4,8 @@
                                 [--receptive-field]
 
 import (the modules the CLI loads before it reads the file), parse, derive, render FORMAT
-(the renderer's own lazy imports included), each once, cold, as `symconv derive` meets them
+(the renderer's own lazy imports included, its pieces written to os.devnull as the CLI
+writes them to its output), each once, cold, as `symconv derive` meets them
 (the cyclic garbage collector off, as the CLI has it).
 Prints one JSON line: {"stages": {"import": s, "parse": s, "derive": s, "render": s,
 "bytes": n, "maxrss_kb": n}}, or {"error": type, "message": text}.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import resource
 import sys
 import time
@@ -38,6 +40,7 @@ def main(path: str, fmt: str, *rest: str) -> dict:
     from symconv.api import load
     from symconv.derivation.run import derive_program
     from symconv.language.parse import parse
+    from symconv.render import render_chunks
     times["import"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -47,9 +50,13 @@ def main(path: str, fmt: str, *rest: str) -> dict:
     derivation = derive_program(program)
     times["derive"] = time.perf_counter() - t
     t = time.perf_counter()
-    text = derivation.render(fmt, 1, **options)
+    written = 0
+    with open(os.devnull, "w", encoding="utf-8") as sink:  # in pieces, as the CLI writes them
+        for piece in render_chunks(derivation, fmt, 1, **options):
+            sink.write(piece)
+            written += len(piece.encode())
     times["render"] = time.perf_counter() - t
-    times["bytes"] = len(text.encode())
+    times["bytes"] = written
     times["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return times
 

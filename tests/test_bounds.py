@@ -258,3 +258,27 @@ def test_ceil_mode_pools_with_symbolic_strides_stop_doubling(tmp_path: Path) -> 
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 1 and ":7:1: error:" in out.stderr and "[SC110]" in out.stderr, \
         out.stderr
+
+
+BUDGET = ("convention torch\nsizes H, W, P\ninput (3, H, W)\nZeroPad2d(P)\n"
+          "repeat 150:\n    repeat 150:\n{body}")
+
+
+@pytest.mark.parametrize("body,line,tried_again", [
+    ("        ReLU()\n", 7, False),
+    ("        if P >= 1:\n            ReLU()\n", 8, True),  # the branch depends on P's domain
+], ids=["no_if", "if_on_a_size"])
+def test_a_derivation_stopped_at_its_budget_is_run_again_only_where_an_if_can_branch(
+        monkeypatch: pytest.MonkeyPatch, body: str, line: int, tried_again: bool) -> None:
+    """P's domain is undecided (a padding: ≥ 0 or ≥ 1), so an error is tried again with the
+    other domain (derivation/run.py, _retry); a stop at 20,000 applications is the same
+    whatever the domains unless an `if` takes another branch."""
+    from symconv.derivation import propagate
+
+    runs = []
+    original = propagate.Deriver.run
+    monkeypatch.setattr(propagate.Deriver, "run",
+                        lambda self, *a, **k: runs.append(1) or original(self, *a, **k))
+    err = _refused(BUDGET.format(body=body), "more than 20,000 layer and block applications")
+    assert err.span is not None and err.span.line == line
+    assert (len(runs) > 1) is tried_again, len(runs)

@@ -128,3 +128,42 @@ def test_the_writer_is_json_dumps_byte_for_byte(seed: int) -> None:
         doc.update({3: "an int key", None: [], True: {}} if rng.random() < 0.2 else {})
         assert "".join(_streamed(doc)) == json.dumps(doc, indent=2, ensure_ascii=False)
 
+
+
+@pytest.mark.parametrize("seed", range(4), ids=[f"seed{s}" for s in range(4)])
+def test_values_shared_between_layers_are_written_as_json_dumps_writes_them(seed: int) -> None:
+    """The writer writes a list or dict that stands in many layers (a reused layer's shape
+    and weights: render/jsonout.py, _Writer.shared) once and repeats its text: the same bytes
+    as json.dumps, whatever else the layers hold."""
+    import random
+
+    from symconv.render.jsonout import _streamed
+
+    rng = random.Random(seed)
+    for _ in range(100):
+        pool = [rng.choice([[], {}]) or _document(rng, 2) for _ in range(3)]
+        pool = [v if isinstance(v, (list, dict)) else [v] for v in pool]
+        layers = [{rng.choice(["name", "weights", "é", "output_shape"]): rng.choice(
+            pool + [_document(rng, 2)]) for _ in range(rng.randint(0, 5))}
+            for _ in range(rng.randint(1, 6))]
+        doc = {"network": None, "layers": layers, "blocks": [{"k": pool[0]}, 3]}
+        assert "".join(_streamed(doc, pool)) == json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+DEEP = ("convention torch\nsizes L, d=64\ninput x: (L, d)\n" + "a = LayerNorm(d)(x)\n"
+        "a = MultiheadAttention(d, 4, batch_first=True)(a)\nx = x + a\nm = Linear(d, 4 * d)(x)\n"
+        "m = GELU()(m)\nm = Linear(4 * d, d)(m)\nx = x + m\n" * 40)
+
+
+@pytest.mark.parametrize("name", ["resnet50.arch", "gpt2.arch", "convnext_tiny.arch",
+                                  "mobilenetv2_keras.arch", "deep"])
+def test_the_json_written_is_the_document_as_json_dumps_writes_it(name: str) -> None:
+    """`derive -f json` (its values shared between layers) against the document handed over
+    by to_dict (its own lists) written by json.dumps."""
+    from pathlib import Path
+
+    from symconv.render.jsonout import render_json, to_dict
+
+    d = symconv.derive(DEEP if name == "deep" else
+                       Path(__file__).parent.parent / "examples" / name)
+    assert render_json(d) == json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n"

@@ -43,6 +43,11 @@ class Budget:
         self.applications = 0
         self.statements = 0
 
+    @property
+    def spent(self) -> bool:
+        """Whether a derivation stopped here, at either bound."""
+        return self.applications > MAX_APPLICATIONS or self.statements > MAX_STATEMENTS
+
     def application(self, span: Span) -> None:
         self.applications += 1
         if self.applications > MAX_APPLICATIONS:

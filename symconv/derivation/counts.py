@@ -21,13 +21,18 @@ def add_up(values: list[Expr]) -> Expr:
     adds its numbers into one anyway), 10,000 layers' counts without 10,000 sympy additions;
     a formula that repeats (a transformer's 1,250 blocks have eight) counted first and added
     once, times its count (Add collects equal terms that way itself: the same sum)."""
+    return _add_counted([(v, 1) for v in values])
+
+
+def _add_counted(values: list[tuple[Expr, int]]) -> Expr:
+    """Σ value·k over (value, k), as add_up adds them."""
     number = 0
     rest: dict[Expr, int] = {}
-    for v in values:
+    for v, k in values:
         if v.is_Integer:
-            number += int(v)
+            number += int(v) * k
         else:
-            rest[v] = rest.get(v, 0) + 1
+            rest[v] = rest.get(v, 0) + k
     if not rest:
         return Integer(number)
     terms = [v if k == 1 else Integer(k) * v for v, k in rest.items()]
@@ -91,12 +96,21 @@ def _factored(values: tuple[Expr, ...]) -> Expr:
 def grouped_total(counts: list[tuple[Expr, Expr]]) -> Expr:
     """Σ count·times; the layers of a symbolic repeat summed per repeat first, so that a
     total prints n·(…) + … rather than the product expanded, the pass's polynomial expanded
-    (GPT-2: n·(12d² + 13d), as the papers write it, not n·(8d(d + 1) + d(4d + 1) + 4d))."""
-    groups: dict[Expr, list[Expr]] = {}
+    (GPT-2: n·(12d² + 13d), as the papers write it, not n·(8d(d + 1) + d(4d + 1) + 4d)).
+    Equal counts are first told apart by identity (a reused layer result's count is one
+    object: `counts`), 10,000 layers in one dictionary lookup each, then summed by value."""
+    seen: dict[tuple[int, int], list] = {}  # type: ignore[type-arg]
     for count, times in counts:
-        groups.setdefault(times, []).append(count)
-    return add_up([add_up(values) if times == 1 else times * per_pass(add_up(values))
-                 for times, values in groups.items()])
+        entry = seen.get((id(count), id(times)))
+        if entry is None:
+            seen[(id(count), id(times))] = [count, times, 1]
+        else:
+            entry[2] += 1
+    groups: dict[Expr, list[tuple[Expr, int]]] = {}
+    for count, times, k in seen.values():
+        groups.setdefault(times, []).append((count, k))
+    return add_up([_add_counted(values) if times == 1 else times * per_pass(_add_counted(values))
+                   for times, values in groups.items()])
 
 
 def per_pass(total: Expr) -> Expr:

@@ -70,7 +70,13 @@ def _retry(program: ir.Program, known: Mapping[str, Domain], fixed: Mapping[str,
            error: SymconvError) -> tuple[Derivation, Deriver]:
     """An error while some sizes are undecided may hold only for the domains tried: ≥ 1
     (`ZeroPad2d(P)` then `Linear(H, 2)` on the padded extent needs P = 0) or a guessed ≥ 0.
-    Try those not yet refused 0 as ≥ 0, then every one ≥ 1; the error stands if both fail."""
+    Try those not yet refused 0 as ≥ 0, then every one ≥ 1; the error stands if both fail.
+    A derivation stopped at its budget (binding.Budget) is not tried again where no `if` can
+    take another branch: without one, the same statements run whatever the domains (a
+    2,000-block network refused at its 20,000th application took three times as long)."""
+    if failed.budget.spent and not _branches(program.body + tuple(
+            statement for block in program.blocks for statement in block.body)):
+        raise error
     wider = frozenset(failed.seen.inference.open) | failed.assumed
     for hopeful in dict.fromkeys((wider, frozenset())):
         if hopeful == failed.assumed:
@@ -81,3 +87,13 @@ def _retry(program: ir.Program, known: Mapping[str, Domain], fixed: Mapping[str,
         except SymconvError:
             continue
     raise error
+
+
+def _branches(statements: tuple[ir.Statement, ...]) -> bool:
+    """Whether an `if` is among `statements`, at any depth."""
+    for statement in statements:
+        if isinstance(statement, ir.If):
+            return True
+        if isinstance(statement, ir.Repeat) and _branches(statement.body):
+            return True
+    return False

@@ -13,18 +13,22 @@ from __future__ import annotations
 import itertools
 import json
 import keyword
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import sympy
 
 from ..derivation.model import BlockRecord, Derivation, LayerRecord, RepeatRecord
 from ..escapes import json_visible
+from ..layers.base import Weight
 from ..layers.torch_resize import FloatScaled
 from ..maths import symbols
 from ..maths.printing import _SympyPrinter
 from .columns import columns
 from .common import remembered, several_shown
 from .options import DEFAULT, Options
+
+T = TypeVar("T")
 
 # Names a formula calls (floor, Mod, …) or sympy's parser writes into the code it runs for one
 # (Integer(2), Symbol('x'), …): a size of one of these names would read back as the function.
@@ -86,9 +90,17 @@ class _Writer:
     """One document's values: numbers as JSON integers, formulas through one printer (its
     names for the sizes, its remembered terms)."""
 
-    def __init__(self, d: Derivation) -> None:
+    def __init__(self, d: Derivation, sharing: bool = False) -> None:
         self.d = d
         self.printer = _JsonPrinter(written_names(d.sizes))
+        # writing (json_chunks), not handing the document over (to_dict): a shape or weights
+        # tuple met again (a reused layer result's: derivation/reuse.py) gives the same list or
+        # dict object, which the writer then writes once (`_streamed`)
+        self.sharing = sharing
+        # id(tuple) -> (the tuple, its list, or the dicts of weights): one table per kind (the
+        # empty tuple is one object, an empty shape and no weights)
+        self.lists: dict[int, tuple[object, Any]] = {}
+        self.dicts: dict[int, tuple[object, Any]] = {}
         # each expression's text, made once: the same string object then stands in every place
         # it appears (a transformer's 10,000 shapes (L, 64) are one "L" and one 64)
         self.texts: dict[sympy.Basic, str] = {}
@@ -103,7 +115,9 @@ class _Writer:
         return text
 
     def values(self, shape: tuple[sympy.Expr, ...]) -> list[int | str]:
-        return [self.value(e) for e in shape]
+        if not self.sharing:
+            return [self.value(e) for e in shape]
+        return _once(self.lists, shape, lambda: [self.value(e) for e in shape])
 
     def requires(self, reqs) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
         """Each condition twice: `condition` in sympy's syntax (read back by parse_expr), `text`
@@ -125,12 +139,11 @@ class _Writer:
             "params": self.value(layer.params),
             "trainable": self.value(layer.trainable),
             "non_trainable": self.value(layer.non_trainable),
-            "weights": {w.name: self.values(w.shape) for w in layer.weights if not w.buffer},
+            "weights": self._weights(layer.weights)[0],
         }
         if torch:
             out["buffers"] = self.value(layer.buffers)
-            out["buffer_shapes"] = {w.name: self.values(w.shape)
-                                    for w in layer.weights if w.buffer}
+            out["buffer_shapes"] = self._weights(layer.weights)[1]
         out["requires"] = self.requires(layer.requires)
         if layer.notes:
             out["notes"] = list(layer.notes)
@@ -146,6 +159,19 @@ class _Writer:
         if layer.times != 1:
             out["times"] = self.value(layer.times)
         return out
+
+    def _weights(self, weights: tuple[Weight, ...]) -> tuple[dict[str, list[int | str]], ...]:
+        """The shapes of a layer's weights and of its buffers, by name."""
+        def make() -> tuple[dict[str, list[int | str]], ...]:
+            return tuple({w.name: self.values(w.shape) for w in weights if w.buffer == buffers}
+                         for buffers in (False, True))
+
+        return _once(self.dicts, weights, make) if self.sharing else make()
+
+    def shared(self) -> list[object]:
+        """Every list and dict made once so far and shared where met again (`_streamed`)."""
+        return ([made for _, made in self.lists.values()]
+                + [each for _, made in self.dicts.values() for each in made])
 
     def repeat(self, r: RepeatRecord) -> dict[str, object]:
         """A repeat of symbolic count: its body's layers (the first pass), the count, the
@@ -240,6 +266,13 @@ class _Writer:
                 for f in value]  # type: ignore[attr-defined]
 
 
+def _once(table: dict[int, tuple[object, Any]], key: object, make: Callable[[], T]) -> T:
+    held = table.get(id(key))
+    if held is None or held[0] is not key:  # the key is kept alive: its id is not reused
+        held = table[id(key)] = (key, make())
+    return held[1]  # type: ignore[no-any-return]
+
+
 def to_dict(d: Derivation) -> dict[str, object]:
     return _Writer(d).document()
 
@@ -252,12 +285,12 @@ def json_chunks(d: Derivation, options: Options = DEFAULT) -> Iterator[str]:
     """The JSON text in pieces (`render_json` joined): the document is built first, so an
     error comes before the first piece; it is then written out a layer at a time, never as
     one 44 MB string."""
-    writer = _Writer(d)
+    writer = _Writer(d, sharing=True)
     data = writer.document()
     writer.compute(options, data)
     if options.batch is not None:  # the shapes leave the batch out, as everywhere in JSON
         data["batch"] = options.batch
-    return _batched(itertools.chain(_streamed(data), ["\n"]))
+    return _batched(itertools.chain(_streamed(data, writer.shared()), ["\n"]))
 
 
 # json.dumps(indent=2, ensure_ascii=False), byte for byte, written here because with `indent`
@@ -268,15 +301,21 @@ _STRING = json.encoder.encode_basestring
 _WORDS = {True: "true", False: "false", None: "null"}
 
 
-def _streamed(data: dict[str, object]) -> Iterator[str]:
-    """The document's text, a top-level list's item at a time (the layers)."""
+def _streamed(data: dict[str, object], shared: Iterable[object] = ()) -> Iterator[str]:
+    """The document's text, a top-level list's item at a time (the layers). The values in
+    `shared` (_Writer.shared: lists and dicts that stand in many layers) are written once
+    each and their text repeated."""
+    written = _Written(shared)
     yield "{"
     for i, (key, value) in enumerate(data.items()):
         yield f"{',' if i else ''}\n  {_STRING(_key(key))}: "
         if isinstance(value, list) and value:
             for j, item in enumerate(value):
                 out = ["[\n    " if j == 0 else ",\n    "]
-                _write(item, "    ", out)
+                if type(item) is dict and written.ids:
+                    written.layer(item, out)
+                else:
+                    _write(item, "    ", out)
                 yield "".join(out)
             yield "\n  ]"
         else:
@@ -284,6 +323,40 @@ def _streamed(data: dict[str, object]) -> Iterator[str]:
             _write(value, "  ", out)
             yield "".join(out)
     yield "\n}" if data else "}"
+
+
+class _Written:
+    """The text of each shared value of a layer (at a layer's indentation), written once."""
+
+    def __init__(self, shared: Iterable[object]) -> None:
+        self.ids = {id(v) for v in shared}  # all alive in the document: no id is reused
+        self.texts: dict[int, str] = {}
+
+    def layer(self, value: dict[str, object], out: list[str]) -> None:
+        """`_write(value, "    ", out)` for a layer's dict: its shared values from memory."""
+        if not value:
+            out.append("{}")
+            return
+        lead = "{\n      "
+        for key, item in value.items():
+            name = lead + _STRING(key if type(key) is str else _key(key)) + ": "
+            kind = type(item)
+            if kind is str:
+                out.append(name + _STRING(item))
+            elif kind is int:
+                out.append(name + int.__repr__(item))
+            elif id(item) in self.ids:
+                text = self.texts.get(id(item))
+                if text is None:
+                    piece: list[str] = []
+                    _write(item, "      ", piece)
+                    text = self.texts[id(item)] = "".join(piece)
+                out.append(name + text)
+            else:
+                out.append(name)
+                _write(item, "      ", out)
+            lead = ",\n      "
+        out.append("\n    }")
 
 
 def _write(value: object, indent: str, out: list[str]) -> None:
