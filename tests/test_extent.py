@@ -196,3 +196,31 @@ def test_equal_nested_scales_is_exact(c: int, d: int, b: int) -> None:
     condition = extent.equal(lhs, rhs)
     for h in range(1, 80):
         assert _truth(condition, h) == (int(lhs.subs(H, h)) == int(rhs.subs(H, h))), (h, condition)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_rounding_of_one_size_is_built_as_sympy_evaluates_it(seed: int) -> None:
+    """`_round` builds ⌊(a·x + c)/den⌋ + offset of one size without sympy's evaluation (the
+    arguments as Add and Mul order them): the same tree, hash and equality as evaluating it,
+    whatever the signs, the sizes' assumptions and the numbers' lengths (a 2,000-layer chain's
+    denominators have hundreds of digits)."""
+    rng = random.Random(seed)
+    sizes = [X, sympy.Symbol("H", integer=True, positive=True),
+             sympy.Symbol("P", integer=True, nonnegative=True),
+             sympy.Symbol("W_12", integer=True, positive=True)]
+    for _ in range(400):
+        den = rng.choice([2, 3, 6, 7, 2**rng.randint(1, 900) * 3**rng.randint(0, 600)])
+        a = rng.choice([1, -1, 1]) * rng.randint(1, 3 * den)
+        if a % den == 0:
+            continue
+        const, offset = rng.randint(-3 * den, 3 * den), rng.randint(-5, 5)
+        kind = rng.choice([sympy.floor, sympy.ceiling])
+        x = rng.choice(sizes)
+        built = extent._round(kind, [(x, a)], const, den, [], offset)
+        whole, part = divmod(const, den)
+        inner = sympy.Add(sympy.Rational(a, den) * x, sympy.Rational(part and const, den))
+        evaluated = sympy.Add(sympy.Basic.__new__(kind, inner),
+                              sympy.Integer(offset + (0 if part else whole)))
+        assert sympy.srepr(built) == sympy.srepr(evaluated)
+        assert built == evaluated and hash(built) == hash(evaluated)
+        assert built.args == evaluated.args

@@ -302,3 +302,26 @@ def test_folded_block_composes_its_definitions(depth: int | None, lines: list[st
     assert len(block) == len(lines)
     for row, definition in zip(block, lines):
         assert definition in row, row
+
+
+def test_stage_symbols_print_as_sympy_prints_them() -> None:
+    """The printers write a stage symbol's name (H_12) without sympy's name splitting: the
+    same text as sympy's LatexPrinter, for every letter, subscripts with leading zeros and
+    long ones; other names (two letters, a second subscript, Greek) go through sympy."""
+    import string
+
+    import sympy
+    from sympy.printing.latex import LatexPrinter
+
+    from symconv.maths.printing import latex, latex_inline
+
+    names = [f"{c}_{n}" for c in string.ascii_letters for n in ("1", "07", "2000")]
+    names += ["H_1_2", "mu_3", "Hx_4", "H_", "H1_2", "x_0"]
+    for name in names:
+        for assumptions in ({"integer": True, "positive": True}, {}):
+            s = sympy.Symbol(name, **assumptions)
+            want = LatexPrinter({"mul_symbol": "dot"})._print(s)
+            if len(name.split("_")[0]) > 1 and want.startswith(name.split("_")[0]) \
+                    and name.split("_")[0] != "mu":
+                continue  # several letters: \mathit, tested with the examples
+            assert latex(s) == latex_inline(s) == want, name

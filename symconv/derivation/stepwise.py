@@ -23,6 +23,7 @@ from sympy import Expr
 from ..language.values import Arg
 from ..layers import REGISTRY, Call
 from ..maths import symbols
+from ..maths.quotient import unevaluated
 from .counts import count
 from .model import BlockRecord, Derivation, LayerCall, LayerRecord, RepeatRecord, over_passes
 
@@ -53,16 +54,110 @@ class _NoStep(Exception):
 
 
 def _rerun(d: Derivation, record: LayerRecord, inputs: tuple[Shape, ...]) -> tuple[Shape, Expr]:
+    """The layer's output shape and parameters on `inputs` (in stage symbols). A layer met
+    again on inputs that differ only in which symbols they hold (a chain's every layer gets
+    fresh ones: H_1, then H_2, …) gets the result computed for the first, its symbol renamed:
+    only where every extent of that result holds one symbol at most, whose name then decides
+    nothing in it (sympy orders a sum's terms by name only between different symbols)."""
     assert record.call is not None
     if record.type not in REGISTRY[d.convention]:  # a free parameter: its shape as declared
         raise _NoStep
+    batched = tuple(d.layers[s].batched if isinstance(s, int) else True for s in record.sources)
+    standing, back = _standing(inputs)
+    try:
+        key = (d.convention, record.type, record.call.args, batched, len(record.tied),
+               record.shares is None, standing)
+        template = _TEMPLATES.get(key, _UNKNOWN)
+    except TypeError:  # an argument that cannot be a key: computed each time
+        return _run(d, record, inputs, batched)
+    if template is _UNKNOWN:
+        template = _template(*_run(d, record, standing, batched))
+        if len(_TEMPLATES) >= _MOST_TEMPLATES:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = template
+    if template is None:
+        return _run(d, record, inputs, batched)
+    try:
+        shape, params = template
+        return tuple(_renamed(e, back) for e in shape), _renamed(params, back)
+    except _NoStep:
+        return _run(d, record, inputs, batched)
+
+
+def _run(d: Derivation, record: LayerRecord, inputs: tuple[Shape, ...],
+         batched: tuple[bool, ...]) -> tuple[Shape, Expr]:
+    assert record.call is not None
     spec = REGISTRY[d.convention][record.type]
     args = {k: _arg(v, record.span) for k, v in record.call.args}
-    batched = tuple(d.layers[s].batched if isinstance(s, int) else True for s in record.sources)
     out = spec.fn(Call(spec, record.name, inputs, args, record.span, batched=batched))
     own = out.weights[len(record.tied):]  # a tied weight (the first) is counted where it is made
     weights = [w.size for w in own if not w.buffer] if record.shares is None else []
     return out.shape, count(weights)
+
+
+_UNKNOWN = object()
+_MOST_TEMPLATES = 4096
+# (convention, layer, its arguments, batched, tied, counted, inputs with symbols standing in)
+#   -> (shape, parameters) in those symbols, or None where a name could decide something
+_TEMPLATES: dict[tuple[object, ...], tuple[Shape, Expr] | None] = {}
+_STANDING: dict[tuple[int, tuple[tuple[str, bool], ...]], sympy.Symbol] = {}
+
+
+def _standing(inputs: tuple[Shape, ...]) -> tuple[tuple[Shape, ...], dict[sympy.Basic, Expr]]:
+    """`inputs` with each distinct symbol replaced by one standing for it (the k-th distinct
+    symbol with its assumptions: the same one for every layer), and the way back."""
+    mine: dict[sympy.Basic, sympy.Symbol] = {}
+    for shape in inputs:
+        for e in shape:
+            if e.is_Symbol and e not in mine:
+                facts = tuple(sorted(e.assumptions0.items()))
+                key = (len(mine), facts)
+                stand = _STANDING.get(key)
+                if stand is None:
+                    stand = _STANDING[key] = sympy.Dummy(f"x{len(mine)}", **dict(facts))
+                mine[e] = stand
+    standing = tuple(tuple(mine.get(e, e) if e.is_Symbol else e for e in shape)
+                     for shape in inputs)
+    return standing, {v: k for k, v in mine.items()}
+
+
+def _template(shape: Shape, params: Expr) -> tuple[Shape, Expr] | None:
+    """The result kept to be renamed, or None: an extent or count with two symbols or more
+    (their order in a sum would follow their names) is computed for each layer again."""
+    values = (*shape, params)
+    if any(len(e.free_symbols) > 1 or not _buildable(e) for e in values):
+        return None
+    return shape, params
+
+
+def _buildable(e: Expr) -> bool:
+    """Whether `_renamed` can build `e` again: symbols and numbers in sums, products, powers,
+    floors and ceilings."""
+    if not e.args:
+        return e.is_Symbol or e.is_Number
+    return type(e) in _BUILT and all(_buildable(a) for a in e.args)
+
+
+_BUILT = {sympy.Add, sympy.Mul, sympy.Pow, sympy.floor, sympy.ceiling}
+
+
+def _renamed(e: Expr, back: dict[sympy.Basic, Expr]) -> Expr:
+    """`e` with its standing symbol replaced, built as it stands: the same tree (the one
+    symbol's name orders nothing), without sympy evaluating it again (a floor of a new symbol
+    costs 30 times its making)."""
+    if not e.args:
+        return back.get(e, e) if e.is_Symbol else e
+    if not e.free_symbols:
+        return e
+    args = [_renamed(a, back) for a in e.args]
+    kind = type(e)
+    if kind is sympy.Add or kind is sympy.Mul:
+        return kind._from_args(args)
+    if kind is sympy.floor or kind is sympy.ceiling:
+        return unevaluated(kind, args[0])
+    if kind is sympy.Pow:
+        return sympy.Pow(*args, evaluate=False)
+    raise _NoStep  # anything else is computed for its layer
 
 
 def _base(expanded: Expr, axis: int) -> str:

@@ -31,7 +31,7 @@ from functools import lru_cache
 from math import gcd
 
 import sympy
-from sympy import Add, Expr, Integer, Max, Min, Rational, ceiling, floor
+from sympy import Add, Expr, Integer, Max, Min, Mul, Rational, ceiling, floor
 
 from . import limits, quotient
 from .identity import ByIdentity
@@ -114,12 +114,20 @@ def _round(kind: type, terms: list[tuple[sympy.Symbol, int]], const: int, den: i
     """``kind((Σ a*x + const)/den) + Σ outside + offset`` in the very structure sympy's own
     evaluation gives (whole terms outside the rounding, a fractional constant inside), made
     without its assumption queries."""
-    inner = [Rational(a, den) * x for x, a in terms]
     whole, part = divmod(const, den)
+    if part == 0:
+        offset += whole
+    if len(terms) == 1 and not outside:  # one size (an axis of a chain): built as it stands
+        (x, a), = terms
+        # a·x/den with a % den ≠ 0: Mul's own (coefficient, size); the constant first in a sum
+        inside = Mul._from_args((Rational(a, den), x))
+        if part:
+            inside = Add._from_args((Rational(const, den), inside))
+        rounded = quotient.unevaluated(kind, inside)
+        return Add._from_args((Integer(offset), rounded)) if offset else rounded
+    inner = [Rational(a, den) * x for x, a in terms]
     if part:
         inner.append(Rational(const, den))
-    else:
-        offset += whole
     return Add(quotient.unevaluated(kind, Add(*inner)), *outside, Integer(offset))
 
 

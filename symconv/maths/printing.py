@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import sympy
@@ -24,6 +25,10 @@ from sympy.printing.str import StrPrinter
 
 from ..errors import FORMULA
 from . import limits, ordering
+
+# a stage symbol's name (H_12: symbols.stage), printed H_{12} as sympy does, without its
+# regular expressions (2,000 layers stepwise have 4,000 of them)
+_STAGE = re.compile(r"[A-Za-z]_[0-9]+\Z")
 
 
 @lru_cache(maxsize=8192)  # a floor is printed in its layer's shape, MACs, memory and sums
@@ -373,6 +378,9 @@ class _Latex(_Remembering, LatexPrinter):
         at every print: 80 µs, 8,000 times in a 2,000-layer stepwise LaTeX)."""
         texts = self.__dict__.setdefault("_symbol_texts", {})
         text = texts.get((expr, style))
+        if text is None and style == "plain" and _STAGE.match(expr.name) \
+                and expr not in self._settings["symbol_names"]:
+            text = texts[expr, style] = f"{expr.name[0]}_{{{expr.name[2:]}}}"  # as sympy's
         if text is None:
             text = super()._print_Symbol(expr, style)
             name = split_super_sub(expr.name)[0]
