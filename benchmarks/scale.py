@@ -108,6 +108,7 @@ def baseline(args) -> list[str]:
                        for _ in range(max(5, args.repeat))]
     walls = {label: statistics.median(r["wall"] for r in rs) for label, rs in runs.items()}
     sympy_wall = walls['python -c "import sympy"']
+    STARTUP.append(sympy_wall)
     lines = ["| command | whole process (s) | ×import sympy | peak RSS (MB) |",
              "|---|--:|--:|--:|"]
     for label, rs in runs.items():
@@ -120,24 +121,36 @@ def baseline(args) -> list[str]:
 
 # --- the report --------------------------------------------------------------------------------
 
+# `import sympy`'s median in this run (baseline): the start-up no symconv command can go below,
+# and the host's speed at the time; the deep table gives each time against it too
+STARTUP: list[float] = []
+
+
 def _size(n: int) -> str:
     return f"{n / MB:.2f} MB" if n >= 100_000 else f"{n / 1000:.1f} kB"
 
 
 def whole_table(results: dict) -> list[str]:
     cases = deep.cases()
-    out = ["| case | format | whole process (s) | runs | peak RSS (MB) | output | s per MB "
-           "| conditions |", "|---|---|--:|--:|--:|--:|--:|--:|"]
+    startup = STARTUP[-1] if STARTUP else None
+    out = ["| case | format | whole process (s) | ×import sympy | runs | peak RSS (MB) | output "
+           "| s per MB | s per MB less `import sympy` | conditions |",
+           "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for name, res in results.items():
         for f, row in res["whole"].items():
             cells = [cases[name].title, f]
             if "error" in row:
-                cells += [row["error"]] + ["—"] * 5
+                cells += [row["error"]] + ["—"] * 7
             else:
-                per_mb = row["wall"] / (row["bytes"] / MB) if row["bytes"] else None
-                cells += [fmt(row["wall"]), str(len(row["walls"])),
+                mb = row["bytes"] / MB
+                per_mb = row["wall"] / mb if mb else None
+                # not for a few kB: there it is the noise of two start-ups divided by little
+                net = (row["wall"] - startup) / mb if mb >= 0.1 and startup else None
+                cells += [fmt(row["wall"]), f"{row['wall'] / startup:.2f}×" if startup else "—",
+                          str(len(row["walls"])),
                           f"{max(row['rss']) / 1024:.0f}", _size(row["bytes"]),
-                          fmt(per_mb) if per_mb else "—", str(row.get("conditions", ""))]
+                          fmt(per_mb) if per_mb else "—", fmt(net) if net is not None else "—",
+                          str(row.get("conditions", ""))]
             out.append("| " + " | ".join(cells) + " |")
     return out
 
@@ -192,7 +205,9 @@ Notes:
 - whole process: `symconv derive FILE [-f FORMAT]`, standard output to a file; the median of
   --repeat runs, one run where the first took over 10 s. peak RSS: the child's ru_maxrss
   (os.wait4), the largest of the runs. output: the bytes written. s per MB: whole-process time
-  (start-up included) per MB of output; targets: ≤ 1 s per MB; peak RSS < 300 MB.
+  (start-up included) per MB of output; targets: ≤ 1 s per MB; peak RSS < 300 MB. ×import
+  sympy and s per MB less `import sympy`: the same time against `python -c "import sympy"` in
+  this run (the table above), the start-up every command pays and the host's speed then.
 - conditions: the entries of `requires` in the JSON output (the "Valid when" lines).
 - compute columns: the same command with `--macs --memory float32 --receptive-field` (the
   mixed chain: each conv's MACs a product of two long floors, their sum in the footer).

@@ -40,6 +40,13 @@ CASES = {
     # the same layer on (8, H_k, H_k): one symbol twice
     "square": "convention torch\nsizes H\ninput (8, H, H)\n"
               + "Conv2d(8, 8, 3, stride=2)\nMaxPool2d(2)\n" * 6,
+    # a product of the symbol and a sum of it, H_1·(H_1 − 1) (sympy orders a Dummy's factors
+    # the other way round: the stand-ins are Symbols), twice, then used again
+    "unfold on a square": "convention torch\nsizes H\ninput (3, H, H)\nConv2d(3, 4, 3)\n"
+                          "Unfold((1, 2))\nConv1d(8, 8, 3)\nConv1d(8, 8, 3)\n",
+    "unfold twice": "convention torch\nsizes H\ninput a: (3, H, H)\n"
+                    "b = Conv2d(3, 4, 3)(a)\nc = Conv2d(3, 4, 3)(a)\nb = Unfold((1, 2))(b)\n"
+                    "c = Unfold((1, 2))(c)\nd = b + c\noutput d\n",
 }
 
 
@@ -90,3 +97,20 @@ def test_a_template_is_used() -> None:
     assert [s for s, _ in steps[8].defines] == [h[5], sympy.Symbol("W_5", integer=True,
                                                                    positive=True)]
     assert steps[8].defines[0][1] == sympy.ceiling(h[4] / 2)
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x * (x - 1), lambda x: x * (x + 1) / 2, lambda x: sympy.floor(x / 2) * (x - 1),
+    lambda x: x * sympy.floor(x / 2), lambda x: (x - 3) ** 2 * x, lambda x: sympy.ceiling(x / 3)
+    + 2 * x * sympy.floor((x + 1) / 2), lambda x: -x ** 3 / 7 + x,
+], ids=["x(x-1)", "x(x+1)/2", "floor*sum", "x*floor", "power", "sum of products", "rational"])
+def test_a_renamed_result_is_the_tree_sympy_builds(make) -> None:  # type: ignore[no-untyped-def]
+    """What `_rerun` renames is the expression sympy makes for the real symbol, argument for
+    argument (a Dummy stand-in would put x·(x − 1)'s factors the other way round)."""
+    for h in (sympy.Symbol("H_1", integer=True, positive=True),
+              sympy.Symbol("W_12", integer=True, positive=True),
+              sympy.Symbol("P", integer=True, nonnegative=True)):
+        (standing,), back = stepwise._standing(((h,),))
+        renamed = stepwise._renamed(make(standing[0]), back)
+        assert sympy.srepr(renamed) == sympy.srepr(make(h))
+        assert renamed == make(h) and hash(renamed) == hash(make(h))

@@ -113,8 +113,10 @@ def _standing(inputs: tuple[Shape, ...]) -> tuple[tuple[Shape, ...], dict[sympy.
                 facts = tuple(sorted(e.assumptions0.items()))
                 key = (len(mine), facts)
                 stand = _STANDING.get(key)
-                if stand is None:
-                    stand = _STANDING[key] = sympy.Dummy(f"x{len(mine)}", **dict(facts))
+                if stand is None:  # a Symbol (a Dummy orders x·(x − 1) the other way round),
+                    # named as no size can be (symbols.BATCH's way)
+                    stand = _STANDING[key] = sympy.Symbol(f"(standing {len(mine)})",
+                                                          **dict(facts))
                 mine[e] = stand
     standing = tuple(tuple(mine.get(e, e) if e.is_Symbol else e for e in shape)
                      for shape in inputs)
