@@ -15,6 +15,7 @@ those of its symbols used after it, written in the symbols before it, numbered a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
@@ -77,11 +78,8 @@ def _rerun(d: Derivation, record: LayerRecord, inputs: tuple[Shape, ...]) -> tup
         _TEMPLATES[key] = template
     if template is None:
         return _run(d, record, inputs, batched)
-    try:
-        shape, params = template
-        return tuple(_renamed(e, back) for e in shape), _renamed(params, back)
-    except _NoStep:
-        return _run(d, record, inputs, batched)
+    shape, params = template
+    return tuple(_renamed(e, back) for e in shape), _renamed(params, back)
 
 
 def _run(d: Derivation, record: LayerRecord, inputs: tuple[Shape, ...],
@@ -137,29 +135,26 @@ def _buildable(e: Expr) -> bool:
     floors and ceilings."""
     if not e.args:
         return e.is_Symbol or e.is_Number
-    return type(e) in _BUILT and all(_buildable(a) for a in e.args)
-
-
-_BUILT = {sympy.Add, sympy.Mul, sympy.Pow, sympy.floor, sympy.ceiling}
+    return type(e) in _BUILD and all(_buildable(a) for a in e.args)
 
 
 def _renamed(e: Expr, back: dict[sympy.Basic, Expr]) -> Expr:
-    """`e` with its standing symbol replaced, built as it stands: the same tree (the one
-    symbol's name orders nothing), without sympy evaluating it again (a floor of a new symbol
-    costs 30 times its making)."""
+    """`e` (`_buildable`) with its standing symbol replaced, built as it stands: the same tree
+    (the one symbol's name orders nothing), without sympy evaluating it again (a floor of a new
+    symbol costs 30 times its making)."""
     if not e.args:
         return back.get(e, e) if e.is_Symbol else e
     if not e.free_symbols:
         return e
-    args = [_renamed(a, back) for a in e.args]
-    kind = type(e)
-    if kind is sympy.Add or kind is sympy.Mul:
-        return kind._from_args(args)
-    if kind is sympy.floor or kind is sympy.ceiling:
-        return unevaluated(kind, args[0])
-    if kind is sympy.Pow:
-        return sympy.Pow(*args, evaluate=False)
-    raise _NoStep  # anything else is computed for its layer
+    return _BUILD[type(e)]([_renamed(a, back) for a in e.args])
+
+
+# each kind of node a renamed result may hold, made from its arguments as they stand
+_BUILD: dict[type, Callable[[list[Expr]], Expr]] = {
+    sympy.Add: sympy.Add._from_args, sympy.Mul: sympy.Mul._from_args,
+    sympy.Pow: lambda args: sympy.Pow(*args, evaluate=False),
+    sympy.floor: lambda args: unevaluated(sympy.floor, args[0]),
+    sympy.ceiling: lambda args: unevaluated(sympy.ceiling, args[0])}
 
 
 def _base(expanded: Expr, axis: int) -> str:

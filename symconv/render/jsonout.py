@@ -14,7 +14,7 @@ import itertools
 import json
 import keyword
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sympy
 
@@ -23,6 +23,7 @@ from ..escapes import json_visible
 from ..layers.base import Weight
 from ..layers.torch_resize import FloatScaled
 from ..maths import symbols
+from ..maths.identity import ByIdentity
 from ..maths.printing import _SympyPrinter
 from .columns import columns
 from .common import remembered, several_shown
@@ -97,10 +98,9 @@ class _Writer:
         # tuple met again (a reused layer result's: derivation/reuse.py) gives the same list or
         # dict object, which the writer then writes once (`_streamed`)
         self.sharing = sharing
-        # id(tuple) -> (the tuple, its list, or the dicts of weights): one table per kind (the
-        # empty tuple is one object, an empty shape and no weights)
-        self.lists: dict[int, tuple[object, Any]] = {}
-        self.dicts: dict[int, tuple[object, Any]] = {}
+        # a tuple -> its list ("shape"), or the dicts of its weights ("weights"): by kind, the
+        # empty tuple being one object, an empty shape and no weights
+        self.made = ByIdentity(1 << 20)
         # each expression's text, made once: the same string object then stands in every place
         # it appears (a transformer's 10,000 shapes (L, 64) are one "L" and one 64)
         self.texts: dict[sympy.Basic, str] = {}
@@ -115,9 +115,17 @@ class _Writer:
         return text
 
     def values(self, shape: tuple[sympy.Expr, ...]) -> list[int | str]:
+        return self._once(shape, "shape", lambda: [self.value(e) for e in shape])
+
+    def _once(self, key: tuple[object, ...], kind: str, make: Callable[[], T]) -> T:
+        """`make()`, the same object again for the same tuple when sharing."""
         if not self.sharing:
-            return [self.value(e) for e in shape]
-        return _once(self.lists, shape, lambda: [self.value(e) for e in shape])
+            return make()
+        made = self.made.get(key, kind)
+        if made is None:
+            made = make()
+            self.made.put(key, made, kind)
+        return made  # type: ignore[no-any-return]
 
     def requires(self, reqs) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
         """Each condition twice: `condition` in sympy's syntax (read back by parse_expr), `text`
@@ -166,12 +174,12 @@ class _Writer:
             return tuple({w.name: self.values(w.shape) for w in weights if w.buffer == buffers}
                          for buffers in (False, True))
 
-        return _once(self.dicts, weights, make) if self.sharing else make()
+        return self._once(weights, "weights", make)
 
     def shared(self) -> list[object]:
         """Every list and dict made once so far and shared where met again (`_streamed`)."""
-        return ([made for _, made in self.lists.values()]
-                + [each for _, made in self.dicts.values() for each in made])
+        return [each for (_, kind), (_, made) in self.made.items.items()
+                for each in (made if kind == "weights" else (made,))]
 
     def repeat(self, r: RepeatRecord) -> dict[str, object]:
         """A repeat of symbolic count: its body's layers (the first pass), the count, the
@@ -266,13 +274,6 @@ class _Writer:
                 for f in value]  # type: ignore[attr-defined]
 
 
-def _once(table: dict[int, tuple[object, Any]], key: object, make: Callable[[], T]) -> T:
-    held = table.get(id(key))
-    if held is None or held[0] is not key:  # the key is kept alive: its id is not reused
-        held = table[id(key)] = (key, make())
-    return held[1]  # type: ignore[no-any-return]
-
-
 def to_dict(d: Derivation) -> dict[str, object]:
     return _Writer(d).document()
 
@@ -304,64 +305,45 @@ _WORDS = {True: "true", False: "false", None: "null"}
 def _streamed(data: dict[str, object], shared: Iterable[object] = ()) -> Iterator[str]:
     """The document's text, a top-level list's item at a time (the layers). The values in
     `shared` (_Writer.shared: lists and dicts that stand in many layers) are written once
-    each and their text repeated."""
-    written = _Written(shared)
+    at each indentation and their text repeated."""
+    known: _Known | None = _Known(shared)
+    if not known.ids:
+        known = None
     yield "{"
     for i, (key, value) in enumerate(data.items()):
         yield f"{',' if i else ''}\n  {_STRING(_key(key))}: "
         if isinstance(value, list) and value:
             for j, item in enumerate(value):
                 out = ["[\n    " if j == 0 else ",\n    "]
-                if type(item) is dict and written.ids:
-                    written.layer(item, out)
-                else:
-                    _write(item, "    ", out)
+                _write(item, "    ", out, known)
                 yield "".join(out)
             yield "\n  ]"
         else:
             out = []
-            _write(value, "  ", out)
+            _write(value, "  ", out, known)
             yield "".join(out)
     yield "\n}" if data else "}"
 
 
-class _Written:
-    """The text of each shared value of a layer (at a layer's indentation), written once."""
+class _Known:
+    """The shared values (all alive in the document: no id is reused) and their texts."""
 
     def __init__(self, shared: Iterable[object]) -> None:
-        self.ids = {id(v) for v in shared}  # all alive in the document: no id is reused
-        self.texts: dict[int, str] = {}
-
-    def layer(self, value: dict[str, object], out: list[str]) -> None:
-        """`_write(value, "    ", out)` for a layer's dict: its shared values from memory."""
-        if not value:
-            out.append("{}")
-            return
-        lead = "{\n      "
-        for key, item in value.items():
-            name = lead + _STRING(key if type(key) is str else _key(key)) + ": "
-            kind = type(item)
-            if kind is str:
-                out.append(name + _STRING(item))
-            elif kind is int:
-                out.append(name + int.__repr__(item))
-            elif id(item) in self.ids:
-                text = self.texts.get(id(item))
-                if text is None:
-                    piece: list[str] = []
-                    _write(item, "      ", piece)
-                    text = self.texts[id(item)] = "".join(piece)
-                out.append(name + text)
-            else:
-                out.append(name)
-                _write(item, "      ", out)
-            lead = ",\n      "
-        out.append("\n    }")
+        self.ids = {id(v) for v in shared}
+        self.texts: dict[tuple[int, str], str] = {}
 
 
-def _write(value: object, indent: str, out: list[str]) -> None:
-    """`value` as json.dumps(indent=2) writes it at that indentation, appended to `out`."""
-    if isinstance(value, str):
+def _write(value: object, indent: str, out: list[str], known: _Known | None = None) -> None:
+    """`value` as json.dumps(indent=2) writes it at that indentation, appended to `out`; a
+    value in `known` written once at each indentation."""
+    if known is not None and id(value) in known.ids:
+        text = known.texts.get((id(value), indent))
+        if text is None:
+            piece: list[str] = []
+            _write(value, indent, piece)
+            text = known.texts[id(value), indent] = "".join(piece)
+        out.append(text)
+    elif isinstance(value, str):
         out.append(_STRING(value))
     elif value is None or value is True or value is False:
         out.append(_WORDS[value])  # type: ignore[index]
@@ -382,7 +364,7 @@ def _write(value: object, indent: str, out: list[str]) -> None:
                 out.append(name + int.__repr__(item))
             else:
                 out.append(name)
-                _write(item, inner, out)
+                _write(item, inner, out, known)
             lead = ",\n" + inner
         out.append("\n" + indent + "}")
     elif isinstance(value, (list, tuple)):
@@ -399,7 +381,7 @@ def _write(value: object, indent: str, out: list[str]) -> None:
         lead = "[\n" + inner
         for item in value:
             out.append(lead)
-            _write(item, inner, out)
+            _write(item, inner, out, known)
             lead = ",\n" + inner
         out.append("\n" + indent + "]")
     else:  # a float, or what json would refuse: json itself, at this indentation
