@@ -25,6 +25,7 @@ FORMATS = {"table": [], "json": ["-f", "json"], "markdown": ["-f", "markdown"],
            "table, compute columns": ["-f", "table", *COMPUTE],
            "json, compute columns": ["-f", "json", *COMPUTE]}
 MB = 1_000_000
+SYMPY = [sys.executable, "-c", "import sympy"]  # the start-up no symconv command goes below
 
 
 def formats_of(name: str) -> list[str]:
@@ -34,10 +35,13 @@ def formats_of(name: str) -> list[str]:
 
 def whole(arch: Path, fmt_name: str, args, tmp: Path) -> dict:
     """`symconv derive FILE [-f FORMAT]` with its output in a file: median wall time of
-    --repeat runs (one run if the first took over SLOW), peak RSS, output bytes."""
-    row: dict = {"walls": [], "rss": []}
+    --repeat runs (one run if the first took over SLOW), peak RSS, output bytes; each run
+    follows one of `import sympy` (`SYMPY`), whose median is this row's own measure of the
+    host's speed in the same seconds (`row["sympy"]`)."""
+    row: dict = {"walls": [], "rss": [], "sympy_walls": []}
     out_path = tmp / "out"
     for _ in range(args.repeat):
+        row["sympy_walls"].append(spawn(SYMPY, args.timeout, subprocess.DEVNULL)["wall"])
         with out_path.open("w") as out:
             res = spawn(symconv_cmd() + ["derive", str(arch)] + FORMATS[fmt_name],
                         args.timeout, out)
@@ -53,6 +57,7 @@ def whole(arch: Path, fmt_name: str, args, tmp: Path) -> dict:
         if res["wall"] > SLOW:
             break
     row["wall"] = statistics.median(row["walls"])
+    row["sympy"] = statistics.median(row["sympy_walls"])
     return row
 
 
@@ -94,21 +99,21 @@ SOLVE_LABEL = ("symconv solve examples/resnet50.arch --for H --layer layer4 "
 
 def baseline(args) -> list[str]:
     """Start-up: an empty interpreter, importing sympy, symconv on the MNIST example, and a
-    one-unknown solve on ResNet-50."""
+    one-unknown solve on ResNet-50, taken in turn (round after round, so that each command's
+    runs and `import sympy`'s fall in the same minutes of a host whose speed drifts)."""
     commands = {"python -c pass": [sys.executable, "-c", "pass"],
-                'python -c "import sympy"': [sys.executable, "-c", "import sympy"],
+                'python -c "import sympy"': SYMPY,
                 "symconv derive examples/mnist_cnn.arch":
                     symconv_cmd() + ["derive", str(archs.EXAMPLES / "mnist_cnn.arch")],
                 SOLVE_LABEL: symconv_cmd() + ["solve", str(archs.EXAMPLES / "resnet50.arch")]
                 + SOLVE_ARGS}
-    runs = {}
-    for label, cmd in commands.items():
-        print(f"baseline: {label}", file=sys.stderr, flush=True)
-        runs[label] = [spawn(cmd, args.timeout, subprocess.DEVNULL)
-                       for _ in range(max(5, args.repeat))]
+    runs: dict[str, list[dict]] = {label: [] for label in commands}
+    print("baseline: " + ", ".join(commands), file=sys.stderr, flush=True)
+    for _ in range(max(5, args.repeat)):
+        for label, cmd in commands.items():
+            runs[label].append(spawn(cmd, args.timeout, subprocess.DEVNULL))
     walls = {label: statistics.median(r["wall"] for r in rs) for label, rs in runs.items()}
     sympy_wall = walls['python -c "import sympy"']
-    STARTUP.append(sympy_wall)
     lines = ["| command | whole process (s) | ×import sympy | peak RSS (MB) |",
              "|---|--:|--:|--:|"]
     for label, rs in runs.items():
@@ -121,32 +126,28 @@ def baseline(args) -> list[str]:
 
 # --- the report --------------------------------------------------------------------------------
 
-# `import sympy`'s median in this run (baseline): the start-up no symconv command can go below,
-# and the host's speed at the time; the deep table gives each time against it too
-STARTUP: list[float] = []
-
-
 def _size(n: int) -> str:
     return f"{n / MB:.2f} MB" if n >= 100_000 else f"{n / 1000:.1f} kB"
 
 
 def whole_table(results: dict) -> list[str]:
+    """Each row against its own `import sympy` (taken before each of its runs, `whole`)."""
     cases = deep.cases()
-    startup = STARTUP[-1] if STARTUP else None
-    out = ["| case | format | whole process (s) | ×import sympy | runs | peak RSS (MB) | output "
-           "| s per MB | s per MB less `import sympy` | conditions |",
-           "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    out = ["| case | format | whole process (s) | `import sympy` (s) | ×import sympy | runs "
+           "| peak RSS (MB) | output | s per MB | s per MB less `import sympy` | conditions |",
+           "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for name, res in results.items():
         for f, row in res["whole"].items():
             cells = [cases[name].title, f]
             if "error" in row:
-                cells += [row["error"]] + ["—"] * 7
+                cells += [row["error"]] + ["—"] * 8
             else:
                 mb = row["bytes"] / MB
                 per_mb = row["wall"] / mb if mb else None
                 # not for a few kB: there it is the noise of two start-ups divided by little
-                net = (row["wall"] - startup) / mb if mb >= 0.1 and startup else None
-                cells += [fmt(row["wall"]), f"{row['wall'] / startup:.2f}×" if startup else "—",
+                startup = row["sympy"]
+                net = (row["wall"] - startup) / mb if mb >= 0.1 else None
+                cells += [fmt(row["wall"]), fmt(startup), f"{row['wall'] / startup:.2f}×",
                           str(len(row["walls"])),
                           f"{max(row['rss']) / 1024:.0f}", _size(row["bytes"]),
                           fmt(per_mb) if per_mb else "—", fmt(net) if net is not None else "—",
@@ -205,9 +206,10 @@ Notes:
 - whole process: `symconv derive FILE [-f FORMAT]`, standard output to a file; the median of
   --repeat runs, one run where the first took over 10 s. peak RSS: the child's ru_maxrss
   (os.wait4), the largest of the runs. output: the bytes written. s per MB: whole-process time
-  (start-up included) per MB of output; targets: ≤ 1 s per MB; peak RSS < 300 MB. ×import
-  sympy and s per MB less `import sympy`: the same time against `python -c "import sympy"` in
-  this run (the table above), the start-up every command pays and the host's speed then.
+  (start-up included) per MB of output; targets: ≤ 1 s per MB; peak RSS < 300 MB. `import
+  sympy`: the median of `python -c "import sympy"` run just before each of the row's runs,
+  the start-up every command pays and the host's speed in those seconds; ×import sympy and
+  s per MB less `import sympy`: the row's time against it.
 - conditions: the entries of `requires` in the JSON output (the "Valid when" lines).
 - compute columns: the same command with `--macs --memory float32 --receptive-field` (the
   mixed chain: each conv's MACs a product of two long floors, their sum in the footer).
