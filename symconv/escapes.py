@@ -50,16 +50,22 @@ def visible_lines(text: str) -> str:
 # -- Markdown and HTML ---------------------------------------------------------------------
 # GitHub Markdown: `|` splits table cells, `*` `_` `~` emphasise, `[` `]` make links, a backtick
 # opens code; `<` `>` `&` are HTML (Jupyter's _repr_markdown_ passes raw HTML through).
-_HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
-_MARK = r"[\\`*~\[\]|]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])"  # compiled (and cached) by re.sub
+_HTML = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;"})
+_MARK = re.compile(r"[\\`*~\[\]|]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
 def markdown(text: str) -> str:
     """Plain text for a Markdown paragraph or table cell: controls made visible, HTML written
     as entities, Markdown's punctuation escaped. An underscore inside a word (conv2d_1) neither
     opens nor closes emphasis in GitHub Markdown and is left alone."""
-    text = "".join(_HTML.get(c, c) for c in visible(text))
-    return re.sub(_MARK, lambda m: "\\" + m.group(0), text)
+    return _MARK.sub(_escaped, visible(text).translate(_HTML))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return "\\" + match.group(0)
+
+
+_BACKTICKS = re.compile("`+")
 
 
 def code_span(text: str, cell: bool = True) -> str:
@@ -69,7 +75,7 @@ def code_span(text: str, cell: bool = True) -> str:
     text = visible(text)
     if cell:
         text = text.replace("|", "\\|")
-    runs = [len(r) for r in re.findall("`+", text)]
+    runs = [len(r) for r in _BACKTICKS.findall(text)] if "`" in text else []
     fence = "`" * (max(runs, default=0) + 1)
     pad = " " if runs else ""
     return f"{fence}{pad}{text}{pad}{fence}"

@@ -13,6 +13,7 @@ import pytest
 import symconv
 from symconv.cli import commands as cli
 from symconv.escapes import code_span, json_visible, markdown, plain, visible
+from symconv.render.latex import escape as latex_escape
 
 # an OSC title change, BEL, a colour, a carriage return, a right-to-left override, C1 CSI, DEL
 EVIL = "a\x1b]0;PWNED\x07\x1b[31mred\rX\u202e\x9b\x7f"
@@ -136,6 +137,21 @@ def test_visible_escapes_as_python_repr_does(text: str, expected: str) -> None:
     ("[t](u)", r"\[t\](u)"), ("~~s~~", r"\~\~s\~\~"), ("`c`", r"\`c\`"),
 ], ids=["intraword", "emphasis", "double", "html", "pipe", "strong", "link", "strike", "code"])
 def test_markdown_text(text: str, expected: str) -> None:
+    assert markdown(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("plain (é) 1.0", "plain (é) 1.0"), ("a_b", r"a\_b"), ("50%", r"50\%"),
+    ("x~y^z", r"x\textasciitilde{}y\^{}z"), ("{#$&}", r"\{\#\$\&\}"),
+    ("a\\b", r"a\textbackslash{}b"), ("\x1b", r"\textbackslash{}x1b"),
+], ids=["plain", "underscore", "percent", "tilde-caret", "braces", "backslash", "control"])
+def test_latex_escape(text: str, expected: str) -> None:
+    assert latex_escape(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("a & b", "a &amp; b"), ("<a & b>", "&lt;a &amp; b&gt;")], ids=["ampersand", "tags"])
+def test_markdown_writes_html_as_entities(text: str, expected: str) -> None:
     assert markdown(text) == expected
 
 

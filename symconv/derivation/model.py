@@ -22,6 +22,7 @@ from .domains import DEFAULT, Domain
 
 
 Shape = tuple[Expr, ...]
+_COUNTS = ("trainable", "non_trainable", "params", "buffers")  # in `counts`'s order
 Node = int | str | tuple[int, int]  # a record's index (its k-th output: (index, k)), an input
 
 
@@ -135,19 +136,26 @@ class LayerRecord:
 
     @once
     def trainable(self) -> Expr:
-        return counts(self.weights)[0]
+        return self._counted(0)
 
     @once
     def non_trainable(self) -> Expr:
-        return counts(self.weights)[1]
+        return self._counted(1)
 
     @once
     def params(self) -> Expr:
-        return counts(self.weights)[2]
+        return self._counted(2)
 
     @once
     def buffers(self) -> Expr:
-        return counts(self.weights)[3]
+        return self._counted(3)
+
+    def _counted(self, which: int) -> Expr:
+        """The four counts (`counts`) kept at once where each `once` keeps its value: a total
+        reads all four of every layer (10,000 layers: one lookup each, not four)."""
+        found = counts(self.weights)
+        self.__dict__.update(zip(_COUNTS, found))
+        return found[which]
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,12 @@ from .options import DEFAULT, Options
 
 _ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "$": r"\$",
             "#": r"\#", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+_TRANSLATE = str.maketrans(_ESCAPES)  # each character as _ESCAPES says, at C speed
 LONG = 40  # rows from which the table is a longtable (it breaks across pages)
 TIMES = r" \times "
 BREAK = r",\allowbreak\ "  # a shape's comma where a table cell may break
 SHORT_COUNT = 40  # a count's LaTeX this long or shorter surely fits its `align*` line
+KEPT_WIDTHS = 200  # a cell's text up to this long has its width remembered (`_natural`)
 Printer = Callable[[Expr], str]
 
 
@@ -40,7 +42,7 @@ def escape(text: str) -> str:
     """User text for LaTeX: control characters written as Python escapes first (pdflatex
     stops at an invalid character, and an escape's backslash is then escaped too), then
     LaTeX's special characters."""
-    return "".join(_ESCAPES.get(c, c) for c in visible(text))
+    return visible(text).translate(_TRANSLATE)
 
 
 def _shape(shape, tex: Printer = latex) -> str:  # type: ignore[no-untyped-def]
@@ -302,7 +304,9 @@ def _table(d: Derivation, options: Options, texts: Texts, tex: Printer) -> list[
               _total_cells("Non-trainable", d.non_trainable, extra, tex)]
     if d.convention == "torch":  # running statistics are buffers there, not parameters
         totals.append(_total_cells("Buffers (not parameters)", d.buffers, extra, tex))
-    fractions = fit.shares(_natural(header, cells), _natural(header, cells + totals))
+    body_widths = _natural(header, cells)  # with the totals: the wider of the two, per column
+    fractions = fit.shares(body_widths, [max(a, b) for a, b in
+                                         zip(body_widths, _natural(header, totals))])
     spec = fit.spec("".join("r" if r else "l" for r in right), fractions)
     head = _line([((h,), False) for h in header], fractions, [False] * len(header))
     body = [_line(c, fractions, right) for c in cells]
@@ -329,11 +333,20 @@ def _natural(header: list[str], rows: list[list[Cell]]) -> list[int]:
     for i, cells in enumerate(rows):
         for j, (cell, _) in enumerate(cells):
             lengths[j].append((sum(map(len, cell)), i))
+    # a short text met again (a transformer's 8 shapes, 10,000 times) is measured once; long
+    # ones are not kept (a deep chain's thousands of distinct formulas would all be held)
+    measured: dict[str, int] = {}
     for j, column in enumerate(lengths):  # the longest first: a text is never wider than its
         for length, i in sorted(column, reverse=True):  # characters, so the rest are not
             if length <= widest[j]:  # measured (a 2,000-layer chain's 4,000 cells)
                 break
-            widest[j] = max(widest[j], fit.width("".join(rows[i][j][0])))
+            text = "".join(rows[i][j][0])
+            width = measured.get(text)
+            if width is None:
+                width = fit.width(text)
+                if len(text) <= KEPT_WIDTHS:
+                    measured[text] = width
+            widest[j] = max(widest[j], width)
     return widest
 
 
