@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 
 
 def _escape(char: str) -> str:
@@ -51,21 +52,24 @@ def visible_lines(text: str) -> str:
 # GitHub Markdown: `|` splits table cells, `*` `_` `~` emphasise, `[` `]` make links, a backtick
 # opens code; `<` `>` `&` are HTML (Jupyter's _repr_markdown_ passes raw HTML through).
 _HTML = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;"})
-_MARK = re.compile(r"[\\`*~\[\]|]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_MARK = r"[\\`*~\[\]|]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])"  # compiled at first use
+
+
+@lru_cache(maxsize=1)
+def _marks() -> re.Pattern[str]:
+    """`_MARK` compiled once, when Markdown is first written (not by every command's import)."""
+    return re.compile(_MARK)
 
 
 def markdown(text: str) -> str:
     """Plain text for a Markdown paragraph or table cell: controls made visible, HTML written
     as entities, Markdown's punctuation escaped. An underscore inside a word (conv2d_1) neither
     opens nor closes emphasis in GitHub Markdown and is left alone."""
-    return _MARK.sub(_escaped, visible(text).translate(_HTML))
+    return _marks().sub(_escaped, visible(text).translate(_HTML))
 
 
 def _escaped(match: re.Match[str]) -> str:
     return "\\" + match.group(0)
-
-
-_BACKTICKS = re.compile("`+")
 
 
 def code_span(text: str, cell: bool = True) -> str:
@@ -75,7 +79,7 @@ def code_span(text: str, cell: bool = True) -> str:
     text = visible(text)
     if cell:
         text = text.replace("|", "\\|")
-    runs = [len(r) for r in _BACKTICKS.findall(text)] if "`" in text else []
+    runs = [len(r) for r in re.findall("`+", text)] if "`" in text else []
     fence = "`" * (max(runs, default=0) + 1)
     pad = " " if runs else ""
     return f"{fence}{pad}{text}{pad}{fence}"

@@ -313,7 +313,7 @@ def test_stage_symbols_print_as_sympy_prints_them() -> None:
     import sympy
     from sympy.printing.latex import LatexPrinter
 
-    from symconv.maths.printing import latex, latex_inline
+    from symconv.maths.printing_latex import latex, latex_inline
 
     names = [f"{c}_{n}" for c in string.ascii_letters for n in ("1", "07", "2000")]
     names += ["H_1_2", "mu_3", "Hx_4", "H_", "H1_2", "x_0"]

@@ -17,7 +17,7 @@ from sympy import Max, Min, Mod, Rational, Symbol, ceiling, floor
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from symconv.maths import ordering, printing
+from symconv.maths import ordering, printing, printing_latex
 
 H = Symbol("H", integer=True, positive=True)
 W = Symbol("W", integer=True, positive=True)
@@ -52,7 +52,7 @@ def _expr(rng: random.Random, depth: int = 0) -> sympy.Expr:
 def _sympy_terms(printer, expr, order=None):  # type: ignore[no-untyped-def]
     """symconv's sign grouping over sympy's own term order."""
     terms = list(StrPrinter._as_ordered_terms(printer, expr, order=None))
-    return printing._by_sign([(t, t.could_extract_minus_sign()) for t in terms])
+    return printing.by_sign([(t, t.could_extract_minus_sign()) for t in terms])
 
 
 class _SympyStr(printing._SympyPrinter):
@@ -67,7 +67,7 @@ class _SympyPretty(_SympyStr, printing._PrettyPrinter):
     pass
 
 
-class _SympyLatex(printing._Latex):
+class _SympyLatex(printing_latex._Latex):
     _print_Mul = LatexPrinter._print_Mul
     _as_ordered_terms = _sympy_terms
 
@@ -103,7 +103,7 @@ def test_printers_print_as_sympy(seed: int) -> None:
         assert printing._SympyPrinter().doprint(e) == _SympyStr().doprint(e), e
         assert printing._PrettyPrinter().doprint(e) == _SympyPretty().doprint(e), e
         settings = {"mul_symbol": "dot"}
-        assert printing._Latex(settings).doprint(e) == _SympyLatex(settings).doprint(e), e
+        assert printing_latex._Latex(settings).doprint(e) == _SympyLatex(settings).doprint(e), e
 
 
 MAC_SUM = sum((576 * floor((H + 3**i) / 2**(i + 1)) * floor((W + 5**i) / 3**(i + 1))
@@ -116,7 +116,7 @@ def test_deep_chain_macs(expr: sympy.Expr) -> None:
     """What made the MAC column slow (issue 17): products of two floors, and their sum, with
     two generators per term."""
     assert printing._SympyPrinter().doprint(expr) == _SympyStr().doprint(expr)
-    assert printing._Latex({"mul_symbol": "dot"}).doprint(expr) == \
+    assert printing_latex._Latex({"mul_symbol": "dot"}).doprint(expr) == \
         _SympyLatex({"mul_symbol": "dot"}).doprint(expr)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import symconv
 from symconv.derivation import model
-from symconv.maths import printing
+from symconv.maths import printing, printing_latex
 
 CYCLE = ["Conv2d(8, 8, 3, stride=1, padding=1)", "Conv2d(8, 8, 3, stride=1, padding=0)",
          "Conv2d(8, 8, 5, stride=2, padding=2)", "MaxPool2d(3, stride=1, padding=1)", "ReLU()",
@@ -149,7 +149,7 @@ def test_each_expression_printed_once(monkeypatch: pytest.MonkeyPatch, fmt: str,
     else:
         # LaTeX prints its table and expanded block on the line (the stepwise block alone
         # uses _LATEX)
-        where = printing._PRETTY if target == "pretty" else printing._LATEX_INLINE
+        where = printing._PRETTY if target == "pretty" else printing_latex._LATEX_INLINE
     small, large = symconv.derive(transformer(2)), symconv.derive(transformer(12))
     assert (_prints(monkeypatch, where, "doprint", large, fmt)
             == _prints(monkeypatch, where, "doprint", small, fmt))

@@ -5,34 +5,25 @@
 - `pretty`: the same with ⌊ ⌋ ⌈ ⌉, ≥, ≤, ≠ and `mod` for terminal tables.
 - `spoken`: `pretty` as `symconv explain` writes arithmetic: ``7·(40·C + 1)``, ``d²``, and
   digits without thousands separators (a comma inside a formula reads as a list).
-- `latex`: LaTeX with ``\\left\\lfloor \\frac{…}{…} \\right\\rfloor``.
-- `latex_inline`: LaTeX for a line of text (a table cell): ``\\lfloor (H - 6)/4 \\rfloor``, a
-  fraction on the line (a \\frac in a cell is set in a smaller size), and the delimiters plain so
-  that a long formula can break inside them.
+
+The LaTeX printers (`latex`, `latex_inline`) are `printing_latex`'s, on the helpers shared here
+(a floor over one fraction, sums and products in sympy's order without its cost).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from functools import lru_cache
 
 import sympy
-from sympy.printing.conventions import split_super_sub
-from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
-from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from ..errors import FORMULA
 from . import limits, ordering
 
-# a stage symbol's name (H_12: symbols.stage), printed H_{12} as sympy does, without its
-# regular expressions (2,000 layers stepwise have 4,000 of them)
-_STAGE = re.compile(r"[A-Za-z]_[0-9]+\Z")
-
-
 @lru_cache(maxsize=8192)  # a floor is printed in its layer's shape, MACs, memory and sums
-def _one_fraction(arg: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+def one_fraction(arg: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     """(numerator, denominator) of a floor's argument over one common denominator. A sum of
     terms with rational coefficients (every window extent) is put over the least common
     denominator directly, as `sympy.together` would, without its cost; so is a sum over a
@@ -79,20 +70,20 @@ def _over_sizes(arg: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
 def _ordered(printer, expr: sympy.Add) -> list[sympy.Expr]:  # type: ignore[no-untyped-def]
     """Sums read as written by hand: positive terms, then negative ones, then the constant.
     A polynomial (numbers times powers of sizes) is put in sympy's order without its cost."""
-    pairs = _polynomial_order(expr)
+    pairs = polynomial_order(expr)
     if pairs is None:
         terms = list(StrPrinter._as_ordered_terms(printer, expr, order=None))
         pairs = [(t, t.could_extract_minus_sign()) for t in terms]
-    return _by_sign(pairs)
+    return by_sign(pairs)
 
 
-def _by_sign(pairs: list[tuple[sympy.Expr, bool]]) -> list[sympy.Expr]:
+def by_sign(pairs: list[tuple[sympy.Expr, bool]]) -> list[sympy.Expr]:
     positive = [t for t, negative in pairs if not t.is_Number and not negative]
     negative = [t for t, negative in pairs if not t.is_Number and negative]
     return positive + negative + [t for t, _ in pairs if t.is_Number]
 
 
-def _polynomial_order(expr: sympy.Add) -> list[tuple[sympy.Expr, bool]] | None:
+def polynomial_order(expr: sympy.Add) -> list[tuple[sympy.Expr, bool]] | None:
     """The terms of a sum in the order `Expr.as_ordered_terms` gives them, each with whether
     it is negative (`could_extract_minus_sign`: a negative coefficient), without sympy's
     numeric coefficient analysis (`ordering`); None where only sympy can order them."""
@@ -103,7 +94,7 @@ def _polynomial_order(expr: sympy.Add) -> list[tuple[sympy.Expr, bool]] | None:
     return [(t, bool(t.as_coeff_Mul()[0] < 0)) for t in terms]
 
 
-def _numerator_factors(expr: sympy.Mul) -> tuple[bool, list[sympy.Expr]] | None:
+def numerator_factors(expr: sympy.Mul) -> tuple[bool, list[sympy.Expr]] | None:
     """(negative, the factors of |expr| in `as_ordered_factors` order, its rational
     coefficient among them) for a product of a rational and factors with nothing in a
     denominator (no negative or symbolic exponent); None for any other product."""
@@ -122,7 +113,7 @@ def _numerator_factors(expr: sympy.Mul) -> tuple[bool, list[sympy.Expr]] | None:
         return None
 
 
-class _Remembering:
+class Remembering:
     """What both printers share: the terms of polynomials ordered without sympy's numeric
     coefficient analysis, and each term's text remembered."""
 
@@ -134,19 +125,19 @@ class _Remembering:
         return _ordered(self, expr)
 
 
-class _SympyPrinter(_Remembering, StrPrinter):
+class _SympyPrinter(Remembering, StrPrinter):
 
     def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
         """A polynomial printed term by term as StrPrinter prints it (no term needs
         parentheses), each term's text remembered: the extents of a long chain with symbolic
         strides repeat their terms layer after layer."""
-        pairs = _polynomial_order(expr)
+        pairs = polynomial_order(expr)
         if pairs is None:
             return super()._print_Add(expr, order)
         if len(self._terms) > 200_000:
             self._terms.clear()
         out = []
-        for term in _by_sign(pairs):
+        for term in by_sign(pairs):
             text = self._terms.get(term)
             if text is None:
                 text = self._terms[term] = self._print(term)
@@ -156,7 +147,7 @@ class _SympyPrinter(_Remembering, StrPrinter):
             f" {sign} {text}" for sign, text in zip(out[2::2], out[3::2]))
 
     def _quotient(self, arg: sympy.Expr) -> str:
-        num, den = _one_fraction(arg)
+        num, den = one_fraction(arg)
         if den == 1:
             return self._print(num)
         return f"{self.parenthesize(num, 50)}/{self.parenthesize(den, 50)}"
@@ -180,7 +171,7 @@ class _SympyPrinter(_Remembering, StrPrinter):
         """A rational times factors with nothing in a denominator (every term of a window
         extent, a MAC count's floors) written as StrPrinter writes it: sign, numerator,
         factors in sympy's order (`ordering`: without its cost), then ``/denominator``."""
-        split = _numerator_factors(expr)
+        split = numerator_factors(expr)
         if split is None:
             return super()._print_Mul(expr)
         negative, factors = split
@@ -299,136 +290,9 @@ def _factors(rest: sympy.Expr) -> list[sympy.Expr]:
         return list(rest.as_ordered_factors())
 
 
-class _Latex(_Remembering, LatexPrinter):
-
-    def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
-        """A sum printed term by term as LatexPrinter prints it, each term's text remembered
-        (a long chain's extents repeat their terms, and a document prints each extent three
-        times)."""
-        pairs = _polynomial_order(expr)
-        if pairs is None:
-            return super()._print_Add(expr, order)
-        if len(self._terms) > 200_000:
-            self._terms.clear()
-        negative = dict(pairs)
-        out = []
-        for i, term in enumerate(_by_sign(pairs)):
-            if i and negative[term]:
-                out.append(" - ")
-                term = -term
-            elif i:
-                out.append(" + ")
-            text = self._terms.get(term)
-            if text is None:
-                text = self._print(term)
-                if self._needs_add_brackets(term):  # a term holding a Mod
-                    text = rf"\left({text}\right)"
-                self._terms[term] = text
-            out.append(text)
-        return "".join(out)
-
-    def _quotient(self, arg: sympy.Expr) -> str:
-        num, den = _one_fraction(arg)
-        if den == 1:
-            return self._print(num)
-        return rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
-
-    def _print_Mul(self, expr: sympy.Mul) -> str:
-        """A whole number times factors with nothing in a denominator, as LatexPrinter prints
-        it (its `convert_args`), the factors in sympy's order without its cost."""
-        split = _numerator_factors(expr)
-        if split is None or expr.as_coeff_Mul()[0].q != 1:
-            return super()._print_Mul(expr)
-        negative, factors = split
-        sign = "- " if negative else ""
-        if len(factors) == 1:  # -f: f as it prints alone
-            return sign + self._print(factors[0])
-        separator = self._settings["mul_symbol_latex"]
-        tex = last = ""
-        for i, term in enumerate(factors):
-            text = self._print(term)
-            if self._needs_mul_brackets(term, first=i == 0, last=i == len(factors) - 1):
-                text = rf"\left({text}\right)"
-            if _between_two_numbers_p[0].search(last) and _between_two_numbers_p[1].match(text):
-                tex += self._settings["mul_symbol_latex_numbers"]
-            elif tex:
-                tex += separator
-            tex += text
-            last = text
-        return sign + tex
-
-    def _print_Integer(self, expr: sympy.Integer) -> str:
-        r"""Thousands separated by thin spaces, as papers print them: 18\,496."""
-        n = int(expr)
-        return f"{n:,}".replace(",", r"\,") if abs(n) >= 10000 else str(n)
-
-    def _helper_print_standard_power(self, expr: sympy.Pow, template: str) -> str:
-        """A whole exponent as plain digits (H^{16384}, not H^{16\\,384}); else as sympy."""
-        if not expr.exp.is_Integer:
-            return super()._helper_print_standard_power(expr, template)
-        base = self.parenthesize(expr.base, PRECEDENCE["Pow"])
-        if expr.base.is_Symbol:
-            base = self.parenthesize_super(base)
-        return template % (base, str(int(expr.exp)))
-
-    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
-        r"""A name of several letters upright-italic as one word (\mathit{classes}), not as a
-        product of letters; one letter, Greek names and subscripts as sympy prints them. Each
-        symbol's text made once per printer (sympy splits the name with regular expressions
-        at every print: 80 µs, 8,000 times in a 2,000-layer stepwise LaTeX)."""
-        texts = self.__dict__.setdefault("_symbol_texts", {})
-        text = texts.get((expr, style))
-        if text is None and style == "plain" and _STAGE.match(expr.name) \
-                and expr not in self._settings["symbol_names"]:
-            text = texts[expr, style] = f"{expr.name[0]}_{{{expr.name[2:]}}}"  # as sympy's
-        if text is None:
-            text = super()._print_Symbol(expr, style)
-            name = split_super_sub(expr.name)[0]
-            if len(name) > 1 and text.startswith(name):
-                text = rf"\mathit{{{name}}}" + text[len(name):]
-            texts[expr, style] = text
-        return text
-
-    def _print_floor(self, expr: sympy.floor, exp: str | None = None) -> str:
-        body = rf"\left\lfloor {self._quotient(expr.args[0])} \right\rfloor"
-        return f"{body}^{{{exp}}}" if exp else body
-
-    def _print_ceiling(self, expr: sympy.ceiling, exp: str | None = None) -> str:
-        body = rf"\left\lceil {self._quotient(expr.args[0])} \right\rceil"
-        return f"{body}^{{{exp}}}" if exp else body
-
-
-class _InlineLatex(_Latex):
-    """`_Latex` with quotients written on the line, `a/b`, as papers set them in text."""
-
-    def _quotient(self, arg: sympy.Expr) -> str:
-        num, den = _one_fraction(arg)
-        if den == 1:
-            return self._print(num)
-        # a sum or a product either side needs parentheses on the line; plain ones, which
-        # (unlike \left( \right)) let a long cell break inside them
-        return f"{self._over(num)}/{self._over(den)}"
-
-    def _over(self, expr: sympy.Expr) -> str:
-        text = self._print(expr)
-        return text if expr.is_Atom or isinstance(expr, (sympy.floor, sympy.ceiling)) \
-            else f"({text})"
-
-    def _print_floor(self, expr: sympy.floor, exp: str | None = None) -> str:
-        body = rf"\lfloor {self._quotient(expr.args[0])} \rfloor"
-        return f"{body}^{{{exp}}}" if exp else body
-
-    def _print_ceiling(self, expr: sympy.ceiling, exp: str | None = None) -> str:
-        body = rf"\lceil {self._quotient(expr.args[0])} \rceil"
-        return f"{body}^{{{exp}}}" if exp else body
-
-
 _SHOW = _SympyPrinter()
 _PRETTY = _PrettyPrinter()
 _SPOKEN = _SpokenPrinter()
-_LATEX = _Latex({"mul_symbol": "dot"})
-# fold_short_frac: a rational coefficient on the line too (H/2, not \frac{H}{2})
-_LATEX_INLINE = _InlineLatex({"mul_symbol": "dot", "fold_short_frac": True})
 
 
 def show(expr: sympy.Basic) -> str:
@@ -450,15 +314,6 @@ def spoken(expr: sympy.Basic) -> str:
 
 
 FORMULA["spoken"] = spoken  # a layer's reason, said again in explain's notation
-
-
-def latex(expr: sympy.Basic) -> str:
-    return _LATEX.doprint(expr)
-
-
-def latex_inline(expr: sympy.Basic) -> str:
-    """LaTeX for a table cell or a sentence: floors and fractions on the line."""
-    return _LATEX_INLINE.doprint(expr)
 
 
 def number_or_none(expr: sympy.Expr) -> int | None:

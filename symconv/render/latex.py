@@ -20,7 +20,7 @@ from sympy import Expr, Integer
 
 from ..derivation.model import Derivation, LayerRecord
 from ..escapes import visible
-from ..maths.printing import latex, latex_inline
+from ..maths.printing_latex import latex, latex_inline
 from . import latex_fit as fit
 from .columns import Column, columns, field_text, footer
 from .common import Line, in_pieces, is_batched, memory, pass_lines, remembered, row_counts

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sympy
 
 from ..maths import symbols
-from ..maths.printing import latex
+from ..maths.printing_latex import latex
 from ..solving.groups import Run, interval
 from ..solving.solver import Solution
 from .answer import (SHOWN, approximately, budget_max, closed, endless, every, forever, step,

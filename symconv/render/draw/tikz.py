@@ -7,7 +7,7 @@ the layout (layout.py), its characters and lines scaled to a footnotesize font."
 
 from __future__ import annotations
 
-from ...maths.printing import latex_inline
+from ...maths.printing_latex import latex_inline
 from ..common import remembered, row_counts
 from ..latex import _line_shape, _outputs, escape
 from .cuboid import PALETTE, Drawing, Solid, faces, label_at, plan
